@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { AGENT_TYPES, VOICEMAIL_ACTIONS } from '../enums';
+import { normalizeReturns, ReturnsSchemaError } from '../returns';
+import { HttpUrl, JsonObject, Timestamp } from './primitives';
+
+const ToolName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, _ or -');
+
+export const HttpTool = z.strictObject({
+  type: z.literal('http'),
+  name: ToolName,
+  description: z.string().min(1).max(1024),
+  parameters: JsonObject.default({ type: 'object', properties: {} }).describe('JSON Schema of the arguments'),
+  url: HttpUrl,
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout_ms: z.number().int().min(100).max(30_000).default(5000),
+  speak_while_waiting: z.string().max(200).nullable().default(null).describe('said if the tool takes longer than a moment'),
+});
+export const EndCallTool = z.strictObject({ type: z.literal('end_call'), description: z.string().max(1024).optional() });
+export const TransferCallTool = z.strictObject({
+  type: z.literal('transfer_call'),
+  description: z.string().max(1024).optional(),
+  destinations: z.array(z.string().min(1)).min(1).describe('E.164 numbers or SIP URIs the agent may transfer to'),
+});
+export const SendDtmfTool = z.strictObject({ type: z.literal('send_dtmf'), description: z.string().max(1024).optional() });
+export const AgentTool = z.discriminatedUnion('type', [HttpTool, EndCallTool, TransferCallTool, SendDtmfTool]);
+export type AgentTool = z.infer<typeof AgentTool>;
+
+export const LlmSettings = z.strictObject({
+  model: z.string().min(1).max(200).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().min(1).max(4096).optional(),
+});
+export type LlmSettings = z.infer<typeof LlmSettings>;
+
+export const ReturnsInput = JsonObject.superRefine((value, ctx) => {
+  try {
+    normalizeReturns(value);
+  } catch (err) {
+    if (err instanceof ReturnsSchemaError) ctx.addIssue({ code: 'custom', message: err.message });
+    else throw err;
+  }
+});
+
+const agentFields = {
+  name: z.string().trim().min(1).max(128),
+  type: z.enum(AGENT_TYPES),
+  persona: z.string().max(20_000).nullable().default(null),
+  instructions: z.string().max(50_000).nullable().default(null),
+  voice: z.string().max(128).nullable().default(null),
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language tag such as "en" or "en-US"').default('en'),
+  returns: ReturnsInput.nullable().default(null),
+  tools: z.array(AgentTool).max(64).default([]),
+  voicemail_action: z.enum(VOICEMAIL_ACTIONS).default('hangup'),
+  voicemail_message: z.string().max(2000).nullable().default(null),
+  initial_greeting: z.string().max(2000).nullable().default(null),
+  webhook_url: HttpUrl.nullable().default(null),
+  number_ids: z.array(z.string().min(1)).max(100).default([]),
+  primary_number_id: z.string().min(1).nullable().default(null),
+  max_duration_seconds: z.number().int().min(10).max(14_400).default(600),
+  ring_timeout_seconds: z.number().int().min(5).max(300).default(30),
+  llm: LlmSettings.default({}),
+};
+
+export const AgentCreate = z.strictObject(agentFields);
+export type AgentCreate = z.infer<typeof AgentCreate>;
+
+export const AgentUpdate = z
+  .strictObject({
+    name: agentFields.name,
+    persona: z.string().max(20_000).nullable(),
+    instructions: z.string().max(50_000).nullable(),
+    voice: z.string().max(128).nullable(),
+    language: agentFields.language.unwrap(),
+    returns: ReturnsInput.nullable(),
+    tools: z.array(AgentTool).max(64),
+    voicemail_action: z.enum(VOICEMAIL_ACTIONS),
+    voicemail_message: z.string().max(2000).nullable(),
+    initial_greeting: z.string().max(2000).nullable(),
+    webhook_url: HttpUrl.nullable(),
+    number_ids: z.array(z.string().min(1)).max(100),
+    primary_number_id: z.string().min(1).nullable(),
+    max_duration_seconds: z.number().int().min(10).max(14_400),
+    ring_timeout_seconds: z.number().int().min(5).max(300),
+    llm: LlmSettings,
+  })
+  .partial();
+export type AgentUpdate = z.infer<typeof AgentUpdate>;
+
+export const Agent = z.object({
+  id: z.string().uuid(),
+  object: z.literal('agent'),
+  name: z.string(),
+  type: z.enum(AGENT_TYPES),
+  persona: z.string().nullable(),
+  instructions: z.string().nullable(),
+  voice: z.string().nullable(),
+  language: z.string(),
+  returns: JsonObject.nullable(),
+  tools: z.array(AgentTool),
+  voicemail_action: z.enum(VOICEMAIL_ACTIONS),
+  voicemail_message: z.string().nullable(),
+  initial_greeting: z.string().nullable(),
+  webhook_url: z.string().nullable(),
+  number_ids: z.array(z.string()),
+  primary_number_id: z.string().nullable(),
+  max_duration_seconds: z.number().int(),
+  ring_timeout_seconds: z.number().int(),
+  llm: LlmSettings,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type Agent = z.infer<typeof Agent>;

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { CALL_DIRECTIONS, CALL_STATUSES, RESERVATION_STATUSES, RESULT_STATUSES, TRANSCRIPT_ROLES, WEBHOOK_STATUSES } from '../enums';
+import { E164, HttpUrl, JsonObject, Pagination, Timestamp } from './primitives';
+
+/** Agent fields that a single call may not override: they shape the agent, not the call. */
+export const CALL_REFUSED_FIELDS = ['persona', 'voice', 'language', 'returns', 'tools', 'voicemail_action'] as const;
+
+export const CallCreate = z.strictObject({
+  agent_id: z.string().uuid('must be an agent id (uuid)'),
+  to: E164,
+  from_number: E164.optional(),
+  instructions: z.string().min(1).max(50_000).optional().describe('replaces the agent instructions for this call (never merged)'),
+  context: JsonObject.default({}).describe('data given to the agent alongside its instructions'),
+  webhook_url: HttpUrl.optional(),
+  metadata: JsonObject.default({}),
+});
+export type CallCreate = z.infer<typeof CallCreate>;
+
+export const CallListQuery = Pagination.extend({
+  status: z.enum(CALL_STATUSES).optional(),
+  agent_id: z.string().uuid().optional(),
+  direction: z.enum(CALL_DIRECTIONS).optional(),
+  to_number: E164.optional(),
+  from_number: E164.optional(),
+  created_after: z.iso.datetime({ offset: true }).optional(),
+  created_before: z.iso.datetime({ offset: true }).optional(),
+});
+export type CallListQuery = z.infer<typeof CallListQuery>;
+
+export const LatencyStageSummary = z.object({ p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), count: z.number().int() });
+export const CallLatency = z.object({
+  turns: z.number().int(),
+  stt_ms: LatencyStageSummary,
+  llm_first_token_ms: LatencyStageSummary,
+  tts_first_audio_ms: LatencyStageSummary,
+  first_audio_out_ms: LatencyStageSummary,
+});
+
+export const Call = z.object({
+  id: z.string().uuid(),
+  object: z.literal('call'),
+  agent_id: z.string().uuid(),
+  to_number: z.string(),
+  from_number: z.string(),
+  status: z.enum(CALL_STATUSES),
+  direction: z.enum(CALL_DIRECTIONS),
+  persona: z.string().nullable(),
+  instructions: z.string().nullable(),
+  prompt: z.string(),
+  context: JsonObject,
+  returns: JsonObject.nullable(),
+  result: JsonObject.nullable(),
+  result_status: z.enum(RESULT_STATUSES),
+  result_error: z.string().nullable(),
+  language: z.string(),
+  webhook_url: z.string().nullable(),
+  webhook_status: z.enum(WEBHOOK_STATUSES).nullable(),
+  webhook_error: z.string().nullable(),
+  created_at: Timestamp,
+  started_at: Timestamp.nullable(),
+  answered_at: Timestamp.nullable(),
+  ended_at: Timestamp.nullable(),
+  duration_seconds: z.number().int().nullable(),
+  billed_duration_seconds: z.number().int().nullable(),
+  billing_amount_milli_cents: z.number().int().nullable(),
+  reservation_status: z.enum(RESERVATION_STATUSES).nullable(),
+  error_code: z.string().nullable(),
+  error_message: z.string().nullable(),
+  hangup_cause: z.string().nullable(),
+  answered_by: z.enum(['human', 'machine', 'unknown']).nullable(),
+  latency: CallLatency.nullable(),
+  recording_url: z.string().nullable(),
+  metadata: JsonObject,
+  updated_at: Timestamp,
+});
+export type Call = z.infer<typeof Call>;
+
+export const TranscriptSegment = z.object({
+  index: z.number().int().min(0),
+  role: z.enum(TRANSCRIPT_ROLES),
+  text: z.string(),
+  start_ms: z.number().int().min(0),
+  end_ms: z.number().int().min(0),
+  interrupted: z.boolean().default(false),
+});
+export type TranscriptSegment = z.infer<typeof TranscriptSegment>;
+
+export const Transcript = z.object({ object: z.literal('transcript'), call_id: z.string().uuid(), segments: z.array(TranscriptSegment) });

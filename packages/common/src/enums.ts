@@ -1,0 +1,49 @@
+export const CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in_progress', 'completed', 'no_answer', 'busy', 'canceled', 'failed'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+export const TERMINAL_CALL_STATUSES = ['completed', 'no_answer', 'busy', 'canceled', 'failed'] as const satisfies readonly CallStatus[];
+export type TerminalCallStatus = (typeof TERMINAL_CALL_STATUSES)[number];
+
+/** Order in which a call moves; a status can only be replaced by one of higher rank (all terminal ones share the top rank). */
+export const CALL_STATUS_RANK: Record<CallStatus, number> = {
+  queued: 0,
+  initiated: 1,
+  ringing: 2,
+  in_progress: 3,
+  completed: 4,
+  no_answer: 4,
+  busy: 4,
+  canceled: 4,
+  failed: 4,
+};
+
+export function isTerminalStatus(status: CallStatus): status is TerminalCallStatus {
+  return CALL_STATUS_RANK[status] === 4;
+}
+
+export const CALL_DIRECTIONS = ['outbound', 'inbound'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+export const AGENT_TYPES = ['outbound', 'inbound'] as const;
+export type AgentType = (typeof AGENT_TYPES)[number];
+
+export const RESULT_STATUSES = ['pending', 'completed', 'failed'] as const;
+export type ResultStatus = (typeof RESULT_STATUSES)[number];
+
+export const WEBHOOK_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+export const RESERVATION_STATUSES = ['reserved', 'settled', 'released'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export const VOICEMAIL_ACTIONS = ['hangup', 'leave_message', 'continue'] as const;
+export type VoicemailAction = (typeof VOICEMAIL_ACTIONS)[number];
+
+export const TRUNK_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
+export type TrunkTransport = (typeof TRUNK_TRANSPORTS)[number];
+
+export const AUDIO_CODECS = ['g722', 'ulaw', 'alaw'] as const;
+export type AudioCodecName = (typeof AUDIO_CODECS)[number];
+
+export const TRANSCRIPT_ROLES = ['agent', 'user'] as const;
+export type TranscriptRole = (typeof TRANSCRIPT_ROLES)[number];

@@ -1,0 +1,74 @@
+/** The error body every API route answers with: `{"error": {"type", "code", "message", "param"}}`. */
+export type ApiErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'payment_required_error'
+  | 'not_found_error'
+  | 'conflict_error'
+  | 'rate_limit_error'
+  | 'api_error';
+
+export interface ApiErrorBody {
+  error: { type: ApiErrorType; code: string; message: string; param: string | null };
+}
+
+export const ERROR_TYPE_BY_STATUS: Record<number, ApiErrorType> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'payment_required_error',
+  404: 'not_found_error',
+  405: 'invalid_request_error',
+  409: 'conflict_error',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
+  422: 'invalid_request_error',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  503: 'api_error',
+};
+
+/** Error codes carried by the API and by failed calls (`call.error_code`). */
+export const ErrorCodes = {
+  // request errors
+  invalidRequest: 'invalid_request',
+  parameterInvalid: 'parameter_invalid',
+  parameterMissing: 'parameter_missing',
+  parameterUnknown: 'parameter_unknown',
+  parameterNotAllowed: 'parameter_not_allowed_per_call',
+  invalidJson: 'invalid_json',
+  bodyTooLarge: 'body_too_large',
+  unauthorized: 'unauthorized',
+  notFound: 'resource_not_found',
+  routeNotFound: 'route_not_found',
+  idempotencyConflict: 'idempotency_key_reused',
+  callAlreadyEnded: 'call_already_ended',
+  numberTaken: 'number_taken',
+  resourceInUse: 'resource_in_use',
+  sandboxTrunkReadOnly: 'sandbox_trunk_read_only',
+  insufficientCredit: 'insufficient_credit',
+  rateLimited: 'rate_limited',
+  internal: 'internal_error',
+  unavailable: 'service_unavailable',
+  // call failure codes
+  callRejected: 'call_rejected',
+  numberUnallocated: 'number_unallocated',
+  noRouteToDestination: 'no_route_to_destination',
+  networkOutOfOrder: 'network_out_of_order',
+  temporaryFailure: 'temporary_failure',
+  switchingEquipmentCongestion: 'congestion',
+  noCircuitAvailable: 'no_circuit_available',
+  invalidNumberFormat: 'invalid_number_format',
+  destinationOutOfOrder: 'destination_out_of_order',
+  interworking: 'interworking_error',
+  originateFailed: 'originate_failed',
+  trunkNotFound: 'trunk_not_found',
+  mediaUnavailable: 'media_unavailable',
+  dialerLost: 'dialer_lost',
+  maxDurationExceeded: 'max_duration_exceeded',
+  unknownHangupCause: 'unknown_hangup_cause',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export function apiErrorBody(status: number, code: string, message: string, param: string | null = null): ApiErrorBody {
+  return { error: { type: ERROR_TYPE_BY_STATUS[status] ?? 'api_error', code, message, param } };
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { CallLatency, TranscriptSegment } from './api/calls';
+import { AUDIO_CODECS, CALL_STATUSES, RESULT_STATUSES, TERMINAL_CALL_STATUSES, WEBHOOK_STATUSES } from './enums';
+import { CALL_EVENT_TYPES, type CallEventType } from './subjects';
+
+/** JetStream `calls.dispatch`: one per call to originate. Message id = call id (JetStream dedupes republished outbox rows). */
+export const DispatchMessage = z.object({
+  call_id: z.string().uuid(),
+  account_id: z.string(),
+  trunk_id: z.string(),
+  to: z.string(),
+  from: z.string(),
+  ring_timeout_seconds: z.number().int().positive(),
+  max_duration_seconds: z.number().int().positive(),
+  created_at: z.string(),
+});
+export type DispatchMessage = z.infer<typeof DispatchMessage>;
+
+const eventBase = {
+  /** Unique event id: the JetStream message id, and the dedupe key of every consumer. */
+  id: z.string().min(1),
+  call_id: z.string().uuid(),
+  account_id: z.string(),
+  /** Per-call, per-producer sequence (monotonic within one producer). */
+  seq: z.number().int().min(0),
+  /** When it happened (ISO 8601). */
+  at: z.string(),
+};
+
+export const CallEventData = {
+  queued: z.object({}),
+  initiated: z.object({ channel_id: z.string(), dialer_id: z.string() }),
+  ringing: z.object({}),
+  answered: z.object({}),
+  ended: z.object({
+    status: z.enum(TERMINAL_CALL_STATUSES),
+    answered: z.boolean(),
+    hangup_cause: z.string().nullable(),
+    hangup_cause_code: z.number().int().nullable(),
+    hangup_by: z.enum(['agent', 'caller', 'api', 'system']).nullable(),
+    error_code: z.string().nullable(),
+    error_message: z.string().nullable(),
+  }),
+  transcript: z.object({ segment: TranscriptSegment }),
+  conversation_ended: z.object({
+    segments: z.array(TranscriptSegment),
+    answered_by: z.enum(['human', 'machine', 'unknown']),
+    latency: CallLatency.nullable(),
+    reason: z.string(),
+  }),
+  recording: z.object({ path: z.string(), duration_ms: z.number().int().min(0), bytes: z.number().int().min(0), format: z.literal('wav') }),
+  result: z.object({ result_status: z.enum(RESULT_STATUSES), result: z.record(z.string(), z.unknown()).nullable(), result_error: z.string().nullable() }),
+  /** Published by the api once a call is terminal and its result settled: carries the final call object. */
+  completed: z.object({ call: z.record(z.string(), z.unknown()) }),
+  webhook: z.object({ webhook_status: z.enum(WEBHOOK_STATUSES), webhook_error: z.string().nullable() }),
+} satisfies Record<(typeof CALL_EVENT_TYPES)[number], z.ZodType>;
+
+
+
+function eventSchema<T extends CallEventType>(type: T) {
+  return z.object({ ...eventBase, type: z.literal(type), data: CallEventData[type] });
+}
+
+export const CallEvent = z.discriminatedUnion('type', [
+  eventSchema('queued'),
+  eventSchema('initiated'),
+  eventSchema('ringing'),
+  eventSchema('answered'),
+  eventSchema('ended'),
+  eventSchema('transcript'),
+  eventSchema('conversation_ended'),
+  eventSchema('recording'),
+  eventSchema('result'),
+  eventSchema('completed'),
+  eventSchema('webhook'),
+]);
+export type CallEvent = z.infer<typeof CallEvent>;
+export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>;
+
+/** Request/reply to media: a new RTP endpoint for a call. */
+export const MediaAllocateRequest = z.object({ call_id: z.string().uuid(), codec: z.enum(AUDIO_CODECS) });
+export const MediaAllocateReply = z.object({ ok: z.literal(true), host: z.string(), port: z.number().int(), session_id: z.string() }).or(z.object({ ok: z.literal(false), error: z.string() }));
+/** Sent once the ExternalMedia channel is bridged: media may speak. */
+export const MediaAttachRequest = z.object({ call_id: z.string().uuid(), external_channel_id: z.string(), answered_at: z.string() });
+export const MediaReleaseRequest = z.object({ call_id: z.string().uuid(), reason: z.string() });
+export const MediaAck = z.object({ ok: z.boolean(), error: z.string().optional() });
+
+/** Request/reply to the dialer owning a call. */
+export const DialerCommand = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('hangup'), call_id: z.string().uuid(), reason: z.enum(['api', 'agent', 'system']).default('api') }),
+  z.object({ command: z.literal('transfer'), call_id: z.string().uuid(), destination: z.string().min(1) }),
+  z.object({ command: z.literal('dtmf'), call_id: z.string().uuid(), digits: z.string().regex(/^[0-9*#A-Da-dwW]+$/) }),
+]);
+export type DialerCommand = z.infer<typeof DialerCommand>;
+export const DialerCommandReply = z.object({ ok: z.boolean(), error: z.string().optional(), status: z.enum(CALL_STATUSES).optional() });
+export type DialerCommandReply = z.infer<typeof DialerCommandReply>;
+
+/** Dialer -> api: an inbound call arrived on a number; the api creates its row (it is the single writer of calls). */
+export const InboundCallCreateRequest = z.object({ to: z.string(), from: z.string(), trunk_id: z.string().nullable(), channel_id: z.string() });
+export const InboundCallCreateReply = z
+  .object({ ok: z.literal(true), call_id: z.string().uuid(), account_id: z.string(), agent_id: z.string().uuid(), max_duration_seconds: z.number().int() })
+  .or(z.object({ ok: z.literal(false), error: z.string() }));
+
+export const TrunksChangedMessage = z.object({ account_id: z.string(), trunk_id: z.string().nullable() });

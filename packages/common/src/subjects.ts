@@ -1,0 +1,79 @@
+/**
+ * NATS subject and stream names. A namespace (env `NATS_NAMESPACE`, empty by default) prefixes everything,
+ * so several installs, or parallel test runs, can share one NATS server.
+ */
+export const CALL_EVENT_TYPES = [
+  'queued',
+  'initiated',
+  'ringing',
+  'answered',
+  'ended',
+  'transcript',
+  'conversation_ended',
+  'recording',
+  'result',
+  'completed',
+  'webhook',
+] as const;
+export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
+
+export class Subjects {
+  constructor(readonly namespace = '') {}
+
+  private s(subject: string): string {
+    return this.namespace ? `${this.namespace}.${subject}` : subject;
+  }
+
+  private stream(name: string): string {
+    return this.namespace ? `${this.namespace.replace(/[^A-Za-z0-9_-]/g, '_')}_${name}` : name;
+  }
+
+  /** JetStream work queue: one message per call to originate. */
+  get dispatch(): string {
+    return this.s('calls.dispatch');
+  }
+  get dispatchStream(): string {
+    return this.stream('CALL_DISPATCH');
+  }
+
+  /** JetStream: lifecycle and content events of one call. */
+  callEvent(callId: string, type: CallEventType): string {
+    return this.s(`calls.${callId}.${type}`);
+  }
+  callEventsOfType(type: CallEventType): string {
+    return this.s(`calls.*.${type}`);
+  }
+  get allCallEvents(): string {
+    return this.s('calls.*.*');
+  }
+  get callEventsStream(): string {
+    return this.stream('CALL_EVENTS');
+  }
+
+  /** Core request/reply: a command to whichever dialer owns the call's channel. */
+  dialerCommand(callId: string): string {
+    return this.s(`dialer.command.${callId}`);
+  }
+  get allDialerCommands(): string {
+    return this.s('dialer.command.*');
+  }
+  /** Core: trunks changed for an account; dialers push them to Asterisk again. */
+  get trunksChanged(): string {
+    return this.s('trunks.changed');
+  }
+  /** Core request/reply: the dialer asks the api to create the row of an inbound call. */
+  get inboundCallCreate(): string {
+    return this.s('api.inbound_call.create');
+  }
+
+  /** Core request/reply to the media service. */
+  get mediaAllocate(): string {
+    return this.s('media.allocate');
+  }
+  mediaSession(callId: string, verb: 'attach' | 'release'): string {
+    return this.s(`media.session.${callId}.${verb}`);
+  }
+  get allMediaSessionCommands(): string {
+    return this.s('media.session.*.*');
+  }
+}

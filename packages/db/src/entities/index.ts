@@ -1,0 +1,39 @@
+import { AccountEntity } from './account.entity';
+import { AgentEntity } from './agent.entity';
+import { ApiKeyEntity } from './api-key.entity';
+import { CallEventEntity } from './call-event.entity';
+import { CallEntity } from './call.entity';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { OutboxMessageEntity } from './outbox-message.entity';
+import { PhoneNumberEntity } from './phone-number.entity';
+import { RecordingEntity } from './recording.entity';
+import { TranscriptSegmentEntity } from './transcript-segment.entity';
+import { TrunkEntity } from './trunk.entity';
+
+export {
+  AccountEntity,
+  AgentEntity,
+  ApiKeyEntity,
+  CallEventEntity,
+  CallEntity,
+  IdempotencyKeyEntity,
+  OutboxMessageEntity,
+  PhoneNumberEntity,
+  RecordingEntity,
+  TranscriptSegmentEntity,
+  TrunkEntity,
+};
+
+export const ENTITIES = [
+  AccountEntity,
+  ApiKeyEntity,
+  TrunkEntity,
+  PhoneNumberEntity,
+  AgentEntity,
+  CallEntity,
+  CallEventEntity,
+  TranscriptSegmentEntity,
+  RecordingEntity,
+  OutboxMessageEntity,
+  IdempotencyKeyEntity,
+];

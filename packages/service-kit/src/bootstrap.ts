@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger, NestPinoLogger } from './logger';
+
+export interface BootstrapOptions {
+  service: string;
+  host: string;
+  port: number;
+  bodyLimitBytes?: number;
+  /** Called on the Fastify instance before Nest registers routes (content parsers, hooks...). */
+  configure?: (app: NestFastifyApplication) => Promise<void> | void;
+}
+
+/** Creates a Nest app on Fastify with pino logs and graceful shutdown on SIGTERM/SIGINT, and starts listening. */
+export async function bootstrapService(module: unknown, opts: BootstrapOptions): Promise<NestFastifyApplication> {
+  const logger = createLogger(opts.service);
+  const app = await NestFactory.create<NestFastifyApplication>(module as never, new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024 }), {
+    logger: new NestPinoLogger(logger),
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await opts.configure?.(app);
+  await app.listen(opts.port, opts.host);
+  logger.info({ host: opts.host, port: opts.port }, `${opts.service} listening`);
+  return app;
+}
