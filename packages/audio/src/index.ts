@@ -1,0 +1,5 @@
+export * from './g711';
+export * from './g722';
+export * from './rtp';
+export * from './signal';
+export * from './wav';
