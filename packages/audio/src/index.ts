@@ -3,3 +3,4 @@ export * from './g722';
 export * from './rtp';
 export * from './signal';
 export * from './wav';
+export * from './resample';
