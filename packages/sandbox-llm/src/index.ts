@@ -1,0 +1,3 @@
+export * from './script';
+export * from './server';
+export * from './appointment-reminder';
