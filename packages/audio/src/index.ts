@@ -4,3 +4,4 @@ export * from './rtp';
 export * from './signal';
 export * from './wav';
 export * from './resample';
+export * from './codec';

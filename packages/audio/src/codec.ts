@@ -1,0 +1,92 @@
+/**
+ * The codecs an RTP leg can use, behind one interface. An instance holds encoder and decoder
+ * state (G.722 is adaptive), so create one per call leg and use it for that leg only.
+ */
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from './g711';
+import { G722Decoder, G722Encoder } from './g722';
+import { type CodecName, type RtpCodec, codecForPayloadType, rtpCodec } from './rtp';
+
+export interface AudioCodec {
+  readonly name: CodecName;
+  readonly payloadType: number;
+  /** Rate of the PCM this codec takes and gives: 8000 for G.711, 16000 for G.722. */
+  readonly sampleRate: 8000 | 16000;
+  /** How the codec appears on the wire (clock rate, bytes and timestamp step per 20 ms). */
+  readonly rtp: RtpCodec;
+  /** Encodes PCM at `sampleRate` into one payload. */
+  encode(pcm: Int16Array): Buffer;
+  /** Decodes one payload of any length (the far end's ptime decides it) into PCM at `sampleRate`. */
+  decode(payload: Uint8Array): Int16Array;
+  /** PCM samples in a payload of `bytes` bytes. */
+  samplesInPayload(bytes: number): number;
+}
+
+class UlawCodec implements AudioCodec {
+  readonly name = 'ulaw';
+  readonly rtp = rtpCodec('ulaw');
+  readonly payloadType = this.rtp.payloadType;
+  readonly sampleRate = 8000;
+  encode(pcm: Int16Array): Buffer {
+    return encodeUlaw(pcm, Buffer.allocUnsafe(pcm.length)) as Buffer;
+  }
+  decode(payload: Uint8Array): Int16Array {
+    return decodeUlaw(payload);
+  }
+  samplesInPayload(bytes: number): number {
+    return bytes;
+  }
+}
+
+class AlawCodec implements AudioCodec {
+  readonly name = 'alaw';
+  readonly rtp = rtpCodec('alaw');
+  readonly payloadType = this.rtp.payloadType;
+  readonly sampleRate = 8000;
+  encode(pcm: Int16Array): Buffer {
+    return encodeAlaw(pcm, Buffer.allocUnsafe(pcm.length)) as Buffer;
+  }
+  decode(payload: Uint8Array): Int16Array {
+    return decodeAlaw(payload);
+  }
+  samplesInPayload(bytes: number): number {
+    return bytes;
+  }
+}
+
+class G722Codec implements AudioCodec {
+  readonly name = 'g722';
+  readonly rtp = rtpCodec('g722');
+  readonly payloadType = this.rtp.payloadType;
+  readonly sampleRate = 16000;
+  private readonly encoder = new G722Encoder();
+  private readonly decoder = new G722Decoder();
+  encode(pcm: Int16Array): Buffer {
+    return this.encoder.encode(pcm);
+  }
+  decode(payload: Uint8Array): Int16Array {
+    return this.decoder.decode(payload);
+  }
+  samplesInPayload(bytes: number): number {
+    return bytes * 2;
+  }
+}
+
+/** A fresh codec (with its own encoder/decoder state) by name. */
+export function createCodec(name: CodecName): AudioCodec {
+  switch (name) {
+    case 'ulaw':
+      return new UlawCodec();
+    case 'alaw':
+      return new AlawCodec();
+    case 'g722':
+      return new G722Codec();
+    default:
+      throw new RangeError(`unknown codec ${String(name)}`);
+  }
+}
+
+/** A fresh codec for a static payload type, or undefined for one Parley does not speak (e.g. slin16's dynamic 118). */
+export function createCodecForPayloadType(payloadType: number): AudioCodec | undefined {
+  const codec = codecForPayloadType(payloadType);
+  return codec ? createCodec(codec.name) : undefined;
+}
