@@ -9,6 +9,8 @@ import { PhoneNumberEntity } from './phone-number.entity';
 import { RecordingEntity } from './recording.entity';
 import { TranscriptSegmentEntity } from './transcript-segment.entity';
 import { TrunkEntity } from './trunk.entity';
+import { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
 export {
   AccountEntity,
@@ -22,6 +24,9 @@ export {
   RecordingEntity,
   TranscriptSegmentEntity,
   TrunkEntity,
+  WebhookDeliveryAttemptEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
 };
 
 export const ENTITIES = [
@@ -36,4 +41,8 @@ export const ENTITIES = [
   RecordingEntity,
   OutboxMessageEntity,
   IdempotencyKeyEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WebhookDeliveryAttemptEntity,
 ];
+export type { WebhookDeliveryStatus } from './webhook-delivery.entity';
