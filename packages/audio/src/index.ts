@@ -5,3 +5,4 @@ export * from './signal';
 export * from './wav';
 export * from './resample';
 export * from './codec';
+export * from './jitter-buffer';
