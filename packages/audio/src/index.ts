@@ -6,3 +6,4 @@ export * from './wav';
 export * from './resample';
 export * from './codec';
 export * from './jitter-buffer';
+export * from './pacer';
