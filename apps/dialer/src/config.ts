@@ -1,0 +1,44 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { AUDIO_CODECS } from '@parley/common';
+import { commonEnv, env, loadConfig } from '@parley/service-kit';
+
+export const DialerConfigSchema = z.object({
+  ...commonEnv,
+  DIALER_PORT: env.port(3001),
+  DIALER_HOST: env.string('127.0.0.1'),
+  /** Names this process in `initiated` events, trunk slots and heartbeats; keep it stable across restarts if you can. */
+  DIALER_ID: env.string(`${hostname()}-${process.pid}`),
+  /** The real Asterisk; without it, calls on non-sandbox trunks fail with `originate_failed`. */
+  ARI_URL: env.optional(),
+  ARI_USER: env.string('parley'),
+  ARI_PASSWORD: env.string('parley'),
+  ARI_APP: env.string('parley'),
+  /** The Asterisk simulator that serves the `sandbox` trunk. */
+  SIM_ARI_URL: env.string('http://127.0.0.1:8188/ari'),
+  SIM_ARI_USER: env.string('parley'),
+  SIM_ARI_PASSWORD: env.string('parley'),
+  /** Format of the ExternalMedia leg to the media service. */
+  MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
+  MEDIA_REQUEST_TIMEOUT_MS: env.int(3000, 100),
+  DEFAULT_RING_TIMEOUT_SECONDS: env.int(30, 1),
+  PARLEY_SECRET_KEY: env.string('parley-dev-secret-change-me'),
+  /** Dialplan context of inbound calls on pushed trunks (deploy/asterisk/extensions.conf). */
+  ASTERISK_INBOUND_CONTEXT: env.string('from-trunk'),
+  /** Dispatch messages held at once (queued calls waiting for trunk capacity included). */
+  DIALER_MAX_IN_FLIGHT: env.int(4000, 1),
+  DIALER_HEARTBEAT_MS: env.int(5000, 50),
+  /** A dialer whose heartbeat is older than this is dead: its slots are freed and its calls adopted. */
+  DIALER_DEAD_AFTER_MS: env.int(20_000, 200),
+  /** Re-check of live calls against Asterisk (adoption, stuck calls, max duration). */
+  DIALER_WATCHDOG_INTERVAL_MS: env.int(10_000, 50),
+  /** How often queued calls ask for trunk capacity when nothing local freed any. */
+  DIALER_QUEUE_POLL_MS: env.int(250, 10),
+});
+export type DialerConfig = z.infer<typeof DialerConfigSchema>;
+
+export const DIALER_CONFIG = Symbol('DIALER_CONFIG');
+
+export function loadDialerConfig(source: NodeJS.ProcessEnv = process.env): DialerConfig {
+  return loadConfig(DialerConfigSchema, source);
+}

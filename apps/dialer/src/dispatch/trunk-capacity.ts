@@ -1,0 +1,128 @@
+import type { DataSource } from '@parley/db';
+
+export interface TrunkLimits {
+  maxConcurrentCalls: number;
+  callsPerSecond: number;
+}
+
+export interface GrantedSlot {
+  callId: string;
+  /** Milliseconds to wait before originating, so that the trunk's calls per second hold. */
+  delayMs: number;
+}
+
+/**
+ * A trunk's `max_concurrent_calls` and `calls_per_second`, held in Postgres so that they bind every dialer sharing
+ * the trunk. Each call on a trunk has a row in `dialer_trunk_slots`: `waiting` while queued, `active` once granted
+ * (until the call ends). Grants go to the oldest waiting calls first, whichever dialer holds them, under a
+ * per-trunk transaction-scoped advisory lock; each grant also reserves its origination time in
+ * `dialer_trunk_pacing`, spaced 1/cps apart. Waiting rows of dead dialers (stale heartbeat) are passed over.
+ */
+export class TrunkCapacity {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly dialerId: string,
+    private readonly deadAfterMs: number,
+  ) {}
+
+  /**
+   * Puts a call in its trunk's queue (idempotent; a redelivered call taken over from a dead dialer keeps its place).
+   * Returns false when the call already holds an active slot: it was originated before (by us or a dialer that died).
+   */
+  async enqueue(callId: string, trunkId: string, enqueuedAt: Date): Promise<boolean> {
+    const rows: { state: string }[] = await this.ds.query(
+      `INSERT INTO dialer_trunk_slots (call_id, trunk_id, dialer_id, state, enqueued_at)
+       VALUES ($1, $2, $3, 'waiting', $4)
+       ON CONFLICT (call_id) DO UPDATE SET dialer_id = CASE WHEN dialer_trunk_slots.state = 'waiting' THEN EXCLUDED.dialer_id ELSE dialer_trunk_slots.dialer_id END
+       RETURNING state`,
+      [callId, trunkId, this.dialerId, enqueuedAt],
+    );
+    return rows[0]?.state === 'waiting';
+  }
+
+  /**
+   * Grants free slots on a trunk to the oldest waiting calls (of any live dialer) and returns the grants that are
+   * ours among `mine`. Grants made earlier (by another dialer's run) are returned too.
+   */
+  async grant(trunkId: string, limits: TrunkLimits, mine: string[]): Promise<GrantedSlot[]> {
+    const intervalMs = limits.callsPerSecond > 0 ? 1000 / limits.callsPerSecond : 0;
+    // Reserve at most about a second of origination times ahead, so that queued calls keep their FIFO place
+    // without holding slots for long.
+    const maxGrants = Math.max(1, Math.ceil(limits.callsPerSecond));
+    return this.ds.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('parley.dialer.trunk'), hashtext($1))`, [trunkId]);
+      const [{ active, now }] = (await tx.query(
+        `SELECT count(*)::int AS active, clock_timestamp() AS now FROM dialer_trunk_slots WHERE trunk_id = $1 AND state = 'active'`,
+        [trunkId],
+      )) as { active: number; now: Date }[];
+      const free = Math.min(maxGrants, limits.maxConcurrentCalls - active);
+      if (free > 0) {
+        const waiting: { call_id: string }[] = await tx.query(
+          `SELECT s.call_id FROM dialer_trunk_slots s
+           JOIN dialer_instances d ON d.dialer_id = s.dialer_id AND d.heartbeat_at > clock_timestamp() - make_interval(secs => $3::double precision / 1000)
+           WHERE s.trunk_id = $1 AND s.state = 'waiting'
+           ORDER BY s.enqueued_at, s.call_id
+           LIMIT $2`,
+          [trunkId, free, this.deadAfterMs],
+        );
+        if (waiting.length > 0) {
+          const pacing: { next_at: Date }[] = await tx.query(`SELECT next_at FROM dialer_trunk_pacing WHERE trunk_id = $1`, [trunkId]);
+          const first = Math.max(now.getTime(), pacing[0]?.next_at.getTime() ?? 0);
+          const starts = waiting.map((_, i) => new Date(first + i * intervalMs));
+          await tx.query(
+            `UPDATE dialer_trunk_slots s SET state = 'active', start_at = g.start_at, acquired_at = clock_timestamp()
+             FROM unnest($1::uuid[], $2::timestamptz[]) AS g(call_id, start_at) WHERE s.call_id = g.call_id`,
+            [waiting.map((w) => w.call_id), starts],
+          );
+          await tx.query(
+            `INSERT INTO dialer_trunk_pacing (trunk_id, next_at) VALUES ($1, $2) ON CONFLICT (trunk_id) DO UPDATE SET next_at = EXCLUDED.next_at`,
+            [trunkId, new Date(first + waiting.length * intervalMs)],
+          );
+        }
+      }
+      if (mine.length === 0) return [];
+      const granted: { call_id: string; start_at: Date }[] = await tx.query(
+        `SELECT call_id, start_at FROM dialer_trunk_slots WHERE call_id = ANY($1::uuid[]) AND state = 'active' AND dialer_id = $2 ORDER BY start_at`,
+        [mine, this.dialerId],
+      );
+      return granted.map((g) => ({ callId: g.call_id, delayMs: Math.max(0, g.start_at.getTime() - now.getTime()) }));
+    });
+  }
+
+  /** Holds a slot for a call that is already up (inbound, or adopted after a restart), whatever the limit. */
+  async occupy(callId: string, trunkId: string, direction: 'outbound' | 'inbound'): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO dialer_trunk_slots (call_id, trunk_id, dialer_id, state, direction, enqueued_at, start_at, acquired_at)
+       VALUES ($1, $2, $3, 'active', $4, clock_timestamp(), clock_timestamp(), clock_timestamp())
+       ON CONFLICT (call_id) DO UPDATE SET dialer_id = EXCLUDED.dialer_id, state = 'active'`,
+      [callId, trunkId, this.dialerId, direction],
+    );
+  }
+
+  /** Frees the call's slot (or leaves the queue). */
+  async release(callId: string): Promise<void> {
+    await this.ds.query(`DELETE FROM dialer_trunk_slots WHERE call_id = $1`, [callId]);
+  }
+
+  /** Gives a waiting call's place back without granting it (shutdown: another dialer will get the message). */
+  async abandon(callIds: string[]): Promise<void> {
+    if (callIds.length === 0) return;
+    await this.ds.query(`DELETE FROM dialer_trunk_slots WHERE call_id = ANY($1::uuid[]) AND dialer_id = $2 AND state = 'waiting'`, [callIds, this.dialerId]);
+  }
+
+  /** Slots held by dialers that are gone; the caller decides (adopt or end) per call. */
+  async slotsOfDeadDialers(): Promise<{ callId: string; trunkId: string; state: string; dialerId: string }[]> {
+    const rows: { call_id: string; trunk_id: string; state: string; dialer_id: string }[] = await this.ds.query(
+      `SELECT s.call_id, s.trunk_id, s.state, s.dialer_id FROM dialer_trunk_slots s
+       WHERE s.dialer_id <> $1 AND NOT EXISTS (
+         SELECT 1 FROM dialer_instances d WHERE d.dialer_id = s.dialer_id AND d.heartbeat_at > clock_timestamp() - make_interval(secs => $2::double precision / 1000))`,
+      [this.dialerId, this.deadAfterMs],
+    );
+    return rows.map((r) => ({ callId: r.call_id, trunkId: r.trunk_id, state: r.state, dialerId: r.dialer_id }));
+  }
+
+  async activeCount(trunkId: string): Promise<number> {
+    const [row] = (await this.ds.query(`SELECT count(*)::int AS n FROM dialer_trunk_slots WHERE trunk_id = $1 AND state = 'active'`, [trunkId])) as { n: number }[];
+    return row?.n ?? 0;
+  }
+}
