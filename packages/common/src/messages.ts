@@ -35,6 +35,8 @@ export const CallEventData = {
   ended: z.object({
     status: z.enum(TERMINAL_CALL_STATUSES),
     answered: z.boolean(),
+    /** When the call was answered, if it was (lets the projector bill correctly even if `answered` was lost). */
+    answered_at: z.string().nullable().optional(),
     hangup_cause: z.string().nullable(),
     hangup_cause_code: z.number().int().nullable(),
     hangup_by: z.enum(['agent', 'caller', 'api', 'system']).nullable(),

@@ -3,6 +3,7 @@ import { AgentEntity } from './agent.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { CallEventEntity } from './call-event.entity';
 import { CallEntity } from './call.entity';
+import { CreditLedgerEntryEntity } from './credit-ledger-entry.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { PhoneNumberEntity } from './phone-number.entity';
@@ -18,6 +19,7 @@ export {
   ApiKeyEntity,
   CallEventEntity,
   CallEntity,
+  CreditLedgerEntryEntity,
   IdempotencyKeyEntity,
   OutboxMessageEntity,
   PhoneNumberEntity,
@@ -41,6 +43,7 @@ export const ENTITIES = [
   RecordingEntity,
   OutboxMessageEntity,
   IdempotencyKeyEntity,
+  CreditLedgerEntryEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,

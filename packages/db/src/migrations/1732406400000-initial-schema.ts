@@ -166,6 +166,17 @@ export class InitialSchema1732406400000 implements MigrationInterface {
         payload jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       );
+      CREATE TABLE credit_ledger (
+        id bigserial PRIMARY KEY,
+        account_id text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        call_id uuid,
+        type text NOT NULL CHECK (type IN ('set','add','reserve','release','charge')),
+        amount_milli_cents bigint NOT NULL,
+        balance_after_milli_cents bigint NOT NULL,
+        note text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX credit_ledger_account_idx ON credit_ledger(account_id, id DESC);
       CREATE TABLE idempotency_keys (
         account_id text NOT NULL,
         key text NOT NULL,
@@ -178,6 +189,6 @@ export class InitialSchema1732406400000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE idempotency_keys, outbox_messages, recordings, transcript_segments, call_events, calls, agents, phone_numbers, trunks, api_keys, accounts`);
+    await q.query(`DROP TABLE idempotency_keys, credit_ledger, outbox_messages, recordings, transcript_segments, call_events, calls, agents, phone_numbers, trunks, api_keys, accounts`);
   }
 }

@@ -1,0 +1,28 @@
+import type { Agent, AgentTool, LlmSettings } from '@parley/common';
+import type { AgentEntity } from '@parley/db';
+
+export function agentView(a: AgentEntity): Agent {
+  return {
+    id: a.id,
+    object: 'agent',
+    name: a.name,
+    type: a.type,
+    persona: a.persona,
+    instructions: a.instructions,
+    voice: a.voice,
+    language: a.language,
+    returns: a.returns,
+    tools: a.tools as AgentTool[],
+    voicemail_action: a.voicemailAction,
+    voicemail_message: a.voicemailMessage,
+    initial_greeting: a.initialGreeting,
+    webhook_url: a.webhookUrl,
+    number_ids: a.numberIds,
+    primary_number_id: a.primaryNumberId,
+    max_duration_seconds: a.maxDurationSeconds,
+    ring_timeout_seconds: a.ringTimeoutSeconds,
+    llm: a.llm as LlmSettings,
+    created_at: a.createdAt.toISOString(),
+    updated_at: a.updatedAt.toISOString(),
+  };
+}

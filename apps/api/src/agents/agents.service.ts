@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AgentCreate, type AgentTool, type AgentUpdate, ErrorCodes } from '@parley/common';
+import { AgentEntity, asRow, CallEntity, type DataSource, type EntityManager, In, PhoneNumberEntity } from '@parley/db';
+import { DATA_SOURCE } from '@parley/service-kit';
+import { ApiError } from '../http/api-error';
+import { newId } from '../http/ids';
+import { paginate } from '../http/pagination';
+
+type AgentShape = Pick<AgentEntity, 'type' | 'numberIds' | 'primaryNumberId' | 'voicemailAction' | 'voicemailMessage' | 'tools'>;
+
+@Injectable()
+export class AgentsService {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+
+  private get repo() {
+    return this.ds.getRepository(AgentEntity);
+  }
+
+  async create(accountId: string, input: AgentCreate): Promise<AgentEntity> {
+    const id = newId.agent();
+    await this.ds.transaction(async (m) => {
+      await lockAccountAgents(m, accountId);
+      const agent = m.create(AgentEntity, {
+        id,
+        accountId,
+        name: input.name,
+        type: input.type,
+        persona: input.persona,
+        instructions: input.instructions,
+        voice: input.voice,
+        language: input.language,
+        returns: input.returns,
+        tools: input.tools,
+        voicemailAction: input.voicemail_action,
+        voicemailMessage: input.voicemail_message,
+        initialGreeting: input.initial_greeting,
+        webhookUrl: input.webhook_url,
+        numberIds: dedupe(input.number_ids),
+        primaryNumberId: input.primary_number_id ?? input.number_ids[0] ?? null,
+        maxDurationSeconds: input.max_duration_seconds,
+        ringTimeoutSeconds: input.ring_timeout_seconds,
+        llm: input.llm,
+      });
+      await this.validate(m, accountId, agent, null);
+      await m.insert(AgentEntity, asRow(agent));
+    });
+    return this.get(accountId, id);
+  }
+
+  async get(accountId: string, id: string): Promise<AgentEntity> {
+    if (!isUuid(id)) throw ApiError.notFound('agent', id, 'id');
+    const agent = await this.repo.findOneBy({ id, accountId });
+    if (!agent) throw ApiError.notFound('agent', id, 'id');
+    return agent;
+  }
+
+  async list(accountId: string, page: { limit: number; starting_after?: string }) {
+    const qb = this.repo.createQueryBuilder('a').where('a.account_id = :accountId', { accountId });
+    return paginate(qb, 'a', page, (id) => (isUuid(id) ? this.repo.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }) : Promise.resolve(null)));
+  }
+
+  async update(accountId: string, id: string, input: AgentUpdate): Promise<AgentEntity> {
+    await this.ds.transaction(async (m) => {
+      await lockAccountAgents(m, accountId);
+      const agent = await m.findOneBy(AgentEntity, { id, accountId });
+      if (!agent) throw ApiError.notFound('agent', id, 'id');
+      const patch: Partial<AgentEntity> = {};
+      if (input.name !== undefined) patch.name = input.name;
+      if (input.persona !== undefined) patch.persona = input.persona;
+      if (input.instructions !== undefined) patch.instructions = input.instructions;
+      if (input.voice !== undefined) patch.voice = input.voice;
+      if (input.language !== undefined) patch.language = input.language;
+      if (input.returns !== undefined) patch.returns = input.returns;
+      if (input.tools !== undefined) patch.tools = input.tools;
+      if (input.voicemail_action !== undefined) patch.voicemailAction = input.voicemail_action;
+      if (input.voicemail_message !== undefined) patch.voicemailMessage = input.voicemail_message;
+      if (input.initial_greeting !== undefined) patch.initialGreeting = input.initial_greeting;
+      if (input.webhook_url !== undefined) patch.webhookUrl = input.webhook_url;
+      if (input.max_duration_seconds !== undefined) patch.maxDurationSeconds = input.max_duration_seconds;
+      if (input.ring_timeout_seconds !== undefined) patch.ringTimeoutSeconds = input.ring_timeout_seconds;
+      if (input.llm !== undefined) patch.llm = input.llm;
+      if (input.number_ids !== undefined) {
+        patch.numberIds = dedupe(input.number_ids);
+        // A primary that is no longer attached falls back to the first number, unless a new primary is given.
+        if (input.primary_number_id === undefined && agent.primaryNumberId && !patch.numberIds.includes(agent.primaryNumberId)) {
+          patch.primaryNumberId = patch.numberIds[0] ?? null;
+        }
+        if (input.primary_number_id === undefined && !agent.primaryNumberId) patch.primaryNumberId = patch.numberIds[0] ?? null;
+      }
+      if (input.primary_number_id !== undefined) patch.primaryNumberId = input.primary_number_id;
+      await this.validate(m, accountId, { ...agent, ...patch }, id);
+      if (Object.keys(patch).length) await m.update(AgentEntity, { id, accountId }, asRow(patch));
+    });
+    return this.get(accountId, id);
+  }
+
+  async delete(accountId: string, id: string): Promise<void> {
+    await this.get(accountId, id);
+    const live = await this.ds.getRepository(CallEntity).countBy({ agentId: id, accountId, status: In(['queued', 'initiated', 'ringing', 'in_progress']) });
+    if (live > 0) throw ApiError.conflict(ErrorCodes.resourceInUse, `Agent '${id}' has ${live} call(s) in progress; end them or wait`, 'id');
+    await this.repo.delete({ id, accountId });
+  }
+
+  /** Rules that span fields and rows: attached numbers, primary number, voicemail message, unique tool names. */
+  private async validate(m: EntityManager, accountId: string, a: AgentShape, selfId: string | null): Promise<void> {
+    if (a.numberIds.length) {
+      const found = await m.find(PhoneNumberEntity, { where: { id: In(a.numberIds), accountId }, select: ['id'] });
+      const known = new Set(found.map((n) => n.id));
+      const missing = a.numberIds.find((n) => !known.has(n));
+      if (missing) throw ApiError.invalid(`No such phone number in this account: '${missing}'`, 'number_ids');
+    }
+    if (a.type === 'outbound' && a.numberIds.length === 0) throw ApiError.invalid('An outbound agent needs at least one number in number_ids (its caller ID)', 'number_ids');
+    if (a.primaryNumberId !== null && !a.numberIds.includes(a.primaryNumberId)) throw ApiError.invalid('primary_number_id must be one of number_ids', 'primary_number_id');
+    if (a.voicemailAction === 'leave_message' && !a.voicemailMessage?.trim()) throw ApiError.invalid('voicemail_action "leave_message" needs a voicemail_message', 'voicemail_message');
+    const names = new Set<string>();
+    for (const tool of a.tools as AgentTool[]) {
+      const name = tool.type === 'http' ? tool.name : tool.type;
+      if (names.has(name)) throw ApiError.invalid(`Two tools are named '${name}'`, 'tools');
+      names.add(name);
+    }
+    if (a.type === 'inbound' && a.numberIds.length) {
+      const rows: Array<{ id: string; n: string }> = await m.query(
+        `SELECT a.id, n FROM agents a, unnest(a.number_ids) AS n WHERE a.account_id = $1 AND a.type = 'inbound' AND n = ANY($2) AND ($3::uuid IS NULL OR a.id <> $3::uuid) LIMIT 1`,
+        [accountId, a.numberIds, selfId],
+      );
+      if (rows[0]) throw ApiError.conflict(ErrorCodes.numberTaken, `Number '${rows[0].n}' already answers for inbound agent '${rows[0].id}'`, 'number_ids');
+    }
+  }
+}
+
+function dedupe(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+export function isUuid(v: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+}
+
+/** Serialises agent writes per account so the one-inbound-agent-per-number rule holds under concurrency. */
+async function lockAccountAgents(m: EntityManager, accountId: string) {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtext('agents:' || $1))`, [accountId]);
+}

@@ -1,0 +1,53 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { type DataSource, SecretBox } from '@parley/db';
+import { DATA_SOURCE, ServiceKitModule } from '@parley/service-kit';
+import { AgentsService } from './agents/agents.service';
+import { ApiKeys } from './accounts/api-keys';
+import { CallProjector } from './calls/call-projector';
+import { CallsService } from './calls/calls.service';
+import { InboundCalls } from './calls/inbound-calls';
+import { ProjectorConsumer } from './calls/projector.consumer';
+import { API_CONFIG, type ApiConfig } from './config';
+import { AuthGuard } from './http/auth.guard';
+import { ApiExceptionFilter } from './http/exception.filter';
+import { RateLimiter } from './http/rate-limiter';
+import { NumbersService } from './numbers/numbers.service';
+import { API_CONTROLLERS } from './openapi/api-controllers';
+import { OpenApiController } from './openapi/openapi.controller';
+import { Outbox } from './outbox/outbox';
+import { TrunksService } from './trunks/trunks.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceKitModule.forRoot({
+          service: 'api',
+          logLevel: config.LOG_LEVEL,
+          nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
+          database: { url: config.DATABASE_URL, poolSize: config.API_DB_POOL_SIZE, migrate: true },
+        }),
+      ],
+      controllers: [...API_CONTROLLERS(), OpenApiController],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY) },
+        { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
+        { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        Outbox,
+        CallProjector,
+        ProjectorConsumer,
+        InboundCalls,
+        CallsService,
+        AgentsService,
+        NumbersService,
+        TrunksService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,165 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CALL_STATUS_RANK, type CallEvent, type CallEventOf, type CallStatus, isTerminalStatus, Subjects } from '@parley/common';
+import { AccountEntity, asRow, CallEntity, type DataSource, type EntityManager } from '@parley/db';
+import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
+import { billedSeconds, wholeSecondsBetween } from '../billing/billing-math';
+import { settleCall } from '../billing/credits';
+import { newId } from '../http/ids';
+import { Outbox, type OutboxEntry } from '../outbox/outbox';
+import { callView } from './call.view';
+
+/**
+ * Projects call events into call rows. The api is the only writer of calls: every producer (dialer, media, extractor,
+ * webhooks, the api itself) publishes events and this applies them. Status only moves forward, each event id is
+ * applied once, and per-call work is serialised by a row lock.
+ */
+@Injectable()
+export class CallProjector {
+  private readonly applied;
+  private readonly subjects: Subjects;
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    bus: Bus,
+    metrics: Metrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.subjects = bus.subjects;
+    this.applied = metrics.counter('parley_call_events_applied_total', 'Call events projected into call rows', ['type', 'outcome']);
+  }
+
+  /** Applies one event in its own transaction, then publishes whatever it announced. */
+  async handle(event: CallEvent): Promise<void> {
+    const written = await this.ds.transaction(async (m) => this.applyIn(m, event));
+    await this.outbox.publish(written);
+  }
+
+  /** Applies an event inside the caller's transaction; returns outbox rows to publish after commit. */
+  async applyIn(m: EntityManager, event: CallEvent): Promise<Awaited<ReturnType<Outbox['write']>>> {
+    const fresh: unknown[] = await m.query(
+      `INSERT INTO call_events (id, call_id, account_id, type, seq, at, data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [event.id, event.call_id, event.account_id, event.type, event.seq, event.at, JSON.stringify(event.data)],
+    );
+    if (fresh.length === 0) {
+      this.applied.inc({ type: event.type, outcome: 'duplicate' });
+      return [];
+    }
+    const call = await m.getRepository(CallEntity).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id AND c.account_id = :acc', { id: event.call_id, acc: event.account_id }).getOne();
+    if (!call) {
+      this.logger.warn({ event: event.id, type: event.type, call: event.call_id }, 'event for an unknown call ignored');
+      this.applied.inc({ type: event.type, outcome: 'unknown_call' });
+      return [];
+    }
+    const patch = await this.patchFor(m, call, event);
+    this.applied.inc({ type: event.type, outcome: patch ? 'applied' : 'ignored' });
+    if (!patch || Object.keys(patch).length === 0) return [];
+    Object.assign(call, patch);
+    const announce = this.completedIfSettled(call);
+    if (announce.length) patch.completedPublishedAt = call.completedPublishedAt;
+    patch.updatedAt = new Date();
+    call.updatedAt = patch.updatedAt;
+    await m.update(CallEntity, { id: call.id }, asRow(patch));
+    return this.outbox.write(m, announce);
+  }
+
+  private async patchFor(m: EntityManager, call: CallEntity, event: CallEvent): Promise<Partial<CallEntity> | null> {
+    const at = new Date(event.at);
+    switch (event.type) {
+      case 'queued':
+      case 'completed':
+        return null;
+      case 'initiated':
+        return { ...this.advance(call, 'initiated'), channelId: event.data.channel_id, dialerId: event.data.dialer_id };
+      case 'ringing':
+        return { ...this.advance(call, 'ringing'), startedAt: earliest(call.startedAt, at) };
+      case 'answered':
+        if (isTerminalStatus(call.status as CallStatus)) return null;
+        return { ...this.advance(call, 'in_progress'), startedAt: earliest(call.startedAt, at), answeredAt: earliest(call.answeredAt, at) };
+      case 'ended':
+        return this.end(m, call, event);
+      case 'transcript': {
+        const s = event.data.segment;
+        await m.query(
+          `INSERT INTO transcript_segments (call_id, index, account_id, role, text, start_ms, end_ms, interrupted) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+           ON CONFLICT (call_id, index) DO UPDATE SET text = EXCLUDED.text, end_ms = EXCLUDED.end_ms, interrupted = EXCLUDED.interrupted`,
+          [call.id, s.index, call.accountId, s.role, s.text, s.start_ms, s.end_ms, s.interrupted],
+        );
+        return {};
+      }
+      case 'conversation_ended': {
+        for (const s of event.data.segments) {
+          await m.query(
+            `INSERT INTO transcript_segments (call_id, index, account_id, role, text, start_ms, end_ms, interrupted) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+             ON CONFLICT (call_id, index) DO UPDATE SET text = EXCLUDED.text, end_ms = EXCLUDED.end_ms, interrupted = EXCLUDED.interrupted`,
+            [call.id, s.index, call.accountId, s.role, s.text, s.start_ms, s.end_ms, s.interrupted],
+          );
+        }
+        return { answeredBy: event.data.answered_by, latency: event.data.latency as Record<string, unknown> | null };
+      }
+      case 'recording':
+        await m.query(
+          `INSERT INTO recordings (call_id, account_id, path, duration_ms, bytes, format) VALUES ($1,$2,$3,$4,$5,$6)
+           ON CONFLICT (call_id) DO UPDATE SET path = EXCLUDED.path, duration_ms = EXCLUDED.duration_ms, bytes = EXCLUDED.bytes`,
+          [call.id, call.accountId, event.data.path, event.data.duration_ms, event.data.bytes, event.data.format],
+        );
+        return {};
+      case 'result':
+        // A settled result is never overwritten by a late or repeated extraction.
+        if (call.resultStatus !== 'pending') return null;
+        return { resultStatus: event.data.result_status, result: event.data.result, resultError: event.data.result_error };
+      case 'webhook':
+        if (call.webhookStatus === 'delivered') return null;
+        return { webhookStatus: event.data.webhook_status, webhookError: event.data.webhook_error };
+    }
+  }
+
+  private advance(call: CallEntity, to: CallStatus): Partial<CallEntity> {
+    return CALL_STATUS_RANK[to] > CALL_STATUS_RANK[call.status as CallStatus] ? { status: to } : {};
+  }
+
+  private async end(m: EntityManager, call: CallEntity, event: CallEventOf<'ended'>): Promise<Partial<CallEntity> | null> {
+    if (isTerminalStatus(call.status as CallStatus)) return null;
+    const d = event.data;
+    const endedAt = new Date(event.at);
+    const answeredAt = d.answered ? (call.answeredAt ?? (d.answered_at ? new Date(d.answered_at) : null)) : null;
+    const account = await m.findOneByOrFail(AccountEntity, { id: call.accountId });
+    const billed = answeredAt ? billedSeconds(endedAt.getTime() - answeredAt.getTime(), account.billingIncrementSeconds, account.billingMinimumSeconds) : 0;
+    const settlement = await settleCall(m, call, account, billed);
+    return {
+      status: d.status,
+      answeredAt,
+      startedAt: call.startedAt ?? answeredAt,
+      endedAt,
+      durationSeconds: wholeSecondsBetween(call.startedAt ?? answeredAt, endedAt) ?? 0,
+      billedDurationSeconds: billed,
+      billingAmountMilliCents: settlement.amount,
+      reservationStatus: settlement.status,
+      errorCode: d.error_code,
+      errorMessage: d.error_message,
+      hangupCause: d.hangup_cause,
+      hangupCauseCode: d.hangup_cause_code,
+    };
+  }
+
+  /** Once a call is terminal and its result settled, announce the final call object (once). */
+  private completedIfSettled(call: CallEntity): OutboxEntry[] {
+    if (!isTerminalStatus(call.status as CallStatus) || call.resultStatus === 'pending' || call.completedPublishedAt) return [];
+    call.completedPublishedAt = new Date();
+    call.updatedAt = call.completedPublishedAt;
+    const event = {
+      id: newId.event(),
+      call_id: call.id,
+      account_id: call.accountId,
+      seq: 0,
+      at: call.completedPublishedAt.toISOString(),
+      type: 'completed' as const,
+      data: { call: callView(call) as unknown as Record<string, unknown> },
+    };
+    return [{ subject: this.subjects.callEvent(call.id, 'completed'), msgId: event.id, payload: event }];
+  }
+}
+
+function earliest(current: Date | null, at: Date): Date {
+  return current && current.getTime() <= at.getTime() ? current : at;
+}

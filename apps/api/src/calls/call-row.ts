@@ -1,0 +1,67 @@
+import { renderPrompt } from '@parley/common';
+import type { AgentEntity, CallEntity } from '@parley/db';
+
+/** A new call row snapshotting the agent: persona, instructions (or the per-call override), prompt, returns. */
+export function newCallRow(o: {
+  id: string;
+  accountId: string;
+  agent: AgentEntity;
+  trunkId: string;
+  direction: 'outbound' | 'inbound';
+  toNumber: string;
+  fromNumber: string;
+  instructions?: string;
+  context: Record<string, unknown>;
+  webhookUrl?: string;
+  metadata: Record<string, unknown>;
+  reservedMilliCents: number;
+}): CallEntity {
+  const { agent } = o;
+  const instructions = o.instructions ?? agent.instructions;
+  const webhookUrl = o.webhookUrl ?? agent.webhookUrl;
+  const now = new Date();
+  return {
+    id: o.id,
+    accountId: o.accountId,
+    agentId: agent.id,
+    trunkId: o.trunkId,
+    direction: o.direction,
+    status: 'queued',
+    toNumber: o.toNumber,
+    fromNumber: o.fromNumber,
+    persona: agent.persona,
+    instructions,
+    prompt: renderPrompt({ persona: agent.persona, instructions, context: o.context }),
+    context: o.context,
+    returns: agent.returns,
+    result: null,
+    resultStatus: 'pending',
+    resultError: null,
+    language: agent.language,
+    webhookUrl,
+    webhookStatus: webhookUrl ? 'pending' : null,
+    webhookError: null,
+    createdAt: now,
+    startedAt: null,
+    answeredAt: null,
+    endedAt: null,
+    durationSeconds: null,
+    billedDurationSeconds: null,
+    billingAmountMilliCents: null,
+    reservationStatus: 'reserved',
+    reservedMilliCents: o.reservedMilliCents,
+    errorCode: null,
+    errorMessage: null,
+    hangupCause: null,
+    hangupCauseCode: null,
+    answeredBy: null,
+    latency: null,
+    metadata: o.metadata,
+    maxDurationSeconds: agent.maxDurationSeconds,
+    ringTimeoutSeconds: agent.ringTimeoutSeconds,
+    channelId: null,
+    dialerId: null,
+    completedPublishedAt: null,
+    updatedAt: now,
+  };
+}

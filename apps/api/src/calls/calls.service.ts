@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  CALL_REFUSED_FIELDS,
+  type CallCreate,
+  CallCreate as CallCreateSchema,
+  type CallEvent,
+  type CallListQuery,
+  type CallStatus,
+  DialerCommand,
+  DialerCommandReply,
+  DispatchMessage,
+  ErrorCodes,
+  isTerminalStatus,
+} from '@parley/common';
+import { AccountEntity, AgentEntity, asRow, CallEntity, type DataSource, type EntityManager, IdempotencyKeyEntity, PhoneNumberEntity, TrunkEntity } from '@parley/db';
+import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
+import { reserveForCall } from '../billing/credits';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { ApiError } from '../http/api-error';
+import { newId } from '../http/ids';
+import { list, paginate } from '../http/pagination';
+import { parseOrThrow } from '../http/zod-error';
+import { isUuid } from '../agents/agents.service';
+import { Outbox } from '../outbox/outbox';
+import { CallProjector } from './call-projector';
+import { newCallRow } from './call-row';
+import { callView } from './call.view';
+
+@Injectable()
+export class CallsService {
+  private readonly created;
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    private readonly projector: CallProjector,
+    private readonly bus: Bus,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    metrics: Metrics,
+  ) {
+    this.created = metrics.counter('parley_calls_created_total', 'Calls created', ['direction']);
+  }
+
+  /** Validates the raw body: refused agent fields first (named in `param`), then the schema. */
+  parseCreate(body: unknown): CallCreate {
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      for (const field of CALL_REFUSED_FIELDS) {
+        if (field in body) {
+          throw new ApiError(400, ErrorCodes.parameterNotAllowed, `'${field}' belongs to the agent and cannot be set per call; update the agent or use another agent`, field);
+        }
+      }
+    }
+    return parseOrThrow(CallCreateSchema, body ?? undefined);
+  }
+
+  /**
+   * Creates an outbound call: the row, its credit reservation, its idempotency record and its dispatch message are
+   * written in one transaction; the message is published right after commit (the outbox relay covers a crash).
+   */
+  async create(accountId: string, input: CallCreate, idempotencyKey: string | null): Promise<{ call: CallEntity; replayed: boolean }> {
+    const requestHash = idempotencyKey ? createHash('sha256').update(canonicalJson(input)).digest('hex') : null;
+    if (idempotencyKey) {
+      const replay = await this.findIdempotent(accountId, idempotencyKey, requestHash!);
+      if (replay) return { call: replay, replayed: true };
+    }
+    const callId = newId.call();
+    let written;
+    try {
+      written = await this.ds.transaction(async (m) => {
+        const agent = await m.findOneBy(AgentEntity, { id: input.agent_id, accountId });
+        if (!agent) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
+        if (agent.type !== 'outbound') throw ApiError.invalid(`Agent '${agent.id}' is an inbound agent; calls are placed with outbound agents`, 'agent_id', 'agent_not_outbound');
+        const from = await this.fromNumber(m, accountId, agent, input.from_number);
+        const trunk = await m.findOneBy(TrunkEntity, { id: from.trunkId, accountId });
+        if (!trunk) throw ApiError.invalid(`The trunk of number ${from.number} no longer exists`, 'from_number');
+        const account = await m.findOneByOrFail(AccountEntity, { id: accountId });
+        if (idempotencyKey) {
+          const inserted: unknown[] = await m.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, call_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING RETURNING key`, [accountId, idempotencyKey, requestHash, callId]);
+          if (inserted.length === 0) throw new IdempotencyRace();
+        }
+        const reserved = await reserveForCall(m, account, callId, agent.maxDurationSeconds);
+        const call = newCallRow({
+          id: callId,
+          accountId,
+          agent,
+          trunkId: trunk.id,
+          direction: 'outbound',
+          toNumber: input.to,
+          fromNumber: from.number,
+          instructions: input.instructions,
+          context: input.context,
+          webhookUrl: input.webhook_url,
+          metadata: input.metadata,
+          reservedMilliCents: reserved,
+        });
+        await m.insert(CallEntity, asRow(call));
+        const dispatch: DispatchMessage = DispatchMessage.parse({
+          call_id: callId,
+          account_id: accountId,
+          trunk_id: trunk.id,
+          to: input.to,
+          from: from.number,
+          ring_timeout_seconds: agent.ringTimeoutSeconds,
+          max_duration_seconds: agent.maxDurationSeconds,
+          created_at: call.createdAt.toISOString(),
+        });
+        const out = await this.outbox.write(m, [{ subject: this.bus.subjects.dispatch, msgId: callId, payload: dispatch }]);
+        return { call, out };
+      });
+    } catch (err) {
+      if (err instanceof IdempotencyRace) {
+        const replay = await this.findIdempotent(accountId, idempotencyKey!, requestHash!);
+        if (replay) return { call: replay, replayed: true };
+      }
+      throw err;
+    }
+    await this.outbox.publish(written.out);
+    this.created.inc({ direction: 'outbound' });
+    return { call: written.call, replayed: false };
+  }
+
+  private async findIdempotent(accountId: string, key: string, requestHash: string): Promise<CallEntity | null> {
+    const row = await this.ds.getRepository(IdempotencyKeyEntity).findOneBy({ accountId, key });
+    if (!row) return null;
+    if (row.requestHash !== requestHash) {
+      throw ApiError.conflict(ErrorCodes.idempotencyConflict, 'This Idempotency-Key was already used with a different request body', 'Idempotency-Key');
+    }
+    return this.get(accountId, row.callId);
+  }
+
+  private async fromNumber(m: EntityManager, accountId: string, agent: AgentEntity, requested: string | undefined): Promise<PhoneNumberEntity> {
+    if (requested) {
+      const number = await m.findOneBy(PhoneNumberEntity, { number: requested, accountId });
+      if (!number || !agent.numberIds.includes(number.id)) {
+        throw ApiError.invalid(`from_number ${requested} is not attached to agent '${agent.id}'; attach it to the agent or omit from_number`, 'from_number', 'from_number_not_attached');
+      }
+      return number;
+    }
+    const id = agent.primaryNumberId ?? agent.numberIds[0];
+    const number = id ? await m.findOneBy(PhoneNumberEntity, { id, accountId }) : null;
+    if (!number) throw ApiError.invalid(`Agent '${agent.id}' has no number to call from`, 'agent_id');
+    return number;
+  }
+
+  async get(accountId: string, id: string): Promise<CallEntity> {
+    if (!isUuid(id)) throw ApiError.notFound('call', id, 'id');
+    const call = await this.ds.getRepository(CallEntity).findOneBy({ id, accountId });
+    if (!call) throw ApiError.notFound('call', id, 'id');
+    return call;
+  }
+
+  async view(call: CallEntity) {
+    const rec: unknown[] = await this.ds.query('SELECT 1 FROM recordings WHERE call_id = $1', [call.id]);
+    return callView(call, { hasRecording: rec.length > 0 });
+  }
+
+  async list(accountId: string, q: Partial<CallListQuery> & { limit: number; starting_after?: string }, scope: { number?: string } = {}) {
+    const repo = this.ds.getRepository(CallEntity);
+    const qb = repo.createQueryBuilder('c').where('c.account_id = :accountId', { accountId });
+    if (q.status) qb.andWhere('c.status = :status', { status: q.status });
+    if (q.agent_id) qb.andWhere('c.agent_id = :agentId', { agentId: q.agent_id });
+    if (q.direction) qb.andWhere('c.direction = :direction', { direction: q.direction });
+    if (q.to_number) qb.andWhere('c.to_number = :to', { to: q.to_number });
+    if (q.from_number) qb.andWhere('c.from_number = :from', { from: q.from_number });
+    if (q.created_after) qb.andWhere('c.created_at > :after', { after: new Date(q.created_after) });
+    if (q.created_before) qb.andWhere('c.created_at < :before', { before: new Date(q.created_before) });
+    if (scope.number) qb.andWhere('(c.from_number = :n OR c.to_number = :n)', { n: scope.number });
+    const page = await paginate(qb, 'c', q, (id) => (isUuid(id) ? repo.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }) : Promise.resolve(null)));
+    return list(page.rows.map((c) => callView(c)), page.hasMore);
+  }
+
+  /**
+   * Ends a call: a queued one is canceled here at once; a live one is hung up by the dialer that owns its channel.
+   * If no dialer answers for it, the call is ended here so it never stays live forever.
+   */
+  async end(accountId: string, id: string): Promise<CallEntity> {
+    const call = await this.get(accountId, id);
+    if (isTerminalStatus(call.status as CallStatus)) throw ApiError.conflict(ErrorCodes.callAlreadyEnded, `Call '${id}' already ended (${call.status})`, 'id');
+    if (call.status === 'queued') {
+      const ended = await this.endHere(call, { status: 'canceled', hangupCause: 'Canceled before dialing', errorCode: null });
+      // A dialer may hold the dispatch message right now: tell it too (silence is fine).
+      this.bus.connection.publish(this.bus.subjects.dialerCommand(id), JSON.stringify(DialerCommand.parse({ command: 'hangup', call_id: id, reason: 'api' })));
+      if (ended) return this.get(accountId, id);
+      return this.end(accountId, id);
+    }
+    let reply: DialerCommandReply | null = null;
+    try {
+      reply = await this.bus.request(this.bus.subjects.dialerCommand(id), DialerCommand, { command: 'hangup', call_id: id, reason: 'api' }, DialerCommandReply, this.config.API_DIALER_COMMAND_TIMEOUT_MS);
+    } catch (err) {
+      this.logger.warn({ err: String(err), call: id }, 'no dialer owns this call; ending it here');
+    }
+    if (!reply) {
+      await this.endHere(call, {
+        status: call.answeredAt ? 'completed' : 'canceled',
+        hangupCause: 'Ended by API; no dialer held the call',
+        errorCode: ErrorCodes.dialerLost,
+      });
+    } else if (!reply.ok) {
+      throw new ApiError(503, ErrorCodes.unavailable, `The dialer could not hang up the call: ${reply.error ?? 'unknown error'}`);
+    } else {
+      await this.waitForTerminal(accountId, id, 3000);
+    }
+    return this.get(accountId, id);
+  }
+
+  /** Ends a call by writing its `ended` event through the projector (and to JetStream, for the other services). */
+  private async endHere(call: CallEntity, o: { status: 'canceled' | 'completed'; hangupCause: string; errorCode: string | null }): Promise<boolean> {
+    const event: CallEvent = {
+      id: newId.event(),
+      call_id: call.id,
+      account_id: call.accountId,
+      seq: 0,
+      at: new Date().toISOString(),
+      type: 'ended',
+      data: { status: o.status, answered: Boolean(call.answeredAt), hangup_cause: o.hangupCause, hangup_cause_code: null, hangup_by: 'api', error_code: o.errorCode, error_message: null },
+    };
+    const out = await this.ds.transaction(async (m) => {
+      const own = await this.projector.applyIn(m, event);
+      return this.outbox.write(m, [{ subject: this.bus.subjects.callEvent(call.id, 'ended'), msgId: event.id, payload: event }]).then((w) => [...w, ...own]);
+    });
+    await this.outbox.publish(out);
+    const now = await this.ds.getRepository(CallEntity).findOneByOrFail({ id: call.id });
+    return now.status === o.status || isTerminalStatus(now.status as CallStatus);
+  }
+
+  private async waitForTerminal(accountId: string, id: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const c = await this.get(accountId, id);
+      if (isTerminalStatus(c.status as CallStatus)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+class IdempotencyRace extends Error {}
+
+/** JSON with sorted keys, so the same body in another key order hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

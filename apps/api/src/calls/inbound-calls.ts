@@ -1,0 +1,62 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { InboundCallCreateReply, InboundCallCreateRequest } from '@parley/common';
+import { AccountEntity, AgentEntity, asRow, CallEntity, type DataSource, PhoneNumberEntity } from '@parley/db';
+import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
+import type { z } from 'zod';
+import { reserveForCall } from '../billing/credits';
+import { ApiError } from '../http/api-error';
+import { newId } from '../http/ids';
+import { newCallRow } from './call-row';
+
+type Reply = z.infer<typeof InboundCallCreateReply>;
+
+/** Answers the dialer's request for the row of an inbound call: the dialed number's inbound agent takes it. */
+@Injectable()
+export class InboundCalls implements OnApplicationBootstrap {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly bus: Bus,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.bus.serve(this.bus.subjects.inboundCallCreate, InboundCallCreateRequest, InboundCallCreateReply, (req) => this.create(req), 'api');
+  }
+
+  async create(req: z.infer<typeof InboundCallCreateRequest>): Promise<Reply> {
+    const number = await this.ds.getRepository(PhoneNumberEntity).findOneBy({ number: req.to });
+    if (!number) {
+      this.logger.warn({ to: req.to, from: req.from }, 'inbound call to an unknown number rejected');
+      return { ok: false, error: `no number ${req.to} is registered` };
+    }
+    const agents: AgentEntity[] = await this.ds
+      .getRepository(AgentEntity)
+      .createQueryBuilder('a')
+      .where(`a.account_id = :acc AND a.type = 'inbound' AND :nid = ANY(a.number_ids)`, { acc: number.accountId, nid: number.id })
+      .orderBy('a.created_at')
+      .getMany();
+    const agent = agents[0];
+    if (!agent) {
+      this.logger.warn({ to: req.to, from: req.from, number: number.id }, 'inbound call rejected: no inbound agent answers this number');
+      return { ok: false, error: `number ${req.to} has no inbound agent` };
+    }
+    const id = newId.call();
+    try {
+      await this.ds.transaction(async (m) => {
+        const account = await m.findOneByOrFail(AccountEntity, { id: number.accountId });
+        const reserved = await reserveForCall(m, account, id, agent.maxDurationSeconds);
+        await m.insert(
+          CallEntity,
+          asRow(newCallRow({ id, accountId: account.id, agent, trunkId: number.trunkId, direction: 'inbound', toNumber: req.to, fromNumber: req.from, context: {}, metadata: {}, reservedMilliCents: reserved })),
+        );
+      });
+    } catch (err) {
+      if (err instanceof ApiError) {
+        this.logger.warn({ to: req.to, code: err.code }, `inbound call rejected: ${err.message}`);
+        return { ok: false, error: err.message };
+      }
+      throw err;
+    }
+    return { ok: true, call_id: id, account_id: number.accountId, agent_id: agent.id, max_duration_seconds: agent.maxDurationSeconds };
+  }
+}

@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { AccountEntity, type DataSource, openDatabase } from '@parley/db';
+import { Accounts } from '../accounts/accounts';
+import { ApiKeys } from '../accounts/api-keys';
+import { setCredits } from '../billing/credits';
+import { loadApiConfig } from '../config';
+
+const USAGE = `parley: the admin CLI (prints JSON on stdout)
+
+  pnpm parley accounts create --name NAME
+  pnpm parley accounts list
+  pnpm parley accounts set-rate --account ID --rate MILLI_CENTS_PER_MINUTE [--increment SECONDS] [--minimum SECONDS]
+  pnpm parley keys create --account ID [--name NAME]
+  pnpm parley keys list --account ID
+  pnpm parley keys revoke KEY_ID
+  pnpm parley credits set --account ID --amount MILLI_CENTS
+  pnpm parley credits add --account ID --amount MILLI_CENTS
+  pnpm parley migrate
+
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/parley).`;
+
+class UsageError extends Error {}
+
+function need(v: string | undefined, flag: string): string {
+  if (!v) throw new UsageError(`missing --${flag}`);
+  return v;
+}
+
+function int(v: string | undefined, flag: string, min = 0): number {
+  const s = need(v, flag);
+  if (!/^-?\d+$/.test(s) || Number(s) < min) throw new UsageError(`--${flag} must be an integer >= ${min}`);
+  return Number(s);
+}
+
+async function account(ds: DataSource, id: string): Promise<AccountEntity> {
+  const a = await ds.getRepository(AccountEntity).findOneBy({ id });
+  if (!a) throw new Error(`no such account: ${id}`);
+  return a;
+}
+
+async function run(argv: string[]): Promise<unknown> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      account: { type: 'string' },
+      rate: { type: 'string' },
+      increment: { type: 'string' },
+      minimum: { type: 'string' },
+      amount: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [group, verb, arg] = positionals;
+  if (values.help || !group) throw new UsageError('');
+  const config = loadApiConfig();
+  const ds = await openDatabase({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'parley-cli' });
+  try {
+    const accounts = new Accounts(ds, {
+      rateMilliCentsPerMinute: config.DEFAULT_RATE_MILLI_CENTS_PER_MINUTE,
+      billingIncrementSeconds: config.DEFAULT_BILLING_INCREMENT_SECONDS,
+      billingMinimumSeconds: config.DEFAULT_BILLING_MINIMUM_SECONDS,
+      sandboxHost: config.SANDBOX_TRUNK_HOST,
+    });
+    const keys = new ApiKeys(ds);
+    switch (`${group} ${verb ?? ''}`.trim()) {
+      case 'migrate':
+        return { migrated: true };
+      case 'accounts create': {
+        const r = await accounts.create(need(values.name, 'name'));
+        return { account_id: r.account.id, name: r.account.name, api_key: r.apiKey.key, api_key_id: r.apiKey.id, sandbox_trunk_id: r.sandboxTrunkId };
+      }
+      case 'accounts list':
+        return (await accounts.list()).map((a) => ({
+          account_id: a.id,
+          name: a.name,
+          balance_milli_cents: a.balanceMilliCents,
+          rate_milli_cents_per_minute: a.rateMilliCentsPerMinute,
+          billing_increment_seconds: a.billingIncrementSeconds,
+          billing_minimum_seconds: a.billingMinimumSeconds,
+          created_at: a.createdAt.toISOString(),
+        }));
+      case 'accounts set-rate': {
+        const a = await account(ds, need(values.account, 'account'));
+        const patch = {
+          rateMilliCentsPerMinute: int(values.rate, 'rate'),
+          billingIncrementSeconds: values.increment === undefined ? a.billingIncrementSeconds : int(values.increment, 'increment', 1),
+          billingMinimumSeconds: values.minimum === undefined ? a.billingMinimumSeconds : int(values.minimum, 'minimum'),
+        };
+        await ds.getRepository(AccountEntity).update({ id: a.id }, patch);
+        return { account_id: a.id, rate_milli_cents_per_minute: patch.rateMilliCentsPerMinute, billing_increment_seconds: patch.billingIncrementSeconds, billing_minimum_seconds: patch.billingMinimumSeconds };
+      }
+      case 'keys create': {
+        const a = await account(ds, need(values.account, 'account'));
+        const k = await keys.create(a.id, values.name ?? null);
+        return { api_key_id: k.id, api_key: k.key, prefix: k.prefix, account_id: a.id };
+      }
+      case 'keys list': {
+        const a = await account(ds, need(values.account, 'account'));
+        return (await keys.list(a.id)).map((k) => ({ api_key_id: k.id, prefix: k.prefix, name: k.name, created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null }));
+      }
+      case 'keys revoke': {
+        const id = need(arg, 'KEY_ID (positional)');
+        if (!(await keys.revoke(id))) throw new Error(`no active key with id ${id}`);
+        return { api_key_id: id, revoked: true };
+      }
+      case 'credits set':
+      case 'credits add': {
+        const a = await account(ds, need(values.account, 'account'));
+        const amount = int(values.amount, 'amount', verb === 'set' ? 0 : -Number.MAX_SAFE_INTEGER);
+        const balance = await ds.transaction((m) => setCredits(m, a.id, amount, verb as 'set' | 'add', `cli credits ${verb}`));
+        return { account_id: a.id, balance_milli_cents: balance };
+      }
+      default:
+        throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+    }
+  } finally {
+    await ds.destroy();
+  }
+}
+
+run(process.argv.slice(2))
+  .then((out) => {
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  })
+  .catch((err) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message ? err.message + '\n\n' : ''}${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`parley: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

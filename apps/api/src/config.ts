@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { commonEnv, env, loadConfig } from '@parley/service-kit';
+
+export const DEV_SECRET_KEY = 'parley-dev-secret-change-me';
+
+export const ApiConfigSchema = z.object({
+  ...commonEnv,
+  API_HOST: env.string('127.0.0.1'),
+  API_PORT: env.port(3000),
+  /** Encrypts trunk passwords at rest. Change it in production; the default only suits a local trial. */
+  PARLEY_SECRET_KEY: env.string(DEV_SECRET_KEY),
+  API_BODY_LIMIT_BYTES: env.int(256 * 1024, 1024),
+  /** Requests per second per API key (token bucket); the burst is twice that. 0 disables the limit. */
+  API_RATE_LIMIT_PER_SECOND: env.int(100),
+  API_DB_POOL_SIZE: env.int(20, 1),
+  RECORDINGS_DIR: env.string('./var/recordings'),
+  /** Where the built-in `sandbox` trunk points (the Asterisk simulator's SIP side, informational). */
+  SANDBOX_TRUNK_HOST: env.string('127.0.0.1'),
+  /** Defaults for new accounts (issue: billing). */
+  DEFAULT_RATE_MILLI_CENTS_PER_MINUTE: env.int(1_000),
+  DEFAULT_BILLING_INCREMENT_SECONDS: env.int(1, 1),
+  DEFAULT_BILLING_MINIMUM_SECONDS: env.int(0),
+  /** How long POST /v1/calls/:id/end waits for a dialer to own the call before ending it itself. */
+  API_DIALER_COMMAND_TIMEOUT_MS: env.int(3000, 100),
+});
+export type ApiConfig = z.infer<typeof ApiConfigSchema>;
+
+export function loadApiConfig(e: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return loadConfig(ApiConfigSchema, e);
+}
+
+export const API_CONFIG = Symbol('API_CONFIG');

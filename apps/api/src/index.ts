@@ -1,0 +1,2 @@
+export { createApiApp } from './server';
+export { loadApiConfig, ApiConfigSchema, type ApiConfig } from './config';

@@ -1,0 +1,14 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { bootstrapService, type BootstrapOptions } from '@parley/service-kit';
+import { AppModule } from './app.module';
+import type { ApiConfig } from './config';
+
+/** Starts the api (used by main.ts, by tests and by `pnpm demo`). */
+export async function createApiApp(config: ApiConfig, boot: (module: unknown, opts: BootstrapOptions) => Promise<NestFastifyApplication> = bootstrapService): Promise<NestFastifyApplication> {
+  return boot(AppModule.forRoot(config), {
+    service: 'api',
+    host: config.API_HOST,
+    port: config.API_PORT,
+    bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
+  });
+}
