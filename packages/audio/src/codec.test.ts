@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EM_CODECS, readFixtureBytes } from '../test/fixtures';
-import { createCodec, createCodecForPayloadType } from './codec';
+import { createCodec, createCodecForPayloadType, createWidebandCodec } from './codec';
 import { G722Encoder } from './g722';
 import { resample } from './resample';
-import { generateTone, snrDb, toneEnergyFraction } from './signal';
+import { alignedSnrDb, generateTone, snrDb, toneEnergyFraction } from './signal';
 
 describe('createCodec', () => {
   it.each([
@@ -57,5 +57,32 @@ describe('createCodec', () => {
     expect(createCodecForPayloadType(8)?.name).toBe('alaw');
     expect(createCodecForPayloadType(118)).toBeUndefined();
     expect(() => createCodec('opus' as never)).toThrow(RangeError);
+  });
+
+  it.each(['ulaw', 'alaw'] as const)('createWidebandCodec(%s): 16 kHz PCM on both sides of a narrowband payload', (name) => {
+    const codec = createWidebandCodec(name);
+    expect(codec).toMatchObject({ name, sampleRate: 16000 });
+    const tone = generateTone({ frequency: 1000, sampleRate: 16000, durationMs: 400, amplitude: 10000 });
+    const payloads: Buffer[] = [];
+    const decoded = new Int16Array(tone.length);
+    for (let i = 0; i < tone.length; i += 320) {
+      const payload = codec.encode(tone.subarray(i, i + 320));
+      expect(payload).toHaveLength(160);
+      payloads.push(payload);
+      const pcm = codec.decode(payload);
+      expect(pcm).toHaveLength(320);
+      decoded.set(pcm, i);
+    }
+    // Two resamplers in the loop delay the tone; once aligned it comes back clean.
+    expect(alignedSnrDb(tone.subarray(0, 6000), decoded, 120).snrDb).toBeGreaterThan(30);
+    // A 30 ms payload gives 30 ms at 16 kHz.
+    expect(codec.decode(Buffer.concat(payloads).subarray(0, 240))).toHaveLength(480);
+    expect(codec.samplesInPayload(240)).toBe(480);
+  });
+
+  it('createWidebandCodec(g722) is plain G.722', () => {
+    const codec = createWidebandCodec('g722');
+    expect(codec.sampleRate).toBe(16000);
+    expect(codec.encode(new Int16Array(320))).toHaveLength(160);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from './g711';
 import { G722Decoder, G722Encoder } from './g722';
+import { Resampler } from './resample';
 import { type CodecName, type RtpCodec, codecForPayloadType, rtpCodec } from './rtp';
 
 export interface AudioCodec {
@@ -89,4 +90,41 @@ export function createCodec(name: CodecName): AudioCodec {
 export function createCodecForPayloadType(payloadType: number): AudioCodec | undefined {
   const codec = codecForPayloadType(payloadType);
   return codec ? createCodec(codec.name) : undefined;
+}
+
+/**
+ * A codec whose PCM side is always 16 kHz, the media pipeline's rate: G.722 as is, G.711
+ * through a 2:1 resampler each way (narrowband legs lose everything above ~3.6 kHz, and gain
+ * the resamplers' few ms of delay).
+ */
+export function createWidebandCodec(name: CodecName): AudioCodec {
+  const codec = createCodec(name);
+  return codec.sampleRate === 16000 ? codec : new UpsampledCodec(codec);
+}
+
+class UpsampledCodec implements AudioCodec {
+  readonly name: CodecName;
+  readonly payloadType: number;
+  readonly sampleRate = 16000;
+  readonly rtp: RtpCodec;
+  private readonly down = new Resampler(16000, 8000);
+  private readonly up = new Resampler(8000, 16000);
+
+  constructor(private readonly narrowband: AudioCodec) {
+    this.name = narrowband.name;
+    this.payloadType = narrowband.payloadType;
+    this.rtp = narrowband.rtp;
+  }
+
+  encode(pcm: Int16Array): Buffer {
+    return this.narrowband.encode(this.down.process(pcm));
+  }
+
+  decode(payload: Uint8Array): Int16Array {
+    return this.up.process(this.narrowband.decode(payload));
+  }
+
+  samplesInPayload(bytes: number): number {
+    return bytes * 2;
+  }
 }

@@ -160,6 +160,20 @@ describe('JitterBuffer', () => {
     expect(jb.stats).toMatchObject({ resets: 2, late: 0, lost: 0 });
   });
 
+  it('reset drops what is buffered and accepts a new stream, keeping the stats', () => {
+    const jb = new JitterBuffer({ targetDelayMs: 20 });
+    jb.push(packet(1000));
+    jb.push(packet(1001));
+    expect(popAll(jb, 1)).toEqual(['1000']);
+    jb.reset();
+    expect(jb.bufferedMs).toBe(0);
+    expect(jb.pop()).toBeNull();
+    // An older sequence number is not late after a reset.
+    jb.push(packet(900));
+    expect(popAll(jb, 1)).toEqual(['900']);
+    expect(jb.stats).toMatchObject({ received: 3, late: 0, resets: 0 });
+  });
+
   it('adapts the target to jitter and to late packets', () => {
     let now = 0;
     const jb = new JitterBuffer({ adaptive: true, targetDelayMs: 60, minDelayMs: 40, maxDelayMs: 300, now: () => now });

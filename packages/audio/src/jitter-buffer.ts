@@ -163,7 +163,7 @@ export class JitterBuffer {
   push(packet: JitterBufferInput): void {
     const { sequenceNumber, timestamp, ssrc } = packet.header;
     this.stats.received++;
-    if (ssrc !== undefined && this.ssrc !== undefined && ssrc !== this.ssrc) this.restart();
+    if (ssrc !== undefined && this.ssrc !== undefined && ssrc !== this.ssrc) this.restart(true);
     if (ssrc !== undefined) this.ssrc = ssrc;
 
     let ext: number;
@@ -173,7 +173,7 @@ export class JitterBuffer {
     } else {
       const delta = (((sequenceNumber - this.highestSeq) & 0xffff) << 16) >> 16;
       if (Math.abs(delta) > MAX_SEQUENCE_JUMP) {
-        this.restart();
+        this.restart(true);
         ext = 65536 + sequenceNumber;
       } else {
         ext = this.highestExt + delta;
@@ -243,12 +243,12 @@ export class JitterBuffer {
 
   /** Drops everything buffered and starts over (stats are kept), e.g. when the far end changes. */
   reset(): void {
-    this.restart();
-    this.stats.resets--;
+    this.restart(false);
   }
 
-  private restart(): void {
-    this.stats.resets++;
+  /** `detected`: the stream itself restarted (counted in stats.resets), rather than the caller asking. */
+  private restart(detected: boolean): void {
+    if (detected) this.stats.resets++;
     this.entries = [];
     this.seen.fill(-1);
     this.ssrc = undefined;
