@@ -1,9 +1,12 @@
+// Codecs
 export * from './g711';
 export * from './g722';
-export * from './rtp';
-export * from './signal';
-export * from './wav';
-export * from './resample';
 export * from './codec';
+// RTP transport
+export * from './rtp';
 export * from './jitter-buffer';
 export * from './pacer';
+// PCM processing and files
+export * from './resample';
+export * from './signal';
+export * from './wav';
