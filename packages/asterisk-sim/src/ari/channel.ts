@@ -27,6 +27,8 @@ export class SimChannel {
   destroyed = false;
   /** Bridge the channel is in, and when it joined (bridge order matters for varsets). */
   bridgeId: string | undefined;
+  /** Dial string of an outbound leg, repeated in its Dial events. */
+  dialstring = '';
   /** Device name for DeviceStateChanged (`PJSIP/trunk`, `UnicastRTP/127.0.0.1:40000`). */
   device: string;
   private readonly timers = new Set<NodeJS.Timeout>();

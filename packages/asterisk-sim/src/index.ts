@@ -1,0 +1,15 @@
+export { startAsteriskSim, type AsteriskSim, type AsteriskSimOptions, type SimLogger } from './server';
+export { AsteriskCore, parseDialEndpoint } from './ari/core';
+export { CAUSE_TEXT, causeText, dialStatusForCause, sipToCause } from './ari/causes';
+export { CallLog, SimCall, type HungUpBy } from './calls';
+export {
+  DEFAULT_SCENARIO,
+  MAGIC_NUMBERS,
+  ScenarioError,
+  ScenarioStore,
+  parseScenario,
+  scenarioSchema,
+  type Scenario,
+  type ScenarioInput,
+} from './far-end/scenario';
+export type { ExternalMediaFormat } from './media/codec';
