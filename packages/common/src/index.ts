@@ -9,4 +9,5 @@ export * from './api/trunks';
 export * from './api/numbers';
 export * from './api/agents';
 export * from './api/calls';
+export * from './api/webhooks';
 export * from './messages';
