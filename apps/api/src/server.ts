@@ -10,5 +10,6 @@ export async function createApiApp(config: ApiConfig, boot: (module: unknown, op
     host: config.API_HOST,
     port: config.API_PORT,
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
+    logLevel: config.LOG_LEVEL,
   });
 }

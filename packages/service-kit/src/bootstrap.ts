@@ -8,13 +8,14 @@ export interface BootstrapOptions {
   host: string;
   port: number;
   bodyLimitBytes?: number;
+  logLevel?: string;
   /** Called on the Fastify instance before Nest registers routes (content parsers, hooks...). */
   configure?: (app: NestFastifyApplication) => Promise<void> | void;
 }
 
 /** Creates a Nest app on Fastify with pino logs and graceful shutdown on SIGTERM/SIGINT, and starts listening. */
 export async function bootstrapService(module: unknown, opts: BootstrapOptions): Promise<NestFastifyApplication> {
-  const logger = createLogger(opts.service);
+  const logger = createLogger(opts.service, opts.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(module as never, new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024 }), {
     logger: new NestPinoLogger(logger),
   });

@@ -5,3 +5,4 @@ export * from './readiness';
 export * from './bus';
 export * from './service-kit.module';
 export * from './bootstrap';
+export * from './testing/nats-namespace';

@@ -1,5 +1,5 @@
 import { ErrorCodes } from '@parley/common';
-import type { AccountEntity, CallEntity, EntityManager } from '@parley/db';
+import { type AccountEntity, type CallEntity, type EntityManager, returnedRows } from '@parley/db';
 import { ApiError } from '../http/api-error';
 import { amountMilliCents, billedSeconds } from './billing-math';
 
@@ -18,12 +18,12 @@ async function ledger(m: EntityManager, accountId: string, callId: string | null
 
 /** Moves the balance by `delta` (negative to take), refusing to go below zero when `guard`; null = unlimited. */
 async function moveBalance(m: EntityManager, accountId: string, delta: number, guard: boolean): Promise<{ limited: boolean; balance: number | null; ok: boolean }> {
-  const rows: Array<{ balance_milli_cents: string | null }> = await m.query(
+  const rows = returnedRows<{ balance_milli_cents: string | null }>(await m.query(
     `UPDATE accounts SET balance_milli_cents = CASE WHEN balance_milli_cents IS NULL THEN NULL ELSE balance_milli_cents + $2 END
       WHERE id = $1 AND (balance_milli_cents IS NULL OR NOT $3 OR balance_milli_cents + $2 >= 0)
       RETURNING balance_milli_cents`,
     [accountId, delta, guard],
-  );
+  ));
   if (!rows[0]) return { limited: true, balance: null, ok: false };
   const b = rows[0].balance_milli_cents;
   return { limited: b !== null, balance: b === null ? null : Number(b), ok: true };

@@ -34,9 +34,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return new ApiError(400, ErrorCodes.invalidJson, `The request body is not valid JSON: ${(exception as Error).message}`);
     }
     if (exception instanceof HttpException) {
+      // Fastify's body-parser errors reach here wrapped by Nest, with their status kept.
       const status = exception.getStatus();
-      if (status === 404) return new ApiError(404, ErrorCodes.routeNotFound, 'Unknown route');
-      return new ApiError(status, status === 405 ? ErrorCodes.invalidRequest : ErrorCodes.internal, exception.message);
+      switch (status) {
+        case 404:
+          return new ApiError(404, ErrorCodes.routeNotFound, 'Unknown route');
+        case 413:
+          return new ApiError(413, ErrorCodes.bodyTooLarge, 'The request body is too large');
+        case 415:
+          return new ApiError(415, ErrorCodes.invalidRequest, 'Send the request body as application/json');
+        case 400:
+          return new ApiError(400, ErrorCodes.invalidJson, `The request body is not valid JSON: ${exception.message}`);
+      }
+      return new ApiError(status, status < 500 ? ErrorCodes.invalidRequest : ErrorCodes.internal, exception.message);
     }
     return new ApiError(500, ErrorCodes.internal, 'Internal error');
   }
