@@ -75,6 +75,11 @@ export class CallStateMachine {
     if (!this.ownHangup) this.ownHangup = hangup;
   }
 
+  /** Forgets a hang-up we announced but that did not happen (a transfer Asterisk refused). */
+  withdrawHangup(): void {
+    if (this.phaseValue !== 'ended') this.ownHangup = null;
+  }
+
   /** Restores the phase of a channel found alive after a restart (GET /channels). */
   adopt(state: string, inStasis: boolean, at = new Date().toISOString()): CallTransition[] {
     if (this.phaseValue === 'ended') return [];

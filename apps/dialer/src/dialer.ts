@@ -1,0 +1,128 @@
+import { DispatchMessage } from '@parley/common';
+import type { DataSource } from '@parley/db';
+import type { Bus, Logger, Metrics, Readiness, RunningConsumer } from '@parley/service-kit';
+import { CallEventPublisher } from './calls/call-event-publisher';
+import { LiveCalls } from './calls/live-calls';
+import { DialerCommands } from './commands/dialer-commands';
+import type { DialerConfig } from './config';
+import { OriginationQueue } from './dispatch/origination-queue';
+import { Originator } from './dispatch/originator';
+import { TrunkCapacity } from './dispatch/trunk-capacity';
+import { InboundRouter } from './inbound/inbound-router';
+import { DialerMetrics } from './metrics/dialer-metrics';
+import { CallWatchdog } from './recovery/call-watchdog';
+import { ChannelAdoption } from './recovery/channel-adoption';
+import { DialerPresence } from './recovery/dialer-presence';
+import { AsteriskConnections } from './telephony/asterisk-connections';
+import { TrunkProvisioner } from './trunks/trunk-provisioner';
+
+export interface DialerDeps {
+  config: DialerConfig;
+  bus: Bus;
+  ds: DataSource;
+  metrics: Metrics;
+  readiness: Readiness;
+  logger: Logger;
+}
+
+/** Durable consumer name shared by every dialer: JetStream spreads dispatch messages over them. */
+export const DISPATCH_CONSUMER = 'dialer';
+
+/** The dialer's parts, wired together, with start-up and graceful shutdown in the order that loses no event. */
+export class Dialer {
+  readonly connections: AsteriskConnections;
+  readonly liveCalls: LiveCalls;
+  readonly queue: OriginationQueue;
+  readonly capacity: TrunkCapacity;
+  readonly adoption: ChannelAdoption;
+  readonly watchdog: CallWatchdog;
+  readonly provisioner: TrunkProvisioner;
+  private readonly publisher: CallEventPublisher;
+  private readonly presence: DialerPresence;
+  private readonly commands: DialerCommands;
+  private readonly inbound: InboundRouter;
+  private consumer: RunningConsumer | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: DialerDeps) {
+    const { config, bus, ds, logger } = deps;
+    const metrics = new DialerMetrics(deps.metrics);
+    this.connections = new AsteriskConnections(config, logger);
+    this.publisher = new CallEventPublisher(bus, logger, () => config.SHUTDOWN_TIMEOUT_MS);
+    this.capacity = new TrunkCapacity(ds, config.DIALER_ID, config.DIALER_DEAD_AFTER_MS);
+    this.presence = new DialerPresence(ds, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, deadAfterMs: config.DIALER_DEAD_AFTER_MS }, logger);
+    this.liveCalls = new LiveCalls({ bus, publisher: this.publisher, capacity: this.capacity, config, metrics, logger });
+    const originator = new Originator({ ds, connections: this.connections, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });
+    this.queue = new OriginationQueue({ originator, capacity: this.capacity, metrics, logger, pollMs: config.DIALER_QUEUE_POLL_MS });
+    this.liveCalls.onSlotFreed = (trunkId) => this.queue.pump(trunkId);
+    this.commands = new DialerCommands({ bus, liveCalls: this.liveCalls, queue: this.queue, loadTrunk: (id) => this.loadTrunkAddress(id), logger });
+    this.inbound = new InboundRouter({ bus, ds, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
+    this.adoption = new ChannelAdoption({ ds, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, presence: this.presence, publisher: this.publisher, config, metrics, logger });
+    this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
+    this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
+  }
+
+  async start(): Promise<void> {
+    const { bus, config, readiness, logger } = this.deps;
+    await this.presence.start();
+    await this.presence.prune().catch(() => undefined);
+    for (const conn of this.connections.all()) readiness.register(`ari_${conn.name}`, () => conn.isConnected);
+    this.connections.start({
+      onEvent: (conn, event) => {
+        if (event.type === 'StasisStart' && this.inbound.accepts(event, this.liveCalls)) {
+          void this.inbound.route(conn, event).catch((err: Error) => logger.error({ err, channel_id: event.channel.id }, 'inbound routing failed'));
+          return;
+        }
+        this.liveCalls.onAriEvent(conn, event);
+      },
+      onConnected: (conn) => {
+        void this.adoption.reconcile(conn);
+        if (conn === this.connections.asterisk) void this.provisioner.sync().catch((err: Error) => logger.error({ err }, 'pushing trunks to Asterisk failed'));
+      },
+    });
+    this.commands.start();
+    this.provisioner.start();
+    this.queue.start();
+    this.watchdog.start();
+    this.consumer = await bus.consumeDurable({
+      stream: bus.subjects.dispatchStream,
+      durable: DISPATCH_CONSUMER,
+      filterSubjects: [bus.subjects.dispatch],
+      schema: DispatchMessage,
+      handler: (msg, raw) => this.queue.submit(msg, raw),
+      maxAckPending: config.DIALER_MAX_IN_FLIGHT,
+      ackWaitMs: 30_000,
+      retryDelayMs: 500,
+    });
+    logger.info({ dialer_id: config.DIALER_ID, asterisks: this.connections.all().map((c) => `${c.name}=${c.url}`), app: config.ARI_APP, codec: config.MEDIA_CODEC }, 'dialer started');
+  }
+
+  /**
+   * Stops taking dispatch messages (queued calls go back to JetStream for other dialers), keeps tracking live calls
+   * until they end or SHUTDOWN_TIMEOUT_MS passes, then leaves: calls still up are adopted by another dialer, or by
+   * this one after its restart.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { config, logger } = this.deps;
+    await this.queue.stop();
+    await this.consumer?.stop();
+    const live = this.liveCalls.size;
+    if (live > 0) logger.info({ live_calls: live, timeout_ms: config.SHUTDOWN_TIMEOUT_MS }, 'waiting for live calls to end');
+    const remaining = await this.liveCalls.whenIdle(config.SHUTDOWN_TIMEOUT_MS);
+    if (remaining > 0) logger.warn({ live_calls: remaining }, 'leaving live calls to be adopted by another dialer');
+    this.watchdog.stop();
+    this.commands.stop();
+    this.provisioner.stop();
+    this.publisher.stop();
+    await Promise.allSettled(this.liveCalls.list().map((c) => c.publishing));
+    await this.presence.stop(true);
+    await this.connections.close();
+  }
+
+  private async loadTrunkAddress(id: string): Promise<{ id: string; sandbox: boolean; host: string; port: number } | null> {
+    const rows: { id: string; sandbox: boolean; host: string; port: number }[] = await this.deps.ds.query(`SELECT id, sandbox, host, port FROM trunks WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+}

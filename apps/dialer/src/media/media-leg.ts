@@ -1,0 +1,95 @@
+import { AriError } from '@parley/ari-client';
+import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
+import type { Bus, Logger } from '@parley/service-kit';
+import type { z } from 'zod';
+import type { AsteriskConnection } from '../telephony/asterisk-connections';
+
+export class MediaUnavailableError extends Error {}
+
+/** Ids of the ARI objects that carry a call's audio; derived from the call id so that a restarted dialer finds them. */
+export function mediaObjectIds(callId: string): { externalChannelId: string; bridgeId: string } {
+  return { externalChannelId: `media-${callId}`, bridgeId: `bridge-${callId}` };
+}
+
+/**
+ * The audio path of an answered call: an RTP endpoint from the media service, an ExternalMedia channel sending to
+ * it, and a mixing bridge holding the phone channel and the ExternalMedia channel.
+ */
+export class MediaLeg {
+  readonly externalChannelId: string;
+  readonly bridgeId: string;
+  private allocated = false;
+  private externalCreated = false;
+  private bridgeCreated = false;
+  private tornDown = false;
+
+  constructor(
+    private readonly call: { callId: string; channelId: string },
+    private readonly conn: AsteriskConnection,
+    private readonly bus: Bus,
+    private readonly opts: { codec: AudioCodecName; app: string; timeoutMs: number },
+    private readonly logger: Logger,
+  ) {
+    ({ externalChannelId: this.externalChannelId, bridgeId: this.bridgeId } = mediaObjectIds(call.callId));
+  }
+
+  /** A leg that already exists in Asterisk (found by a restarted dialer): only teardown is left to do. */
+  static existing(call: { callId: string; channelId: string }, conn: AsteriskConnection, bus: Bus, opts: { codec: AudioCodecName; app: string; timeoutMs: number }, logger: Logger): MediaLeg {
+    const leg = new MediaLeg(call, conn, bus, opts, logger);
+    leg.allocated = leg.externalCreated = leg.bridgeCreated = true;
+    return leg;
+  }
+
+  owns(channelId: string): boolean {
+    return channelId === this.externalChannelId;
+  }
+
+  /** Builds the path; throws MediaUnavailableError when the media service cannot take the call. */
+  async connect(answeredAt: string): Promise<void> {
+    const { callId, channelId } = this.call;
+    let reply: z.infer<typeof MediaAllocateReply>;
+    try {
+      reply = await this.bus.request(this.bus.subjects.mediaAllocate, MediaAllocateRequest, { call_id: callId, codec: this.opts.codec }, MediaAllocateReply, this.opts.timeoutMs);
+    } catch (err) {
+      throw new MediaUnavailableError(`media.allocate failed: ${(err as Error).message}`);
+    }
+    if (!reply.ok) throw new MediaUnavailableError(`media service refused the call: ${reply.error}`);
+    this.allocated = true;
+    if (this.tornDown) return;
+    const client = this.conn.client;
+    try {
+      await client.channels.externalMedia({ app: this.opts.app, external_host: `${reply.host}:${reply.port}`, format: this.opts.codec, channelId: this.externalChannelId });
+      this.externalCreated = true;
+      await client.bridges.create({ bridgeId: this.bridgeId, type: 'mixing', name: `parley-${callId}` });
+      this.bridgeCreated = true;
+      await client.bridges.addChannel(this.bridgeId, [channelId, this.externalChannelId]);
+    } catch (err) {
+      throw new MediaUnavailableError(`could not bridge the call to media: ${(err as Error).message}`);
+    }
+    if (this.tornDown) return;
+    let ack: z.infer<typeof MediaAck>;
+    try {
+      ack = await this.bus.request(this.bus.subjects.mediaSession(callId, 'attach'), MediaAttachRequest, { call_id: callId, external_channel_id: this.externalChannelId, answered_at: answeredAt }, MediaAck, this.opts.timeoutMs);
+    } catch (err) {
+      throw new MediaUnavailableError(`media attach failed: ${(err as Error).message}`);
+    }
+    if (!ack.ok) throw new MediaUnavailableError(`media refused attach: ${ack.error ?? 'no reason'}`);
+  }
+
+  /** Removes whatever part of the path exists; safe to call more than once and after Asterisk dropped things itself. */
+  async teardown(reason: string): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    const client = this.conn.client;
+    const gone = (err: unknown) => {
+      if (!(err instanceof AriError && err.isNotFound)) this.logger.warn({ err, call_id: this.call.callId }, 'media teardown step failed');
+    };
+    if (this.bridgeCreated) await client.bridges.destroy(this.bridgeId).catch(gone);
+    if (this.externalCreated) await client.channels.hangup(this.externalChannelId).catch(gone);
+    if (this.allocated) {
+      await this.bus
+        .request(this.bus.subjects.mediaSession(this.call.callId, 'release'), MediaReleaseRequest, { call_id: this.call.callId, reason }, MediaAck, this.opts.timeoutMs)
+        .catch((err: Error) => this.logger.warn({ err, call_id: this.call.callId }, 'media release failed'));
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import type { Metrics } from '@parley/service-kit';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+
+/** The dialer's Prometheus series (registered once per process on the service-kit registry). */
+export class DialerMetrics {
+  readonly originations: Counter<string>;
+  readonly originateLatency: Histogram<string>;
+  readonly activeCalls: Gauge<string>;
+  readonly queuedCalls: Gauge<string>;
+  readonly outcomes: Counter<string>;
+  readonly adoptions: Counter<string>;
+
+  constructor(metrics: Metrics) {
+    this.originations = metrics.counter('parley_dialer_originations_total', 'Originate requests sent to Asterisk, by trunk and result', ['trunk_id', 'result']);
+    this.originateLatency = metrics.histogram('parley_dialer_originate_latency_seconds', 'Time for Asterisk to accept an originate request', ['asterisk'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+    this.activeCalls = metrics.gauge('parley_dialer_active_calls', 'Calls this dialer tracks, by trunk', ['trunk_id']);
+    this.queuedCalls = metrics.gauge('parley_dialer_queued_calls', 'Calls waiting for trunk capacity in this dialer, by trunk', ['trunk_id']);
+    this.outcomes = metrics.counter('parley_dialer_call_outcomes_total', 'Ended calls by terminal status and error code', ['status', 'error_code', 'direction']);
+    this.adoptions = metrics.counter('parley_dialer_adoptions_total', 'Calls found after a restart or reconnect: adopted live, or ended because their channel was gone', ['result']);
+  }
+}

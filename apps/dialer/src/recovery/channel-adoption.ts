@@ -1,0 +1,165 @@
+import type { Channel } from '@parley/ari-client';
+import { ErrorCodes } from '@parley/common';
+import type { DataSource } from '@parley/db';
+import type { Logger } from '@parley/service-kit';
+import type { CallEventPublisher } from '../calls/call-event-publisher';
+import { LiveCall } from '../calls/live-call';
+import type { LiveCalls } from '../calls/live-calls';
+import type { DialerConfig } from '../config';
+import type { TrunkCapacity } from '../dispatch/trunk-capacity';
+import { mediaObjectIds } from '../media/media-leg';
+import type { DialerMetrics } from '../metrics/dialer-metrics';
+import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
+import type { DialerPresence } from './dialer-presence';
+
+interface LiveCallRow {
+  id: string;
+  account_id: string;
+  trunk_id: string;
+  status: string;
+  direction: 'outbound' | 'inbound';
+  channel_id: string | null;
+  dialer_id: string | null;
+  max_duration_seconds: number;
+  ring_timeout_seconds: number;
+  sandbox: boolean;
+  slot_dialer: string | null;
+}
+
+/** A channel that existed this long before we listed channels would be in the list. */
+const LIST_GRACE_MS = 2000;
+
+/**
+ * Brings what this dialer believes in line with what Asterisk has, after a start, an events-WebSocket reconnect and
+ * periodically: GET /channels, then
+ * - tracked calls whose channel is gone end (we missed their ChannelDestroyed), and those whose state moved on
+ *   while we were not listening catch up (answered, media connected);
+ * - live calls of this install that no live dialer looks after (this one before a restart, or a dialer whose
+ *   heartbeat stopped) are adopted when their channel is alive, and ended when it is not: answered -> completed,
+ *   otherwise failed with `dialer_lost`.
+ */
+export class ChannelAdoption {
+  private readonly running = new Map<AsteriskConnection, Promise<void>>();
+
+  constructor(
+    private readonly deps: {
+      ds: DataSource;
+      connections: AsteriskConnections;
+      liveCalls: LiveCalls;
+      capacity: TrunkCapacity;
+      presence: DialerPresence;
+      publisher: CallEventPublisher;
+      config: Pick<DialerConfig, 'DIALER_ID' | 'DEFAULT_RING_TIMEOUT_SECONDS'>;
+      metrics: DialerMetrics;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Runs one reconciliation of this connection (joins the one in progress). */
+  reconcile(conn: AsteriskConnection): Promise<void> {
+    const current = this.running.get(conn);
+    if (current) return current;
+    const run = this.run(conn)
+      .catch((err: Error) => this.deps.logger.warn({ err, asterisk: conn.name }, 'channel reconciliation failed'))
+      .finally(() => this.running.delete(conn));
+    this.running.set(conn, run);
+    return run;
+  }
+
+  private async run(conn: AsteriskConnection): Promise<void> {
+    const { liveCalls, logger } = this.deps;
+    const listedAt = Date.now();
+    const channels = await conn.client.channels.list();
+    const alive = new Map(channels.map((c) => [c.id, c]));
+
+    for (const call of liveCalls.list()) {
+      if (call.conn !== conn || call.machine.isEnded || call.trackedAtMs > listedAt - LIST_GRACE_MS) continue;
+      const ch = alive.get(call.channelId);
+      if (!ch) {
+        logger.warn({ call_id: call.callId, channel_id: call.channelId }, 'channel gone without its ChannelDestroyed reaching us');
+        liveCalls.endLost(call, 'the channel ended while the dialer was not listening to Asterisk');
+      } else {
+        const bridged = await this.isBridged(conn, call.callId);
+        if (bridged && !call.mediaTask && ch.state === 'Up') liveCalls.adoptMedia(call);
+        liveCalls.apply(call, call.machine.adopt(ch.state, inStasis(ch)));
+      }
+    }
+
+    const rows = await this.orphanedCalls(conn);
+    for (const row of rows) {
+      if (liveCalls.get(row.id) || liveCalls.wasRecentlyEnded(row.id)) continue;
+      const ch = alive.get(row.channel_id ?? row.id);
+      if (ch) await this.adopt(conn, row, ch);
+      else await this.endOrphan(row);
+    }
+  }
+
+  /** Live calls on this connection's trunks that no live dialer looks after. */
+  private async orphanedCalls(conn: AsteriskConnection): Promise<LiveCallRow[]> {
+    const rows: LiveCallRow[] = await this.deps.ds.query(
+      `SELECT c.id, c.account_id, c.trunk_id, c.status, c.direction, c.channel_id, c.dialer_id, c.max_duration_seconds, c.ring_timeout_seconds,
+              t.sandbox, s.dialer_id AS slot_dialer
+       FROM calls c JOIN trunks t ON t.id = c.trunk_id LEFT JOIN dialer_trunk_slots s ON s.call_id = c.id
+       WHERE c.status IN ('initiated', 'ringing', 'in_progress')`,
+    );
+    if (rows.length === 0) return [];
+    const live = await this.deps.presence.liveDialers();
+    const me = this.deps.config.DIALER_ID;
+    return rows.filter((r) => {
+      if (this.deps.connections.forTrunk(r) !== conn) return false;
+      const owner = r.slot_dialer ?? r.dialer_id;
+      return owner === null || owner === me || !live.has(owner);
+    });
+  }
+
+  private async adopt(conn: AsteriskConnection, row: LiveCallRow, ch: Channel): Promise<void> {
+    const { liveCalls, capacity, metrics, logger, config } = this.deps;
+    const call = new LiveCall({
+      callId: row.id,
+      accountId: row.account_id,
+      trunkId: row.trunk_id,
+      direction: row.direction,
+      channelId: ch.id,
+      conn,
+      ringTimeoutSeconds: row.ring_timeout_seconds || config.DEFAULT_RING_TIMEOUT_SECONDS,
+      maxDurationSeconds: row.max_duration_seconds,
+    });
+    await capacity.occupy(row.id, row.trunk_id, row.direction);
+    if (ch.state === 'Up' && (await this.isBridged(conn, row.id))) liveCalls.adoptMedia(call);
+    liveCalls.track(call);
+    // Events that happened during the outage are published now (their ids dedupe the ones the api already has).
+    liveCalls.apply(call, call.machine.adopt(ch.state, inStasis(ch)));
+    metrics.adoptions.inc({ result: 'adopted' });
+    logger.info({ call_id: row.id, channel_id: ch.id, state: ch.state, previous_dialer: row.slot_dialer ?? row.dialer_id }, 'live call adopted');
+  }
+
+  private async endOrphan(row: LiveCallRow): Promise<void> {
+    const { publisher, capacity, metrics, logger } = this.deps;
+    const answered = row.status === 'in_progress';
+    const message = 'the dialer handling this call stopped and its channel no longer exists';
+    await publisher.publish('ended', { callId: row.id, accountId: row.account_id }, new Date().toISOString(), {
+      status: answered ? 'completed' : 'failed',
+      answered,
+      hangup_cause: null,
+      hangup_cause_code: null,
+      hangup_by: 'system',
+      error_code: answered ? null : ErrorCodes.dialerLost,
+      error_message: message,
+    });
+    await capacity.release(row.id);
+    metrics.adoptions.inc({ result: 'ended' });
+    metrics.outcomes.inc({ status: answered ? 'completed' : 'failed', error_code: answered ? '' : ErrorCodes.dialerLost, direction: row.direction });
+    logger.warn({ call_id: row.id, status: row.status, previous_dialer: row.slot_dialer ?? row.dialer_id }, 'orphaned call ended: its channel is gone');
+  }
+
+  private async isBridged(conn: AsteriskConnection, callId: string): Promise<boolean> {
+    return conn.client.bridges.get(mediaObjectIds(callId).bridgeId).then(
+      () => true,
+      () => false,
+    );
+  }
+}
+
+function inStasis(ch: Channel): boolean {
+  return ch.dialplan?.app_name === 'Stasis';
+}

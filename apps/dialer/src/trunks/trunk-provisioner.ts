@@ -1,0 +1,136 @@
+import { AriError } from '@parley/ari-client';
+import { TrunksChangedMessage } from '@parley/common';
+import { type DataSource, SecretBox, TrunkEntity } from '@parley/db';
+import type { Bus, Logger } from '@parley/service-kit';
+import type { Subscription } from 'nats';
+import type { AsteriskConnection } from '../telephony/asterisk-connections';
+
+type PjsipObject = { type: 'auth' | 'aor' | 'endpoint' | 'identify' | 'registration'; id: string; fields: Record<string, string> };
+
+/** The PJSIP objects (sorcery, res_pjsip) that make one trunk dialable and reachable for inbound calls. */
+export function pjsipObjectsOf(trunk: TrunkEntity, password: string | null, inboundContext: string): PjsipObject[] {
+  const id = trunk.id;
+  const hostPort = `${trunk.host}:${trunk.port}`;
+  const transportParam = trunk.transport === 'udp' ? '' : `;transport=${trunk.transport}`;
+  const hasAuth = Boolean(trunk.username && password);
+  const objects: PjsipObject[] = [];
+  if (hasAuth) objects.push({ type: 'auth', id: `${id}-auth`, fields: { auth_type: 'userpass', username: trunk.username!, password: password! } });
+  objects.push({ type: 'aor', id, fields: { contact: `sip:${hostPort}${transportParam}`, qualify_frequency: '60' } });
+  objects.push({
+    type: 'endpoint',
+    id,
+    fields: {
+      transport: `transport-${trunk.transport}`,
+      context: inboundContext,
+      disallow: 'all',
+      allow: trunk.codecs.join(','),
+      aors: id,
+      ...(hasAuth ? { outbound_auth: `${id}-auth` } : {}),
+      ...(trunk.fromDomain ? { from_domain: trunk.fromDomain } : {}),
+      ...(trunk.username ? { from_user: trunk.username } : {}),
+      direct_media: 'no',
+      rtp_symmetric: 'yes',
+      force_rport: 'yes',
+      rewrite_contact: 'yes',
+      dtmf_mode: 'rfc4733',
+      send_pai: 'yes',
+    },
+  });
+  objects.push({ type: 'identify', id, fields: { endpoint: id, match: trunk.host } });
+  if (trunk.register && hasAuth) {
+    objects.push({
+      type: 'registration',
+      id: `${id}-reg`,
+      fields: {
+        transport: `transport-${trunk.transport}`,
+        outbound_auth: `${id}-auth`,
+        server_uri: `sip:${hostPort}${transportParam}`,
+        client_uri: `sip:${trunk.username}@${trunk.fromDomain ?? trunk.host}`,
+        contact_user: trunk.username!,
+        retry_interval: '60',
+        line: 'yes',
+        endpoint: id,
+      },
+    });
+  }
+  return objects;
+}
+
+/** Every object a trunk can have, in push order. */
+function possibleObjectsOf(trunkId: string): Pick<PjsipObject, 'type' | 'id'>[] {
+  return [
+    { type: 'auth', id: `${trunkId}-auth` },
+    { type: 'aor', id: trunkId },
+    { type: 'endpoint', id: trunkId },
+    { type: 'identify', id: trunkId },
+    { type: 'registration', id: `${trunkId}-reg` },
+  ];
+}
+
+/**
+ * Pushes customer trunks to the real Asterisk through ARI's dynamic configuration (`asterisk/config/dynamic/res_pjsip`),
+ * at start and whenever the api says trunks changed. Sandbox trunks live in the simulator and are not pushed.
+ */
+export class TrunkProvisioner {
+  private readonly box: SecretBox;
+  private sub: Subscription | undefined;
+
+  constructor(
+    private readonly deps: { ds: DataSource; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; inboundContext: string; logger: Logger },
+  ) {
+    this.box = new SecretBox(deps.secretKey);
+  }
+
+  start(): void {
+    if (!this.deps.asterisk) return;
+    const { bus } = this.deps;
+    this.sub = bus.subscribe(bus.subjects.trunksChanged, TrunksChangedMessage, (msg) => {
+      void this.sync(msg.trunk_id ? { trunkId: msg.trunk_id } : { accountId: msg.account_id }).catch((err: Error) =>
+        this.deps.logger.error({ err, ...msg }, 'trunk sync failed'),
+      );
+    });
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+  }
+
+  /** Pushes the trunks in scope (all non-sandbox trunks by default); a trunk id that no longer exists is removed. */
+  async sync(scope: { trunkId?: string; accountId?: string } = {}): Promise<number> {
+    const asterisk = this.deps.asterisk;
+    if (!asterisk) return 0;
+    const trunks = await this.deps.ds.getRepository(TrunkEntity).find({
+      where: { sandbox: false, ...(scope.trunkId ? { id: scope.trunkId } : {}), ...(scope.accountId ? { accountId: scope.accountId } : {}) },
+    });
+    for (const trunk of trunks) await this.push(asterisk, trunk);
+    if (scope.trunkId && trunks.length === 0) {
+      await this.remove(asterisk, possibleObjectsOf(scope.trunkId));
+      this.deps.logger.info({ trunk_id: scope.trunkId }, 'trunk removed from Asterisk');
+    }
+    return trunks.length;
+  }
+
+  private async push(asterisk: AsteriskConnection, trunk: TrunkEntity): Promise<void> {
+    let password: string | null = null;
+    if (trunk.passwordEncrypted) {
+      try {
+        password = this.box.open(trunk.passwordEncrypted);
+      } catch (err) {
+        this.deps.logger.error({ err, trunk_id: trunk.id }, 'trunk password cannot be decrypted (PARLEY_SECRET_KEY differs from the api?); pushed without auth');
+      }
+    }
+    const objects = pjsipObjectsOf(trunk, password, this.deps.inboundContext);
+    for (const o of objects) await asterisk.client.asterisk.putObject('res_pjsip', o.type, o.id, o.fields);
+    // Auth or registration switched off since the last push.
+    await this.remove(asterisk, possibleObjectsOf(trunk.id).filter((p) => !objects.some((o) => o.type === p.type && o.id === p.id)));
+    this.deps.logger.info({ trunk_id: trunk.id, objects: objects.map((o) => `${o.type}/${o.id}`) }, 'trunk pushed to Asterisk');
+  }
+
+  private async remove(asterisk: AsteriskConnection, objects: Pick<PjsipObject, 'type' | 'id'>[]): Promise<void> {
+    for (const o of [...objects].reverse()) {
+      await asterisk.client.asterisk.deleteObject('res_pjsip', o.type, o.id).catch((err: unknown) => {
+        if (!(err instanceof AriError && err.isNotFound)) throw err;
+      });
+    }
+  }
+}
