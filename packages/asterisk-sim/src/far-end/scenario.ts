@@ -50,8 +50,11 @@ export const scenarioSchema = z.strictObject({
   dtmf: dtmfSchema.optional(),
   /** Silence after the agent's speech that ends the agent's turn; default 700 ms. */
   turn_silence_ms: z.number().int().min(100).max(5000).default(700),
-  /** Send RTP silence between lines like a phone does; false sends only while speaking. */
-  send_silence: z.boolean().default(true),
+  /**
+   * Send RTP silence between lines (a phone with continuous RTP). Default false: like the traced
+   * far ends, nothing is sent while the far end is quiet, and a two-party bridge relays nothing.
+   */
+  send_silence: z.boolean().default(false),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

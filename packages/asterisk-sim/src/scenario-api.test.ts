@@ -1,0 +1,39 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { startAsteriskSim, type AsteriskSim } from './server';
+
+let sim: AsteriskSim;
+beforeEach(async () => {
+  sim = await startAsteriskSim({ port: 0 });
+});
+afterEach(() => sim.close());
+
+const put = (number: string, body: unknown) =>
+  fetch(`${sim.url}/sim/scenarios/${encodeURIComponent(number)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+it('validates scenarios with a clear 400 and serves GET/DELETE', async () => {
+  const bad = await put('+15551234567', { outcome: 'maybe', answer_after_ms: -1 });
+  expect(bad.status).toBe(400);
+  const error = (await bad.json()) as { error: string };
+  expect(error.error).toContain('outcome');
+  expect(error.error).toContain('answer_after_ms');
+
+  const badLine = await put('+15551234567', { lines: [{ after_ms: 100 }] });
+  expect(badLine.status).toBe(400);
+
+  const ok = await put('+15551234567', { outcome: 'answer', lines: ['Yes, this is Maria.', { text: 'Wait, stop.', barge_in: true, after_ms: 300 }], codec: 'ulaw' });
+  expect(ok.status).toBe(200);
+  const got = (await (await fetch(`${sim.url}/sim/scenarios/+15551234567`)).json()) as { explicit: boolean; scenario: { codec: string } };
+  expect(got).toMatchObject({ explicit: true, scenario: { codec: 'ulaw' } });
+
+  expect((await fetch(`${sim.url}/sim/scenarios/+15551234567`, { method: 'DELETE' })).status).toBe(204);
+  const fallback = (await (await fetch(`${sim.url}/sim/scenarios/+15551234567`)).json()) as { explicit: boolean; scenario: { lines: string[] } };
+  expect(fallback).toMatchObject({ explicit: false, scenario: { lines: ['Hello?'] } });
+
+  const magic = (await (await fetch(`${sim.url}/sim/scenarios/+15550100486`)).json()) as { scenario: { outcome: string } };
+  expect(magic.scenario.outcome).toBe('busy');
+});
+
+it('refuses ARI requests without the right credentials', async () => {
+  expect((await fetch(`${sim.ariUrl}/channels`)).status).toBe(401);
+  expect((await fetch(`${sim.ariUrl}/channels?api_key=parley:parley`)).status).toBe(200);
+});
