@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AckPolicy, DeliverPolicy } from 'nats';
 import { DispatchMessage } from '@parley/common';
 import { type ApiHarness, outboundSetup, randomE164, startApi, type TestAccount } from './api-harness';
 
@@ -68,10 +67,8 @@ describe('POST /v1/calls', () => {
     const messages = await dispatched();
     const msg = messages.find((m) => m.call_id === res.body.id);
     expect(msg).toMatchObject({ to, from: number.number, trunk_id: acct.sandboxTrunkId, account_id: acct.accountId, ring_timeout_seconds: 30 });
-    const outbox: unknown[] = await api.ds.query('SELECT 1 FROM outbox_messages');
     // Published and acknowledged: the outbox empties (deletes are batched).
     await expect.poll(async () => (await api.ds.query('SELECT count(*)::int AS n FROM outbox_messages'))[0].n, { timeout: 5000 }).toBe(0);
-    void outbox;
   });
 
   it('replaces the agent instructions with per-call instructions (never merged)', async () => {

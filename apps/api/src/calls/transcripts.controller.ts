@@ -68,7 +68,7 @@ export class TranscriptsController {
       clearInterval(heartbeat);
     });
     const decoder = new TextDecoder();
-    let endedSeen = false;
+    let endedStatus: string | null = null;
     for (const sub of subs) {
       void (async () => {
         for await (const m of sub) {
@@ -80,12 +80,13 @@ export class TranscriptsController {
             write('segment', e.data.segment);
           } else if (e.type === 'conversation_ended') {
             for (const s of e.data.segments) if (!sent.has(s.index)) (sent.add(s.index), write('segment', s));
-            if (endedSeen) finish((await this.calls.get(accountId, id)).status);
+            if (endedStatus) finish(endedStatus);
           } else if (e.type === 'ended') {
-            endedSeen = true;
-            // Unanswered calls have no conversation to wait for; answered ones wait for media's last segments briefly.
-            if (!e.data.answered) finish(e.data.status);
-            else setTimeout(() => void this.calls.get(accountId, id).then((c) => finish(c.status)), 3000).unref();
+            endedStatus = e.data.status;
+            // Unanswered calls have no conversation to wait for; answered ones wait briefly for media's last segments.
+            const status = e.data.status;
+            if (!e.data.answered) finish(status);
+            else setTimeout(() => finish(status), 3000).unref();
           }
         }
       })();
