@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startAsteriskSim, type AsteriskSim } from './server';
 
@@ -36,4 +39,17 @@ it('validates scenarios with a clear 400 and serves GET/DELETE', async () => {
 it('refuses ARI requests without the right credentials', async () => {
   expect((await fetch(`${sim.ariUrl}/channels`)).status).toBe(401);
   expect((await fetch(`${sim.ariUrl}/channels?api_key=parley:parley`)).status).toBe(200);
+});
+
+it('loads one scenario file per number from a directory at start', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sim-scenarios-'));
+  await writeFile(join(dir, '+15551112222.json'), JSON.stringify({ outcome: 'busy', answer_after_ms: 100 }));
+  const other = await startAsteriskSim({ port: 0, scenariosDir: dir });
+  try {
+    expect(other.scenarios.get('+15551112222')?.outcome).toBe('busy');
+  } finally {
+    await other.close();
+  }
+  await writeFile(join(dir, '+15553334444.json'), JSON.stringify({ outcome: 'sometimes' }));
+  await expect(startAsteriskSim({ port: 0, scenariosDir: dir })).rejects.toThrow(/\+15553334444\.json: invalid scenario: outcome/);
 });

@@ -652,10 +652,10 @@ export class AsteriskCore {
 
   /** Audio a channel puts into its bridge (16 kHz PCM). */
   private routeAudio(from: SimChannel, pcm: Int16Array): void {
+    this.recordings.feed(`channel:${from.id}`, pcm);
     const bridge = from.bridgeId ? this.bridges.get(from.bridgeId) : undefined;
     if (!bridge) return;
     this.recordings.feed(`bridge:${bridge.id}`, pcm);
-    this.recordings.feed(`channel:${from.id}`, pcm);
     for (const id of bridge.members) {
       if (id === from.id) continue;
       const to = this.channels.get(id);
