@@ -35,7 +35,8 @@ async function moveBalance(m: EntityManager, accountId: string, delta: number, g
  */
 export async function reserveForCall(m: EntityManager, account: AccountEntity, callId: string, maxDurationSeconds: number): Promise<number> {
   const want = amountMilliCents(billedSeconds(maxDurationSeconds * 1000, account.billingIncrementSeconds, account.billingMinimumSeconds), account.rateMilliCentsPerMinute);
-  if (want === 0) return 0;
+  // Unlimited accounts hold nothing, and skipping the update keeps their calls off the account row's lock.
+  if (want === 0 || account.balanceMilliCents === null) return 0;
   const moved = await moveBalance(m, account.id, -want, true);
   if (!moved.ok) {
     throw new ApiError(402, ErrorCodes.insufficientCredit, `Insufficient credit: this call needs a reservation of ${want} milli-cents (max_duration_seconds at the account rate)`, null);

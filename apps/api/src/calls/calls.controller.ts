@@ -4,6 +4,7 @@ import { Call, CallCreate, CallListQuery, ErrorCodes, listOf } from '@parley/com
 import { ApiError } from '../http/api-error';
 import { AccountId, ApiRoute, ValidQuery } from '../http/api-route';
 import { CallsService } from './calls.service';
+import { callView } from './call.view';
 
 @Controller('v1/calls')
 export class CallsController {
@@ -26,8 +27,11 @@ export class CallsController {
     const input = this.calls.parseCreate(body);
     const { call, replayed } = await this.calls.create(accountId, input, idempotencyKey ?? null);
     void reply.status(201);
-    if (replayed) void reply.header('Idempotent-Replayed', 'true');
-    return this.calls.view(call);
+    if (replayed) {
+      void reply.header('Idempotent-Replayed', 'true');
+      return this.calls.view(call);
+    }
+    return callView(call);
   }
 
   @Get()

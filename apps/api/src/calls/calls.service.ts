@@ -13,7 +13,7 @@ import {
   ErrorCodes,
   isTerminalStatus,
 } from '@parley/common';
-import { AccountEntity, AgentEntity, asRow, CallEntity, type DataSource, type EntityManager, IdempotencyKeyEntity, PhoneNumberEntity, TrunkEntity } from '@parley/db';
+import { AccountEntity, AgentEntity, CallEntity, type DataSource, type EntityManager, IdempotencyKeyEntity, PhoneNumberEntity } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -66,16 +66,11 @@ export class CallsService {
       if (replay) return { call: replay, replayed: true };
     }
     const callId = newId.call();
-    let written;
+    // Agent, account and caller ID are configuration: read them once, outside the transaction.
+    const { agent, account, from } = await this.callContext(accountId, input);
+    let out;
     try {
-      written = await this.ds.transaction(async (m) => {
-        const agent = await m.findOneBy(AgentEntity, { id: input.agent_id, accountId });
-        if (!agent) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
-        if (agent.type !== 'outbound') throw ApiError.invalid(`Agent '${agent.id}' is an inbound agent; calls are placed with outbound agents`, 'agent_id', 'agent_not_outbound');
-        const from = await this.fromNumber(m, accountId, agent, input.from_number);
-        const trunk = await m.findOneBy(TrunkEntity, { id: from.trunkId, accountId });
-        if (!trunk) throw ApiError.invalid(`The trunk of number ${from.number} no longer exists`, 'from_number');
-        const account = await m.findOneByOrFail(AccountEntity, { id: accountId });
+      out = await this.ds.transaction(async (m) => {
         if (idempotencyKey) {
           const inserted: unknown[] = await m.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, call_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING RETURNING key`, [accountId, idempotencyKey, requestHash, callId]);
           if (inserted.length === 0) throw new IdempotencyRace();
@@ -85,7 +80,7 @@ export class CallsService {
           id: callId,
           accountId,
           agent,
-          trunkId: trunk.id,
+          trunkId: from.trunkId,
           direction: 'outbound',
           toNumber: input.to,
           fromNumber: from.number,
@@ -95,19 +90,18 @@ export class CallsService {
           metadata: input.metadata,
           reservedMilliCents: reserved,
         });
-        await m.insert(CallEntity, asRow(call));
         const dispatch: DispatchMessage = DispatchMessage.parse({
           call_id: callId,
           account_id: accountId,
-          trunk_id: trunk.id,
+          trunk_id: from.trunkId,
           to: input.to,
           from: from.number,
           ring_timeout_seconds: agent.ringTimeoutSeconds,
           max_duration_seconds: agent.maxDurationSeconds,
           created_at: call.createdAt.toISOString(),
         });
-        const out = await this.outbox.write(m, [{ subject: this.bus.subjects.dispatch, msgId: callId, payload: dispatch }]);
-        return { call, out };
+        const written = await this.outbox.writeWithRow(m, CallEntity, call, [{ subject: this.bus.subjects.dispatch, msgId: callId, payload: dispatch }]);
+        return { call, written };
       });
     } catch (err) {
       if (err instanceof IdempotencyRace) {
@@ -116,9 +110,18 @@ export class CallsService {
       }
       throw err;
     }
-    await this.outbox.publish(written.out);
+    await this.outbox.publish(out.written);
     this.created.inc({ direction: 'outbound' });
-    return { call: written.call, replayed: false };
+    return { call: out.call, replayed: false };
+  }
+
+  /** The agent (outbound, in this account), its account, and the number the call goes out from. */
+  private async callContext(accountId: string, input: CallCreate): Promise<{ agent: AgentEntity; account: AccountEntity; from: PhoneNumberEntity }> {
+    const [agent, account] = await Promise.all([this.ds.getRepository(AgentEntity).findOneBy({ id: input.agent_id, accountId }), this.ds.getRepository(AccountEntity).findOneByOrFail({ id: accountId })]);
+    if (!agent) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
+    if (agent.type !== 'outbound') throw ApiError.invalid(`Agent '${agent.id}' is an inbound agent; calls are placed with outbound agents`, 'agent_id', 'agent_not_outbound');
+    const from = await this.fromNumber(this.ds.manager, accountId, agent, input.from_number);
+    return { agent, account, from };
   }
 
   private async findIdempotent(accountId: string, key: string, requestHash: string): Promise<CallEntity | null> {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type DataSource, type EntityManager, OutboxMessageEntity } from '@parley/db';
+import { asRow, type DataSource, type EntityManager, OutboxMessageEntity, returnedRows } from '@parley/db';
+import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 
 export interface OutboxEntry {
@@ -37,6 +38,24 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     });
     const inserted: Array<{ id: string }> = await m.query(`INSERT INTO outbox_messages (subject, msg_id, payload) VALUES ${rows.join(', ')} RETURNING id`, values);
     return entries.map((e, i) => ({ ...e, id: String(inserted[i]!.id) }));
+  }
+
+  /**
+   * Inserts an entity row and its outbox messages in one statement (one round trip inside the caller's transaction):
+   * the hot path of POST /v1/calls.
+   */
+  async writeWithRow<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, row: T, entries: OutboxEntry[]): Promise<Array<{ id: string } & OutboxEntry>> {
+    const [insertSql, params] = m.createQueryBuilder().insert().into(entity).values(asRow<T>(row)).returning([]).getQueryAndParameters();
+    const values: string[] = [];
+    const all: unknown[] = [...params];
+    for (const e of entries) {
+      all.push(e.subject, e.msgId, JSON.stringify(e.payload));
+      const n = all.length;
+      values.push(`($${n - 2}, $${n - 1}, $${n}::jsonb)`);
+    }
+    const rows = returnedRows<{ id: string }>(await m.query(`WITH row_insert AS (${insertSql} RETURNING 1) INSERT INTO outbox_messages (subject, msg_id, payload) SELECT v.* FROM (VALUES ${values.join(', ')}) AS v(subject, msg_id, payload), row_insert RETURNING id`, all));
+    if (rows.length !== entries.length) throw new Error('outbox insert did not write every message');
+    return entries.map((e, i) => ({ ...e, id: String(rows[i]!.id) }));
   }
 
   /** Publishes after commit. Failures are left to the relay (the rows stay), so the caller's request still succeeds. */
