@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from '@parley/db';
 import type { AttemptOutcome } from './webhook-sender';
+import { WriteBatcher } from './write-batcher';
 
 export interface NewDelivery {
   accountId: string;
@@ -29,6 +30,13 @@ export interface ClaimedDelivery {
   accountSecret: string;
 }
 
+interface AttemptRecord {
+  id: string;
+  url: string;
+  outcome: AttemptOutcome;
+  next: Settlement;
+}
+
 export type Settlement = { status: 'delivered' } | { status: 'pending'; nextAttemptAt: Date } | { status: 'failed' };
 
 export function newDeliveryId(): string {
@@ -40,20 +48,31 @@ export function newDeliveryId(): string {
  * next_attempt_at pushed past the lease), so no two workers send a row at once and a crash mid-send only delays it.
  */
 export class DeliveryOutbox {
+  private readonly inserts = new WriteBatcher<NewDelivery & { id: string }, boolean>((rows) => this.insertMany(rows));
+  private readonly attempts = new WriteBatcher<AttemptRecord, void>((records) => this.recordMany(records));
+
   constructor(private readonly db: DataSource) {}
 
-  /** Inserts deliveries; one per (event, target), so a redelivered event adds nothing. Returns those inserted. */
+  /**
+   * Inserts deliveries; one per (event, target), so a redelivered event adds nothing. Returns those inserted.
+   * Concurrent calls share one INSERT.
+   */
   async enqueue(rows: NewDelivery[]): Promise<Array<{ id: string; endpointId: string | null; callId: string | null }>> {
-    if (rows.length === 0) return [];
-    const inserted: Array<{ id: string; endpoint_id: string | null; call_id: string | null }> = await this.db.query(
+    const withIds = rows.map((r) => ({ ...r, id: newDeliveryId() }));
+    const inserted = await Promise.all(withIds.map((r) => this.inserts.add(r)));
+    return withIds.filter((_r, i) => inserted[i]).map((r) => ({ id: r.id, endpointId: r.endpointId, callId: r.callId }));
+  }
+
+  private async insertMany(rows: Array<NewDelivery & { id: string }>): Promise<boolean[]> {
+    const inserted: Array<{ id: string }> = await this.db.query(
       `INSERT INTO webhook_deliveries (id, account_id, endpoint_id, call_id, url, event_type, event_id, payload, status, attempts, next_attempt_at)
        SELECT id, account_id, endpoint_id, call_id, url, event_type, event_id, payload, 'pending', 0, now()
        FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
          AS t(id, account_id, endpoint_id, call_id, url, event_type, event_id, payload)
        ON CONFLICT DO NOTHING
-       RETURNING id, endpoint_id, call_id`,
+       RETURNING id`,
       [
-        rows.map(() => newDeliveryId()),
+        rows.map((r) => r.id),
         rows.map((r) => r.accountId),
         rows.map((r) => r.endpointId),
         rows.map((r) => r.callId),
@@ -63,7 +82,8 @@ export class DeliveryOutbox {
         rows.map((r) => JSON.stringify(r.payload)),
       ],
     );
-    return inserted.map((r) => ({ id: r.id, endpointId: r.endpoint_id, callId: r.call_id }));
+    const ids = new Set(inserted.map((r) => r.id));
+    return rows.map((r) => ids.has(r.id));
   }
 
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
@@ -101,30 +121,42 @@ export class DeliveryOutbox {
     }));
   }
 
-  /** Settles one attempt and logs it, in one statement. A row settled meanwhile (e.g. by a lease overrun) is left alone. */
-  async recordAttempt(d: ClaimedDelivery, url: string, outcome: AttemptOutcome, next: Settlement): Promise<void> {
+  /**
+   * Settles one attempt and logs it; concurrent calls share one statement. A row settled meanwhile (e.g. after its
+   * lease ran out and another worker took it) is left alone.
+   */
+  recordAttempt(d: ClaimedDelivery, url: string, outcome: AttemptOutcome, next: Settlement): Promise<void> {
+    return this.attempts.add({ id: d.id, url, outcome, next });
+  }
+
+  private async recordMany(records: AttemptRecord[]): Promise<void[]> {
     await this.db.query(
-      `WITH u AS (
-         UPDATE webhook_deliveries
-         SET status = $2::text, attempts = attempts + 1, next_attempt_at = $3, last_status_code = $4, last_error = $5, last_latency_ms = $6,
-             delivered_at = CASE WHEN $2::text = 'delivered' THEN now() ELSE delivered_at END, updated_at = now()
-         WHERE id = $1 AND status = 'pending'
-         RETURNING id, account_id, attempts
+      `WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::int[], $7::text[], $8::timestamptz[], $9::text[])
+           AS t(id, status, next_at, status_code, error, latency_ms, url, started_at, response_body)
+       ), u AS (
+         UPDATE webhook_deliveries d
+         SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_at, last_status_code = v.status_code, last_error = v.error,
+             last_latency_ms = v.latency_ms, delivered_at = CASE WHEN v.status = 'delivered' THEN now() ELSE d.delivered_at END, updated_at = now()
+         FROM v
+         WHERE d.id = v.id AND d.status = 'pending'
+         RETURNING d.id, d.account_id, d.attempts
        )
        INSERT INTO webhook_delivery_attempts (delivery_id, account_id, attempt, url, started_at, status_code, latency_ms, error, response_body)
-       SELECT id, account_id, attempts, $7, $8, $4, $6, $5, $9 FROM u`,
+       SELECT u.id, u.account_id, u.attempts, v.url, v.started_at, v.status_code, v.latency_ms, v.error, v.response_body FROM u JOIN v ON v.id = u.id`,
       [
-        d.id,
-        next.status,
-        next.status === 'pending' ? next.nextAttemptAt : null,
-        outcome.statusCode,
-        outcome.error,
-        outcome.latencyMs,
-        url,
-        outcome.startedAt,
-        outcome.responseBody,
+        records.map((r) => r.id),
+        records.map((r) => r.next.status),
+        records.map((r) => (r.next.status === 'pending' ? r.next.nextAttemptAt : null)),
+        records.map((r) => r.outcome.statusCode),
+        records.map((r) => r.outcome.error),
+        records.map((r) => r.outcome.latencyMs),
+        records.map((r) => r.url),
+        records.map((r) => r.outcome.startedAt),
+        records.map((r) => r.outcome.responseBody),
       ],
     );
+    return records.map(() => undefined);
   }
 
   /** Fails a delivery that will not be attempted (its endpoint was disabled). */
