@@ -66,8 +66,18 @@ export class SimCall {
 export class CallLog {
   private readonly calls = new Map<string, SimCall>();
 
+  /** Keeps at most `limit` calls: a long-running sandbox forgets the oldest ended ones (and their heard audio). */
+  constructor(private readonly limit = 500) {}
+
   add(call: SimCall): void {
     this.calls.set(call.channelId, call);
+    if (this.calls.size <= this.limit) return;
+    for (const old of this.calls.values()) {
+      if (old.state === 'ended') {
+        this.calls.delete(old.channelId);
+        if (this.calls.size <= this.limit) return;
+      }
+    }
   }
 
   get(channelId: string): SimCall | undefined {
@@ -78,6 +88,7 @@ export class CallLog {
     return [...this.calls.values()];
   }
 
+  /** Forgets ended calls. */
   clear(): void {
     for (const call of this.calls.values()) if (call.state === 'ended') this.calls.delete(call.channelId);
   }

@@ -169,6 +169,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
     { method: 'DELETE', pattern: /^\/scenarios$/, handler: () => scenarios.clear() },
     { method: 'POST', pattern: /^\/inbound$/, handler: (_m, _p, body) => core.inbound((body ?? {}) as Params) },
     { method: 'GET', pattern: /^\/calls$/, handler: () => core.calls.list().map((c) => c.toJSON()) },
+    { method: 'DELETE', pattern: /^\/calls$/, handler: () => core.calls.clear() },
     { method: 'GET', pattern: /^\/calls\/([^/]+)$/, handler: (m) => requireCall(core, d(m[1]!)).toJSON() },
     {
       method: 'GET',

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AriEventPayload, Channel, ConfigTuple } from '@parley/ari-client';
+import type { AriEventPayload, Channel } from '@parley/ari-client';
 import { CallLog, SimCall, type HungUpBy } from '../calls';
 import { FarEndPhone } from '../far-end/phone';
 import { parseScenario, type Scenario, type ScenarioStore } from '../far-end/scenario';
@@ -801,4 +801,3 @@ function failureOf(scenario: Scenario): { cause: number; sip: number | undefined
   }
 }
 
-export type { ConfigTuple };

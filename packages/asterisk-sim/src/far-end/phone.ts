@@ -1,5 +1,5 @@
 import { encodeWav, rms } from '@parley/audio';
-import { FirFilter, lowPassTaps, telephoneBand } from '../media/pcm';
+import { TelephoneBandFilter, telephoneBand } from '../media/pcm';
 import { normalizeLine, type NormalizedLine, type Scenario } from './scenario';
 import { SAMPLE_RATE, beep, concatPcm, silence, type SpeechSource } from './speech';
 
@@ -43,7 +43,7 @@ export class FarEndPhone {
   private readonly heard: Int16Array[] = [];
   private heardSamples = 0;
   private startedAt = 0;
-  private readonly hearFilter: FirFilter | undefined;
+  private readonly hearFilter: TelephoneBandFilter | undefined;
   private stopped = false;
   private readonly pending = new Set<NodeJS.Timeout>();
 
@@ -56,7 +56,7 @@ export class FarEndPhone {
   ) {
     this.lines = scenario.outcome === 'voicemail' ? [] : scenario.lines.map(normalizeLine);
     // A narrowband phone hears the agent through the telephone band too.
-    this.hearFilter = scenario.codec === 'ulaw' ? new FirFilter(lowPassTaps(3400, SAMPLE_RATE, 127)) : undefined;
+    this.hearFilter = scenario.codec === 'ulaw' ? new TelephoneBandFilter() : undefined;
     // Synthesize ahead so that answering does not wait for espeak-ng.
     for (const line of this.lines) this.speech.pcm(line).catch(() => undefined);
   }

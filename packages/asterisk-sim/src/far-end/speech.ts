@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateTone, parseWav, toMono } from '@parley/audio';
-import { concatPcm, resample } from '../media/pcm';
+import { generateTone, parseWav, resample, toMono } from '@parley/audio';
+import { concatPcm } from '../media/pcm';
 import type { NormalizedLine } from './scenario';
 
 const run = promisify(execFile);
