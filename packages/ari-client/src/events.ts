@@ -91,6 +91,7 @@ export class AriEventStream {
   private pingTimer: NodeJS.Timeout | undefined;
   private dispatchChain: Promise<void> = Promise.resolve();
   private firstOpen: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private connecting: Promise<void> | undefined;
 
   constructor(private readonly options: AriEventStreamOptions) {
     this.reconnect =
@@ -137,10 +138,13 @@ export class AriEventStream {
   connect(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event stream was closed'));
     if (this.isConnected) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    this.connecting ??= new Promise<void>((resolve, reject) => {
       this.firstOpen = { resolve, reject };
-      if (!this.ws) this.open();
+      if (!this.ws && !this.retryTimer) this.open();
+    }).finally(() => {
+      this.connecting = undefined;
     });
+    return this.connecting;
   }
 
   /** Stops reconnecting and closes the socket; resolves when it is closed. */
@@ -259,6 +263,7 @@ export class AriEventStream {
     const delay = backoffDelay(this.attempts, this.reconnect);
     this.attempts++;
     this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
       if (!this.closed) this.open();
     }, delay);
   }
