@@ -38,7 +38,7 @@ export const scenarioSchema = z.strictObject({
   ring_after_ms: z.number().int().min(0).nullable().optional(),
   /** The far end's final answer (200 OK, or the failure response) after this long. */
   answer_after_ms: z.number().int().min(0).default(1000),
-  lines: z.array(lineSchema).default([]),
+  lines: z.array(lineSchema).readonly().default([]),
   /** Speak the first line as soon as the call is bridged, without waiting for the agent. */
   speak_first: z.boolean().default(false),
   /** The far end hangs up (BYE) this long after answer. */
