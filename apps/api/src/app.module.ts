@@ -5,6 +5,7 @@ import { DATA_SOURCE, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
 import { ApiKeys } from './accounts/api-keys';
 import { CallProjector } from './calls/call-projector';
+import { CallWatchdog } from './calls/call-watchdog';
 import { CallsService } from './calls/calls.service';
 import { InboundCalls } from './calls/inbound-calls';
 import { ProjectorConsumer } from './calls/projector.consumer';
@@ -17,6 +18,7 @@ import { API_CONTROLLERS } from './openapi/api-controllers';
 import { OpenApiController } from './openapi/openapi.controller';
 import { Outbox } from './outbox/outbox';
 import { TrunksService } from './trunks/trunks.service';
+import { WebhookEndpointsService } from './webhook-endpoints/webhook-endpoints.service';
 
 @Module({})
 export class AppModule {
@@ -44,9 +46,11 @@ export class AppModule {
         ProjectorConsumer,
         InboundCalls,
         CallsService,
+        CallWatchdog,
         AgentsService,
         NumbersService,
         TrunksService,
+        WebhookEndpointsService,
       ],
     };
   }

@@ -22,6 +22,12 @@ export const ApiConfigSchema = z.object({
   DEFAULT_BILLING_MINIMUM_SECONDS: env.int(0),
   /** How long POST /v1/calls/:id/end waits for a dialer to own the call before ending it itself. */
   API_DIALER_COMMAND_TIMEOUT_MS: env.int(3000, 100),
+  /** The watchdog ends calls nobody is driving any more, so no call stays live and no reservation stays held. */
+  API_WATCHDOG_INTERVAL_MS: env.int(30_000, 100),
+  /** A call still queued this long after creation (e.g. no dialer running) fails with `dispatch_timeout`. */
+  API_QUEUED_CALL_TIMEOUT_SECONDS: env.int(3600, 1),
+  /** Slack past the ring timeout / max duration before a silent call is ended by the watchdog. */
+  API_WATCHDOG_GRACE_SECONDS: env.int(120, 0),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 

@@ -64,6 +64,7 @@ export const ErrorCodes = {
   trunkNotFound: 'trunk_not_found',
   mediaUnavailable: 'media_unavailable',
   dialerLost: 'dialer_lost',
+  dispatchTimeout: 'dispatch_timeout',
   maxDurationExceeded: 'max_duration_exceeded',
   unknownHangupCause: 'unknown_hangup_cause',
 } as const;

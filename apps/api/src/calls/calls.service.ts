@@ -208,8 +208,11 @@ export class CallsService {
     return this.get(accountId, id);
   }
 
-  /** Ends a call by writing its `ended` event through the projector (and to JetStream, for the other services). */
-  private async endHere(call: CallEntity, o: { status: 'canceled' | 'completed'; hangupCause: string; errorCode: string | null }): Promise<boolean> {
+  /**
+   * Ends a call here, for calls no dialer holds: writes its `ended` event through the projector (and to JetStream, for
+   * the other services). Returns whether the call is now terminal.
+   */
+  async endHere(call: CallEntity, o: { status: 'canceled' | 'completed' | 'failed'; hangupCause: string; errorCode: string | null }): Promise<boolean> {
     const event: CallEvent = {
       id: newId.event(),
       call_id: call.id,

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ErrorCodes, WEBHOOK_TEST_EVENT_TYPE, type WebhookDeliveryListQuery, type WebhookEndpointCreate, type WebhookEndpointUpdate } from '@parley/common';
+import { type DataSource, In, WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '@parley/db';
+import { DATA_SOURCE } from '@parley/service-kit';
+import { newWebhookSecret } from '../accounts/accounts';
+import { ApiError } from '../http/api-error';
+import { base62 } from '../http/ids';
+import { paginate } from '../http/pagination';
+
+const newEndpointId = () => `we_${base62(16)}`;
+/** Same shape as the webhooks service's ids: the `webhook-id` header receivers deduplicate on. */
+const newDeliveryId = () => `msg_${randomBytes(15).toString('base64url')}`;
+
+/**
+ * Account webhook endpoints and their delivery log. Sending is the webhooks service's job: a test event or a retry is
+ * a `webhook_deliveries` row made due now, which it picks up from the outbox.
+ */
+@Injectable()
+export class WebhookEndpointsService {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+
+  private get endpoints() {
+    return this.ds.getRepository(WebhookEndpointEntity);
+  }
+  private get deliveries() {
+    return this.ds.getRepository(WebhookDeliveryEntity);
+  }
+
+  async create(accountId: string, input: WebhookEndpointCreate): Promise<WebhookEndpointEntity> {
+    const id = newEndpointId();
+    await this.endpoints.insert({ id, accountId, url: input.url, events: input.events, description: input.description, enabled: input.enabled, secret: newWebhookSecret(), disabledReason: null });
+    return this.get(accountId, id);
+  }
+
+  async get(accountId: string, id: string): Promise<WebhookEndpointEntity> {
+    const endpoint = await this.endpoints.findOneBy({ id, accountId });
+    if (!endpoint) throw ApiError.notFound('webhook endpoint', id, 'id');
+    return endpoint;
+  }
+
+  async list(accountId: string, page: { limit: number; starting_after?: string }) {
+    const qb = this.endpoints.createQueryBuilder('e').where('e.account_id = :accountId', { accountId });
+    return paginate(qb, 'e', page, (id) => this.endpoints.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }));
+  }
+
+  async update(accountId: string, id: string, input: WebhookEndpointUpdate): Promise<WebhookEndpointEntity> {
+    await this.get(accountId, id);
+    const patch: Partial<WebhookEndpointEntity> = {};
+    if (input.url !== undefined) patch.url = input.url;
+    if (input.events !== undefined) patch.events = input.events;
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.enabled !== undefined) {
+      patch.enabled = input.enabled;
+      patch.disabledReason = null; // re-enabled, or now disabled by the user rather than by a 410
+    }
+    if (Object.keys(patch).length > 0) await this.endpoints.update({ id, accountId }, { ...patch, updatedAt: new Date() });
+    return this.get(accountId, id);
+  }
+
+  async delete(accountId: string, id: string): Promise<void> {
+    await this.get(accountId, id);
+    await this.endpoints.delete({ id, accountId });
+  }
+
+  /** The old secret stops working at once. */
+  async rotateSecret(accountId: string, id: string): Promise<WebhookEndpointEntity> {
+    await this.get(accountId, id);
+    await this.endpoints.update({ id, accountId }, { secret: newWebhookSecret(), updatedAt: new Date() });
+    return this.get(accountId, id);
+  }
+
+  /** Queues a signed `webhook.test` event for the endpoint (sent even if the endpoint is disabled, to check it before re-enabling). */
+  async sendTest(accountId: string, id: string) {
+    const endpoint = await this.get(accountId, id);
+    const deliveryId = newDeliveryId();
+    const payload = {
+      type: WEBHOOK_TEST_EVENT_TYPE,
+      timestamp: new Date().toISOString(),
+      data: { endpoint_id: endpoint.id, message: 'This is a test event from Parley. Verify its signature with your endpoint secret.' },
+    };
+    await this.deliveries.insert({
+      id: deliveryId,
+      accountId,
+      endpointId: endpoint.id,
+      callId: null,
+      url: endpoint.url,
+      eventType: WEBHOOK_TEST_EVENT_TYPE,
+      eventId: `test_${base62(16)}`,
+      payload,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: new Date(),
+    });
+    return this.delivery(accountId, deliveryId);
+  }
+
+  async listDeliveries(accountId: string, endpointId: string, query: WebhookDeliveryListQuery) {
+    await this.get(accountId, endpointId);
+    const qb = this.deliveries.createQueryBuilder('d').where('d.account_id = :accountId AND d.endpoint_id = :endpointId', { accountId, endpointId });
+    if (query.status) qb.andWhere('d.status = :status', { status: query.status });
+    const page = await paginate(qb, 'd', query, (id) => this.deliveries.findOne({ where: { id, accountId, endpointId }, select: ['id', 'createdAt'] }));
+    return { rows: await this.withAttempts(page.rows), hasMore: page.hasMore };
+  }
+
+  async delivery(accountId: string, id: string) {
+    const d = await this.deliveries.findOneBy({ id, accountId });
+    if (!d) throw ApiError.notFound('webhook delivery', id, 'id');
+    return (await this.withAttempts([d]))[0]!;
+  }
+
+  /** Resends one delivery now. A failed one gets one more attempt; a pending one is brought forward. */
+  async retry(accountId: string, id: string) {
+    const d = await this.delivery(accountId, id);
+    if (d.delivery.endpointId) {
+      const endpoint = await this.endpoints.findOneBy({ id: d.delivery.endpointId, accountId });
+      if (endpoint && !endpoint.enabled && d.delivery.eventType !== WEBHOOK_TEST_EVENT_TYPE) {
+        throw ApiError.conflict(ErrorCodes.resourceInUse, `Webhook endpoint '${endpoint.id}' is disabled; enable it before retrying its deliveries`, 'id');
+      }
+    }
+    await this.deliveries.update({ id, accountId }, { status: 'pending', nextAttemptAt: new Date(), updatedAt: new Date() });
+    return this.delivery(accountId, id);
+  }
+
+  private async withAttempts(rows: WebhookDeliveryEntity[]) {
+    const attempts = rows.length ? await this.ds.getRepository(WebhookDeliveryAttemptEntity).findBy({ deliveryId: In(rows.map((r) => r.id)) }) : [];
+    return rows.map((delivery) => ({ delivery, attempts: attempts.filter((a) => a.deliveryId === delivery.id) }));
+  }
+}

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setCredits } from '../src/billing/credits';
+import { CallWatchdog } from '../src/calls/call-watchdog';
+import { type ApiHarness, outboundSetup, randomE164, startApi } from './api-harness';
+
+let api: ApiHarness;
+beforeAll(async () => {
+  api = await startApi({ API_QUEUED_CALL_TIMEOUT_SECONDS: '60', API_WATCHDOG_GRACE_SECONDS: '10' });
+});
+afterAll(async () => api?.close());
+
+describe('call watchdog (a dialer crashed between reserve and settle)', () => {
+  it('ends stale queued, ringing and connected calls and releases or settles their reservations', async () => {
+    const acct = await api.createAccount();
+    const { agent } = await outboundSetup(api, acct, { max_duration_seconds: 60, ring_timeout_seconds: 30 });
+    await api.ds.transaction((m) => setCredits(m, acct.accountId, 50_000, 'set'));
+    const mk = async () => (await api.call('POST', '/v1/calls', { key: acct.apiKey, body: { agent_id: agent.id, to: randomE164() } })).body.id as string;
+    const [queued, ringing, talking, fresh] = [await mk(), await mk(), await mk(), await mk()];
+    await api.bus.publishCallEvent('ringing', { call_id: ringing, account_id: acct.accountId }, {});
+    await api.bus.publishCallEvent('answered', { call_id: talking, account_id: acct.accountId }, {});
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${talking}`, { key: acct.apiKey })).body.status).toBe('in_progress');
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${ringing}`, { key: acct.apiKey })).body.status).toBe('ringing');
+    // Time passes for three of them: as if the dialer died long ago.
+    await api.ds.query(`UPDATE calls SET created_at = created_at - interval '2 minutes' WHERE id = $1`, [queued]);
+    await api.ds.query(`UPDATE calls SET updated_at = updated_at - interval '2 minutes' WHERE id = $1`, [ringing]);
+    await api.ds.query(`UPDATE calls SET answered_at = answered_at - interval '2 minutes', started_at = started_at - interval '2 minutes' WHERE id = $1`, [talking]);
+    const ended = await api.app.get(CallWatchdog).sweep();
+    expect(ended).toBe(3);
+    const get = async (id: string) => (await api.call('GET', `/v1/calls/${id}`, { key: acct.apiKey })).body;
+    expect(await get(queued)).toMatchObject({ status: 'failed', error_code: 'dispatch_timeout', reservation_status: 'released' });
+    expect(await get(ringing)).toMatchObject({ status: 'failed', error_code: 'dialer_lost', reservation_status: 'released' });
+    const t = await get(talking);
+    expect(t).toMatchObject({ status: 'completed', error_code: 'max_duration_exceeded', reservation_status: 'settled' });
+    expect(t.billed_duration_seconds).toBeGreaterThanOrEqual(120);
+    expect((await get(fresh)).status).toBe('queued');
+    const balance = Number((await api.ds.query('SELECT balance_milli_cents AS b FROM accounts WHERE id = $1', [acct.accountId]))[0].b);
+    const ledger = Number((await api.ds.query('SELECT SUM(amount_milli_cents) AS s FROM credit_ledger WHERE account_id = $1', [acct.accountId]))[0].s);
+    expect(ledger).toBe(balance);
+    expect(balance).toBe(50_000 - t.billing_amount_milli_cents - 1000); // the fresh call still holds 60 s = 1000
+  });
+});
