@@ -47,6 +47,7 @@ export class WebhookEndpointsController {
   }
 
   @Post(':id/rotate_secret')
+  @HttpCode(200)
   @ApiRoute({ tag: TAG, summary: 'Replace the signing secret (the old one stops working at once); shows the new secret', response: WebhookEndpoint })
   async rotateSecret(@AccountId() accountId: string, @Param('id') id: string) {
     return webhookEndpointView(await this.endpoints.rotateSecret(accountId, id), { withSecret: true });
