@@ -19,6 +19,7 @@ import { OpenApiController } from './openapi/openapi.controller';
 import { Outbox } from './outbox/outbox';
 import { TrunksService } from './trunks/trunks.service';
 import { WebhookEndpointsService } from './webhook-endpoints/webhook-endpoints.service';
+import { WebhookEndpointsService } from './webhook-endpoints/webhook-endpoints.service';
 
 @Module({})
 export class AppModule {
@@ -50,6 +51,7 @@ export class AppModule {
         AgentsService,
         NumbersService,
         TrunksService,
+        WebhookEndpointsService,
         WebhookEndpointsService,
       ],
     };
