@@ -19,7 +19,6 @@ import { OpenApiController } from './openapi/openapi.controller';
 import { Outbox } from './outbox/outbox';
 import { TrunksService } from './trunks/trunks.service';
 import { WebhookEndpointsService } from './webhook-endpoints/webhook-endpoints.service';
-import { WebhookEndpointsService } from './webhook-endpoints/webhook-endpoints.service';
 
 @Module({})
 export class AppModule {
@@ -51,7 +50,6 @@ export class AppModule {
         AgentsService,
         NumbersService,
         TrunksService,
-        WebhookEndpointsService,
         WebhookEndpointsService,
       ],
     };
