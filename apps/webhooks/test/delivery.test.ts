@@ -138,6 +138,23 @@ describe('webhook delivery', () => {
     await target.close();
   });
 
+  it('sends a queued test event (as POST /v1/webhook_endpoints/:id/test leaves it) even to a disabled endpoint', async () => {
+    const rx = await startReceiver();
+    const ep = await h.createEndpoint(rx.url, ['call.ended']);
+    await h.db.dataSource.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'the endpoint answered 410 Gone' WHERE id = $1`, [ep.id]);
+    const payload = { type: 'webhook.test', timestamp: new Date().toISOString(), data: { endpoint_id: ep.id, message: 'test' } };
+    await h.db.dataSource.query(
+      `INSERT INTO webhook_deliveries (id, account_id, endpoint_id, url, event_type, event_id, payload, status, attempts, next_attempt_at) VALUES ('msg_apitest', $1, $2, $3, 'webhook.test', 'test_1', $4, 'pending', 0, now())`,
+      [h.accountId, ep.id, rx.url, JSON.stringify(payload)],
+    );
+    await until(() => rx.received.length === 1);
+    await h.settled();
+    expect(new Webhook(ep.secret).verify(rx.received[0]!.body, rx.received[0]!.headers as Record<string, string>)).toEqual(payload);
+    expect(rx.received[0]!.headers['webhook-id']).toBe('msg_apitest');
+    expect((await h.deliveries()).find((d) => d.id === 'msg_apitest')).toMatchObject({ status: 'delivered', attempts: 1 });
+    await rx.close();
+  });
+
   it('refuses a URL the guard forbids without sending anything', async () => {
     const callId = newCallId();
     await h.publish('completed', callId, { call: callObject(callId, 'http://169.254.169.254/latest/meta-data/') });

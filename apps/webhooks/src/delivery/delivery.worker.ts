@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { WEBHOOK_TEST_EVENT_TYPE } from '@parley/common';
 import { Bus, LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../config';
 import { type ClaimedDelivery, DeliveryOutbox, type Settlement } from './delivery-outbox';
@@ -97,7 +98,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async process(d: ClaimedDelivery): Promise<void> {
-    if (d.endpointId !== null && d.endpointEnabled !== true) {
+    // Test events go out even to a disabled endpoint: that is how one checks it before enabling it again.
+    if (d.endpointId !== null && d.endpointEnabled !== true && d.eventType !== WEBHOOK_TEST_EVENT_TYPE) {
       await this.outbox.failUnsent(d.id, 'not sent: the endpoint is disabled');
       this.m.attempts.inc({ outcome: 'skipped_disabled' });
       return;
