@@ -186,8 +186,8 @@ export class DialerWorld {
     return callId;
   }
 
-  command(cmd: z.input<typeof DialerCommand>): Promise<DialerCommandReply> {
-    return this.bus.request(this.bus.subjects.dialerCommand(cmd.call_id), DialerCommand, cmd as DialerCommand, DialerCommandReply, 5000);
+  command(cmd: z.input<typeof DialerCommand>, timeoutMs = 5000): Promise<DialerCommandReply> {
+    return this.bus.request(this.bus.subjects.dialerCommand(cmd.call_id), DialerCommand, cmd as DialerCommand, DialerCommandReply, timeoutMs);
   }
 
   eventsOf(callId: string): CallEvent[] {
