@@ -88,3 +88,11 @@ describe('tenant isolation', () => {
     expect((await api.call('GET', `/v1/agents/${agent.id}`, { key: a.apiKey })).body.name).toBe('Appointment reminders');
   });
 });
+
+describe('GET /v1/account', () => {
+  it("returns the key's account with its webhook signing secret", async () => {
+    const acct = await api.createAccount('Secretive');
+    const res = await api.call('GET', '/v1/account', { key: acct.apiKey });
+    expect(res.body).toMatchObject({ id: acct.accountId, object: 'account', name: 'Secretive', webhook_secret: expect.stringMatching(/^whsec_/) });
+  });
+});

@@ -69,7 +69,7 @@ async function run(argv: string[]): Promise<unknown> {
         return { migrated: true };
       case 'accounts create': {
         const r = await accounts.create(need(values.name, 'name'));
-        return { account_id: r.account.id, name: r.account.name, api_key: r.apiKey.key, api_key_id: r.apiKey.id, sandbox_trunk_id: r.sandboxTrunkId };
+        return { account_id: r.account.id, name: r.account.name, api_key: r.apiKey.key, api_key_id: r.apiKey.id, sandbox_trunk_id: r.sandboxTrunkId, webhook_secret: r.account.webhookSecret };
       }
       case 'accounts list':
         return (await accounts.list()).map((a) => ({

@@ -1,3 +1,4 @@
+import { AccountController } from '../accounts/account.controller';
 import { AgentsController } from '../agents/agents.controller';
 import { BalanceController } from '../billing/balance.controller';
 import { CallsController } from '../calls/calls.controller';
@@ -7,4 +8,4 @@ import { TrunksController } from '../trunks/trunks.controller';
 import { WebhookDeliveriesController, WebhookEndpointsController } from '../webhook-endpoints/webhook-endpoints.controller';
 
 /** Every controller of the public API, in the order the OpenAPI document lists them. A function, so imports settle first. */
-export const API_CONTROLLERS = () => [CallsController, TranscriptsController, AgentsController, NumbersController, TrunksController, BalanceController, WebhookEndpointsController, WebhookDeliveriesController];
+export const API_CONTROLLERS = () => [CallsController, TranscriptsController, AgentsController, NumbersController, TrunksController, BalanceController, AccountController, WebhookEndpointsController, WebhookDeliveriesController];
