@@ -1,0 +1,116 @@
+// In-process CMU pocketsphinx (the 5prealpha API shipped by Debian/Ubuntu). One Decoder holds
+// one ps_decoder_t (acoustic model + language model in memory). decode() runs a whole utterance
+// on the libuv thread pool so the event loop (RTP pacing) never waits for recognition; calls on
+// one Decoder are serialized by a mutex because ps_decoder_t is not thread-safe.
+#include <napi.h>
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+#include <mutex>
+#include <string>
+#include <vector>
+
+class Decoder : public Napi::ObjectWrap<Decoder> {
+ public:
+  static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function fn = DefineClass(env, "Decoder", {InstanceMethod("decode", &Decoder::Decode), InstanceMethod("close", &Decoder::Close)});
+    exports.Set("Decoder", fn);
+    return exports;
+  }
+
+  Decoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Decoder>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "options object expected");
+    Napi::Object o = info[0].As<Napi::Object>();
+    std::string hmm = o.Get("hmm").ToString();
+    std::string lm = o.Get("lm").ToString();
+    std::string dict = o.Get("dict").ToString();
+    std::string rate = o.Has("sampleRate") ? o.Get("sampleRate").ToString().Utf8Value() : std::string("16000");
+    err_set_logfp(NULL);
+    config_ = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict", dict.c_str(), "-samprate", rate.c_str(), NULL);
+    if (config_ == NULL) throw Napi::Error::New(env, "pocketsphinx: invalid configuration");
+    ps_ = ps_init(config_);
+    if (ps_ == NULL) {
+      cmd_ln_free_r(config_);
+      config_ = NULL;
+      throw Napi::Error::New(env, "pocketsphinx: could not load the model (hmm " + hmm + ", lm " + lm + ", dict " + dict + ")");
+    }
+  }
+
+  ~Decoder() { Free(); }
+
+  std::mutex mutex;
+  ps_decoder_t* ps_ = NULL;
+  cmd_ln_t* config_ = NULL;
+
+ private:
+  void Free() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (ps_) ps_free(ps_);
+    if (config_) cmd_ln_free_r(config_);
+    ps_ = NULL;
+    config_ = NULL;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Free();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Decode(const Napi::CallbackInfo& info);
+};
+
+class DecodeWorker : public Napi::AsyncWorker {
+ public:
+  DecodeWorker(Napi::Env env, Decoder* decoder, Napi::Object keep, std::vector<int16_t>&& pcm)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), pcm_(std::move(pcm)) {
+    keep_ = Napi::Persistent(keep);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    std::lock_guard<std::mutex> lock(decoder_->mutex);
+    ps_decoder_t* ps = decoder_->ps_;
+    if (!ps) return SetError("decoder closed");
+    if (ps_start_utt(ps) < 0) return SetError("ps_start_utt failed");
+    if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, TRUE) < 0) {
+      ps_end_utt(ps);
+      return SetError("ps_process_raw failed");
+    }
+    if (ps_end_utt(ps) < 0) return SetError("ps_end_utt failed");
+    int32 score = 0;
+    const char* hyp = ps_get_hyp(ps, &score);
+    text_ = hyp ? hyp : "";
+    score_ = score;
+  }
+  void OnOK() override {
+    Napi::Object r = Napi::Object::New(Env());
+    r.Set("text", text_);
+    r.Set("score", score_);
+    deferred_.Resolve(r);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_;
+  Decoder* decoder_;
+  std::vector<int16_t> pcm_;
+  std::string text_;
+  int32 score_ = 0;
+};
+
+Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) throw Napi::TypeError::New(env, "Int16Array expected");
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(env, "Int16Array expected");
+  Napi::Int16Array a = ta.As<Napi::Int16Array>();
+  std::vector<int16_t> pcm(a.Data(), a.Data() + a.ElementLength());
+  auto* worker = new DecodeWorker(env, this, info.This().As<Napi::Object>(), std::move(pcm));
+  Napi::Promise p = worker->Promise();
+  worker->Queue();
+  return p;
+}
+
+Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return Decoder::Init(env, exports); }
+NODE_API_MODULE(pocketsphinx_binding, InitAll)

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { AUDIO_CODECS } from '@parley/common';
+import { ConfigError, commonEnv, env, loadConfig } from '@parley/service-kit';
+
+const portRange = z
+  .string()
+  .default('40000-40999')
+  .transform((value, ctx) => {
+    const m = /^(\d+)-(\d+)$/.exec(value.trim());
+    const first = m ? Number(m[1]) : NaN;
+    const last = m ? Number(m[2]) : NaN;
+    if (!m || first < 1024 || last > 65535 || first > last) {
+      ctx.addIssue({ code: 'custom', message: 'must be FIRST-LAST within 1024-65535, e.g. 40000-40999' });
+      return z.NEVER;
+    }
+    return { first, last };
+  });
+
+export const MediaConfigSchema = z.object({
+  ...commonEnv,
+  MEDIA_PORT: env.port(3002),
+  MEDIA_HOST: env.string('127.0.0.1'),
+  /** Address Asterisk sends RTP to (the ExternalMedia external_host); RTP sockets bind to it. */
+  MEDIA_RTP_HOST: env.string('127.0.0.1'),
+  MEDIA_RTP_PORTS: portRange,
+  /** Codec expected when a request names none (the dialer always names one). */
+  MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
+  /** Calls this process takes at once; allocation is refused beyond it. */
+  MEDIA_MAX_SESSIONS: env.int(1000, 1),
+
+  STT_PROVIDER: z.enum(['pocketsphinx', 'whisper', 'openai']).default('pocketsphinx'),
+  POCKETSPHINX_MODEL_DIR: env.string('/usr/share/pocketsphinx/model/en-us'),
+  /** Decoders loaded at once (each holds its own copy of the models, ~40 MB); utterances queue for a free one. */
+  POCKETSPHINX_DECODERS: env.int(2, 1),
+  WHISPER_MODEL_PATH: env.optional(),
+  WHISPER_THREADS: env.int(2, 1),
+  STT_BASE_URL: env.optional(),
+  STT_API_KEY: env.optional(),
+  STT_MODEL: env.string('whisper-1'),
+
+  TTS_PROVIDER: z.enum(['espeak', 'flite', 'openai']).default('espeak'),
+  TTS_BASE_URL: env.optional(),
+  TTS_API_KEY: env.optional(),
+  TTS_MODEL: env.string('tts-1'),
+  /** Voice when the agent names none (espeak-ng voice, flite voice, or the OpenAI voice). */
+  TTS_VOICE: env.optional(),
+
+  LLM_BASE_URL: env.url('http://127.0.0.1:8191/v1'),
+  LLM_API_KEY: env.string('sandbox'),
+  LLM_MODEL: env.string('parley-sandbox'),
+  LLM_TIMEOUT_MS: env.int(15_000, 100),
+
+  /** Silence after caller speech that ends the caller's turn. */
+  ENDPOINTING_SILENCE_MS: env.int(600, 100),
+  /** Silero speech probability that starts speech, and the lower one that keeps it going. */
+  VAD_START_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  VAD_END_THRESHOLD: z.coerce.number().min(0).max(1).default(0.35),
+  /** Frames quieter than this skip the model (counted as silence): keeps Silero's cost on speech only. */
+  VAD_ENERGY_FLOOR_DBFS: env.number(-55),
+  /** Caller speech this long during agent playback interrupts it (barge-in). */
+  BARGE_IN_MIN_SPEECH_MS: env.int(200, 0),
+  /** Quiet caller after the agent's turn: re-prompt after this, hang up after SILENCE_HANGUP_MS. */
+  SILENCE_REPROMPT_MS: env.int(8000, 500),
+  SILENCE_HANGUP_MS: env.int(20_000, 1000),
+  /** How long an answering machine may take to show itself (greeting, beep, phrases). */
+  VOICEMAIL_DETECT_MS: env.int(6000, 500),
+
+  RECORDINGS_DIR: env.string('./var/recordings'),
+});
+export type MediaConfig = z.infer<typeof MediaConfigSchema>;
+
+export const MEDIA_CONFIG = Symbol('MEDIA_CONFIG');
+
+export function loadMediaConfig(source: NodeJS.ProcessEnv = process.env): MediaConfig {
+  const config = loadConfig(MediaConfigSchema, source);
+  checkProviderSettings(config);
+  return config;
+}
+
+/** Settings that only matter for the provider chosen, checked at start with what to do about them. */
+export function checkProviderSettings(config: MediaConfig): void {
+  const problems: string[] = [];
+  if (config.STT_PROVIDER === 'whisper') {
+    if (!config.WHISPER_MODEL_PATH) problems.push(`STT_PROVIDER=whisper needs WHISPER_MODEL_PATH (a ggml model file). ${WHISPER_DOWNLOAD_HINT}`);
+    else if (!existsSync(config.WHISPER_MODEL_PATH)) problems.push(`WHISPER_MODEL_PATH ${config.WHISPER_MODEL_PATH} does not exist. ${WHISPER_DOWNLOAD_HINT}`);
+  }
+  if (config.STT_PROVIDER === 'openai' && !config.STT_BASE_URL) problems.push('STT_PROVIDER=openai needs STT_BASE_URL (an OpenAI-compatible server, e.g. https://api.openai.com/v1)');
+  if (config.TTS_PROVIDER === 'openai' && !config.TTS_BASE_URL) problems.push('TTS_PROVIDER=openai needs TTS_BASE_URL (an OpenAI-compatible server, e.g. https://api.openai.com/v1)');
+  if (config.SILENCE_HANGUP_MS <= config.SILENCE_REPROMPT_MS) problems.push('SILENCE_HANGUP_MS must be longer than SILENCE_REPROMPT_MS');
+  if (config.VAD_END_THRESHOLD > config.VAD_START_THRESHOLD) problems.push('VAD_END_THRESHOLD must not exceed VAD_START_THRESHOLD');
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}
+
+export const WHISPER_DOWNLOAD_HINT =
+  'Download a whisper.cpp ggml model once, e.g. `curl -L -o var/models/ggml-base.en.bin https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin` (or whisper.cpp\'s models/download-ggml-model.sh base.en), and point WHISPER_MODEL_PATH at it.';

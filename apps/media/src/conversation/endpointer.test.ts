@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { type EndpointEvent, Endpointer } from './endpointer';
+
+const W = 32;
+
+function run(probs: number[], options = { startThreshold: 0.5, endThreshold: 0.35, minSpeechMs: 64, silenceMs: 320 }) {
+  const e = new Endpointer(options);
+  const events: EndpointEvent[] = [];
+  probs.forEach((p, i) => events.push(...e.push(p, i * W, W)));
+  return { events, e };
+}
+
+describe('Endpointer', () => {
+  it('starts speech after the minimum voiced run and ends it after the silence', () => {
+    const probs = [0, 0, 0.9, 0.9, 0.9, 0.9, ...Array(10).fill(0.05)];
+    const { events } = run(probs);
+    expect(events).toEqual([
+      { type: 'speech_start', atMs: 2 * W },
+      { type: 'speech_end', startMs: 2 * W, endMs: 6 * W },
+    ]);
+  });
+
+  it('ignores a click shorter than the minimum speech', () => {
+    expect(run([0, 0.9, 0, 0, 0, 0]).events).toEqual([]);
+  });
+
+  it('keeps one turn across a pause shorter than the endpointing silence', () => {
+    const probs = [0.9, 0.9, 0.9, 0, 0, 0, 0.8, 0.8, ...Array(12).fill(0)];
+    const { events } = run(probs);
+    expect(events.map((e) => e.type)).toEqual(['speech_start', 'speech_end']);
+    expect(events[1]).toEqual({ type: 'speech_end', startMs: 0, endMs: 8 * W });
+  });
+
+  it('uses hysteresis: a probability between the thresholds keeps speech going', () => {
+    const probs = [0.9, 0.9, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, ...Array(11).fill(0.1)];
+    const { events } = run(probs);
+    expect(events[1]).toEqual({ type: 'speech_end', startMs: 0, endMs: 12 * W });
+  });
+
+  it('reports the length of speech in progress', () => {
+    const e = new Endpointer({ startThreshold: 0.5, endThreshold: 0.35, minSpeechMs: 64, silenceMs: 320 });
+    for (let i = 0; i < 10; i++) e.push(0.9, i * W, W);
+    expect(e.speaking).toBe(true);
+    expect(e.currentSpeechMs).toBe(10 * W);
+  });
+});

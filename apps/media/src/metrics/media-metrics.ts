@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Metrics } from '@parley/service-kit';
+import type { TurnLatency } from '../conversation/turn-latency';
+
+const STAGE_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+
+/** The media service's Prometheus series: sessions, RTP pacing, and per-turn latency by stage. */
+@Injectable()
+export class MediaMetrics {
+  readonly sessionsActive: ReturnType<Metrics['gauge']>;
+  readonly sessionsTotal: ReturnType<Metrics['counter']>;
+  readonly lateFrames: ReturnType<Metrics['counter']>;
+  readonly turnStage: ReturnType<Metrics['histogram']>;
+  readonly bargeIns: ReturnType<Metrics['counter']>;
+
+  constructor(@Inject(Metrics) metrics: Metrics) {
+    this.sessionsActive = metrics.gauge('parley_media_sessions_active', 'RTP sessions allocated and not yet released');
+    this.sessionsTotal = metrics.counter('parley_media_sessions_total', 'RTP sessions allocated', ['codec']);
+    this.lateFrames = metrics.counter('parley_media_late_frames_total', 'Outgoing RTP packets sent more than 5 ms after they were due');
+    this.bargeIns = metrics.counter('parley_media_barge_ins_total', 'Agent turns interrupted by the caller');
+    this.turnStage = metrics.histogram(
+      'parley_media_turn_stage_seconds',
+      'Per-turn latency by stage: endpointing wait, stt, llm_first_token, tts_first_audio, first_audio_out (caller speech end -> first agent RTP packet), added (platform overhead)',
+      ['stage'],
+      STAGE_BUCKETS,
+    );
+  }
+
+  observeTurn(t: TurnLatency): void {
+    this.turnStage.observe({ stage: 'endpointing' }, t.endpointingMs / 1000);
+    this.turnStage.observe({ stage: 'stt' }, t.sttMs / 1000);
+    this.turnStage.observe({ stage: 'llm_first_token' }, t.llmFirstTokenMs / 1000);
+    this.turnStage.observe({ stage: 'tts_first_audio' }, t.ttsFirstAudioMs / 1000);
+    this.turnStage.observe({ stage: 'first_audio_out' }, t.firstAudioOutMs / 1000);
+    this.turnStage.observe({ stage: 'added' }, Math.max(0, t.addedMs) / 1000);
+  }
+}

@@ -1,0 +1,58 @@
+import type { MediaConfig } from '../config';
+import { OpenAiLlm } from './llm/openai';
+import { OpenAiStt } from './stt/openai';
+import { PocketsphinxStt } from './stt/pocketsphinx';
+import { WhisperCppStt } from './stt/whisper-cpp';
+import { EspeakTts } from './tts/espeak';
+import { FliteTts } from './tts/flite';
+import { OpenAiTts } from './tts/openai';
+import type { Llm, Stt, Tts, Vad } from './types';
+import { SileroVad } from './vad/silero';
+
+/** The engines of this process, chosen by config and loaded once (models stay in memory). */
+export interface Providers {
+  vad: Vad;
+  stt: Stt;
+  llm: Llm;
+  tts: Tts;
+  close(): Promise<void>;
+}
+
+export async function createProviders(config: MediaConfig): Promise<Providers> {
+  const vad = await SileroVad.load({ energyFloorDbfs: config.VAD_ENERGY_FLOOR_DBFS });
+  const stt = await createStt(config);
+  const llm = new OpenAiLlm({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS });
+  const tts = createTts(config);
+  return {
+    vad,
+    stt,
+    llm,
+    tts,
+    async close() {
+      await stt.close?.();
+      await vad.close();
+    },
+  };
+}
+
+async function createStt(config: MediaConfig): Promise<Stt> {
+  switch (config.STT_PROVIDER) {
+    case 'pocketsphinx':
+      return new PocketsphinxStt({ modelDir: config.POCKETSPHINX_MODEL_DIR, decoders: config.POCKETSPHINX_DECODERS });
+    case 'whisper':
+      return WhisperCppStt.load({ modelPath: config.WHISPER_MODEL_PATH ?? '', threads: config.WHISPER_THREADS });
+    case 'openai':
+      return new OpenAiStt({ baseUrl: config.STT_BASE_URL!, apiKey: config.STT_API_KEY, model: config.STT_MODEL });
+  }
+}
+
+function createTts(config: MediaConfig): Tts {
+  switch (config.TTS_PROVIDER) {
+    case 'espeak':
+      return new EspeakTts({ defaultVoice: config.TTS_VOICE });
+    case 'flite':
+      return new FliteTts({ defaultVoice: config.TTS_VOICE });
+    case 'openai':
+      return new OpenAiTts({ baseUrl: config.TTS_BASE_URL!, apiKey: config.TTS_API_KEY, model: config.TTS_MODEL, defaultVoice: config.TTS_VOICE });
+  }
+}

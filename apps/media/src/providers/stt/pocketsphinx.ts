@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProviderError, type Stt, type SttResult } from '../types';
+
+interface NativeDecoder {
+  decode(pcm: Int16Array): Promise<{ text: string; score: number }>;
+  close(): void;
+}
+interface NativeBinding {
+  Decoder: new (options: { hmm: string; lm: string; dict: string; sampleRate: string }) => NativeDecoder;
+}
+
+export const POCKETSPHINX_APT_PACKAGES = 'pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev';
+
+function loadBinding(): NativeBinding {
+  const path = join(__dirname, '..', '..', '..', 'native', 'pocketsphinx', 'build', 'Release', 'pocketsphinx_binding.node');
+  if (!existsSync(path)) {
+    throw new ProviderError('pocketsphinx', `the native binding is not built (${path}). Install the apt packages (${POCKETSPHINX_APT_PACKAGES}) and run pnpm install again.`);
+  }
+  return require(path) as NativeBinding;
+}
+
+/**
+ * CMU pocketsphinx in-process through a small N-API binding (native/pocketsphinx): the engine that
+ * always works offline. Accurate on 16 kHz speech, poor on 8 kHz telephone audio (a G.711 leg):
+ * prefer a G.722 leg, or Whisper. Recognition runs on the libuv thread pool; each decoder holds
+ * its own models and serves one utterance at a time, so utterances queue for a free decoder.
+ */
+export class PocketsphinxStt implements Stt {
+  readonly name = 'pocketsphinx';
+  private readonly idle: NativeDecoder[] = [];
+  private readonly waiting: Array<(d: NativeDecoder) => void> = [];
+  private readonly all: NativeDecoder[] = [];
+
+  constructor(options: { modelDir: string; decoders: number }) {
+    const binding = loadBinding();
+    const hmm = join(options.modelDir, 'en-us');
+    const lm = join(options.modelDir, 'en-us.lm.bin');
+    const dict = join(options.modelDir, 'cmudict-en-us.dict');
+    for (const file of [hmm, lm, dict]) {
+      if (!existsSync(file)) throw new ProviderError('pocketsphinx', `model file ${file} is missing: apt-get install pocketsphinx-en-us, or set POCKETSPHINX_MODEL_DIR`);
+    }
+    for (let i = 0; i < options.decoders; i++) {
+      const decoder = new binding.Decoder({ hmm, lm, dict, sampleRate: '16000' });
+      this.all.push(decoder);
+      this.idle.push(decoder);
+    }
+  }
+
+  async transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal }): Promise<SttResult> {
+    const decoder = await this.acquire();
+    try {
+      options.signal?.throwIfAborted();
+      const { text } = await decoder.decode(pcm);
+      return { text: text.trim() };
+    } finally {
+      this.release(decoder);
+    }
+  }
+
+  close(): void {
+    for (const d of this.all) d.close();
+  }
+
+  private acquire(): Promise<NativeDecoder> {
+    const d = this.idle.pop();
+    return d ? Promise.resolve(d) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(d: NativeDecoder): void {
+    const next = this.waiting.shift();
+    if (next) next(d);
+    else this.idle.push(d);
+  }
+}

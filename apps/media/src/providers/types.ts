@@ -1,0 +1,93 @@
+/**
+ * The four capabilities of the voice loop, one small interface each; an engine is one file
+ * implementing one of them (providers/<kind>/<engine>.ts). Audio is 16 kHz mono PCM throughout.
+ */
+
+/** Voice activity: the probability that a window of audio is speech. */
+export interface Vad {
+  /** Samples per window the model wants (Silero: 512 at 16 kHz). */
+  readonly windowSamples: number;
+  /** Per-call state (the model is recurrent). */
+  createStream(): VadStream;
+}
+
+export interface VadStream {
+  /** Speech probability (0..1) of the next window, exactly `windowSamples` long. Calls resolve in order. */
+  probability(window: Int16Array): Promise<number>;
+  close(): void;
+}
+
+export interface SttResult {
+  text: string;
+}
+
+/** Speech to text of one finished utterance. */
+export interface Stt {
+  readonly name: string;
+  transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal }): Promise<SttResult>;
+  close?(): Promise<void> | void;
+}
+
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string | null;
+  tool_calls?: LlmToolCall[];
+  tool_call_id?: string;
+}
+
+export interface LlmToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON text of the arguments, as the model produced it. */
+  arguments: string;
+}
+
+export interface LlmToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export type LlmChunk = { type: 'text'; text: string } | { type: 'tool_call'; call: LlmToolCall };
+
+export interface LlmRequest {
+  messages: LlmMessage[];
+  tools: LlmToolSpec[];
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  signal: AbortSignal;
+}
+
+/** A chat model, streamed: text as it comes, tool calls once complete. Aborting the signal ends the stream. */
+export interface Llm {
+  readonly name: string;
+  stream(request: LlmRequest): AsyncIterable<LlmChunk>;
+}
+
+export interface TtsOptions {
+  voice: string | null;
+  language: string;
+  signal: AbortSignal;
+}
+
+/** Text to speech: 16 kHz PCM chunks as they are synthesized. Aborting the signal stops synthesis. */
+export interface Tts {
+  readonly name: string;
+  synthesize(text: string, options: TtsOptions): AsyncIterable<Int16Array>;
+}
+
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  constructor(
+    readonly provider: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider}: ${message}`, options);
+  }
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err.name === 'APIUserAbortError' || /aborted/i.test(err.message));
+}

@@ -1,0 +1,230 @@
+import type { Socket } from 'node:dgram';
+import { join } from 'node:path';
+import type { CodecName } from '@parley/audio';
+import { AgentTool, DialerCommand, DialerCommandReply, fillPlaceholders, LlmSettings, type TranscriptSegment } from '@parley/common';
+import type { AgentEntity, CallEntity } from '@parley/db';
+import type { Bus, Logger } from '@parley/service-kit';
+import type { MediaConfig } from '../config';
+import { CallRecorder } from '../conversation/call-recorder';
+import { Conversation, type ConversationSettings } from '../conversation/conversation';
+import { Playout } from '../conversation/playout';
+import { summarizeLatency } from '../conversation/turn-latency';
+import type { MediaMetrics } from '../metrics/media-metrics';
+import type { Providers } from '../providers/registry';
+import { RtpSession } from '../rtp/rtp-session';
+
+export interface CallRecord {
+  call: CallEntity;
+  agent: AgentEntity;
+}
+
+export interface CallSessionDeps {
+  config: MediaConfig;
+  providers: Providers;
+  bus: Bus;
+  logger: Logger;
+  metrics: MediaMetrics;
+}
+
+/** If the dialer never releases a call we asked to hang up, finish it ourselves after this long. */
+const RELEASE_GRACE_MS = 10_000;
+
+export function conversationSettings(config: MediaConfig): ConversationSettings {
+  return {
+    endpointingSilenceMs: config.ENDPOINTING_SILENCE_MS,
+    vadStartThreshold: config.VAD_START_THRESHOLD,
+    vadEndThreshold: config.VAD_END_THRESHOLD,
+    minSpeechMs: 96,
+    bargeInMinSpeechMs: config.BARGE_IN_MIN_SPEECH_MS,
+    silenceRepromptMs: config.SILENCE_REPROMPT_MS,
+    silenceHangupMs: config.SILENCE_HANGUP_MS,
+    voicemailDetectMs: config.VOICEMAIL_DETECT_MS,
+    longGreetingMs: 3500,
+  };
+}
+
+/**
+ * One call in the media service, from allocation to release: its RTP leg, its conversation and
+ * its recording. Publishes live transcript segments, then `recording` and `conversation_ended`
+ * exactly once when it ends (released by the dialer, or at shutdown).
+ */
+export class CallSession {
+  readonly rtp: RtpSession;
+  readonly playout = new Playout();
+  private conversation: Conversation | undefined;
+  private recorder: CallRecorder | undefined;
+  private attached = false;
+  private finished: Promise<void> | undefined;
+  private releaseTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private readonly closedWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly callId: string,
+    readonly codec: CodecName,
+    readonly port: number,
+    socket: Socket,
+    private readonly record: CallRecord,
+    private readonly deps: CallSessionDeps,
+  ) {
+    this.log = deps.logger.child({ call_id: callId });
+    this.rtp = new RtpSession({
+      socket,
+      codec,
+      onAudio: (pcm) => {
+        this.recorder?.caller(pcm);
+        this.conversation?.onCallerAudio(pcm);
+      },
+      nextAudio: (samples) => (this.conversation ? this.playout.read(samples) : null),
+      onSent: (pcm, tick) => {
+        if (tick.latenessMs > 5) deps.metrics.lateFrames.inc();
+        this.recorder?.agent(pcm ?? new Int16Array(this.packetSamples()));
+      },
+      onRemote: () => this.startConversation(),
+    });
+    this.playout.onAudioAvailable = () => this.rtp.talkspurt();
+  }
+
+  get accountId(): string {
+    return this.record.call.accountId;
+  }
+
+  get isFinished(): boolean {
+    return this.finished !== undefined;
+  }
+
+  /** The ExternalMedia channel is bridged: start the clock (silence until there is something to say). */
+  async attach(): Promise<void> {
+    if (this.attached || this.finished) return;
+    this.attached = true;
+    this.recorder = await CallRecorder.create(join(this.deps.config.RECORDINGS_DIR, `${this.callId}.wav`)).catch((err) => {
+      this.log.error({ err }, 'cannot write the recording; the call goes on without one');
+      return undefined;
+    });
+    this.conversation = this.createConversation();
+    this.rtp.start();
+    // Asterisk's first packet tells us where to send; in a softmix bridge it may already have come.
+    if (this.rtp.remote) this.startConversation();
+  }
+
+  /** Resolves when the session has ended and published its events. */
+  whenFinished(): Promise<void> {
+    return this.finished ?? new Promise((resolve) => this.closedWaiters.push(resolve));
+  }
+
+  /** The call is over: stop, flush the recording, publish the final events. Idempotent. */
+  release(reason: string): Promise<void> {
+    this.finished ??= this.finish(reason).then(() => {
+      for (const w of this.closedWaiters) w();
+    });
+    return this.finished;
+  }
+
+  private packetSamples(): number {
+    return (this.rtp.ptimeMs * 16000) / 1000;
+  }
+
+  private startConversation(): void {
+    if (!this.conversation || this.finished) return;
+    this.conversation.start();
+  }
+
+  private createConversation(): Conversation {
+    const { call, agent } = this.record;
+    const context = call.context ?? {};
+    const tools = agentTools(agent.tools, this.log);
+    return new Conversation(
+      {
+        callId: this.callId,
+        prompt: call.prompt,
+        context,
+        language: call.language || agent.language,
+        voice: agent.voice,
+        greeting: agent.initialGreeting ? fillPlaceholders(agent.initialGreeting, context) : null,
+        voicemailAction: agent.voicemailAction,
+        voicemailMessage: agent.voicemailMessage ? fillPlaceholders(agent.voicemailMessage, context) : null,
+        tools,
+        llm: LlmSettings.safeParse(agent.llm ?? {}).data ?? {},
+        maxDurationMs: call.maxDurationSeconds * 1000,
+        detectVoicemail: call.direction === 'outbound',
+      },
+      {
+        stt: this.deps.providers.stt,
+        llm: this.deps.providers.llm,
+        tts: this.deps.providers.tts,
+        vad: this.deps.providers.vad.createStream(),
+        vadWindowSamples: this.deps.providers.vad.windowSamples,
+        playout: this.playout,
+        settings: conversationSettings(this.deps.config),
+        control: {
+          hangup: (reason) => this.command({ command: 'hangup', call_id: this.callId, reason: 'agent' }, reason),
+          transfer: (destination) => this.command({ command: 'transfer', call_id: this.callId, destination }, 'transferred'),
+          sendDtmf: (digits) => this.command({ command: 'dtmf', call_id: this.callId, digits }),
+        },
+        onSegment: (segment) => this.publishSegment(segment),
+        onTurnLatency: (latency) => this.deps.metrics.observeTurn(latency),
+        onBargeIn: () => this.deps.metrics.bargeIns.inc(),
+        logger: this.log,
+      },
+    );
+  }
+
+  /** A command to the dialer that owns the call; after a hang-up or transfer, the dialer releases us. */
+  private async command(command: DialerCommand, endsCall?: string): Promise<void> {
+    const bus = this.deps.bus;
+    try {
+      const reply = await bus.request(bus.subjects.dialerCommand(this.callId), DialerCommand, command, DialerCommandReply, 5000);
+      if (!reply.ok) throw new Error(reply.error ?? `dialer refused ${command.command}`);
+    } finally {
+      if (endsCall && command.command !== 'dtmf') {
+        this.releaseTimer ??= setTimeout(() => void this.release(endsCall), RELEASE_GRACE_MS);
+      }
+    }
+  }
+
+  private publishSegment(segment: TranscriptSegment): void {
+    this.log.info({ role: segment.role, text: segment.text, interrupted: segment.interrupted }, 'transcript');
+    this.deps.bus.publishCallEvent('transcript', { call_id: this.callId, account_id: this.accountId }, { segment }).catch((err) => this.log.warn({ err }, 'transcript event not published'));
+  }
+
+  private async finish(reason: string): Promise<void> {
+    clearTimeout(this.releaseTimer);
+    const conversation = this.conversation;
+    this.rtp.close();
+    if (conversation) await conversation.stop(reason);
+    const base = { call_id: this.callId, account_id: this.accountId };
+    const bus = this.deps.bus;
+    if (this.recorder) {
+      try {
+        const { bytes, durationMs } = await this.recorder.finish();
+        await bus.publishCallEvent('recording', base, { path: `${this.callId}.wav`, duration_ms: durationMs, bytes, format: 'wav' });
+      } catch (err) {
+        this.log.error({ err }, 'recording not finished');
+      }
+    }
+    if (conversation) {
+      try {
+        await bus.publishCallEvent('conversation_ended', base, {
+          segments: conversation.segments,
+          answered_by: conversation.answeredBy,
+          latency: conversation.latencies.length > 0 ? summarizeLatency(conversation.latencies) : null,
+          reason: conversation.endReason ?? reason,
+        });
+      } catch (err) {
+        this.log.error({ err }, 'conversation_ended not published');
+      }
+    }
+    this.log.info({ reason, rtp: this.rtp.stats, jitter: this.rtp.jitterStats, segments: conversation?.segments.length ?? 0 }, 'session ended');
+  }
+}
+
+/** The agent's tools as stored, validated; an invalid entry is skipped (and logged) rather than failing the call. */
+function agentTools(raw: unknown[], log: Logger): AgentTool[] {
+  const tools: AgentTool[] = [];
+  for (const item of raw ?? []) {
+    const parsed = AgentTool.safeParse(item);
+    if (parsed.success) tools.push(parsed.data);
+    else log.warn({ tool: item }, 'invalid agent tool skipped');
+  }
+  return tools;
+}

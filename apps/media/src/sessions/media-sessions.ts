@@ -1,0 +1,106 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'nats';
+import type { z } from 'zod';
+import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
+import { AgentEntity, CallEntity, type DataSource } from '@parley/db';
+import { Bus, DATA_SOURCE, LOGGER, type Logger, Readiness } from '@parley/service-kit';
+import { MEDIA_CONFIG, type MediaConfig } from '../config';
+import { MediaMetrics } from '../metrics/media-metrics';
+import type { Providers } from '../providers/registry';
+import { RtpPortPool } from '../rtp/port-pool';
+import { CallSession } from './call-session';
+
+export const PROVIDERS = Symbol('PROVIDERS');
+
+/**
+ * The media service's side of the call protocol over NATS: `media.allocate` (queue group, any
+ * media process may take a call) hands out an RTP endpoint; `attach` starts the conversation and
+ * `release` ends it, answered only by the process that holds the session.
+ */
+@Injectable()
+export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly sessions = new Map<string, CallSession>();
+  private readonly ports: RtpPortPool;
+  private readonly subscriptions: Subscription[] = [];
+  private accepting = true;
+
+  constructor(
+    @Inject(MEDIA_CONFIG) private readonly config: MediaConfig,
+    @Inject(Bus) private readonly bus: Bus,
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(PROVIDERS) private readonly providers: Providers,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(MediaMetrics) private readonly metrics: MediaMetrics,
+    @Inject(Readiness) readiness: Readiness,
+  ) {
+    this.ports = new RtpPortPool(config.MEDIA_RTP_HOST, config.MEDIA_RTP_PORTS);
+    readiness.register('accepting_calls', () => this.accepting);
+  }
+
+  get active(): number {
+    return this.sessions.size;
+  }
+
+  onApplicationBootstrap(): void {
+    const s = this.bus.subjects;
+    this.subscriptions.push(this.bus.serve(s.mediaAllocate, MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req.call_id, req.codec), 'media'));
+    this.subscriptions.push(
+      this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
+        const session = this.sessions.get(req.call_id);
+        // Another media process holds this call: let it answer.
+        if (!session) return undefined;
+        if (msg.subject.endsWith('.attach')) {
+          await session.attach();
+          return { ok: true };
+        }
+        await this.release(session, 'reason' in req ? req.reason : 'released');
+        return { ok: true };
+      }),
+    );
+  }
+
+  async allocate(callId: string, codec: AudioCodecName): Promise<z.infer<typeof MediaAllocateReply>> {
+    if (!this.accepting) return { ok: false, error: 'media service is shutting down' };
+    const existing = this.sessions.get(callId);
+    if (existing) return { ok: true, host: this.config.MEDIA_RTP_HOST, port: existing.port, session_id: callId };
+    if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
+    const call = await this.db.getRepository(CallEntity).findOneBy({ id: callId });
+    if (!call) return { ok: false, error: `call ${callId} not found` };
+    const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId });
+    if (!agent) return { ok: false, error: `agent ${call.agentId} of call ${callId} not found` };
+    const { socket, port } = await this.ports.bind();
+    const session = new CallSession(callId, codec, port, socket, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics });
+    this.sessions.set(callId, session);
+    this.metrics.sessionsTotal.inc({ codec });
+    this.metrics.sessionsActive.set(this.sessions.size);
+    void session.whenFinished().then(() => {
+      this.sessions.delete(callId);
+      this.metrics.sessionsActive.set(this.sessions.size);
+    });
+    this.logger.info({ call_id: callId, codec, port }, 'rtp endpoint allocated');
+    return { ok: true, host: this.config.MEDIA_RTP_HOST, port, session_id: callId };
+  }
+
+  private async release(session: CallSession, reason: string): Promise<void> {
+    await session.release(reason);
+  }
+
+  /**
+   * Shutdown: stop taking calls, let live ones finish for up to SHUTDOWN_TIMEOUT_MS, then end the
+   * rest; every session that ran still publishes its recording and conversation_ended.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.accepting = false;
+    for (const sub of this.subscriptions.splice(0, 1)) sub.unsubscribe();
+    const live = [...this.sessions.values()];
+    if (live.length > 0) {
+      this.logger.info({ sessions: live.length, timeout_ms: this.config.SHUTDOWN_TIMEOUT_MS }, 'waiting for live calls to finish');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(live.map((s) => s.whenFinished())), new Promise((r) => (timer = setTimeout(r, this.config.SHUTDOWN_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      await Promise.all([...this.sessions.values()].map((s) => s.release('media_shutdown')));
+    }
+    for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
+    await this.providers.close();
+  }
+}
