@@ -1,1 +1,0 @@
-cmd_Release/obj.target/pocketsphinx_binding.node := g++ -o Release/obj.target/pocketsphinx_binding.node -shared -pthread -rdynamic -m64  -Wl,-soname=pocketsphinx_binding.node -Wl,--start-group Release/obj.target/pocketsphinx_binding/pocketsphinx_binding.o -Wl,--end-group -lpocketsphinx -lsphinxbase -lsphinxad

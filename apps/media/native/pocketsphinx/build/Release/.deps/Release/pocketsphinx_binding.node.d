@@ -1,1 +1,0 @@
-cmd_Release/pocketsphinx_binding.node := ln -f "Release/obj.target/pocketsphinx_binding.node" "Release/pocketsphinx_binding.node" 2>/dev/null || (rm -rf "Release/pocketsphinx_binding.node" && cp -af "Release/obj.target/pocketsphinx_binding.node" "Release/pocketsphinx_binding.node")
