@@ -56,6 +56,9 @@ export function extractAppointment(turns: string[]): { confirmed: boolean | null
   return { confirmed: null, reschedule_to: null };
 }
 
+/** The agent already asked about the appointment (a greeting alone does not count). */
+const askedAboutAppointment = (ctx: ScriptContext) => ctx.assistantTexts.some((t) => /\b2\s?pm\b/i.test(t));
+
 function withEndCall(ctx: ScriptContext, text: string): Reply {
   return ctx.toolNames.includes('end_call') ? { text, toolCalls: [{ name: 'end_call', arguments: { reason: 'conversation finished' } }] } : { text };
 }
@@ -79,13 +82,14 @@ export const appointmentReminderScript: Script = {
     { name: 'reschedule-ask-time', when: { user: RESCHEDULE_INTENT }, reply: { text: 'Of course. What day and time would suit you better?' } },
     {
       name: 'time-offered',
-      when: { turn: { min: 2 }, match: (ctx) => requestedTime([`move it to ${ctx.lastUserText}`]) !== null && /\d|day\b/i.test(ctx.lastUserText) },
+      when: { turn: { min: 1 }, match: (ctx) => askedAboutAppointment(ctx) && requestedTime([`move it to ${ctx.lastUserText}`]) !== null && /\d|day\b/i.test(ctx.lastUserText) },
       reply: (ctx) => withEndCall(ctx, `Thank you. I've noted ${requestedTime([`move it to ${ctx.lastUserText}`])} for your appointment with Dr. Chen; the office will confirm. Goodbye!`),
     },
-    { name: 'confirm', when: { turn: { min: 2 }, user: AFFIRM }, reply: (ctx) => withEndCall(ctx, "Great, you're all set for tomorrow at 2pm with Dr. Chen. See you then. Goodbye!") },
+    { name: 'confirm', when: { turn: { min: 1 }, user: AFFIRM, match: askedAboutAppointment }, reply: (ctx) => withEndCall(ctx, "Great, you're all set for tomorrow at 2pm with Dr. Chen. See you then. Goodbye!") },
     {
+      // The agent's first words (turn 0), or its answer to "hello" after a greeting: ask about the appointment.
       name: 'opening',
-      when: { turn: 1 },
+      when: { match: (ctx) => !askedAboutAppointment(ctx) },
       reply: { text: "Hi Maria, this is Dr. Chen's office calling to confirm your appointment tomorrow at 2pm. Does that time still work for you?" },
     },
   ],

@@ -38,6 +38,8 @@ export interface ScriptContext {
   lastUserText: string;
   /** Text of every user message, in order. */
   userTexts: string[];
+  /** Text of every assistant message, in order (what the agent already said). */
+  assistantTexts: string[];
   /** Tool results (role `tool` messages) after the last user message. */
   toolResults: Array<{ toolCallId: string; content: string }>;
   /** Names of the tools offered in this request. */
@@ -45,8 +47,9 @@ export interface ScriptContext {
   /** The JSON Schema asked for with `response_format: json_schema`, `{}` for `json_object`, else null. */
   jsonSchema: JsonSchema | null;
   /**
-   * 1-based turn of the conversation: the number of user messages in the request. It is derived from the request
-   * itself, so concurrent conversations never share a counter, and a tool round keeps the turn of its user message.
+   * Turn of the conversation: the number of user messages in the request (0 when the agent speaks first). It is
+   * derived from the request itself, so concurrent conversations never share a counter, and a tool round keeps the
+   * turn of its user message.
    */
   turn: number;
   /** How many requests this server has answered before this one (all conversations). */
@@ -129,6 +132,7 @@ export function buildContext(request: ChatCompletionRequest, requestIndex: numbe
     request,
     lastUserText: userTexts.at(-1) ?? '',
     userTexts,
+    assistantTexts: messages.filter((m) => m.role === 'assistant').map(messageText),
     toolResults,
     toolNames: (request.tools ?? []).map((t) => t.function?.name).filter((n): n is string => typeof n === 'string'),
     jsonSchema,

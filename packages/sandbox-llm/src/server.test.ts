@@ -150,6 +150,21 @@ describe('appointment reminder script', () => {
     expect(call.type === 'function' && call.function.name).toBe('end_call');
   });
 
+  it('opens when the agent speaks first, and after a greeting, then confirms a plain yes', async () => {
+    const system = [{ role: 'system' as const, content: 'prompt' }, { role: 'system' as const, content: 'Data about this call (JSON): {}' }];
+    const first = await client.chat.completions.create({ model: 'm', messages: system, tools });
+    expect(first.choices[0]!.message.content).toMatch(/tomorrow at 2pm/);
+    const greeted = await client.chat.completions.create({ model: 'm', tools, messages: [...system, { role: 'assistant', content: "Hello, this is Dr. Chen's office." }, { role: 'user', content: 'Hi, Maria speaking.' }] });
+    expect(greeted.choices[0]!.message.content).toMatch(/tomorrow at 2pm/);
+    const yes = await client.chat.completions.create({
+      model: 'm',
+      tools,
+      messages: [...system, { role: 'assistant', content: first.choices[0]!.message.content }, { role: 'user', content: 'Yes, that works.' }],
+    });
+    expect(yes.choices[0]!.message.content).toMatch(/all set/);
+    expect(yes.choices[0]!.finish_reason).toBe('tool_calls');
+  });
+
   it('extracts from the transcript it receives, not a constant', async () => {
     const rf = { type: 'json_schema' as const, json_schema: { name: 'result', strict: true, schema: { type: 'object', properties: { confirmed: { type: ['boolean', 'null'] }, reschedule_to: { type: ['string', 'null'] } } } } };
     const ask = async (transcript: string) =>
