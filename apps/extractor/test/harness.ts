@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CallEvent, type CallEventData, type CallEventType, type TranscriptSegment } from '@parley/common';
 import { createTestDatabase, type DataSource } from '@parley/db';
-import { Bus, createLogger } from '@parley/service-kit';
+import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import type { z } from 'zod';
 import { loadExtractorConfig } from '../src/config';
 import { ExtractorModule } from '../src/extractor.module';
@@ -14,7 +14,7 @@ export type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
 /** One database, one NATS namespace, an extractor app and a bus to publish events as the dialer and media would. */
 export async function startHarness(opts: { llmUrl: string; transcriptWaitMs?: number }) {
   const db = await createTestDatabase('parley_extractor_test');
-  const namespace = `t${randomBytes(5).toString('hex')}`;
+  const namespace = testNamespace();
   const env = {
     DATABASE_URL: db.url,
     NATS_NAMESPACE: namespace,
@@ -56,6 +56,7 @@ export async function startHarness(opts: { llmUrl: string; transcriptWaitMs?: nu
     async close() {
       await app?.close();
       await bus.close();
+      await deleteNamespaceStreams(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', namespace);
       await db.drop();
     },
     async createCall(o: { returns?: Record<string, unknown> | null; context?: Record<string, unknown>; resultStatus?: string } = {}): Promise<string> {

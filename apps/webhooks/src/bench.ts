@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { Webhook } from 'standardwebhooks';
 import { createTestDatabase } from '@parley/db';
-import { Bus, createLogger } from '@parley/service-kit';
+import { Bus, createLogger, deleteNamespaceStreams } from '@parley/service-kit';
 import { loadWebhooksConfig } from './config';
 import { WebhooksModule } from './webhooks.module';
 
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
 
   await app.close();
   await bus.close();
+  await deleteNamespaceStreams(config.NATS_URL, namespace);
   await new Promise<void>((r) => server.close(() => r()));
   await db.drop();
 

@@ -6,7 +6,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CallEvent, type CallEventData, type CallEventType } from '@parley/common';
 import { createTestDatabase } from '@parley/db';
-import { Bus, createLogger } from '@parley/service-kit';
+import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import type { z } from 'zod';
 import { loadWebhooksConfig } from '../src/config';
 import { WebhooksModule } from '../src/webhooks.module';
@@ -49,7 +49,7 @@ export const WHSEC = `whsec_${Buffer.from('parley-test-account-secret-0123456789
 
 export async function startHarness(env: Record<string, string> = {}) {
   const db = await createTestDatabase('parley_webhooks_test');
-  const namespace = `t${randomBytes(5).toString('hex')}`;
+  const namespace = testNamespace();
   const fullEnv = {
     ...process.env,
     DATABASE_URL: db.url,
@@ -93,6 +93,7 @@ export async function startHarness(env: Record<string, string> = {}) {
     async close() {
       await h.stop();
       await bus.close();
+      await deleteNamespaceStreams(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', namespace);
       await db.drop();
     },
     async createEndpoint(url: string, events: string[]): Promise<{ id: string; secret: string }> {
