@@ -1,0 +1,81 @@
+import { AriClient } from '@parley/ari-client';
+import { startAsteriskSim, type AsteriskSim } from '@parley/asterisk-sim';
+import { TrunksChangedMessage } from '@parley/common';
+import { SecretBox } from '@parley/db';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DialerWorld } from './support/dialer-world';
+
+// A second simulator plays the real Asterisk (ARI_URL): customer trunks are pushed to it and dialed through it.
+let world: DialerWorld;
+let asterisk: AsteriskSim;
+let ari: AriClient;
+let trunkId: string;
+
+beforeAll(async () => {
+  world = await DialerWorld.start();
+  asterisk = await startAsteriskSim({ port: 0 });
+  ari = new AriClient({ url: asterisk.ariUrl, username: 'parley', password: 'parley', app: 'inspector' });
+  trunkId = await world.createTrunk({
+    name: 'carrier',
+    host: 'sip.carrier.example',
+    port: 5080,
+    transport: 'tcp',
+    username: 'acme',
+    passwordEncrypted: new SecretBox('parley-dev-secret-change-me').seal('s3cret'),
+    register: true,
+    codecs: ['g722', 'alaw'],
+  });
+  await world.startDialer({ ARI_URL: asterisk.ariUrl, ARI_USER: 'parley', ARI_PASSWORD: 'parley' });
+});
+afterAll(async () => {
+  await world?.close();
+  await asterisk?.close();
+});
+
+async function objectOf(type: string, id: string): Promise<Record<string, string> | null> {
+  try {
+    const tuples = await ari.asterisk.getObject('res_pjsip', type, id);
+    return Object.fromEntries(tuples.map((t) => [t.attribute, t.value]));
+  } catch {
+    return null;
+  }
+}
+
+it('pushes customer trunks to Asterisk at start as endpoint, aor, auth, identify and registration', async () => {
+  const endpoint = await world.until(() => objectOf('endpoint', trunkId), 'endpoint pushed');
+  expect(endpoint).toMatchObject({ aors: trunkId, outbound_auth: `${trunkId}-auth`, allow: 'g722,alaw', disallow: 'all', transport: 'transport-tcp', context: 'from-trunk' });
+  expect(await objectOf('auth', `${trunkId}-auth`)).toMatchObject({ auth_type: 'userpass', username: 'acme', password: 's3cret' });
+  expect(await objectOf('aor', trunkId)).toMatchObject({ contact: 'sip:sip.carrier.example:5080;transport=tcp' });
+  expect(await objectOf('identify', trunkId)).toMatchObject({ endpoint: trunkId, match: 'sip.carrier.example' });
+  expect(await objectOf('registration', `${trunkId}-reg`)).toMatchObject({ server_uri: 'sip:sip.carrier.example:5080;transport=tcp', client_uri: 'sip:acme@sip.carrier.example', outbound_auth: `${trunkId}-auth` });
+  // The sandbox trunk lives in the simulator and is not pushed.
+  expect(await objectOf('endpoint', world.trunkId)).toBeNull();
+});
+
+it('calls on a customer trunk go to the real Asterisk through the pushed endpoint', async () => {
+  await fetch(`${asterisk.url}/sim/scenarios/${encodeURIComponent('+15558880001')}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome: 'busy', answer_after_ms: 50 }) });
+  const callId = await world.dispatch({ to: '+15558880001', trunkId });
+  const ended = await world.ended(callId);
+  expect(ended.data).toMatchObject({ status: 'busy', hangup_cause_code: 17 });
+  expect(asterisk.calls.get(callId)?.toJSON()).toMatchObject({ endpoint: trunkId, to: '+15558880001' });
+  expect(await world.simCall(callId)).toBeNull();
+});
+
+it('trunks.changed re-pushes a changed trunk and removes a deleted one', async () => {
+  await world.db.dataSource.query(`UPDATE trunks SET register = false, codecs = '{ulaw}' WHERE id = $1`, [trunkId]);
+  world.bus.publish(world.bus.subjects.trunksChanged, TrunksChangedMessage, { account_id: world.accountId, trunk_id: trunkId });
+  await world.until(async () => (await objectOf('registration', `${trunkId}-reg`)) === null, 'registration removed');
+  expect(await objectOf('endpoint', trunkId)).toMatchObject({ allow: 'ulaw' });
+
+  await world.db.dataSource.query(`DELETE FROM trunks WHERE id = $1`, [trunkId]);
+  world.bus.publish(world.bus.subjects.trunksChanged, TrunksChangedMessage, { account_id: world.accountId, trunk_id: trunkId });
+  await world.until(async () => (await objectOf('endpoint', trunkId)) === null, 'endpoint removed');
+  expect(await objectOf('auth', `${trunkId}-auth`)).toBeNull();
+  expect(await objectOf('aor', trunkId)).toBeNull();
+});
+
+it('readiness reports both Asterisk connections', async () => {
+  const res = await fetch(`${world.dialers[0]!.url}/readyz`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toMatchObject({ status: 'ready', checks: { ari_sandbox: true, ari_asterisk: true, nats: true, postgres: true } });
+});
