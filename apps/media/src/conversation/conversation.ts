@@ -127,6 +127,7 @@ export class Conversation {
   private recentWindows: VadWindow[] = [];
   private turn: AgentTurn | undefined;
   private utterances: Promise<void> = Promise.resolve();
+  private utterancesPending = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private silenceTimer: NodeJS.Timeout | undefined;
   private silenceSince: number | undefined;
@@ -168,7 +169,8 @@ export class Conversation {
     if (this.setup.detectVoicemail) {
       this.after(this.deps.settings.voicemailDetectMs, () => this.applyVerdict(this.detector.tick(this.elapsedMs())));
       this.after(OPENING_WAIT_MS, () => {
-        if (this.phase === 'opening' && !this.endpointer.speaking) this.open();
+        // A caller already talking (or being transcribed) gets answered instead.
+        if (this.phase === 'opening' && !this.endpointer.speaking && this.utterancesPending === 0) this.open();
       });
     } else {
       this.answeredBy = 'human';
@@ -257,7 +259,12 @@ export class Conversation {
     const windows = this.recentWindows.filter((w) => w.atMs >= from && w.atMs < to);
     const audio = concat(windows.map((w) => w.pcm));
     // Utterances are handled one after another, in order.
-    this.utterances = this.utterances.then(() => this.track(this.handleUtterance(audio, startMs, endMs, marks)));
+    this.utterancesPending++;
+    this.utterances = this.utterances.then(() =>
+      this.track(this.handleUtterance(audio, startMs, endMs, marks)).finally(() => {
+        this.utterancesPending--;
+      }),
+    );
   }
 
   private async handleUtterance(audio: Int16Array, startMs: number, endMs: number, marks: TurnMarks): Promise<void> {

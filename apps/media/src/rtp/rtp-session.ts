@@ -92,6 +92,17 @@ export class RtpSession {
   }
 
   /**
+   * Where Asterisk receives (UNICASTRTP_LOCAL_ADDRESS/PORT of the ExternalMedia channel), when the
+   * dialer knows it: lets us send before Asterisk has sent anything, which a two-party bridge
+   * needs (it relays nothing until the far end speaks). The address packets come from still wins.
+   */
+  setRemote(remote: { address: string; port: number }): void {
+    if (this.remote || this.closed) return;
+    this.remote = remote;
+    this.options.onRemote?.(remote);
+  }
+
+  /**
    * Agent audio became available while we were sending silence: start a talkspurt now instead of
    * at the next tick (saves up to one ptime of latency). The new schedule starts here; the RTP
    * timestamp jumps by the time that passed and the marker bit flags the talkspurt, so the far
@@ -184,6 +195,9 @@ export class RtpSession {
     while (this.inputBudgetUnits > 0) {
       const frame = this.jitter.pop();
       if (!frame) {
+        // No packets is silence (Asterisk relays nothing while the far end is quiet): the caller's
+        // audio keeps its clock, so VAD and endpointing see the pause.
+        this.options.onAudio(new Int16Array(this.inputBudgetUnits * 2));
         this.inputBudgetUnits = 0;
         return;
       }

@@ -94,7 +94,7 @@ export class CallSession {
   }
 
   /** The ExternalMedia channel is bridged: start the clock (silence until there is something to say). */
-  async attach(): Promise<void> {
+  async attach(rtpRemote?: { address: string; port: number }): Promise<void> {
     if (this.attached || this.finished) return;
     this.attached = true;
     this.recorder = await CallRecorder.create(join(this.deps.config.RECORDINGS_DIR, `${this.callId}.wav`)).catch((err) => {
@@ -103,6 +103,7 @@ export class CallSession {
     });
     this.conversation = this.createConversation();
     this.rtp.start();
+    if (rtpRemote) this.rtp.setRemote(rtpRemote);
     // Asterisk's first packet tells us where to send; in a softmix bridge it may already have come.
     if (this.rtp.remote) this.startConversation();
   }
