@@ -27,7 +27,6 @@ const say = (s = '') => process.stdout.write(`${s}\n`);
 const step = (n, total, s) => say(`${bold(`[${n}/${total}]`)} ${s}`);
 
 const cleanups = [];
-const children = [];
 /** Every service's log lines (kept in memory; printed when something goes wrong). */
 const logs = [];
 
@@ -98,28 +97,7 @@ async function nats() {
   return { url: `nats://127.0.0.1:${port}`, how: `started nats-server on port ${port} (no server was reachable)` };
 }
 
-function startProcess(name, entry, env, logs) {
-  const full = join(root, entry);
-  if (!existsSync(full)) throw new Error(`${entry} is missing: run \`pnpm build\``);
-  const child = spawn(process.execPath, [full], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (d) => {
-    logs.push(...String(d).split('\n').filter(Boolean).map((l) => `${name}: ${l}`));
-    if (logs.length > 4000) logs.splice(0, logs.length - 4000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.on('exit', (code, signal) => {
-    if (!stopping) logs.push(`${name}: exited (${signal ?? code})`);
-  });
-  children.push({ name, child });
-  return child;
-}
-
-let stopping = false;
 async function stopAll() {
-  stopping = true;
-  for (const { child } of children.reverse()) if (child.exitCode === null) child.kill('SIGTERM');
-  await Promise.all(children.map(({ child }) => (child.exitCode !== null ? null : new Promise((r) => { const t = setTimeout(() => { child.kill('SIGKILL'); r(); }, 15_000); child.once('exit', () => { clearTimeout(t); r(); }); }))));
   for (const fn of cleanups.reverse()) await fn().catch(() => {});
 }
 
@@ -136,49 +114,29 @@ async function main() {
   say(`      NATS:       ${nt.how}`);
 
   step(2, TOTAL, 'Starting the services');
-  const ports = {};
-  for (const k of ['api', 'dialer', 'media', 'extractor', 'webhooks', 'sim', 'llm']) ports[k] = await freePort();
-  const rtpBase = 42000 + Math.floor(Math.random() * 100) * 20;
   const namespace = `demo${randomBytes(3).toString('hex')}`;
   const recordings = mkdtempSync(join(tmpdir(), 'parley-demo-rec-'));
-  const realLlm = Boolean(process.env.LLM_BASE_URL);
-  const llmBase = process.env.LLM_BASE_URL ?? `http://127.0.0.1:${ports.llm}/v1`;
-  const env = {
-    ...process.env,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    DATABASE_URL: pg.url,
-    NATS_URL: nt.url,
-    NATS_NAMESPACE: namespace,
-    API_PORT: String(ports.api),
-    DIALER_PORT: String(ports.dialer),
-    MEDIA_PORT: String(ports.media),
-    EXTRACTOR_PORT: String(ports.extractor),
-    WEBHOOKS_PORT: String(ports.webhooks),
-    SIM_PORT: String(ports.sim),
-    SIM_ARI_URL: `http://127.0.0.1:${ports.sim}/ari`,
-    SANDBOX_LLM_PORT: String(ports.llm),
-    LLM_BASE_URL: llmBase,
-    MEDIA_RTP_PORTS: `${rtpBase}-${rtpBase + 19}`,
-    RECORDINGS_DIR: recordings,
-    WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,5000',
-  };
   cleanups.push(async () => rmSync(recordings, { recursive: true, force: true }));
-  startProcess('asterisk-sim', 'packages/asterisk-sim/dist/main.js', env, logs);
-  if (!realLlm) startProcess('sandbox-llm', 'packages/sandbox-llm/dist/main.js', env, logs);
-  // The api migrates the fresh database first; the others wait for it.
-  startProcess('api', 'apps/api/dist/main.js', env, logs);
-  const api = `http://127.0.0.1:${ports.api}`;
-  await waitFor('the api', async () => (await fetch(`${api}/readyz`)).ok, 60_000);
-  startProcess('dialer', 'apps/dialer/dist/main.js', env, logs);
-  startProcess('media', 'apps/media/dist/main.js', env, logs);
-  startProcess('extractor', 'apps/extractor/dist/main.js', env, logs);
-  startProcess('webhooks', 'apps/webhooks/dist/main.js', env, logs);
-  for (const [name, port] of [['dialer', ports.dialer], ['media', ports.media], ['extractor', ports.extractor], ['webhooks', ports.webhooks], ['asterisk-sim', ports.sim]]) {
-    const path = name === 'asterisk-sim' ? '/sim/calls' : '/readyz';
-    await waitFor(name, async () => (await fetch(`http://127.0.0.1:${port}${path}`)).ok, 60_000);
-  }
+  const rtpBase = 42000 + Math.floor(Math.random() * 100) * 20;
+  const { launchPlatform } = requireFrom('packages/launcher')('./dist/index.js');
+  const platform = await launchPlatform({
+    databaseUrl: pg.url,
+    natsUrl: nt.url,
+    namespace,
+    ports: 'free',
+    llmBaseUrl: process.env.LLM_BASE_URL,
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', MEDIA_RTP_PORTS: `${rtpBase}-${rtpBase + 19}`, RECORDINGS_DIR: recordings, WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,5000' },
+    onLog: (name, line) => {
+      logs.push(`${name}: ${line}`);
+      if (logs.length > 4000) logs.splice(0, logs.length - 4000);
+    },
+    onExit: (name, code, signal) => logs.push(`${name}: exited (${signal ?? code})`),
+  });
+  cleanups.push(() => platform.stop());
+  const env = platform.env;
+  const api = platform.apiUrl;
   say(`      api, dialer, media, extractor, webhooks, asterisk-sim ${green('ready')} ${dim(`(api on ${api})`)}`);
-  if (realLlm) say(`      LLM: ${process.env.LLM_BASE_URL} (${process.env.LLM_MODEL ?? 'default model'})`);
+  if (!platform.usesSandboxLlm) say(`      LLM: ${platform.llmBaseUrl} (${process.env.LLM_MODEL ?? 'default model'})`);
   else say(`      ${yellow('LLM: the scripted sandbox model. Its replies are canned, not a real model; set LLM_BASE_URL to use one.')}`);
   say(`      STT: ${process.env.STT_PROVIDER ?? 'pocketsphinx'} (local), TTS: ${process.env.TTS_PROVIDER ?? 'espeak-ng'} (local)`);
 
@@ -237,7 +195,7 @@ async function main() {
   say(`      webhook receiver on ${webhookUrl} (verifies Standard Webhooks signatures with the account secret)`);
 
   const maria = '+15550142020';
-  const sim = `http://127.0.0.1:${ports.sim}`;
+  const sim = platform.simUrl;
   const scenario = { outcome: 'answer', answer_after_ms: 1500, lines: llmPkg.APPOINTMENT_REMINDER_CALLEE_LINES, codec: 'g722', send_silence: true };
   const put = await fetch(`${sim}/sim/scenarios/${encodeURIComponent(maria)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario) });
   if (!put.ok) throw new Error(`sim scenario: ${put.status} ${await put.text()}`);

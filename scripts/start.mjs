@@ -1,72 +1,41 @@
 #!/usr/bin/env node
-// `pnpm start`: every Parley service in the foreground, plus the Asterisk simulator behind the `sandbox` trunk and,
-// when no LLM_BASE_URL is set, the scripted sandbox model. Lines are prefixed with the process name; Ctrl-C stops
-// everything gracefully (SIGTERM, then SIGKILL after the shutdown timeout).
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `pnpm start`: every Parley service in the foreground on its documented port (api on 127.0.0.1:3000), plus the
+// Asterisk simulator behind the `sandbox` trunk and, when no LLM_BASE_URL is set, the scripted sandbox model.
+// Lines are prefixed with the process name; Ctrl-C (or SIGTERM) stops everything gracefully.
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { launchPlatform } = createRequire(join(root, 'packages/launcher/package.json'))('./dist/index.js');
 
-export function processes(env = process.env) {
-  const list = [
-    { name: 'asterisk-sim', entry: 'packages/asterisk-sim/dist/main.js' },
-    ...(env.LLM_BASE_URL ? [] : [{ name: 'sandbox-llm', entry: 'packages/sandbox-llm/dist/main.js' }]),
-    { name: 'api', entry: 'apps/api/dist/main.js' },
-    { name: 'dialer', entry: 'apps/dialer/dist/main.js' },
-    { name: 'media', entry: 'apps/media/dist/main.js' },
-    { name: 'extractor', entry: 'apps/extractor/dist/main.js' },
-    { name: 'webhooks', entry: 'apps/webhooks/dist/main.js' },
-  ];
-  return list;
+if (!process.env.LLM_BASE_URL) {
+  process.stderr.write('start: no LLM_BASE_URL set: starting the scripted sandbox model (canned replies, not a real model)\n');
 }
+let platform = null;
+let stopping = false;
+const stop = async (code) => {
+  if (stopping) return;
+  stopping = true;
+  await platform?.stop();
+  process.exit(code);
+};
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
 
-function prefixLines(name, stream, out) {
-  let buf = '';
-  stream.on('data', (chunk) => {
-    buf += chunk;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      out.write(`${name.padEnd(12)} | ${buf.slice(0, i)}\n`);
-      buf = buf.slice(i + 1);
-    }
-  });
-}
-
-function main() {
-  const env = { ...process.env };
-  if (!env.LLM_BASE_URL) {
-    env.LLM_BASE_URL = `http://127.0.0.1:${env.SANDBOX_LLM_PORT ?? 8191}/v1`;
-    process.stderr.write(`start: no LLM_BASE_URL set: using the scripted sandbox model at ${env.LLM_BASE_URL} (canned replies, not a real model)\n`);
-  }
-  const children = [];
-  for (const p of processes(process.env)) {
-    const entry = join(root, p.entry);
-    if (!existsSync(entry)) {
-      process.stderr.write(`start: ${p.entry} is missing; run \`pnpm build\` first\n`);
-      process.exit(1);
-    }
-    const child = spawn(process.execPath, [entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    prefixLines(p.name, child.stdout, process.stdout);
-    prefixLines(p.name, child.stderr, process.stderr);
-    child.on('exit', (code, signal) => {
-      process.stderr.write(`start: ${p.name} exited (${signal ?? code})\n`);
-      if (!stopping) stop(1);
-    });
-    children.push(child);
-  }
-  let stopping = false;
-  const stop = (code) => {
-    if (stopping) return;
-    stopping = true;
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    const killer = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), Number(env.SHUTDOWN_TIMEOUT_MS ?? 15000) + 2000);
-    killer.unref();
-    Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
-  };
-  process.on('SIGINT', () => stop(0));
-  process.on('SIGTERM', () => stop(0));
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+platform = await launchPlatform({
+  databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley',
+  natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  namespace: process.env.NATS_NAMESPACE ?? '',
+  ports: 'default',
+  llmBaseUrl: process.env.LLM_BASE_URL,
+  onLog: (name, line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${name.padEnd(12)} | ${line}\n`),
+  onExit: (name, code, signal) => {
+    process.stderr.write(`start: ${name} exited (${signal ?? code}); stopping everything\n`);
+    void stop(1);
+  },
+}).catch((err) => {
+  process.stderr.write(`start: ${err.message}\n`);
+  process.exit(1);
+});
+process.stderr.write(`start: all services ready; api on ${platform.apiUrl}\n`);

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProcessName } from '@parley/launcher';
+import { type Account, isSettled, sandboxAgent, startTestPlatform, type TestPlatform } from './platform-harness';
+
+let tp: TestPlatform;
+let account: Account;
+let agent: any;
+let hook: Awaited<ReturnType<TestPlatform['webhookReceiver']>>;
+
+beforeAll(async () => {
+  tp = await startTestPlatform();
+  account = await tp.createAccount('Crashes');
+  hook = await tp.webhookReceiver(account.webhook_secret);
+  ({ agent } = await sandboxAgent(tp, account, '+15550100003', {
+    name: 'Survivor',
+    type: 'outbound',
+    instructions: 'Confirm the appointment of {{patient_name}}.',
+    returns: { confirmed: 'boolean' },
+    webhook_url: hook.url,
+  }));
+});
+afterAll(async () => tp?.stop());
+
+const SERVICES: ProcessName[] = ['api', 'dialer', 'media', 'extractor', 'webhooks'];
+
+describe('kill -9 of each service during a call, then restart', () => {
+  it('every call still reaches a terminal state with its result, and every webhook arrives', async () => {
+    const ids: string[] = [];
+    for (const [i, service] of SERVICES.entries()) {
+      const to = `+1555010400${i}`;
+      // The far end talks, then hangs up by itself after 10 s, whatever happens to the platform.
+      await tp.scenario(to, { outcome: 'answer', answer_after_ms: 500, lines: ['Hello?', 'Yes, that is fine.'], hangup_after_ms: 10_000, send_silence: true });
+      const res = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to, context: { patient_name: 'Maria Lopez' } });
+      expect(res.status).toBe(201);
+      ids.push(res.body.id);
+      await tp.waitForCall(account, res.body.id, (c) => c.status === 'in_progress', 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const proc = tp.platform.get(service);
+      await proc.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 1000));
+      await proc.restart();
+      const call = await tp.waitForCall(account, res.body.id, (c) => isSettled(c) && c.webhook_status === 'delivered', 120_000);
+      expect(call.status, `${service}: ${JSON.stringify(call)}`).toBe('completed');
+      expect(call.reservation_status).toBe('settled');
+    }
+    // At least once, and an idempotent receiver (keyed on webhook-id) sees each call's completion exactly once.
+    for (const id of ids) {
+      const mine = hook.deliveries.filter((d) => d.payload?.type === 'call.completed' && d.payload.data?.id === id);
+      expect(mine.length, id).toBeGreaterThanOrEqual(1);
+      expect(new Set(mine.map((d) => d.headers['webhook-id'])).size, id).toBe(1);
+      expect(mine.every((d) => d.verified)).toBe(true);
+    }
+    // Nothing is left live.
+    const live = (await tp.api(account, 'GET', '/v1/calls?status=in_progress')).body.data;
+    expect(live).toEqual([]);
+  });
+});
