@@ -91,7 +91,7 @@ export class MediaHarness {
       SHUTDOWN_TIMEOUT_MS: '2000',
       ...options.env,
     });
-    const app = await NestFactory.createApplicationContext(MediaModule.forRoot(config), { logger: false });
+    const app = await NestFactory.createApplicationContext(MediaModule.forRoot(config), { logger: false, abortOnError: false });
     await app.init();
     const bus = new Bus({ url: NATS_URL, namespace, name: 'test-dialer', logger: createLogger('test-dialer', 'silent') });
     await bus.connect();

@@ -269,10 +269,8 @@ export class Conversation {
 
   private async handleUtterance(audio: Int16Array, startMs: number, endMs: number, marks: TurnMarks): Promise<void> {
     if (this.phase === 'ended' || this.phase === 'ending') return;
-    if (this.phase === 'voicemail') {
-      this.onMachineGreetingEnded();
-      return;
-    }
+    const machineGreeting = this.phase === 'voicemail';
+    if (machineGreeting) this.onMachineGreetingEnded();
     let text: string;
     try {
       text = (await this.deps.stt.transcribe(audio, { language: this.setup.language })).text;
@@ -283,6 +281,7 @@ export class Conversation {
     marks.sttFinal = performance.now();
     if (!text || (this.phase as Phase) === 'ended') return;
     this.addSegment('user', text, startMs, endMs, false);
+    if (machineGreeting) return;
 
     if (!this.detector.decided && this.setup.detectVoicemail) {
       const verdict = this.detector.utterance(text, endMs - startMs);
