@@ -100,6 +100,24 @@ describe('extractor', () => {
     expect(llm.completions()).toHaveLength(0);
   });
 
+  it('fails a call that reached voicemail and left a message even though the greeting was transcribed', async () => {
+    const callId = await h.createCall({ returns: RETURNS });
+    const greeting = segments(['user', "Hi, you've reached Maria. Leave a message after the beep."], ['agent', "Hi Maria, this is Dr. Chen's office about tomorrow at 2pm."]);
+    await h.publish('conversation_ended', callId, { segments: greeting, answered_by: 'machine', latency: null, reason: 'voicemail_message_left' });
+    const result = await h.resultFor(callId);
+    expect(result.data.result_status).toBe('failed');
+    expect(result.data.result_error).toMatch(/reached voicemail and the agent left a message/);
+    expect(llm.completions()).toHaveLength(0);
+  });
+
+  it('fails an answered call where the other party never spoke', async () => {
+    const callId = await h.createCall({ returns: RETURNS });
+    await h.publish('conversation_ended', callId, { segments: segments(['agent', 'Hello?'], ['user', '  ']), answered_by: 'human', latency: null, reason: 'silence' });
+    const result = await h.resultFor(callId);
+    expect(result.data.result_error).toMatch(/never spoke/);
+    expect(llm.completions()).toHaveLength(0);
+  });
+
   it('gives {} for an agent without returns, without calling the model', async () => {
     const callId = await h.createCall({ returns: null });
     await h.publish('conversation_ended', callId, { segments: CONVERSATION, answered_by: 'human', latency: null, reason: 'x' });

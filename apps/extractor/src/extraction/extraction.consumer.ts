@@ -94,7 +94,7 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
     if (waiter) return waiter.resolve(event.data);
     this.conversations.set(event.call_id, event.data);
     if (this.conversations.size > 10_000) this.conversations.delete(this.conversations.keys().next().value!);
-    await this.settle(event, (call) => this.fromConversation(call, event.data.segments, event.data.answered_by, raw));
+    await this.settle(event, (call) => this.fromConversation(call, event.data, raw));
   }
 
   private async onEnded(event: CallEventOf<'ended'>, raw: JsMsg): Promise<void> {
@@ -108,10 +108,10 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
     }
     const conversation = this.conversations.get(event.call_id) ?? (await this.waitForConversation(event.call_id));
     await this.settle(event, async (call) => {
-      if (conversation) return this.fromConversation(call, conversation.segments, conversation.answered_by, raw);
+      if (conversation) return this.fromConversation(call, conversation, raw);
       this.m.transcriptFallback.inc();
       this.log.info({ call_id: call.id }, 'conversation_ended did not come in time; extracting from transcript rows');
-      return this.fromConversation(call, await this.loadSegments(call), call.answeredBy, raw);
+      return this.fromConversation(call, { segments: await this.loadSegments(call), answered_by: call.answeredBy, reason: null }, raw);
     });
   }
 
@@ -146,8 +146,13 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
     return rows.map((r) => ({ index: r.index, role: r.role, text: r.text, start_ms: r.startMs, end_ms: r.endMs, interrupted: r.interrupted }));
   }
 
-  private async fromConversation(call: CallEntity, segments: TranscriptSegment[], answeredBy: string | null, raw: JsMsg): Promise<Settlement> {
-    const missing = missingConversationReason(segments, answeredBy);
+  private async fromConversation(
+    call: CallEntity,
+    conversation: { segments: TranscriptSegment[]; answered_by: string | null; reason: string | null },
+    raw: JsMsg,
+  ): Promise<Settlement> {
+    const { segments, answered_by: answeredBy } = conversation;
+    const missing = missingConversationReason(segments, answeredBy, conversation.reason);
     if (missing) return failed(missing, answeredBy === 'machine' ? 'voicemail' : 'no_conversation');
     let schema;
     try {

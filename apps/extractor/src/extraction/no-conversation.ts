@@ -22,10 +22,17 @@ export function unansweredReason(ended: Ended): string {
   }
 }
 
-/** An answered call with nothing said by the far end (voicemail hangup, silence) has no result either. */
-export function missingConversationReason(segments: TranscriptSegment[], answeredBy: string | null): string | null {
+/**
+ * An answered call with no conversation with a person has no result either: the far end never spoke, or the media
+ * service ended it on reaching voicemail (hung up, or left a message) even if the machine's greeting was transcribed.
+ * `endReason` is the `conversation_ended` reason (null when only transcript rows are known).
+ */
+export function missingConversationReason(segments: TranscriptSegment[], answeredBy: string | null, endReason: string | null = null): string | null {
+  const suffix = 'there was no conversation to extract a result from';
+  if (answeredBy === 'machine' && endReason === 'voicemail_message_left') return `the call reached voicemail and the agent left a message; ${suffix}`;
+  if (answeredBy === 'machine' && endReason === 'voicemail') return `the call reached voicemail and the agent hung up; ${suffix}`;
   const userSpoke = segments.some((s) => s.role === 'user' && s.text.trim() !== '');
   if (userSpoke) return null;
-  if (answeredBy === 'machine') return 'the call reached voicemail and no one spoke with the agent; there was no conversation to extract a result from';
-  return 'the call was answered but the other party never spoke; there was no conversation to extract a result from';
+  if (answeredBy === 'machine') return `the call reached voicemail and no one spoke with the agent; ${suffix}`;
+  return `the call was answered but the other party never spoke; ${suffix}`;
 }
