@@ -164,6 +164,13 @@ export class DeliveryOutbox {
     await this.db.query(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, [id, error]);
   }
 
+  async backlog(): Promise<{ pending: number; due: number }> {
+    const [row] = await this.db.query(
+      `SELECT count(*)::int AS pending, count(*) FILTER (WHERE next_attempt_at <= now())::int AS due FROM webhook_deliveries WHERE status = 'pending'`,
+    );
+    return row as { pending: number; due: number };
+  }
+
   async disableEndpoint(endpointId: string, reason: string): Promise<void> {
     await this.db.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1`, [endpointId, reason]);
   }

@@ -17,6 +17,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private loop: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeUp: (() => void) | null = null;
+  private backlogTimer: NodeJS.Timeout | null = null;
   private readonly m;
 
   constructor(
@@ -32,17 +33,32 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       latency: metrics.histogram('parley_webhooks_attempt_seconds', 'Time of one delivery attempt', [], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
       inFlight: metrics.gauge('parley_webhooks_in_flight', 'Delivery attempts in flight'),
       disabled: metrics.counter('parley_webhooks_endpoints_disabled_total', 'Endpoints disabled after answering 410 Gone'),
+      pending: metrics.gauge('parley_webhooks_pending_deliveries', 'Deliveries not yet settled (waiting for a retry or due now)'),
+      due: metrics.gauge('parley_webhooks_due_deliveries', 'Pending deliveries whose attempt is due now (a backlog if it keeps growing)'),
     };
   }
 
   onApplicationBootstrap(): void {
     this.running = true;
     this.loop = this.run();
+    this.backlogTimer = setInterval(() => void this.measureBacklog(), 5000);
+    this.backlogTimer.unref();
+  }
+
+  private async measureBacklog(): Promise<void> {
+    try {
+      const { pending, due } = await this.outbox.backlog();
+      this.m.pending.set(pending);
+      this.m.due.set(due);
+    } catch (err) {
+      this.log.warn({ err }, 'could not measure the delivery backlog');
+    }
   }
 
   /** Stops claiming and lets the attempts in flight finish (each is bounded by the timeout). */
   async onModuleDestroy(): Promise<void> {
     this.running = false;
+    if (this.backlogTimer) clearInterval(this.backlogTimer);
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
