@@ -161,5 +161,7 @@ describe('webhook delivery', () => {
     await until(() => h.webhookEvents.some((e) => e.call_id === callId && e.data.webhook_status === 'failed'));
     const failed = h.webhookEvents.find((e) => e.call_id === callId && e.data.webhook_status === 'failed')!;
     expect(failed.data.webhook_error).toMatch(/refused address 169\.254\.169\.254.*\(gave up after 1 attempt\)/);
+    // The pending announcement always precedes the outcome, even when the attempt fails at once.
+    expect(h.webhookEvents.filter((e) => e.call_id === callId).map((e) => e.data.webhook_status)).toEqual(['pending', 'failed']);
   });
 });

@@ -164,6 +164,12 @@ export class DeliveryOutbox {
     await this.db.query(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, [id, error]);
   }
 
+  /** Whether the call's own webhook_url already has a delivery for this event (a redelivered event). */
+  async hasCallDelivery(eventId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM webhook_deliveries WHERE event_id = $1 AND endpoint_id IS NULL`, [eventId]);
+    return rows.length > 0;
+  }
+
   async backlog(): Promise<{ pending: number; due: number }> {
     const [row] = await this.db.query(
       `SELECT count(*)::int AS pending, count(*) FILTER (WHERE next_attempt_at <= now())::int AS due FROM webhook_deliveries WHERE status = 'pending'`,

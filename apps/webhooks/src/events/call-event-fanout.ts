@@ -63,16 +63,18 @@ export class CallEventFanout implements OnApplicationBootstrap {
       .map((e) => ({ ...base, endpointId: e.id, url: e.url }));
     if (event.type === 'completed') {
       const url = await this.callWebhookUrl(event.call_id, event.account_id, event.data.call);
-      if (url) rows.push({ ...base, endpointId: null, url });
+      if (url) {
+        rows.push({ ...base, endpointId: null, url });
+        // Announced before the row exists, so it can never land after the worker's delivered/failed for this call.
+        if (!(await this.outbox.hasCallDelivery(event.id))) {
+          await this.bus.publishCallEvent('webhook', { call_id: event.call_id, account_id: event.account_id, id: `${event.id}:webhook-pending` }, { webhook_status: 'pending', webhook_error: null });
+        }
+      }
     }
     const inserted = await this.outbox.enqueue(rows);
     if (inserted.length === 0) return;
     for (const r of inserted) this.m.enqueued.inc({ event_type: type, target: r.endpointId ? 'endpoint' : 'call_url' });
     this.worker.wake();
-    const perCall = inserted.find((r) => r.endpointId === null);
-    if (perCall) {
-      await this.bus.publishCallEvent('webhook', { call_id: event.call_id, account_id: event.account_id, id: `${perCall.id}:0` }, { webhook_status: 'pending', webhook_error: null });
-    }
   }
 
   /** The call object carries its webhook_url (the api resolved the agent's default at creation); the row is the fallback. */
