@@ -94,6 +94,8 @@ interface AgentTurn {
   startMs: number | undefined;
   marks: TurnMarks | undefined;
   finished: boolean;
+  /** Assistant messages this turn added to the history (rewritten if the caller interrupts). */
+  messages: LlmMessage[];
 }
 
 interface VadWindow {
@@ -377,7 +379,7 @@ export class Conversation {
     if (greeting) {
       this.startTurn(async (turn) => {
         await this.speakSentences(turn, fromList(splitSentences(greeting)));
-        if (!turn.controller.signal.aborted) this.history.push({ role: 'assistant', content: greeting });
+        this.remember(turn, greeting);
         await this.finishTurn(turn);
       });
     } else {
@@ -387,7 +389,7 @@ export class Conversation {
 
   private startTurn(body: (turn: AgentTurn) => Promise<void>, marks?: TurnMarks): void {
     if (this.turn && !this.turn.finished) this.interruptTurn();
-    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false };
+    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false, messages: [] };
     this.turn = turn;
     clearTimeout(this.silenceTimer);
     this.track(
@@ -432,13 +434,15 @@ export class Conversation {
         if (signal.aborted || isAbortError(err)) return;
         this.deps.logger.warn({ err }, 'language model failed; speaking the fallback');
         await this.speakSentences(turn, fromList([PHRASES.llmFallback]));
-        if (!signal.aborted) this.history.push({ role: 'assistant', content: PHRASES.llmFallback });
+        this.remember(turn, PHRASES.llmFallback);
         await this.finishTurn(turn);
         return;
       }
       await speaking;
       if (signal.aborted) return;
-      this.history.push({ role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) });
+      const message: LlmMessage = { role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) };
+      this.history.push(message);
+      turn.messages.push(message);
       if (calls.length === 0) break;
 
       for (const call of calls) {
@@ -471,6 +475,14 @@ export class Conversation {
       }
     }
     await this.finishTurn(turn);
+  }
+
+  /** Adds what the agent is saying to the history (rewritten to what was heard if the caller interrupts). */
+  private remember(turn: AgentTurn, content: string): void {
+    if (turn.controller.signal.aborted) return;
+    const message: LlmMessage = { role: 'assistant', content };
+    this.history.push(message);
+    turn.messages.push(message);
   }
 
   /** Runs a tool; one that takes long gets a filler sentence so the line is never dead. */
@@ -554,10 +566,19 @@ export class Conversation {
     turn.finished = true;
     turn.controller.abort();
     this.deps.playout.clear();
-    if (turn.spoken.length > 0) {
-      const said = turn.spoken.join(' ');
-      this.addSegment('agent', said, turn.startMs ?? this.elapsedMs(), this.elapsedMs(), true);
-      this.history.push({ role: 'assistant', content: `${said} [interrupted by the caller]` });
+    const said = turn.spoken.join(' ');
+    if (said) this.addSegment('agent', said, turn.startMs ?? this.elapsedMs(), this.elapsedMs(), true);
+    // The model must know what the caller actually heard, not what it wrote.
+    const heard = said ? `${said} [interrupted by the caller]` : null;
+    const written = turn.messages.filter((m) => m.content);
+    for (const m of written) m.content = null;
+    for (const m of turn.messages) {
+      if (!m.content && !m.tool_calls?.length) this.history.splice(this.history.indexOf(m), 1);
+    }
+    if (heard) {
+      const first = written.find((m) => m.tool_calls?.length);
+      if (first) first.content = heard;
+      else this.history.push({ role: 'assistant', content: heard });
     }
   }
 
@@ -582,7 +603,7 @@ export class Conversation {
     this.reprompted = true;
     this.startTurn(async (turn) => {
       await this.speakSentences(turn, fromList([PHRASES.reprompt]));
-      if (!turn.controller.signal.aborted) this.history.push({ role: 'assistant', content: PHRASES.reprompt });
+      this.remember(turn, PHRASES.reprompt);
       await this.finishTurn(turn);
     });
   }

@@ -1,22 +1,19 @@
 import type { Socket } from 'node:dgram';
 import { join } from 'node:path';
 import type { CodecName } from '@parley/audio';
-import { AgentTool, DialerCommand, DialerCommandReply, fillPlaceholders, LlmSettings, type TranscriptSegment } from '@parley/common';
-import type { AgentEntity, CallEntity } from '@parley/db';
+import { DialerCommand, DialerCommandReply, type TranscriptSegment } from '@parley/common';
+import type { CallRecord } from './conversation-setup';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { MediaConfig } from '../config';
 import { CallRecorder } from '../conversation/call-recorder';
 import { Conversation, type ConversationSettings } from '../conversation/conversation';
 import { Playout } from '../conversation/playout';
 import { summarizeLatency } from '../conversation/turn-latency';
+import { conversationSetup } from './conversation-setup';
 import type { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
 import { RtpSession } from '../rtp/rtp-session';
 
-export interface CallRecord {
-  call: CallEntity;
-  agent: AgentEntity;
-}
 
 export interface CallSessionDeps {
   config: MediaConfig;
@@ -131,24 +128,8 @@ export class CallSession {
   }
 
   private createConversation(): Conversation {
-    const { call, agent } = this.record;
-    const context = call.context ?? {};
-    const tools = agentTools(agent.tools, this.log);
     return new Conversation(
-      {
-        callId: this.callId,
-        prompt: call.prompt,
-        context,
-        language: call.language || agent.language,
-        voice: agent.voice,
-        greeting: agent.initialGreeting ? fillPlaceholders(agent.initialGreeting, context) : null,
-        voicemailAction: agent.voicemailAction,
-        voicemailMessage: agent.voicemailMessage ? fillPlaceholders(agent.voicemailMessage, context) : null,
-        tools,
-        llm: LlmSettings.safeParse(agent.llm ?? {}).data ?? {},
-        maxDurationMs: call.maxDurationSeconds * 1000,
-        detectVoicemail: call.direction === 'outbound',
-      },
+      conversationSetup(this.record, this.log),
       {
         stt: this.deps.providers.stt,
         llm: this.deps.providers.llm,
@@ -217,15 +198,4 @@ export class CallSession {
     }
     this.log.info({ reason, rtp: this.rtp.stats, jitter: this.rtp.jitterStats, segments: conversation?.segments.length ?? 0 }, 'session ended');
   }
-}
-
-/** The agent's tools as stored, validated; an invalid entry is skipped (and logged) rather than failing the call. */
-function agentTools(raw: unknown[], log: Logger): AgentTool[] {
-  const tools: AgentTool[] = [];
-  for (const item of raw ?? []) {
-    const parsed = AgentTool.safeParse(item);
-    if (parsed.success) tools.push(parsed.data);
-    else log.warn({ tool: item }, 'invalid agent tool skipped');
-  }
-  return tools;
 }

@@ -1,0 +1,77 @@
+import { generateTone } from '@parley/audio';
+import type { Llm, LlmChunk, LlmRequest, Stt, SttResult, Tts, TtsOptions } from '../providers/types';
+import type { ConversationSettings } from './conversation';
+
+/** Fakes that implement the provider interfaces, for conversation tests without engines. */
+export class ScriptedLlm implements Llm {
+  readonly name = 'scripted';
+  readonly requests: Array<{ request: LlmRequest; aborted: boolean; messages: LlmRequest['messages'] }> = [];
+
+  constructor(private readonly replies: Array<(req: LlmRequest) => LlmChunk[] | Error>, private readonly chunkDelayMs = 5) {}
+
+  async *stream(request: LlmRequest): AsyncIterable<LlmChunk> {
+    const record = { request, aborted: false, messages: structuredClone(request.messages) };
+    this.requests.push(record);
+    request.signal.addEventListener('abort', () => (record.aborted = true));
+    const reply = this.replies[Math.min(this.requests.length - 1, this.replies.length - 1)]!(request);
+    if (reply instanceof Error) throw reply;
+    for (const chunk of reply) {
+      await sleep(this.chunkDelayMs);
+      if (request.signal.aborted) return;
+      yield chunk;
+    }
+  }
+}
+
+export function words(text: string): LlmChunk[] {
+  return (text.match(/\S+\s*/g) ?? []).map((t) => ({ type: 'text', text: t }));
+}
+
+/** Each sentence becomes 100 ms of tone per word, in 100 ms chunks. */
+export class ToneTts implements Tts {
+  readonly name = 'tone';
+  readonly aborted: string[] = [];
+  readonly spoken: string[] = [];
+
+  async *synthesize(text: string, options: TtsOptions): AsyncIterable<Int16Array> {
+    this.spoken.push(text);
+    const n = text.split(/\s+/).length;
+    for (let i = 0; i < n; i++) {
+      await sleep(1);
+      if (options.signal.aborted) {
+        this.aborted.push(text);
+        return;
+      }
+      yield generateTone({ frequency: 440, sampleRate: 16000, durationMs: 100, amplitude: 8000 });
+    }
+  }
+}
+
+export class QueueStt implements Stt {
+  readonly name = 'queue';
+  readonly heard: number[] = [];
+  constructor(private readonly texts: string[]) {}
+  async transcribe(pcm: Int16Array): Promise<SttResult> {
+    this.heard.push(pcm.length);
+    return { text: this.texts.shift() ?? '' };
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export const testSettings: ConversationSettings = {
+  endpointingSilenceMs: 300,
+  vadStartThreshold: 0.5,
+  vadEndThreshold: 0.35,
+  minSpeechMs: 64,
+  bargeInMinSpeechMs: 150,
+  silenceRepromptMs: 60_000,
+  silenceHangupMs: 120_000,
+  voicemailDetectMs: 3000,
+  longGreetingMs: 3500,
+};
+
+export const speech = (ms: number) => generateTone({ frequency: 300, sampleRate: 16000, durationMs: ms, amplitude: 12000 });
+export const quiet = (ms: number) => new Int16Array((ms * 16000) / 1000);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentEntity, CallEntity } from '@parley/db';
+import { conversationSetup } from './conversation-setup';
+
+const call = {
+  id: '7d3c1a2e-0000-4000-8000-000000000001',
+  prompt: 'You call {{name}} about an appointment.',
+  context: { name: 'Maria', appointment: { day: 'Tuesday', time: '3 pm' } },
+  language: 'en',
+  direction: 'outbound',
+  maxDurationSeconds: 120,
+} as unknown as CallEntity;
+
+const agent = {
+  voice: 'en-us+f3',
+  language: 'en',
+  tools: [{ type: 'end_call' }, { type: 'http', name: 'bad name!', description: 'x', url: 'not a url' }],
+  voicemailAction: 'leave_message',
+  voicemailMessage: 'Hi {{name}}, your appointment is on {{appointment.day}} at {{appointment.time}}.',
+  initialGreeting: 'Hello {{ name }}, this is about {{appointment.day}}. {{unknown}} stays.',
+  llm: { temperature: 0.2 },
+} as unknown as AgentEntity;
+
+describe('conversationSetup', () => {
+  const warnings: object[] = [];
+  const setup = conversationSetup({ call, agent }, { warn: (o) => warnings.push(o) });
+
+  it('fills greeting and voicemail placeholders from the context, dotted paths included', () => {
+    expect(setup.greeting).toBe('Hello Maria, this is about Tuesday. {{unknown}} stays.');
+    expect(setup.voicemailMessage).toBe('Hi Maria, your appointment is on Tuesday at 3 pm.');
+  });
+
+  it('keeps the prompt as rendered by the api and the context as separate data', () => {
+    expect(setup.prompt).toBe(call.prompt);
+    expect(setup.context).toEqual(call.context);
+  });
+
+  it('validates stored tools, skipping invalid ones with a warning', () => {
+    expect(setup.tools).toEqual([{ type: 'end_call' }]);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('listens for voicemail on outbound calls only, and takes the call limits', () => {
+    expect(setup.detectVoicemail).toBe(true);
+    expect(conversationSetup({ call: { ...call, direction: 'inbound' } as CallEntity, agent }, { warn: () => undefined }).detectVoicemail).toBe(false);
+    expect(setup.maxDurationMs).toBe(120_000);
+    expect(setup.llm).toEqual({ temperature: 0.2 });
+    expect(setup.voice).toBe('en-us+f3');
+  });
+});
