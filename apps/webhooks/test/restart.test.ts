@@ -48,7 +48,7 @@ describe('webhooks service killed with retries pending', () => {
   });
 
   it('delivers every event exactly once to an idempotent receiver after a restart', async () => {
-    h = await startHarness({ WEBHOOK_RETRY_SCHEDULE_MS: '2000,500,500,500', WEBHOOK_LEASE_MS: '3000', WEBHOOK_TIMEOUT_MS: '1000' });
+    h = await startHarness({ WEBHOOK_RETRY_SCHEDULE_MS: '4000,500,500,500', WEBHOOK_LEASE_MS: '3000', WEBHOOK_TIMEOUT_MS: '1000' });
     // Idempotent receiver: refuses the first sight of every webhook-id (so each needs a retry), then processes each id once.
     const seen = new Set<string>();
     const processed = new Map<string, string>(); // webhook-id -> event key
