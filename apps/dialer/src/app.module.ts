@@ -40,7 +40,7 @@ export class AppModule {
           service: 'dialer',
           logLevel: config.LOG_LEVEL,
           nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
-          database: { url: config.DATABASE_URL, migrate: true },
+          database: { url: config.DATABASE_URL, migrate: true, poolSize: config.DIALER_DB_POOL_SIZE },
         }),
       ],
       providers: [{ provide: DIALER_CONFIG, useValue: config }, DialerLifecycle],

@@ -27,6 +27,8 @@ export const DialerConfigSchema = z.object({
   ASTERISK_INBOUND_CONTEXT: env.string('from-trunk'),
   /** Dispatch messages held at once (queued calls waiting for trunk capacity included). */
   DIALER_MAX_IN_FLIGHT: env.int(4000, 1),
+  /** Postgres connections (slot grants, status checks, adoption). */
+  DIALER_DB_POOL_SIZE: env.int(20, 2),
   DIALER_HEARTBEAT_MS: env.int(5000, 50),
   /** A dialer whose heartbeat is older than this is dead: its slots are freed and its calls adopted. */
   DIALER_DEAD_AFTER_MS: env.int(20_000, 200),

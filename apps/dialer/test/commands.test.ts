@@ -4,7 +4,7 @@ import { DialerWorld } from './support/dialer-world';
 let world: DialerWorld;
 beforeAll(async () => {
   world = await DialerWorld.start();
-  await world.startDialer();
+  await world.startDialer({ DIALER_WATCHDOG_INTERVAL_MS: '300' });
 });
 afterAll(async () => {
   await world?.close();
@@ -45,6 +45,22 @@ it('DTMF and blind transfer reach the channel; the transferred call ends complet
   expect(await world.simCall(callId)).toMatchObject({ redirected_to: 'PJSIP/+15559990000@sandbox' });
   const ended = await world.ended(callId);
   expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_by: 'agent' });
+});
+
+it('hang-up command for a call still queued behind the trunk limit: canceled without ever ringing', async () => {
+  const trunkId = await world.createTrunk({ name: 'one-line', sandbox: true, maxConcurrentCalls: 1, callsPerSecond: 10 });
+  await world.scenario('+15552220006', { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  const busyLine = await world.dispatch({ to: '+15552220006', trunkId });
+  await world.waitForEvent(busyLine, 'answered');
+  const waiting = await world.dispatch({ to: '+15552220006', trunkId });
+  await world.until(() => world.dialers[0]!.dialer.queue.has(waiting), 'second call queued');
+  expect(await world.command({ command: 'hangup', call_id: waiting, reason: 'api' })).toMatchObject({ ok: true, status: 'canceled' });
+  const ended = await world.ended(waiting);
+  expect(ended.data).toMatchObject({ status: 'canceled', answered: false, hangup_by: 'api' });
+  expect(world.typesOf(waiting)).toEqual(['ended']);
+  expect(await world.simCall(waiting)).toBeNull();
+  await world.command({ command: 'hangup', call_id: busyLine, reason: 'api' });
+  await world.ended(busyLine);
 });
 
 it('commands for calls this dialer does not own get no reply (another dialer answers)', async () => {

@@ -15,6 +15,8 @@ export class DialerStoppingError extends Error {
 
 type Ticket =
   | { kind: 'granted'; delayMs: number }
+  /** Canceled by the api (in the row) while it waited. */
+  | { kind: 'left'; status: string }
   | { kind: 'canceled'; by: 'api' | 'agent' | 'system' }
   | { kind: 'failed'; errorCode: string; message: string };
 
@@ -26,6 +28,8 @@ interface Waiting {
 }
 
 const WORKING_EVERY_MS = 10_000;
+/** A granted call that waited longer than this for its paced start reads its status again. */
+const RECHECK_AFTER_MS = 100;
 
 /**
  * Dispatched calls on their way to Asterisk. Each waits in its trunk's queue (first in, first out, across dialers:
@@ -83,7 +87,7 @@ export class OriginationQueue {
   async submit(dispatch: DispatchMessage, msg?: JsMsg): Promise<void> {
     if (this.stopping) throw new DialerStoppingError();
     const { originator, capacity, logger } = this.deps;
-    const status = await originator.callStatus(dispatch.call_id);
+    const { status, trunk } = await originator.loadForDispatch(dispatch.call_id, dispatch.trunk_id);
     if (status === null) {
       logger.warn({ call_id: dispatch.call_id }, 'dispatched call has no row; dropped');
       return;
@@ -92,7 +96,6 @@ export class OriginationQueue {
       logger.info({ call_id: dispatch.call_id, status }, 'dispatched call is no longer queued; skipped');
       return;
     }
-    const trunk = await originator.loadTrunk(dispatch.trunk_id);
     if (!trunk) return originator.fail(dispatch, ErrorCodes.trunkNotFound, `trunk ${dispatch.trunk_id} does not exist`);
     const conn = originator.connectionFor(trunk);
     if (!conn) return originator.fail(dispatch, ErrorCodes.originateFailed, `trunk ${trunk.id} is not a sandbox trunk and no Asterisk is configured (ARI_URL)`);
@@ -119,6 +122,12 @@ export class OriginationQueue {
       await originator.cancelQueued(dispatch, ticket.by);
       return;
     }
+    if (ticket.kind === 'left') {
+      logger.info({ call_id: dispatch.call_id, status: ticket.status }, 'call left the queue before origination; skipped');
+      await capacity.release(dispatch.call_id);
+      this.pump(trunk.id);
+      return;
+    }
     if (ticket.kind === 'failed') {
       await capacity.release(dispatch.call_id);
       await originator.fail(dispatch, ticket.errorCode, ticket.message);
@@ -130,8 +139,8 @@ export class OriginationQueue {
   private async originateIfStillQueued(dispatch: DispatchMessage, trunk: TrunkEntity, delayMs: number): Promise<void> {
     const { originator, capacity, logger } = this.deps;
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    // The api cancels queued calls in the row directly: look again right before ringing anyone.
-    const status = await originator.callStatus(dispatch.call_id);
+    // The api cancels queued calls in the row directly. The grant checked the status; after a pacing wait, look again.
+    const status = delayMs > RECHECK_AFTER_MS ? await originator.callStatus(dispatch.call_id) : 'queued';
     if (status !== 'queued') {
       logger.info({ call_id: dispatch.call_id, status }, 'call left the queue before origination; skipped');
       await capacity.release(dispatch.call_id);
@@ -187,7 +196,8 @@ export class OriginationQueue {
             break;
           }
           const granted = await this.deps.capacity.grant(trunkId, trunk, [...q.keys()]);
-          for (const g of granted) q.get(g.callId)?.settle({ kind: 'granted', delayMs: g.delayMs });
+          const left = await this.deps.originator.notQueued(granted.map((g) => g.callId));
+          for (const g of granted) q.get(g.callId)?.settle(left.has(g.callId) ? { kind: 'left', status: 'not queued' } : { kind: 'granted', delayMs: g.delayMs });
           // More may be grantable right away (the grant size is capped per run).
           if (granted.length > 0 && q.size > 0) state.dirty = true;
         }

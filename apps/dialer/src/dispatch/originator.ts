@@ -33,11 +33,27 @@ export class Originator {
     return rows[0]?.status ?? null;
   }
 
+  /** The call's status and its trunk, in one round trip (the dispatch path runs this for every call). */
+  async loadForDispatch(callId: string, trunkId: string): Promise<{ status: string | null; trunk: TrunkEntity | null }> {
+    const rows: Record<string, unknown>[] = await this.deps.ds.query(
+      `SELECT c.status, t.id, t.account_id, t.sandbox, t.max_concurrent_calls, t.calls_per_second
+       FROM (SELECT 1) AS one LEFT JOIN calls c ON c.id = $1 LEFT JOIN trunks t ON t.id = $2`,
+      [callId, trunkId],
+    );
+    const r = rows[0]!;
+    return { status: (r.status as string | null) ?? null, trunk: r.id ? toTrunk(r) : null };
+  }
+
+  /** Of these calls, the ones that are no longer queued (canceled by the api while they waited). */
+  async notQueued(callIds: string[]): Promise<Set<string>> {
+    if (callIds.length === 0) return new Set();
+    const rows: { id: string }[] = await this.deps.ds.query(`SELECT id FROM calls WHERE id = ANY($1::uuid[]) AND status <> 'queued'`, [callIds]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   async loadTrunk(trunkId: string): Promise<TrunkEntity | null> {
     const rows: Record<string, unknown>[] = await this.deps.ds.query(`SELECT id, account_id, sandbox, max_concurrent_calls, calls_per_second FROM trunks WHERE id = $1`, [trunkId]);
-    const r = rows[0];
-    if (!r) return null;
-    return { id: r.id, accountId: r.account_id, sandbox: r.sandbox, maxConcurrentCalls: r.max_concurrent_calls, callsPerSecond: Number(r.calls_per_second) } as TrunkEntity;
+    return rows[0] ? toTrunk(rows[0]) : null;
   }
 
   /** Ends a call that never reached Asterisk. */
@@ -110,4 +126,8 @@ export class Originator {
     }
     return call;
   }
+}
+
+function toTrunk(r: Record<string, unknown>): TrunkEntity {
+  return { id: r.id, accountId: r.account_id, sandbox: r.sandbox, maxConcurrentCalls: r.max_concurrent_calls, callsPerSecond: Number(r.calls_per_second) } as TrunkEntity;
 }
