@@ -38,7 +38,7 @@ export function resolveModel(config: ExtractorConfig): { baseURL: string; model:
   const sandbox = !config.LLM_BASE_URL;
   return {
     baseURL: config.LLM_BASE_URL ?? SANDBOX_LLM_URL,
-    model: config.EXTRACTOR_MODEL ?? config.LLM_MODEL ?? (sandbox ? 'parley-sandbox' : 'gpt-4o-mini'),
+    model: config.EXTRACTOR_MODEL ?? config.LLM_MODEL ?? 'parley-sandbox', // the media service's default too
     sandbox,
   };
 }
