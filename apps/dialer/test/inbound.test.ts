@@ -5,6 +5,8 @@ import { DialerWorld } from './support/dialer-world';
 let world: DialerWorld;
 beforeAll(async () => {
   world = await DialerWorld.start();
+  // Two dialers see the same StasisStart (same app on one Asterisk): exactly one may take the call.
+  await world.startDialer();
   await world.startDialer();
   const ds = world.db.dataSource;
   await ds.query(`INSERT INTO phone_numbers (id, account_id, number, trunk_id) VALUES ('pn_answered', $1, '+15556660001', $2), ('pn_orphan', $1, '+15556660002', $2)`, [world.accountId, world.trunkId]);
@@ -37,6 +39,8 @@ it('a call to a number with an inbound agent: the api creates the call, the dial
   expect(world.typesOf(callId)).toEqual(['initiated', 'ringing', 'answered', 'ended']);
   expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_cause_code: 16, hangup_by: 'caller' });
   expect(world.media.attached.find((a) => a.call_id === callId)).toBeTruthy();
+  expect(world.api.inboundRequests.filter((r) => r.channel_id === channelId)).toHaveLength(1);
+  expect(world.events.filter((e) => e.type === 'initiated' && e.data.channel_id === channelId)).toHaveLength(1);
   await world.until(() => world.media.released.find((r) => r.call_id === callId), 'media released');
   expect(await world.simCall(channelId)).toMatchObject({ direction: 'inbound', hung_up_by: 'far_end' });
   expect((await world.callRow(callId)).direction).toBe('inbound');

@@ -56,6 +56,11 @@ export class LiveCalls {
     return this.recentlyEnded.has(callId);
   }
 
+  /** A channel being taken on (inbound) whose call is not tracked yet. */
+  isHeld(channelId: string): boolean {
+    return this.held.has(channelId);
+  }
+
   /** Starts holding the events of a channel that is not tracked yet. */
   hold(channelId: string): void {
     if (!this.held.has(channelId)) this.held.set(channelId, []);

@@ -99,6 +99,24 @@ export class TrunkCapacity {
     );
   }
 
+  /**
+   * Claims an inbound channel for this dialer with a slot keyed by `claimId`; false when another dialer claimed it
+   * first (every dialer on an Asterisk may see the same StasisStart). `rekey` moves the slot to the call id later.
+   */
+  async claim(claimId: string, trunkId: string): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query(
+      `INSERT INTO dialer_trunk_slots (call_id, trunk_id, dialer_id, state, direction, enqueued_at, start_at, acquired_at)
+       VALUES ($1, $2, $3, 'active', 'inbound', clock_timestamp(), clock_timestamp(), clock_timestamp())
+       ON CONFLICT (call_id) DO NOTHING RETURNING call_id`,
+      [claimId, trunkId, this.dialerId],
+    );
+    return rows.length === 1;
+  }
+
+  async rekey(claimId: string, callId: string): Promise<void> {
+    await this.ds.query(`UPDATE dialer_trunk_slots SET call_id = $2 WHERE call_id = $1`, [claimId, callId]);
+  }
+
   /** Frees the call's slot (or leaves the queue). */
   async release(callId: string): Promise<void> {
     await this.ds.query(`DELETE FROM dialer_trunk_slots WHERE call_id = $1`, [callId]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AriError, type StasisStartEvent } from '@parley/ari-client';
 import { InboundCallCreateReply, InboundCallCreateRequest } from '@parley/common';
 import type { DataSource } from '@parley/db';
@@ -40,6 +41,12 @@ export class InboundRouter {
     const from = channel.caller.number;
     liveCalls.hold(channel.id);
     const trunkId = await this.trunkOf(to, channel.name);
+    const claimId = inboundClaimId(channel.id);
+    if (!(await this.deps.capacity.claim(claimId, trunkId ?? 'unknown'))) {
+      // Another dialer connected to this Asterisk took it.
+      liveCalls.release(channel.id);
+      return;
+    }
     let reply: z.infer<typeof InboundCallCreateReply>;
     try {
       reply = await bus.request(bus.subjects.inboundCallCreate, InboundCallCreateRequest, { to, from, trunk_id: trunkId, channel_id: channel.id }, InboundCallCreateReply, 5000);
@@ -48,6 +55,7 @@ export class InboundRouter {
     }
     if (!reply.ok) {
       liveCalls.release(channel.id);
+      await this.deps.capacity.release(claimId).catch(() => undefined);
       logger.warn({ channel_id: channel.id, to, from, trunk_id: trunkId, reason: reply.error }, 'inbound call rejected: no inbound agent takes this number');
       await conn.client.channels.hangup(channel.id, { reason: 'rejected' }).catch((err: unknown) => {
         if (!(err instanceof AriError && err.isNotFound)) logger.warn({ err, channel_id: channel.id }, 'could not reject inbound call');
@@ -64,7 +72,7 @@ export class InboundRouter {
       ringTimeoutSeconds: this.deps.config.DEFAULT_RING_TIMEOUT_SECONDS,
       maxDurationSeconds: reply.max_duration_seconds,
     });
-    if (trunkId) await this.deps.capacity.occupy(call.callId, trunkId, 'inbound').catch((err: Error) => logger.warn({ err, call_id: call.callId }, 'inbound slot not recorded'));
+    await this.deps.capacity.rekey(claimId, call.callId).catch((err: Error) => logger.warn({ err, call_id: call.callId }, 'inbound slot not recorded'));
     logger.info({ call_id: call.callId, channel_id: channel.id, to, from, agent_id: reply.agent_id }, 'inbound call accepted');
     const at = ariTimestampToIso(event.timestamp);
     liveCalls.apply(call, [
@@ -93,4 +101,10 @@ export class InboundRouter {
     const byEndpoint: { id: string }[] = await this.deps.ds.query(`SELECT id FROM trunks WHERE id = $1`, [endpoint]);
     return byEndpoint[0]?.id ?? null;
   }
+}
+
+/** A uuid named after the channel (channel ids of real Asterisk are not uuids), for the claim's slot row. */
+export function inboundClaimId(channelId: string): string {
+  const h = createHash('sha1').update(`parley-inbound:${channelId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }

@@ -88,7 +88,9 @@ export class ChannelAdoption {
     const rows = await this.orphanedCalls(conn);
     for (const row of rows) {
       if (liveCalls.get(row.id) || liveCalls.wasRecentlyEnded(row.id)) continue;
-      const ch = alive.get(row.channel_id ?? row.id);
+      const channelId = row.channel_id ?? row.id;
+      if (liveCalls.isHeld(channelId) || liveCalls.owns(channelId)) continue;
+      const ch = alive.get(channelId);
       if (ch) await this.adopt(conn, row, ch);
       else await this.endOrphan(row);
     }
