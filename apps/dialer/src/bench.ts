@@ -179,6 +179,7 @@ async function main(): Promise<void> {
     goal_met: CALLS / originationSeconds >= GOAL.originations_per_second && peakTracked >= GOAL.concurrent_calls_tracked && ended.size === CALLS,
   };
   await app.close();
+  for (const stream of [bus.subjects.dispatchStream, bus.subjects.callEventsStream]) await bus.manager.streams.delete(stream).catch(() => undefined);
   await bus.close();
   rtp.close();
   sim.kill('SIGTERM');

@@ -42,6 +42,7 @@ export interface ConnectionHandlers {
 export class AsteriskConnections {
   readonly sandbox: AsteriskConnection;
   readonly asterisk: AsteriskConnection | null;
+  private closing = false;
 
   constructor(
     config: Pick<DialerConfig, 'ARI_URL' | 'ARI_USER' | 'ARI_PASSWORD' | 'ARI_APP' | 'SIM_ARI_URL' | 'SIM_ARI_USER' | 'SIM_ARI_PASSWORD'>,
@@ -75,11 +76,14 @@ export class AsteriskConnections {
       });
       conn.client.on('disconnected', (info) => log.warn({ code: info.code, reason: info.reason, will_reconnect: info.willReconnect }, 'ARI events disconnected'));
       conn.client.on('error', (err) => log.warn({ err }, 'ARI events error'));
-      conn.client.connect().catch((err: Error) => log.error({ err }, 'ARI events connection failed for good'));
+      conn.client.connect().catch((err: Error) => {
+        if (!this.closing) log.error({ err }, 'ARI events connection failed for good');
+      });
     }
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.allSettled(this.all().map((c) => c.client.close()));
   }
 }

@@ -240,6 +240,7 @@ export class DialerWorld {
     for (const d of [...this.dialers]) await d.close().catch(() => undefined);
     this.media.close();
     this.api.close();
+    for (const stream of [this.bus.subjects.dispatchStream, this.bus.subjects.callEventsStream]) await this.bus.manager.streams.delete(stream).catch(() => undefined);
     await this.bus.close();
     await this.sim.close();
     await this.db.drop();
