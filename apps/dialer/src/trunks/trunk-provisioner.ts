@@ -74,6 +74,7 @@ function possibleObjectsOf(trunkId: string): Pick<PjsipObject, 'type' | 'id'>[] 
 export class TrunkProvisioner {
   private readonly box: SecretBox;
   private sub: Subscription | undefined;
+  private syncing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: { ds: DataSource; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; inboundContext: string; logger: Logger },
@@ -95,8 +96,17 @@ export class TrunkProvisioner {
     this.sub?.unsubscribe();
   }
 
-  /** Pushes the trunks in scope (all non-sandbox trunks by default); a trunk id that no longer exists is removed. */
-  async sync(scope: { trunkId?: string; accountId?: string } = {}): Promise<number> {
+  /**
+   * Pushes the trunks in scope (all non-sandbox trunks by default); a trunk id that no longer exists is removed.
+   * Syncs run one at a time, each reading the trunks when it starts, so an older read never overwrites a newer one.
+   */
+  sync(scope: { trunkId?: string; accountId?: string } = {}): Promise<number> {
+    const run = this.syncing.then(() => this.syncNow(scope));
+    this.syncing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async syncNow(scope: { trunkId?: string; accountId?: string }): Promise<number> {
     const asterisk = this.deps.asterisk;
     if (!asterisk) return 0;
     const trunks = await this.deps.ds.getRepository(TrunkEntity).find({
