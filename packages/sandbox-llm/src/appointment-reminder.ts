@@ -7,7 +7,8 @@ import type { Reply, Script, ScriptContext } from './script';
  */
 
 /** Lines for the simulated far end (the asterisk-sim script of the demo number). */
-export const APPOINTMENT_REMINDER_CALLEE_LINES = ['Hello, this is Maria.', "Oh, actually I can't make it tomorrow. Could we move it to Thursday at 10am?"];
+// Worded so that offline recognisers (pocketsphinx on the simulator's flite voice) hear them right; the extraction reads whatever was heard.
+export const APPOINTMENT_REMINDER_CALLEE_LINES = ['Hello, this is Maria.', 'Sorry, I cannot come tomorrow. Please move it to Friday morning.'];
 
 export const APPOINTMENT_REMINDER_AGENT = {
   name: 'Appointment reminder',
@@ -91,6 +92,12 @@ export const appointmentReminderScript: Script = {
       name: 'opening',
       when: { match: (ctx) => !askedAboutAppointment(ctx) },
       reply: { text: "Hi Maria, this is Dr. Chen's office calling to confirm your appointment tomorrow at 2pm. Does that time still work for you?" },
+    },
+    {
+      // The callee only said who they are ("Hello, this is Maria") after the question: ask again, kindly.
+      name: 'identified',
+      when: { match: askedAboutAppointment, user: /\b(this is|speaking|hello|hi)\b/i },
+      reply: { text: 'Thanks, Maria. Does tomorrow at 2pm with Dr. Chen still work for you?' },
     },
   ],
   fallback: (ctx) => (ctx.jsonSchema ? { json: {} } : { text: "Sorry, I didn't catch that. Does tomorrow at 2pm with Dr. Chen still work for you?" }),

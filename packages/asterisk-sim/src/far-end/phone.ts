@@ -58,7 +58,7 @@ export class FarEndPhone {
     // A narrowband phone hears the agent through the telephone band too.
     this.hearFilter = scenario.codec === 'ulaw' ? new TelephoneBandFilter() : undefined;
     // Synthesize ahead so that answering does not wait for espeak-ng.
-    for (const line of this.lines) this.speech.pcm(line).catch(() => undefined);
+    for (const line of this.lines) this.speech.pcm(line, this.scenario.voice).catch(() => undefined);
   }
 
   /** Starts the 20 ms transmit clock (call answered). */
@@ -166,7 +166,7 @@ export class FarEndPhone {
   private async speakLine(index: number): Promise<void> {
     const line = this.lines[index]!;
     try {
-      let pcm = await this.speech.pcm(line);
+      let pcm = await this.speech.pcm(line, this.scenario.voice);
       if (this.stopped) return;
       if (this.scenario.codec === 'ulaw') pcm = telephoneBand(pcm);
       this.agentSpokeSinceLine = false;
@@ -183,7 +183,7 @@ export class FarEndPhone {
 
   private async playVoicemailGreeting(): Promise<void> {
     try {
-      let greeting = await this.speech.pcm({ text: this.scenario.voicemail_greeting, afterMs: 0, bargeIn: false });
+      let greeting = await this.speech.pcm({ text: this.scenario.voicemail_greeting, afterMs: 0, bargeIn: false }, this.scenario.voice);
       if (this.stopped) return;
       if (this.scenario.codec === 'ulaw') greeting = telephoneBand(greeting);
       this.enqueue(concatPcm([greeting, silence(300), beep()]));

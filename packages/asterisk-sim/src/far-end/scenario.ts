@@ -55,6 +55,14 @@ export const scenarioSchema = z.strictObject({
    * far ends, nothing is sent while the far end is quiet, and a two-party bridge relays nothing.
    */
   send_silence: z.boolean().default(false),
+  /**
+   * The far end's voice, `engine:voice`: `flite:rms` (default; a natural voice that speech recognisers follow well),
+   * `flite:slt`, `flite:awb`, `espeak:en-us`, or any espeak-ng voice such as `espeak:es`.
+   */
+  voice: z
+    .string()
+    .regex(/^(flite|espeak):[A-Za-z0-9_+-]+$/, 'must be engine:voice, e.g. flite:rms or espeak:en-us')
+    .optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -11,19 +11,22 @@ const run = promisify(execFile);
 
 export const SAMPLE_RATE = 16000;
 
-/** Turns scenario lines into 16 kHz PCM: espeak-ng for text (cached by text), or a WAV file. */
+/** The default far-end voice: `SIM_VOICE`, else flite's rms voice (recognisers follow it far better than espeak-ng). */
+export const DEFAULT_VOICE = process.env.SIM_VOICE ?? 'flite:rms';
+
+/** Turns scenario lines into 16 kHz PCM: flite or espeak-ng for text (cached by voice and text), or a WAV file. */
 export class SpeechSource {
   // Shared by every simulator in the process: tests start many and say the same lines.
   private static readonly cache = new Map<string, Promise<Int16Array>>();
 
-  constructor(private readonly options: { espeakPath?: string; voice?: string; wordsPerMinute?: number } = {}) {}
+  constructor(private readonly options: { espeakPath?: string; flitePath?: string; voice?: string; wordsPerMinute?: number } = {}) {}
 
-  pcm(line: NormalizedLine): Promise<Int16Array> {
+  /** `voice` is `engine:name` (`flite:rms`, `espeak:en-us`); the scenario's, else the simulator's default. */
+  pcm(line: NormalizedLine, voice: string = this.options.voice ?? DEFAULT_VOICE): Promise<Int16Array> {
     if (line.wav) return this.cached(`wav:${line.wav}`, () => loadWav(line.wav!));
     const text = line.text ?? '';
-    const voice = this.options.voice ?? 'en-us';
     const wpm = this.options.wordsPerMinute ?? 160;
-    return this.cached(`espeak:${voice}:${wpm}:${text}`, () => this.synthesize(text, voice, wpm));
+    return this.cached(`${voice}:${wpm}:${text}`, () => this.synthesize(text, voice, wpm));
   }
 
   private cached(key: string, make: () => Promise<Int16Array>): Promise<Int16Array> {
@@ -37,10 +40,12 @@ export class SpeechSource {
   }
 
   private async synthesize(text: string, voice: string, wpm: number): Promise<Int16Array> {
+    const [engine, name] = voice.split(':') as [string, string];
     const dir = await mkdtemp(join(tmpdir(), 'parley-sim-tts-'));
     try {
       const out = join(dir, 'out.wav');
-      await run(this.options.espeakPath ?? 'espeak-ng', ['-v', voice, '-s', String(wpm), '-w', out, text], { timeout: 20_000 });
+      if (engine === 'flite') await run(this.options.flitePath ?? 'flite', ['-voice', name, '-t', text, '-o', out], { timeout: 20_000 });
+      else await run(this.options.espeakPath ?? 'espeak-ng', ['-v', name, '-s', String(wpm), '-w', out, text], { timeout: 20_000 });
       const wav = parseWav(await readFile(out));
       return trimSilence(resample(toMono(wav), wav.sampleRate, SAMPLE_RATE));
     } finally {
@@ -54,7 +59,7 @@ async function loadWav(path: string): Promise<Int16Array> {
   return resample(toMono(wav), wav.sampleRate, SAMPLE_RATE);
 }
 
-/** espeak-ng pads its output with silence; a person starts talking right away. */
+/** Synthesizers pad their output with silence; a person starts talking right away. */
 function trimSilence(pcm: Int16Array, threshold = 200): Int16Array {
   let start = 0;
   while (start < pcm.length && Math.abs(pcm[start]!) < threshold) start++;
