@@ -197,7 +197,7 @@ export class Conversation {
   /** Caller audio, 16 kHz, as it plays out of the jitter buffer. */
   onCallerAudio(pcm: Int16Array): void {
     if (this.phase === 'ended' || this.phase === 'idle') return;
-    if (this.phase === 'opening' || this.phase === 'voicemail' || !this.detector.decided) {
+    if (this.setup.detectVoicemail && (this.phase === 'opening' || this.phase === 'voicemail' || !this.detector.decided)) {
       for (const tone of this.tones.push(pcm)) this.onTone(tone.frequency);
     }
     let offset = 0;

@@ -16,6 +16,8 @@ import {
 export const SAMPLE_RATE = 16000;
 /** RTP clock units per ms, and per payload byte 1: true of all three codecs (G.722 keeps the 8000 Hz clock). */
 const UNITS_PER_MS = 8;
+/** Silent packets after which a G.711 encoder (and its resampler) only produces the same payload. */
+const SILENCE_SETTLE_PACKETS = 8;
 
 export interface RtpSessionStats {
   packetsIn: number;
@@ -62,6 +64,8 @@ export class RtpSession {
   /** Duration of each packet we send: the far end's ptime once seen, 20 ms before. */
   ptimeMs = 20;
   private lastSentSilence = true;
+  private silentPackets = 0;
+  private cachedSilence: { samples: number; payload: Buffer } | undefined;
   private lastTickAt = 0;
   private inputBudgetUnits = 0;
   private lastPcm: Int16Array<ArrayBufferLike> = new Int16Array(0);
@@ -111,7 +115,7 @@ export class RtpSession {
   talkspurt(): void {
     if (this.closed || !this.pacer?.running || !this.lastSentSilence || !this.remote) return;
     const sinceTick = performance.now() - this.lastTickAt;
-    if (sinceTick < 1 || sinceTick >= this.ptimeMs) return;
+    if (sinceTick < 0 || sinceTick >= this.ptimeMs) return;
     this.pacer.stop();
     this.sequencer.skip(Math.round(sinceTick * UNITS_PER_MS));
     // Input keeps its pace: the time since the last tick is already owed to the jitter buffer.
@@ -152,6 +156,7 @@ export class RtpSession {
     this.stats.packetsIn++;
     if (!this.remote || this.remote.address !== rinfo.address || this.remote.port !== rinfo.port) {
       const first = !this.remote;
+      // Symmetric RTP: we talk to where Asterisk talks from.
       this.remote = { address: rinfo.address, port: rinfo.port };
       if (first) this.options.onRemote?.(this.remote);
     }
@@ -177,8 +182,9 @@ export class RtpSession {
     if (tick.skippedBefore > 0) this.sequencer.skip(tick.skippedBefore * this.ptimeMs * UNITS_PER_MS);
     const pcm = this.options.nextAudio(samples);
     this.lastSentSilence = pcm === null;
+    this.silentPackets = pcm === null ? this.silentPackets + 1 : 0;
     if (this.remote) {
-      const payload = this.codec.encode(pcm ?? (samples === this.silence.length ? this.silence : new Int16Array(samples)));
+      const payload = pcm ? this.codec.encode(pcm) : this.encodeSilence(samples);
       // A fresh buffer per packet: dgram keeps a reference until the send completes.
       const out = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
       writeRtpHeader(this.sequencer.next(this.ptimeMs * UNITS_PER_MS), out, 0);
@@ -187,6 +193,19 @@ export class RtpSession {
       this.stats.packetsOut++;
     }
     this.options.onSent?.(pcm, tick);
+  }
+
+  /**
+   * Silence, encoded. G.711 settles on a constant payload within a few packets of silence (its
+   * 2:1 resampler's history is all zeros by then), so steady silence reuses that payload instead of
+   * encoding. G.722's adaptive predictor never settles on one payload: it is always encoded, so the
+   * far end's decoder state stays exactly in step with ours.
+   */
+  private encodeSilence(samples: number): Buffer {
+    if (this.cachedSilence && this.cachedSilence.samples === samples && this.silentPackets > SILENCE_SETTLE_PACKETS) return this.cachedSilence.payload;
+    const payload = this.codec.encode(samples === this.silence.length ? this.silence : new Int16Array(samples));
+    if (this.codec.name !== 'g722' && this.silentPackets === SILENCE_SETTLE_PACKETS) this.cachedSilence = { samples, payload: Buffer.from(payload) };
+    return payload;
   }
 
   /** Plays out of the jitter buffer as much audio as one tick lasts. */

@@ -1,0 +1,128 @@
+/**
+ * The far ends of the media benchmark, in their own process (so their CPU is not the media
+ * process's): per call a UDP socket that speaks a recorded utterance as real-time RTP, stays
+ * silent (no packets, as Asterisk relays nothing while the far end is quiet) until the agent has
+ * answered, and measures the gap from its last speech packet to the first agent audio it hears.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { type CodecName, createCodec, parseRtpPacket, rms, RtpSequencer } from '@parley/audio';
+
+interface StartMessage {
+  type: 'start';
+  codec: CodecName;
+  /** 16 kHz PCM of the utterance, as a plain array. */
+  speech: number[];
+  targets: Array<{ host: string; port: number }>;
+  durationMs: number;
+  /** Silence after the agent's audio stops before speaking again. */
+  pauseMs: number;
+}
+
+interface CallState {
+  socket: Socket;
+  target: { host: string; port: number };
+  sequencer: RtpSequencer;
+  speaking: boolean;
+  lastSpeechAt: number;
+  awaitingReply: boolean;
+  agentAudioUntil: number;
+  gapsMs: number[];
+  received: number;
+}
+
+const frames: Buffer[] = [];
+let stopped = false;
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as StartMessage;
+  if (msg.type === 'start') void run(msg);
+});
+
+async function run(msg: StartMessage): Promise<void> {
+  const codec = createCodec(msg.codec);
+  const pcm = Int16Array.from(msg.speech);
+  const narrow = codec.sampleRate === 8000;
+  const source = narrow ? downsample(pcm) : pcm;
+  const perFrame = codec.sampleRate / 50;
+  frames.length = 0;
+  for (let o = 0; o + perFrame <= source.length; o += perFrame) frames.push(codec.encode(source.subarray(o, o + perFrame)));
+  const calls: CallState[] = [];
+  for (const target of msg.targets) {
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    const state: CallState = { socket, target, sequencer: new RtpSequencer({ payloadType: codec.payloadType }), speaking: false, lastSpeechAt: 0, awaitingReply: false, agentAudioUntil: 0, gapsMs: [], received: 0 };
+    const decoder = createCodec(msg.codec);
+    socket.on('message', (m) => {
+      state.received++;
+      const now = performance.now();
+      let loud = false;
+      try {
+        loud = rms(decoder.decode(parseRtpPacket(m).payload)) > 300;
+      } catch {
+        return;
+      }
+      if (!loud) return;
+      if (state.awaitingReply) {
+        state.gapsMs.push(now - state.lastSpeechAt);
+        state.awaitingReply = false;
+      }
+      state.agentAudioUntil = now;
+    });
+    calls.push(state);
+  }
+  process.send?.({ type: 'ready', ports: calls.map((c) => ({ port: (c.socket.address() as { port: number }).port })) });
+
+  const start = performance.now();
+  const cpu0 = process.cpuUsage();
+  calls.forEach((call, i) => {
+    // Spread the calls' speech over time, as real callers do not all talk at once.
+    setTimeout(() => speak(call, start + msg.durationMs, msg.pauseMs), (i * 997) % 3000);
+  });
+  await new Promise((r) => setTimeout(r, msg.durationMs + 3500));
+  const gaps = calls.flatMap((c) => c.gapsMs);
+  const cpu = process.cpuUsage(cpu0);
+  stopped = true;
+  process.send?.({ type: 'done', gaps, received: calls.reduce((n, c) => n + c.received, 0), cpuCores: (cpu.user + cpu.system) / 1000 / (performance.now() - start) });
+  for (const c of calls) c.socket.close();
+}
+
+function speak(call: CallState, endAt: number, pauseMs: number): void {
+  if (performance.now() > endAt) return;
+  const t0 = performance.now();
+  let i = 0;
+  const tick = () => {
+    if (stopped) return;
+    // Drift-free 20 ms pacing from the start of the utterance.
+    while (i < frames.length && t0 + i * 20 <= performance.now() + 1) {
+      const payload = frames[i]!;
+      call.socket.send(call.sequencer.nextPacket(payload, 160), call.target.port, call.target.host);
+      i++;
+    }
+    if (i < frames.length) {
+      setTimeout(tick, Math.max(0, t0 + i * 20 - performance.now()));
+      return;
+    }
+    call.lastSpeechAt = t0 + (i - 1) * 20 + 20;
+    call.awaitingReply = true;
+    call.sequencer.skip(0);
+    waitForQuiet();
+  };
+  const waitForQuiet = () => {
+    if (stopped) return;
+    const now = performance.now();
+    // Speak again once the agent has said its piece and paused (or after 5 s without an answer).
+    if ((!call.awaitingReply && now - call.agentAudioUntil >= pauseMs) || now - call.lastSpeechAt > 5000) {
+      call.awaitingReply = false;
+      speak(call, endAt, pauseMs);
+    } else {
+      setTimeout(waitForQuiet, 50);
+    }
+  };
+  tick();
+}
+
+function downsample(pcm: Int16Array): Int16Array {
+  const out = new Int16Array(Math.floor(pcm.length / 2));
+  for (let i = 0; i < out.length; i++) out[i] = (pcm[2 * i]! + pcm[2 * i + 1]!) >> 1;
+  return out;
+}

@@ -1,0 +1,188 @@
+/**
+ * Media benchmark: how many concurrent calls one media process carries at real time, for G.722
+ * and G.711 ulaw legs. Each call is the real per-call pipeline (UDP RTP in and out, jitter
+ * buffer, decode/encode, Silero VAD, endpointing, the conversation loop, paced output) with
+ * STT, LLM and TTS replaced by instant fakes; the far ends run in a child process. Prints one
+ * JSON object: per codec the calls, CPU used (calls per core), outgoing packets late by more than
+ * 5 ms, and the added latency per turn (caller speech end -> first agent audio, minus the
+ * endpointing wait and provider time), measured inside (per-turn marks) and at the far end.
+ *
+ *   node dist/bench/main.js [--calls 200] [--seconds 20] [--codecs g722,ulaw]
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { join } from 'node:path';
+import { type CodecName, parseWav, resample, toMono } from '@parley/audio';
+import { Conversation, type ConversationSetup } from '../conversation/conversation';
+import { Playout } from '../conversation/playout';
+import { percentile, type TurnLatency } from '../conversation/turn-latency';
+import type { Llm, LlmChunk, Stt, Tts } from '../providers/types';
+import { EnergyVadProvider } from '../providers/vad/energy';
+import type { Vad } from '../providers/types';
+import { SileroVad } from '../providers/vad/silero';
+import { RtpPortPool } from '../rtp/port-pool';
+import { RtpSession } from '../rtp/rtp-session';
+
+const ENDPOINTING_MS = 600;
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+const instantStt: Stt = { name: 'instant', transcribe: () => Promise.resolve({ text: 'I would like an appointment' }) };
+const instantLlm: Llm = {
+  name: 'instant',
+  async *stream(): AsyncIterable<LlmChunk> {
+    yield { type: 'text', text: 'Sure, I can help with that.' };
+  },
+};
+
+function instantTts(reply: Int16Array): Tts {
+  return {
+    name: 'instant',
+    async *synthesize() {
+      yield reply;
+    },
+  };
+}
+
+/** espeak-ng speech at 16 kHz without its leading and trailing silence (a caller's last word is the end of speech). */
+function espeak(text: string): Int16Array {
+  const wav = parseWav(execFileSync('espeak-ng', ['--stdout', '-v', 'en-us', '-s', '170', text]));
+  const pcm = resample(toMono(wav), wav.sampleRate, 16000);
+  let start = 0;
+  let end = pcm.length;
+  while (start < end && Math.abs(pcm[start]!) < 200) start++;
+  while (end > start && Math.abs(pcm[end - 1]!) < 200) end--;
+  return pcm.slice(start, end);
+}
+
+const setup: ConversationSetup = {
+  callId: 'bench',
+  prompt: 'bench',
+  context: {},
+  language: 'en',
+  voice: null,
+  greeting: null,
+  voicemailAction: 'continue',
+  voicemailMessage: null,
+  tools: [],
+  llm: {},
+  maxDurationMs: 3_600_000,
+  detectVoicemail: false,
+};
+
+async function runCodec(codec: CodecName, calls: number, seconds: number, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number) {
+  const pool = new RtpPortPool('127.0.0.1', { first: portsFrom, last: portsFrom + calls + 50 });
+  const farEnd = fork(join(__dirname, 'far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sessions: Array<{ rtp: RtpSession; conversation: Conversation; port: number }> = [];
+  const latencies: TurnLatency[] = [];
+  for (let i = 0; i < calls; i++) {
+    const { socket, port } = await pool.bind();
+    const playout = new Playout();
+    const conversation = new Conversation(
+      { ...setup, callId: `bench-${i}` },
+      {
+        stt: instantStt,
+        llm: instantLlm,
+        tts: instantTts(reply),
+        vad: vad.createStream(),
+        vadWindowSamples: vad.windowSamples,
+        playout,
+        control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
+        settings: {
+          endpointingSilenceMs: ENDPOINTING_MS,
+          vadStartThreshold: 0.5,
+          vadEndThreshold: 0.35,
+          minSpeechMs: 96,
+          bargeInMinSpeechMs: 200,
+          silenceRepromptMs: 600_000,
+          silenceHangupMs: 1_200_000,
+          voicemailDetectMs: 6000,
+          longGreetingMs: 3500,
+        },
+        onSegment: () => undefined,
+        onTurnLatency: (l) => latencies.push(l),
+        logger: { info: () => undefined, warn: () => undefined },
+      },
+    );
+    const rtp = new RtpSession({ socket, codec, onAudio: (pcm) => conversation.onCallerAudio(pcm), nextAudio: (n) => playout.read(n) });
+    playout.onAudioAvailable = () => rtp.talkspurt();
+    sessions.push({ rtp, conversation, port });
+  }
+  const ready = new Promise<{ ports: Array<{ port: number }> }>((resolve) => farEnd.once('message', (m) => resolve(m as never)));
+  farEnd.send({ type: 'start', codec, speech: Array.from(speech), targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.port })), durationMs: seconds * 1000, pauseMs: 800 });
+  const { ports } = await ready;
+  sessions.forEach((s, i) => {
+    s.rtp.setRemote({ address: '127.0.0.1', port: ports[i]!.port });
+    s.rtp.start();
+    s.conversation.start();
+  });
+  // Measure after a warm-up, over the steady state.
+  await new Promise((r) => setTimeout(r, 3000));
+  const base = sessions.map((s) => ({ out: s.rtp.stats.packetsOut, late: s.rtp.stats.lateFrames }));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  latencies.length = 0;
+  const done = new Promise<{ gaps: number[]; received: number; cpuCores: number }>((resolve) => farEnd.on('message', (m) => (m as { type: string }).type === 'done' && resolve(m as never)));
+  await new Promise((r) => setTimeout(r, (seconds - 3) * 1000));
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const packetsOut = sessions.reduce((n, s, i) => n + s.rtp.stats.packetsOut - base[i]!.out, 0);
+  const late = sessions.reduce((n, s, i) => n + s.rtp.stats.lateFrames - base[i]!.late, 0);
+  const maxLateness = Math.max(...sessions.map((s) => s.rtp.stats.maxLatenessMs));
+  const turns = [...latencies];
+  const { gaps, cpuCores: farEndCores } = await done;
+  for (const s of sessions) {
+    await s.conversation.stop('bench');
+    s.rtp.close();
+  }
+  farEnd.kill();
+  const coresUsed = (cpu.user + cpu.system) / 1000 / wallMs;
+  const added = turns.map((t) => t.addedMs);
+  // At the far end: gap between its last speech packet and the first agent audio, minus the endpointing silence (providers are instant).
+  const e2eAdded = gaps.map((g) => g - ENDPOINTING_MS);
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+  return {
+    calls,
+    seconds_measured: Math.round(wallMs / 100) / 10,
+    cpu_cores_used: Math.round(coresUsed * 1000) / 1000,
+    calls_per_core: coresUsed > 0 ? Math.round(calls / coresUsed) : null,
+    packets_out: packetsOut,
+    late_frames_over_5ms: late,
+    late_frame_ratio: packetsOut ? Math.round((late / packetsOut) * 1e5) / 1e5 : 0,
+    max_lateness_ms: round(maxLateness),
+    turns: turns.length,
+    added_latency_ms: { p50: round(percentile(added, 50)), p95: round(percentile(added, 95)), max: round(added.length ? Math.max(...added) : null) },
+    far_end_gap_minus_endpointing_ms: { turns: e2eAdded.length, p50: round(percentile(e2eAdded, 50)), p95: round(percentile(e2eAdded, 95)) },
+    vad: { engine: vad instanceof SileroVad ? 'silero' : 'energy', ...vad.stats },
+    far_end_process_cpu_cores: Math.round(farEndCores * 1000) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  const calls = Number(arg('calls', '200'));
+  const seconds = Number(arg('seconds', '20'));
+  const codecs = arg('codecs', 'g722,ulaw').split(',') as CodecName[];
+  // --vad energy isolates the cost of the Silero model.
+  const vad = arg('vad', 'silero') === 'energy' ? new EnergyVadProvider(-35) : await SileroVad.load();
+  const speech = espeak('Hello, I would like to book an appointment for next week, please.');
+  const reply = espeak('Sure, I can help with that.');
+  const result: Record<string, unknown> = {
+    what: 'concurrent calls in one media process at real time: RTP in+out, jitter buffer, codec, Silero VAD, endpointing, turn loop; STT/LLM/TTS instant fakes; far ends in a child process',
+    endpointing_ms: ENDPOINTING_MS,
+    node: process.version,
+  };
+  let ports = 46000;
+  for (const codec of codecs) {
+    result[codec] = await runCodec(codec, calls, seconds, vad, speech, reply, ports);
+    ports += calls + 100;
+  }
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
