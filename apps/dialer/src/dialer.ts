@@ -58,7 +58,7 @@ export class Dialer {
     this.commands = new DialerCommands({ bus, liveCalls: this.liveCalls, queue: this.queue, loadTrunk: (id) => this.loadTrunkAddress(id), logger });
     this.inbound = new InboundRouter({ bus, ds, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
     this.adoption = new ChannelAdoption({ ds, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, presence: this.presence, publisher: this.publisher, config, metrics, logger });
-    this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
+    this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
     this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
   }
 

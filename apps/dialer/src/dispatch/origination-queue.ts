@@ -1,5 +1,5 @@
 import { AriError } from '@parley/ari-client';
-import { type DispatchMessage, ErrorCodes } from '@parley/common';
+import { type CallStatus, type DispatchMessage, ErrorCodes, isTerminalStatus } from '@parley/common';
 import type { TrunkEntity } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { JsMsg } from 'nats';
@@ -94,6 +94,8 @@ export class OriginationQueue {
     }
     if (status !== 'queued') {
       logger.info({ call_id: dispatch.call_id, status }, 'dispatched call is no longer queued; skipped');
+      // A dialer that died after taking a slot for it may have left the slot behind.
+      if (isTerminalStatus(status as CallStatus)) await capacity.release(dispatch.call_id);
       return;
     }
     if (!trunk) return originator.fail(dispatch, ErrorCodes.trunkNotFound, `trunk ${dispatch.trunk_id} does not exist`);

@@ -128,19 +128,21 @@ export class TrunkCapacity {
     await this.ds.query(`DELETE FROM dialer_trunk_slots WHERE call_id = ANY($1::uuid[]) AND dialer_id = $2 AND state = 'waiting'`, [callIds, this.dialerId]);
   }
 
-  /** Slots held by dialers that are gone; the caller decides (adopt or end) per call. */
-  async slotsOfDeadDialers(): Promise<{ callId: string; trunkId: string; state: string; dialerId: string }[]> {
-    const rows: { call_id: string; trunk_id: string; state: string; dialer_id: string }[] = await this.ds.query(
-      `SELECT s.call_id, s.trunk_id, s.state, s.dialer_id FROM dialer_trunk_slots s
-       WHERE s.dialer_id <> $1 AND NOT EXISTS (
-         SELECT 1 FROM dialer_instances d WHERE d.dialer_id = s.dialer_id AND d.heartbeat_at > clock_timestamp() - make_interval(secs => $2::double precision / 1000))`,
-      [this.dialerId, this.deadAfterMs],
-    );
-    return rows.map((r) => ({ callId: r.call_id, trunkId: r.trunk_id, state: r.state, dialerId: r.dialer_id }));
-  }
-
-  async activeCount(trunkId: string): Promise<number> {
-    const [row] = (await this.ds.query(`SELECT count(*)::int AS n FROM dialer_trunk_slots WHERE trunk_id = $1 AND state = 'active'`, [trunkId])) as { n: number }[];
-    return row?.n ?? 0;
+  /**
+   * Frees slots that dead dialers left behind and nobody will come back for: places in the queue (the dispatch message
+   * is redelivered and queues again), slots of calls that are over, and inbound claims that never became calls.
+   * Slots of live calls stay until ChannelAdoption adopts or ends them.
+   */
+  async sweep(): Promise<number> {
+    // TypeORM answers a DELETE with [rows, affected].
+    const [, affected] = (await this.ds.query(
+      `DELETE FROM dialer_trunk_slots s
+       WHERE NOT EXISTS (SELECT 1 FROM dialer_instances d WHERE d.dialer_id = s.dialer_id AND d.heartbeat_at > clock_timestamp() - make_interval(secs => $1::double precision / 1000))
+         AND (s.state = 'waiting'
+              OR NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = s.call_id AND c.status IN ('queued', 'initiated', 'ringing', 'in_progress')))
+       RETURNING s.call_id`,
+      [this.deadAfterMs],
+    )) as [unknown[], number];
+    return affected;
   }
 }

@@ -3,6 +3,7 @@ import { ErrorCodes } from '@parley/common';
 import type { Logger } from '@parley/service-kit';
 import type { LiveCalls } from '../calls/live-calls';
 import type { AsteriskConnections } from '../telephony/asterisk-connections';
+import type { TrunkCapacity } from '../dispatch/trunk-capacity';
 import type { ChannelAdoption } from './channel-adoption';
 
 /** Slack over the ring timeout before we hang up ourselves (Asterisk's own timeout should have fired). */
@@ -20,7 +21,7 @@ export class CallWatchdog {
   private ticking: Promise<void> | null = null;
 
   constructor(
-    private readonly deps: { liveCalls: LiveCalls; connections: AsteriskConnections; adoption: ChannelAdoption; intervalMs: number; logger: Logger },
+    private readonly deps: { liveCalls: LiveCalls; connections: AsteriskConnections; adoption: ChannelAdoption; capacity: TrunkCapacity; intervalMs: number; logger: Logger },
   ) {}
 
   start(): void {
@@ -67,5 +68,7 @@ export class CallWatchdog {
       }
     }
     for (const conn of this.deps.connections.all()) if (conn.isConnected) await this.deps.adoption.reconcile(conn);
+    const swept = await this.deps.capacity.sweep();
+    if (swept > 0) logger.info({ slots: swept }, 'freed trunk slots left by dead dialers');
   }
 }
