@@ -62,7 +62,8 @@ ENV NODE_ENV=production \
     SIM_HOST=0.0.0.0 SANDBOX_LLM_HOST=0.0.0.0 \
     RECORDINGS_DIR=/data/recordings
 WORKDIR /app
-COPY --from=build --chown=node:node /app /app
+# Owned by root: the processes only write to /tmp and the volumes below.
+COPY --from=build /app /app
 
 # Recordings and speech models live in volumes (docker-compose.yml); created here so the volumes start owned by `node`.
 RUN mkdir -p /data/recordings /models && chown -R node:node /data /models
