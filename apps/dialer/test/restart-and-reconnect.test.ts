@@ -99,3 +99,26 @@ it('events WebSocket dropped mid-call: reconnects, ends the call that hung up me
     await proxy.close();
   }
 });
+
+it('Asterisk unreachable: dispatched calls stay queued (their message is retried) and go out once it is back', async () => {
+  const proxy = await TcpProxy.start(Number(new URL(world.sim.url).port));
+  try {
+    await world.scenario('+15554440007', { outcome: 'busy', answer_after_ms: 50 });
+    const dialer = await world.startDialer({ SIM_ARI_URL: `http://127.0.0.1:${proxy.port}/ari` });
+    proxy.cut();
+    await world.until(() => !dialer.dialer.connections.sandbox.isConnected, 'dialer noticed the outage');
+    const callId = await world.dispatch({ to: '+15554440007' });
+    await world.until(async () => {
+      const info = await world.bus.manager.consumers.info(world.bus.subjects.dispatchStream, 'dialer');
+      return info.num_redelivered > 0;
+    }, 'dispatch message handed back for a retry');
+    expect(world.typesOf(callId)).toEqual([]);
+    expect((await world.callRow(callId)).status).toBe('queued');
+    proxy.restore();
+    const ended = await world.ended(callId);
+    expect(ended.data).toMatchObject({ status: 'busy', hangup_cause_code: 17 });
+    await dialer.close();
+  } finally {
+    await proxy.close();
+  }
+});

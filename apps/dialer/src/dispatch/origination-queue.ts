@@ -7,6 +7,13 @@ import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { Originator } from './originator';
 import type { TrunkCapacity } from './trunk-capacity';
 
+/** The trunk's Asterisk is not connected: the call stays queued and its message comes back later. */
+export class AsteriskUnavailableError extends Error {
+  constructor(name: string) {
+    super(`Asterisk connection "${name}" is down; the call stays queued and is retried`);
+  }
+}
+
 export class DialerStoppingError extends Error {
   constructor() {
     super('dialer is shutting down; the call goes back to the dispatch queue');
@@ -101,6 +108,8 @@ export class OriginationQueue {
     if (!trunk) return originator.fail(dispatch, ErrorCodes.trunkNotFound, `trunk ${dispatch.trunk_id} does not exist`);
     const conn = originator.connectionFor(trunk);
     if (!conn) return originator.fail(dispatch, ErrorCodes.originateFailed, `trunk ${trunk.id} is not a sandbox trunk and no Asterisk is configured (ARI_URL)`);
+    // Without the events WebSocket we would not hear what happens to the call: wait for it.
+    if (!conn.isConnected) throw new AsteriskUnavailableError(conn.name);
 
     const fresh = await capacity.enqueue(dispatch.call_id, trunk.id, new Date(dispatch.created_at));
     if (!fresh) {
@@ -150,7 +159,11 @@ export class OriginationQueue {
       return;
     }
     const conn = originator.connectionFor(trunk);
-    if (!conn) throw new Error('trunk connection vanished');
+    if (!conn?.isConnected) {
+      await capacity.release(dispatch.call_id);
+      this.pump(trunk.id);
+      throw new AsteriskUnavailableError(conn?.name ?? 'none');
+    }
     await originator.originate(dispatch, trunk, conn);
   }
 
