@@ -35,6 +35,8 @@ export const MediaConfigSchema = z.object({
   POCKETSPHINX_DECODERS: env.int(2, 1),
   WHISPER_MODEL_PATH: env.optional(),
   WHISPER_THREADS: env.int(2, 1),
+  /** Utterances transcribed at once (each holds its own whisper state). */
+  WHISPER_CONCURRENCY: env.int(1, 1),
   STT_BASE_URL: env.optional(),
   STT_API_KEY: env.optional(),
   STT_MODEL: env.string('whisper-1'),

@@ -40,7 +40,7 @@ async function createStt(config: MediaConfig): Promise<Stt> {
     case 'pocketsphinx':
       return new PocketsphinxStt({ modelDir: config.POCKETSPHINX_MODEL_DIR, decoders: config.POCKETSPHINX_DECODERS });
     case 'whisper':
-      return WhisperCppStt.load({ modelPath: config.WHISPER_MODEL_PATH ?? '', threads: config.WHISPER_THREADS });
+      return WhisperCppStt.load({ modelPath: config.WHISPER_MODEL_PATH ?? '', threads: config.WHISPER_THREADS, concurrency: config.WHISPER_CONCURRENCY });
     case 'openai':
       return new OpenAiStt({ baseUrl: config.STT_BASE_URL!, apiKey: config.STT_API_KEY, model: config.STT_MODEL });
   }
