@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractChannel, parseWav, rms } from '@parley/audio';
 import type { Script } from '@parley/sandbox-llm';
 import { PHRASES } from '../src/conversation/conversation';
+import { Metrics } from '@parley/service-kit';
 import { MediaHarness, promptOf, startToolServer } from './harness';
 
 // Three calls run at once against one media process: each agent's prompt carries a tag the
@@ -84,6 +85,11 @@ describe('media conversation over real RTP', () => {
     expect(fullEnded.data.reason).toBe('agent_end_call');
     expect(fullEnded.data.latency?.turns).toBeGreaterThanOrEqual(2);
     expect(fullEnded.data.latency?.first_audio_out_ms.p50_ms).toBeGreaterThan(0);
+    // Per-turn latency is also a Prometheus histogram per stage.
+    const metrics = await h.app.get(Metrics).registry.metrics();
+    for (const stage of ['stt', 'llm_first_token', 'tts_first_audio', 'first_audio_out', 'added']) {
+      expect(metrics).toMatch(new RegExp(`parley_media_turn_stage_seconds_count\\{[^}]*stage="${stage}"[^}]*\\} [1-9]`));
+    }
     // Live transcript events carried the same segments while the call ran.
     const live = full.events().filter((e) => e.type === 'transcript');
     expect(live.length).toBe(segs.length);
