@@ -1,7 +1,7 @@
 import { ErrorCodes, type ErrorCode } from './errors';
 import type { TerminalCallStatus } from './enums';
 
-/** Q.850 cause texts as Asterisk reports them (`cause_txt`). */
+/** Q.850 cause texts as Asterisk reports them (`cause_txt`, from main/channel.c). */
 export const Q850_CAUSE_TEXT: Record<number, string> = {
   0: 'Unknown',
   1: 'Unallocated (unassigned) number',
@@ -14,13 +14,17 @@ export const Q850_CAUSE_TEXT: Record<number, string> = {
   20: 'Subscriber absent',
   21: 'Call Rejected',
   22: 'Number changed',
+  26: 'Answered elsewhere',
   27: 'Destination out of order',
   28: 'Invalid number format',
+  29: 'Facility rejected',
   31: 'Normal, unspecified',
   34: 'Circuit/channel congestion',
   38: 'Network out of order',
   41: 'Temporary failure',
   42: 'Switching equipment congestion',
+  58: 'Bearer capability not available',
+  102: 'Recovery on timer expiry',
   127: 'Interworking, unspecified',
 };
 

@@ -145,6 +145,8 @@ export class Bus {
 
   /** A durable pull consumer: handler success acks, failure naks with a delay, invalid payloads are terminated and logged. */
   async consumeDurable<T>(o: DurableConsumerOptions<T>): Promise<RunningConsumer> {
+    // Several filter subjects on one consumer need nats-server 2.10; Debian 12 ships 2.9, where such a consumer hangs.
+    if (o.filterSubjects.length !== 1) throw new Error(`consumeDurable(${o.durable}) takes exactly one filter subject (nats-server 2.9 compatibility); use one consumer per subject`);
     const config = {
       durable_name: o.durable,
       ack_policy: AckPolicy.Explicit,
@@ -152,7 +154,7 @@ export class Bus {
       max_deliver: o.maxDeliver ?? -1,
       max_ack_pending: o.maxAckPending ?? 256,
       deliver_policy: o.deliverPolicy ?? DeliverPolicy.All,
-      ...(o.filterSubjects.length === 1 ? { filter_subject: o.filterSubjects[0] } : { filter_subjects: o.filterSubjects }),
+      filter_subject: o.filterSubjects[0],
     };
     try {
       await this.jsm.consumers.info(o.stream, o.durable);

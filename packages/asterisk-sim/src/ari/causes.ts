@@ -1,29 +1,7 @@
-/** Asterisk's Q.850 cause texts (main/channel.c causes[]), as ChannelDestroyed.cause_txt carries them. */
-export const CAUSE_TEXT: Record<number, string> = {
-  0: 'Unknown',
-  1: 'Unallocated (unassigned) number',
-  2: 'No route to specified transmit network',
-  3: 'No route to destination',
-  16: 'Normal Clearing',
-  17: 'User busy',
-  18: 'No user responding',
-  19: 'User alerting, no answer',
-  20: 'Subscriber absent',
-  21: 'Call Rejected',
-  22: 'Number changed',
-  26: 'Answered elsewhere',
-  27: 'Destination out of order',
-  28: 'Invalid number format',
-  29: 'Facility rejected',
-  31: 'Normal, unspecified',
-  34: 'Circuit/channel congestion',
-  38: 'Network out of order',
-  41: 'Temporary failure',
-  42: 'Switching equipment congestion',
-  58: 'Bearer capability not available',
-  102: 'Recovery on timer expiry',
-  127: 'Interworking, unspecified',
-};
+import { Q850_CAUSE_TEXT } from '@parley/common';
+
+/** Asterisk's Q.850 cause texts, as ChannelDestroyed.cause_txt carries them (one table, shared with the dialer). */
+export const CAUSE_TEXT: Record<number, string> = Q850_CAUSE_TEXT;
 
 export function causeText(cause: number): string {
   return CAUSE_TEXT[cause] ?? 'Unknown';
