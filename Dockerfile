@@ -6,8 +6,8 @@
 # ---- build: install with the lockfile, compile, then keep production dependencies only ----
 FROM node:20.20.2-bookworm-slim AS build
 
-# What native addons compile against: the in-process pocketsphinx binding of apps/media (node-gyp needs python3,
-# make and g++; the binding links libpocketsphinx/libsphinxbase).
+# What native addons compile against: apps/media's pocketsphinx binding (links libpocketsphinx/libsphinxbase) and
+# smart-whisper (whisper.cpp from source); node-gyp needs python3, make and g++.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 make g++ pkg-config libpocketsphinx-dev libsphinxbase-dev ca-certificates \
@@ -15,9 +15,12 @@ RUN apt-get update \
 
 # ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's postinstall would otherwise fetch CUDA providers from NuGet on
 # linux/x64; the image runs Silero VAD on the CPU build that the npm package ships.
+# COMPUTE_BACKEND=cpu: smart-whisper would link OpenBLAS if the build stage happened to have it, and the runtime
+# stage does not; plain CPU whisper.cpp runs everywhere.
 ENV CI=true \
     TURBO_TELEMETRY_DISABLED=1 \
-    ONNXRUNTIME_NODE_INSTALL=skip
+    ONNXRUNTIME_NODE_INSTALL=skip \
+    COMPUTE_BACKEND=cpu
 WORKDIR /app
 
 # pnpm at exactly the version package.json's "packageManager" names (what .ci/run installs too).
@@ -41,7 +44,6 @@ RUN --mount=type=cache,id=parley-pnpm-store,target=/pnpm/store \
 RUN --mount=type=cache,id=parley-pnpm-store,target=/pnpm/store \
     find . -name node_modules -type d -prune -exec rm -rf {} + \
  && pnpm install --prod --frozen-lockfile --offline --store-dir /pnpm/store --reporter=append-only \
- && test -f apps/media/native/pocketsphinx/build/Release/pocketsphinx_binding.node \
  && rm -rf .turbo apps/*/.turbo packages/*/.turbo
 
 # ---- runtime ----
@@ -64,6 +66,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # Owned by root: the processes only write to /tmp and the volumes below.
 COPY --from=build /app /app
+
+# The native addons load here, with only the run-time libraries: a missing one fails the build, not the first call.
+RUN cd apps/media && node -e "require('./native/pocketsphinx/build/Release/pocketsphinx_binding.node'); require('smart-whisper'); require('onnxruntime-node')"
 
 # Recordings and speech models live in volumes (docker-compose.yml); created here so the volumes start owned by `node`.
 RUN mkdir -p /data/recordings /models && chown -R node:node /data /models

@@ -101,6 +101,17 @@ describe('Dockerfile (the Parley image)', () => {
     for (const p of inRuntime) expect(p, 'no headers in the runtime image').not.toMatch(/-dev$/);
   });
 
+  it('loads every native addon of the image in the runtime stage, where only run-time libraries are', () => {
+    const built = read('pnpm-workspace.yaml').split('onlyBuiltDependencies:')[1]!.split('\n').map((l) => /^\s+-\s+"?([^"\s]+)"?$/.exec(l)?.[1]).filter(Boolean);
+    const imagePackages = ['apps/api', 'apps/dialer', 'apps/media', 'apps/extractor', 'apps/webhooks', 'packages/asterisk-sim', 'packages/sandbox-llm'];
+    const prodDeps = new Set(imagePackages.flatMap((p) => Object.keys((JSON.parse(read(p, 'package.json')) as { dependencies?: object }).dependencies ?? {})));
+    const nativeAtRunTime = built.filter((d) => prodDeps.has(d!));
+    expect(nativeAtRunTime).toEqual(expect.arrayContaining(['onnxruntime-node', 'smart-whisper']));
+    const check = runtime.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('node -e'))?.args ?? '';
+    for (const d of nativeAtRunTime) expect(check, `runtime stage requires ${d}`).toContain(`require('${d}')`);
+    expect(check).toContain("require('./native/pocketsphinx/build/Release/pocketsphinx_binding.node')");
+  });
+
   it('runs as a non-root user under an init, api by default', () => {
     expect(lastOf(runtime, 'USER')).toBe('node');
     expect(lastOf(runtime, 'ENTRYPOINT')).toBe('["/usr/bin/tini", "--"]');
