@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentTool, TranscriptSegment } from '@parley/common';
+import { EnergyVadProvider } from '../providers/vad/energy';
+import { Conversation, type ConversationSetup, PHRASES } from './conversation';
+import { Playout } from './playout';
+import { QueueStt, quiet, ScriptedLlm, sleep, testSettings, ToneTts, words } from './testing-fakes';
+
+// An HTTP tool that never answers in time: the caller hears a filler while it runs, and the
+// model gets the failure as the tool result and says something about it.
+let server: Server;
+let url: string;
+const hits: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    setTimeout(() => res.end('{"late":true}'), 3000);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
+
+describe('a slow, failing HTTP tool', () => {
+  it('fills the silence, then gives the model the failure, and the model speaks', async () => {
+    const tool: AgentTool = { type: 'http', name: 'lookup', description: 'Look up an order', parameters: { type: 'object', properties: { id: { type: 'string' } } }, url, method: 'GET', headers: {}, timeout_ms: 2000, speak_while_waiting: null };
+    const llm = new ScriptedLlm([
+      () => [{ type: 'tool_call', call: { id: 'call_1', name: 'lookup', arguments: '{"id":"A7"}' } }],
+      (req) => words(req.messages.at(-1)?.content?.includes('no answer within 2000 ms') ? 'Sorry, I cannot reach our system right now.' : 'Unexpected.'),
+    ]);
+    const playout = new Playout();
+    const segments: TranscriptSegment[] = [];
+    const setup: ConversationSetup = {
+      callId: 'c2',
+      prompt: 'You look up orders.',
+      context: {},
+      language: 'en',
+      voice: null,
+      greeting: null,
+      voicemailAction: 'hangup',
+      voicemailMessage: null,
+      tools: [tool],
+      llm: {},
+      maxDurationMs: 600_000,
+      detectVoicemail: false,
+    };
+    const conversation = new Conversation(setup, {
+      stt: new QueueStt([]),
+      llm,
+      tts: new ToneTts(),
+      vad: new EnergyVadProvider(-30).createStream(),
+      vadWindowSamples: 512,
+      playout,
+      control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
+      settings: testSettings,
+      onSegment: (s) => segments.push(s),
+      onTurnLatency: () => undefined,
+      logger: { info: () => undefined, warn: () => undefined },
+    });
+    conversation.start();
+    for (let t = 0; t < 4000 && !segments.some((s) => s.role === 'agent'); t += 20) {
+      conversation.onCallerAudio(quiet(20));
+      playout.read(320);
+      await sleep(20);
+    }
+    expect(hits).toEqual(['/slow?id=A7']);
+    const said = segments.filter((s) => s.role === 'agent').map((s) => s.text);
+    expect(said).toEqual([`${PHRASES.toolFiller} Sorry, I cannot reach our system right now.`]);
+    const toolMessage = llm.requests[1]!.messages.find((m) => m.role === 'tool')!;
+    expect(toolMessage).toMatchObject({ tool_call_id: 'call_1' });
+    expect(JSON.parse(toolMessage.content!)).toEqual({ error: 'the lookup tool failed: no answer within 2000 ms' });
+    await conversation.stop('test');
+  });
+});
