@@ -44,6 +44,25 @@ export class CallRecorder {
     this.maybeFlush();
   }
 
+  /**
+   * Takes back up to `samples` of trailing agent silence not yet written: the silent packet they
+   * belong to was cut short when speech started early, so the agent track stays on time.
+   */
+  trimAgentSilence(samples: number): void {
+    let left = samples;
+    while (left > 0 && this.right.length > 0) {
+      const last = this.right[this.right.length - 1]!;
+      let k = 0;
+      while (k < Math.min(left, last.length) && last[last.length - 1 - k] === 0) k++;
+      if (k === 0) return;
+      this.right[this.right.length - 1] = last.subarray(0, last.length - k);
+      if (k === last.length) this.right.pop();
+      this.rightLen -= k;
+      left -= k;
+      if (k < last.length) return;
+    }
+  }
+
   /** Pads the shorter side, writes the rest and the final header. Returns the size in bytes. */
   async finish(): Promise<{ bytes: number; durationMs: number }> {
     const n = Math.max(this.leftLen, this.rightLen);

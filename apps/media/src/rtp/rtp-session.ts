@@ -43,6 +43,8 @@ export interface RtpSessionOptions {
   nextAudio: (samples: number) => Int16Array | null;
   /** After each outgoing packet: what was sent (null: silence) and when it was due. */
   onSent?: (pcm: Int16Array | null, tick: FrameTick) => void;
+  /** A talkspurt started early: the last silent packet had `unplayedSamples` still to run (recordings trim them). */
+  onTalkspurt?: (unplayedSamples: number) => void;
   /** The first packet from Asterisk arrived: we know where to send. */
   onRemote?: (remote: { address: string; port: number }) => void;
   jitterTargetMs?: number;
@@ -117,6 +119,7 @@ export class RtpSession {
     const sinceTick = performance.now() - this.lastTickAt;
     if (sinceTick < 0 || sinceTick >= this.ptimeMs) return;
     this.pacer.stop();
+    this.options.onTalkspurt?.(Math.round((this.ptimeMs - sinceTick) * (SAMPLE_RATE / 1000)));
     this.sequencer.skip(Math.round(sinceTick * UNITS_PER_MS));
     // Input keeps its pace: the time since the last tick is already owed to the jitter buffer.
     this.inputBudgetUnits += Math.round(sinceTick * UNITS_PER_MS) - this.ptimeMs * UNITS_PER_MS;

@@ -78,6 +78,7 @@ export class CallSession {
         this.recorder?.agent(pcm ?? new Int16Array(this.packetSamples()));
       },
       onRemote: () => this.startConversation(),
+      onTalkspurt: (unplayed) => this.recorder?.trimAgentSilence(unplayed),
     });
     this.playout.onAudioAvailable = () => this.rtp.talkspurt();
   }
