@@ -78,3 +78,39 @@ describe('a slow, failing HTTP tool', () => {
     await conversation.stop('test');
   });
 });
+
+describe('a slow model', () => {
+  it('says a filler while it thinks, then its answer', async () => {
+    const llm = new ScriptedLlm([() => words('Ships tomorrow.')], 3000);
+    const playout = new Playout();
+    const segments: TranscriptSegment[] = [];
+    const conversation = new Conversation(
+      { callId: 'c3', prompt: 'p', context: {}, language: 'en', voice: null, greeting: null, voicemailAction: 'hangup', voicemailMessage: null, tools: [], llm: {}, maxDurationMs: 600_000, detectVoicemail: false },
+      {
+        stt: new QueueStt([]),
+        llm,
+        tts: new ToneTts(),
+        vad: new EnergyVadProvider(-30).createStream(),
+        vadWindowSamples: 512,
+        playout,
+        control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
+        settings: testSettings,
+        onSegment: (s) => segments.push(s),
+        onTurnLatency: () => undefined,
+        logger: { info: () => undefined, warn: () => undefined },
+      },
+    );
+    conversation.start();
+    let tokensWhenAudioStarted: number | undefined;
+    for (let t = 0; t < 20_000 && !segments.some((s) => s.role === 'agent'); t += 20) {
+      conversation.onCallerAudio(quiet(20));
+      const out = playout.read(320);
+      if (out && tokensWhenAudioStarted === undefined) tokensWhenAudioStarted = llm.yielded;
+      await sleep(20);
+    }
+    // The caller heard something before the model had produced a single token.
+    expect(tokensWhenAudioStarted).toBe(0);
+    expect(segments.filter((s) => s.role === 'agent').map((s) => s.text)).toEqual([`${PHRASES.llmFiller} Ships tomorrow.`]);
+    await conversation.stop('test');
+  }, 30_000);
+});

@@ -17,10 +17,13 @@ const MAX_TOOL_ROUNDS = 5;
 const OPENING_WAIT_MS = 1500;
 /** A tool that takes longer than this gets a spoken filler. */
 const TOOL_FILLER_AFTER_MS = 1200;
+/** A model that has said nothing for this long gets a spoken filler (once per turn). */
+const LLM_FILLER_AFTER_MS = 2500;
 
 export const PHRASES = {
   llmFallback: "I'm sorry, I'm having trouble right now. Could you say that again?",
   toolFiller: 'One moment, please.',
+  llmFiller: 'Let me think.',
   reprompt: 'Are you still there?',
   silenceGoodbye: "I haven't heard anything, so I'll end the call now. Goodbye.",
   maxDurationGoodbye: "I'm sorry, we've reached the time limit for this call. Goodbye.",
@@ -96,6 +99,8 @@ interface AgentTurn {
   finished: boolean;
   /** Assistant messages this turn added to the history (rewritten if the caller interrupts). */
   messages: LlmMessage[];
+  /** A filler was already said in this turn. */
+  filled: boolean;
 }
 
 interface VadWindow {
@@ -389,7 +394,7 @@ export class Conversation {
 
   private startTurn(body: (turn: AgentTurn) => Promise<void>, marks?: TurnMarks): void {
     if (this.turn && !this.turn.finished) this.interruptTurn();
-    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false, messages: [] };
+    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false, messages: [], filled: false };
     this.turn = turn;
     clearTimeout(this.silenceTimer);
     this.track(
@@ -409,6 +414,13 @@ export class Conversation {
       const chunker = new SentenceChunker();
       let text = '';
       const calls: LlmToolCall[] = [];
+      // A slow model must not leave the line dead: say something while it thinks.
+      let stall: NodeJS.Timeout | undefined = turn.filled
+        ? undefined
+        : setTimeout(() => {
+            turn.filled = true;
+            sentences.push(PHRASES.llmFiller);
+          }, LLM_FILLER_AFTER_MS);
       try {
         for await (const chunk of this.deps.llm.stream({
           messages: this.history,
@@ -418,6 +430,8 @@ export class Conversation {
           maxTokens: this.setup.llm.max_tokens,
           signal,
         })) {
+          clearTimeout(stall);
+          stall = undefined;
           if (chunk.type === 'text') {
             if (marks && marks.llmFirstToken === undefined) marks.llmFirstToken = performance.now();
             text += chunk.text;
@@ -426,9 +440,11 @@ export class Conversation {
             calls.push(chunk.call);
           }
         }
+        clearTimeout(stall);
         for (const s of chunker.flush()) sentences.push(s);
         sentences.close();
       } catch (err) {
+        clearTimeout(stall);
         sentences.close();
         await speaking;
         if (signal.aborted || isAbortError(err)) return;

@@ -6,6 +6,8 @@ import type { ConversationSettings } from './conversation';
 export class ScriptedLlm implements Llm {
   readonly name = 'scripted';
   readonly requests: Array<{ request: LlmRequest; aborted: boolean; messages: LlmRequest['messages'] }> = [];
+  /** Chunks handed out so far, over all requests. */
+  yielded = 0;
 
   constructor(private readonly replies: Array<(req: LlmRequest) => LlmChunk[] | Error>, private readonly chunkDelayMs = 5) {}
 
@@ -18,6 +20,7 @@ export class ScriptedLlm implements Llm {
     for (const chunk of reply) {
       await sleep(this.chunkDelayMs);
       if (request.signal.aborted) return;
+      this.yielded++;
       yield chunk;
     }
   }
