@@ -26,6 +26,8 @@ export const MediaConfigSchema = z.object({
   MEDIA_RTP_PORTS: portRange,
   /** Codec expected when a request names none (the dialer always names one). */
   MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
+  /** Discontinuous transmission: send nothing while the agent is silent (after 200 ms). Cheaper, but some carriers hang up on long media silence. */
+  MEDIA_DTX: env.bool(false),
   /** Calls this process takes at once; allocation is refused beyond it. */
   MEDIA_MAX_SESSIONS: env.int(1000, 1),
 

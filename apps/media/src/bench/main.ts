@@ -72,7 +72,7 @@ const setup: ConversationSetup = {
   detectVoicemail: false,
 };
 
-async function runCodec(codec: CodecName, calls: number, seconds: number, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number) {
+async function runCodec(codec: CodecName, calls: number, seconds: number, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number, dtx: boolean) {
   const pool = new RtpPortPool('127.0.0.1', { first: portsFrom, last: portsFrom + calls + 50 });
   const farEnd = fork(join(__dirname, 'far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sessions: Array<{ rtp: RtpSession; conversation: Conversation; port: number }> = [];
@@ -106,7 +106,7 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
         logger: { info: () => undefined, warn: () => undefined },
       },
     );
-    const rtp = new RtpSession({ socket, codec, onAudio: (pcm) => conversation.onCallerAudio(pcm), nextAudio: (n) => playout.read(n) });
+    const rtp = new RtpSession({ socket, codec, dtx, onAudio: (pcm) => conversation.onCallerAudio(pcm), nextAudio: (n) => playout.read(n) });
     playout.onAudioAvailable = () => rtp.talkspurt();
     sessions.push({ rtp, conversation, port });
   }
@@ -164,6 +164,8 @@ async function main(): Promise<void> {
   const calls = Number(arg('calls', '200'));
   const seconds = Number(arg('seconds', '20'));
   const codecs = arg('codecs', 'g722,ulaw').split(',') as CodecName[];
+  // --dtx: the agent sends nothing while silent (MEDIA_DTX=true).
+  const dtx = process.argv.includes('--dtx');
   // --vad energy isolates the cost of the Silero model.
   const vad = arg('vad', 'silero') === 'energy' ? new EnergyVadProvider(-35) : await SileroVad.load();
   const speech = espeak('Hello, I would like to book an appointment for next week, please.');
@@ -171,11 +173,12 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     what: 'concurrent calls in one media process at real time: RTP in+out, jitter buffer, codec, Silero VAD, endpointing, turn loop; STT/LLM/TTS instant fakes; far ends in a child process',
     endpointing_ms: ENDPOINTING_MS,
+    dtx,
     node: process.version,
   };
   let ports = 46000;
   for (const codec of codecs) {
-    result[codec] = await runCodec(codec, calls, seconds, vad, speech, reply, ports);
+    result[codec] = await runCodec(codec, calls, seconds, vad, speech, reply, ports, dtx);
     ports += calls + 100;
   }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

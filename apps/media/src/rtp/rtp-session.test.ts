@@ -99,3 +99,30 @@ describe('RtpSession', () => {
     expect(loud).toBeGreaterThanOrEqual(16 * 180);
   });
 });
+
+describe('RtpSession with DTX', () => {
+  it('stops sending after a short silence once Asterisk has been heard, and resumes with a marked talkspurt', async () => {
+    let speak = false;
+    const tone = generateTone({ frequency: 440, sampleRate: 16000, durationMs: 20, amplitude: 8000 });
+    const mediaSocket = await udp();
+    const farEnd = await udp();
+    const received: RtpPacket[] = [];
+    farEnd.on('message', (m) => received.push(parseRtpPacket(Buffer.from(m))));
+    const session = new RtpSession({ socket: mediaSocket, codec: 'g722', dtx: true, onAudio: () => undefined, nextAudio: () => (speak ? tone : null) });
+    sessions.push(session);
+    session.start();
+    farEnd.send(new RtpSequencer({ payloadType: 9 }).nextPacket(Buffer.alloc(160), 160), (mediaSocket.address() as { port: number }).port, '127.0.0.1');
+    await sleep(500);
+    expect(session.stats.packetsSuppressed).toBeGreaterThan(5);
+    const beforeSpeech = received.length;
+    await sleep(200);
+    expect(received.length).toBe(beforeSpeech);
+    speak = true;
+    await sleep(100);
+    const resumed = received.slice(beforeSpeech);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(resumed[0]!.header.marker).toBe(true);
+    expect(sequenceDelta(resumed[0]!.header.sequenceNumber, received[beforeSpeech - 1]!.header.sequenceNumber)).toBe(1);
+    expect(((resumed[0]!.header.timestamp - received[beforeSpeech - 1]!.header.timestamp) >>> 0) > 160 * 10).toBe(true);
+  });
+});

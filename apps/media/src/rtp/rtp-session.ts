@@ -18,6 +18,8 @@ export const SAMPLE_RATE = 16000;
 const UNITS_PER_MS = 8;
 /** Silent packets after which a G.711 encoder (and its resampler) only produces the same payload. */
 const SILENCE_SETTLE_PACKETS = 8;
+/** With DTX, silent packets still sent after speech before transmission pauses. */
+const DTX_HANGOVER_PACKETS = 10;
 
 export interface RtpSessionStats {
   packetsIn: number;
@@ -29,6 +31,8 @@ export interface RtpSessionStats {
   maxLatenessMs: number;
   /** Ptime the far end uses (ms), once seen. */
   remotePtimeMs: number | null;
+  /** Silent packets not sent (DTX). */
+  packetsSuppressed: number;
 }
 
 export interface RtpSessionOptions {
@@ -43,6 +47,13 @@ export interface RtpSessionOptions {
   nextAudio: (samples: number) => Int16Array | null;
   /** After each outgoing packet: what was sent (null: silence) and when it was due. */
   onSent?: (pcm: Int16Array | null, tick: FrameTick) => void;
+  /**
+   * Discontinuous transmission: after a short run of silence, send nothing until the agent speaks
+   * again (the next packet carries the marker bit and the timestamp of its real time). Saves the
+   * encoding and sending of silence, which dominates the cost of a G.722 leg. Off by default:
+   * some carriers hang up on long media silence. Never before Asterisk has sent us something.
+   */
+  dtx?: boolean;
   /** A talkspurt started early: the last silent packet had `unplayedSamples` still to run (recordings trim them). */
   onTalkspurt?: (unplayedSamples: number) => void;
   /** The first packet from Asterisk arrived: we know where to send. */
@@ -57,7 +68,7 @@ export interface RtpSessionOptions {
  * packets follow the far end's ptime (20 ms until it is known).
  */
 export class RtpSession {
-  readonly stats: RtpSessionStats = { packetsIn: 0, packetsOut: 0, packetsRejected: 0, lateFrames: 0, maxLatenessMs: 0, remotePtimeMs: null };
+  readonly stats: RtpSessionStats = { packetsIn: 0, packetsOut: 0, packetsRejected: 0, lateFrames: 0, maxLatenessMs: 0, remotePtimeMs: null, packetsSuppressed: 0 };
   readonly codec: AudioCodec;
   remote: { address: string; port: number } | undefined;
   private readonly jitter: JitterBuffer;
@@ -186,7 +197,10 @@ export class RtpSession {
     const pcm = this.options.nextAudio(samples);
     this.lastSentSilence = pcm === null;
     this.silentPackets = pcm === null ? this.silentPackets + 1 : 0;
-    if (this.remote) {
+    if (pcm === null && this.options.dtx && this.stats.packetsIn > 0 && this.silentPackets > DTX_HANGOVER_PACKETS) {
+      this.sequencer.skip(this.ptimeMs * UNITS_PER_MS);
+      this.stats.packetsSuppressed++;
+    } else if (this.remote) {
       const payload = pcm ? this.codec.encode(pcm) : this.encodeSilence(samples);
       // A fresh buffer per packet: dgram keeps a reference until the send completes.
       const out = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);

@@ -68,6 +68,7 @@ export class CallSession {
     this.rtp = new RtpSession({
       socket,
       codec,
+      dtx: deps.config.MEDIA_DTX,
       onAudio: (pcm) => {
         this.recorder?.caller(pcm);
         this.conversation?.onCallerAudio(pcm);
