@@ -10,6 +10,7 @@
  *   node dist/bench/main.js [--calls 200] [--seconds 20] [--codecs g722,ulaw]
  */
 import { execFileSync, fork } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type CodecName, parseWav, resample, toMono } from '@parley/audio';
 import { Conversation, type ConversationSetup } from '../conversation/conversation';
@@ -120,7 +121,7 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
   });
   // Measure after a warm-up, over the steady state.
   await new Promise((r) => setTimeout(r, 3000));
-  const base = sessions.map((s) => ({ out: s.rtp.stats.packetsOut, late: s.rtp.stats.lateFrames }));
+  const base = sessions.map((s) => ({ out: s.rtp.stats.packetsOut, late: s.rtp.stats.lateFrames, ticks: s.rtp.stats.ticks }));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   latencies.length = 0;
@@ -130,6 +131,9 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
   const cpu = process.cpuUsage(cpu0);
   const packetsOut = sessions.reduce((n, s, i) => n + s.rtp.stats.packetsOut - base[i]!.out, 0);
   const late = sessions.reduce((n, s, i) => n + s.rtp.stats.lateFrames - base[i]!.late, 0);
+  const ticks = sessions.reduce((n, s, i) => n + s.rtp.stats.ticks - base[i]!.ticks, 0);
+  // Slots the pacer skipped after stalls (never sent at all) count as late too.
+  const expectedTicks = Math.round((calls * wallMs) / 20);
   const maxLateness = Math.max(...sessions.map((s) => s.rtp.stats.maxLatenessMs));
   const turns = [...latencies];
   const { gaps, cpuCores: farEndCores } = await done;
@@ -149,13 +153,16 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
     cpu_cores_used: Math.round(coresUsed * 1000) / 1000,
     calls_per_core: coresUsed > 0 ? Math.round(calls / coresUsed) : null,
     packets_out: packetsOut,
+    frame_slots: ticks,
+    frame_slots_skipped: Math.max(0, expectedTicks - ticks),
     late_frames_over_5ms: late,
-    late_frame_ratio: packetsOut ? Math.round((late / packetsOut) * 1e5) / 1e5 : 0,
+    late_frame_ratio: ticks ? Math.round(((late + Math.max(0, expectedTicks - ticks)) / Math.max(ticks, expectedTicks)) * 1e5) / 1e5 : 0,
     max_lateness_ms: round(maxLateness),
     turns: turns.length,
     added_latency_ms: { p50: round(percentile(added, 50)), p95: round(percentile(added, 95)), max: round(added.length ? Math.max(...added) : null) },
     far_end_gap_minus_endpointing_ms: { turns: e2eAdded.length, p50: round(percentile(e2eAdded, 50)), p95: round(percentile(e2eAdded, 95)) },
     vad: { engine: vad instanceof SileroVad ? 'silero' : 'energy', ...vad.stats },
+    load_average_1m: Math.round(loadavg()[0]! * 100) / 100,
     far_end_process_cpu_cores: Math.round(farEndCores * 1000) / 1000,
   };
 }
@@ -171,6 +178,7 @@ async function main(): Promise<void> {
   const speech = espeak('Hello, I would like to book an appointment for next week, please.');
   const reply = espeak('Sure, I can help with that.');
   const result: Record<string, unknown> = {
+    cores: cpus().length,
     what: 'concurrent calls in one media process at real time: RTP in+out, jitter buffer, codec, Silero VAD, endpointing, turn loop; STT/LLM/TTS instant fakes; far ends in a child process',
     endpointing_ms: ENDPOINTING_MS,
     dtx,

@@ -26,7 +26,9 @@ export interface RtpSessionStats {
   packetsOut: number;
   /** Packets from another payload type or that did not parse. */
   packetsRejected: number;
-  /** Outgoing frames sent more than 5 ms after they were due. */
+  /** Outgoing packet slots clocked (sent, or suppressed by DTX). */
+  ticks: number;
+  /** Outgoing packet slots handled more than 5 ms after they were due. */
   lateFrames: number;
   maxLatenessMs: number;
   /** Ptime the far end uses (ms), once seen. */
@@ -68,7 +70,7 @@ export interface RtpSessionOptions {
  * packets follow the far end's ptime (20 ms until it is known).
  */
 export class RtpSession {
-  readonly stats: RtpSessionStats = { packetsIn: 0, packetsOut: 0, packetsRejected: 0, lateFrames: 0, maxLatenessMs: 0, remotePtimeMs: null, packetsSuppressed: 0 };
+  readonly stats: RtpSessionStats = { packetsIn: 0, packetsOut: 0, packetsRejected: 0, ticks: 0, lateFrames: 0, maxLatenessMs: 0, remotePtimeMs: null, packetsSuppressed: 0 };
   readonly codec: AudioCodec;
   remote: { address: string; port: number } | undefined;
   private readonly jitter: JitterBuffer;
@@ -189,6 +191,7 @@ export class RtpSession {
   private onTick(tick: FrameTick): void {
     if (this.closed) return;
     this.lastTickAt = performance.now();
+    this.stats.ticks++;
     if (tick.latenessMs > 5) this.stats.lateFrames++;
     if (tick.latenessMs > this.stats.maxLatenessMs) this.stats.maxLatenessMs = tick.latenessMs;
     this.pullInput();
