@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { type DataSource, SecretBox } from '@parley/db';
 import { DATA_SOURCE, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
+import { ApiKeyCache } from './accounts/api-key-cache';
 import { ApiKeys } from './accounts/api-keys';
 import { CallProjector } from './calls/call-projector';
 import { CallWatchdog } from './calls/call-watchdog';
@@ -39,6 +40,7 @@ export class AppModule {
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
+        ApiKeyCache,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         Outbox,

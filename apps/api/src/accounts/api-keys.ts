@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { ApiKeyEntity, type DataSource } from '@parley/db';
+import { ApiKeyEntity, type DataSource, returnedRows } from '@parley/db';
 import { base62, newId } from '../http/ids';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
+
+/** Postgres NOTIFY channel carrying the hash of each revoked key. */
+export const API_KEY_REVOKED_CHANNEL = 'parley_api_key_revoked';
 
 export interface AuthenticatedKey {
   id: string;
@@ -22,17 +25,26 @@ export class ApiKeys {
     return { id: row.id, key, prefix: row.prefix };
   }
 
-  /** Looks the key up by hash on every request, so a revocation takes effect at once in every api process. */
+  /** Looks a key up by its hash (valid keys only). */
   async authenticate(key: string): Promise<AuthenticatedKey | null> {
     if (!key.startsWith('sk_') || key.length > 200) return null;
-    const rows: Array<{ id: string; account_id: string }> = await this.ds.query('SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashApiKey(key)]);
+    return this.lookup(hashApiKey(key));
+  }
+
+  async lookup(keyHash: string): Promise<AuthenticatedKey | null> {
+    const rows: Array<{ id: string; account_id: string }> = await this.ds.query('SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [keyHash]);
     const row = rows[0];
     return row ? { id: row.id, accountId: row.account_id } : null;
   }
 
+  /** Revokes a key and tells every api process (they cache keys they have seen) in the same transaction. */
   async revoke(keyId: string): Promise<boolean> {
-    const result = await this.ds.getRepository(ApiKeyEntity).createQueryBuilder().update().set({ revokedAt: () => 'now()' }).where('id = :id AND revoked_at IS NULL', { id: keyId }).execute();
-    return (result.affected ?? 0) > 0;
+    return this.ds.transaction(async (m) => {
+      const rows = returnedRows<{ key_hash: string }>(await m.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING key_hash', [keyId]));
+      if (!rows[0]) return false;
+      await m.query('SELECT pg_notify($1, $2)', [API_KEY_REVOKED_CHANNEL, rows[0].key_hash]);
+      return true;
+    });
   }
 
   async list(accountId: string): Promise<ApiKeyEntity[]> {

@@ -30,7 +30,9 @@ async function main() {
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [resolve(__dirname, '../main.js')], {
+  // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the api under load.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, resolve(__dirname, '../main.js')], {
     env: { ...process.env, DATABASE_URL: db.url, NATS_NAMESPACE: namespace, API_PORT: String(port), LOG_LEVEL: 'warn', API_RATE_LIMIT_PER_SECOND: '0', API_DB_POOL_SIZE: '20' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

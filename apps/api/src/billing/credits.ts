@@ -33,7 +33,9 @@ async function moveBalance(m: EntityManager, accountId: string, delta: number, g
  * The reservation for a new call: the agent's max duration at the account's rate, taken from the balance in the
  * caller's transaction (so the call row and the reservation stand or fall together). Unlimited accounts reserve 0.
  */
-export async function reserveForCall(m: EntityManager, account: AccountEntity, callId: string, maxDurationSeconds: number): Promise<number> {
+export type AccountBilling = Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'>;
+
+export async function reserveForCall(m: EntityManager, account: AccountBilling, callId: string, maxDurationSeconds: number): Promise<number> {
   const want = amountMilliCents(billedSeconds(maxDurationSeconds * 1000, account.billingIncrementSeconds, account.billingMinimumSeconds), account.rateMilliCentsPerMinute);
   // Unlimited accounts hold nothing, and skipping the update keeps their calls off the account row's lock.
   if (want === 0 || account.balanceMilliCents === null) return 0;
@@ -47,7 +49,7 @@ export async function reserveForCall(m: EntityManager, account: AccountEntity, c
 }
 
 /** Settles a terminal call: releases its reservation and charges the actual amount (or only releases if never connected). */
-export async function settleCall(m: EntityManager, call: CallEntity, account: AccountEntity, billed: number): Promise<{ amount: number; status: 'settled' | 'released' }> {
+export async function settleCall(m: EntityManager, call: CallEntity, account: AccountBilling, billed: number): Promise<{ amount: number; status: 'settled' | 'released' }> {
   const amount = amountMilliCents(billed, account.rateMilliCentsPerMinute);
   const reserved = call.reservedMilliCents ?? 0;
   if (reserved > 0) {

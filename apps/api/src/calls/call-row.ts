@@ -1,11 +1,14 @@
 import { renderPrompt } from '@parley/common';
 import type { AgentEntity, CallEntity } from '@parley/db';
 
+/** What a new call takes from its agent. */
+export type AgentSnapshot = Pick<AgentEntity, 'id' | 'persona' | 'instructions' | 'returns' | 'language' | 'webhookUrl' | 'maxDurationSeconds' | 'ringTimeoutSeconds'>;
+
 /** A new call row snapshotting the agent: persona, instructions (or the per-call override), prompt, returns. */
 export function newCallRow(o: {
   id: string;
   accountId: string;
-  agent: AgentEntity;
+  agent: AgentSnapshot;
   trunkId: string;
   direction: 'outbound' | 'inbound';
   toNumber: string;

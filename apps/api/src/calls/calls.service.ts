@@ -13,9 +13,9 @@ import {
   ErrorCodes,
   isTerminalStatus,
 } from '@parley/common';
-import { AccountEntity, AgentEntity, CallEntity, type DataSource, type EntityManager, IdempotencyKeyEntity, PhoneNumberEntity } from '@parley/db';
+import { CallEntity, type DataSource, IdempotencyKeyEntity } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
-import { reserveForCall } from '../billing/credits';
+import { type AccountBilling, reserveForCall } from '../billing/credits';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
@@ -24,7 +24,7 @@ import { parseOrThrow } from '../http/zod-error';
 import { isUuid } from '../agents/agents.service';
 import { Outbox } from '../outbox/outbox';
 import { CallProjector } from './call-projector';
-import { newCallRow } from './call-row';
+import { type AgentSnapshot, newCallRow } from './call-row';
 import { callView } from './call.view';
 
 @Injectable()
@@ -66,43 +66,47 @@ export class CallsService {
       if (replay) return { call: replay, replayed: true };
     }
     const callId = newId.call();
-    // Agent, account and caller ID are configuration: read them once, outside the transaction.
     const { agent, account, from } = await this.callContext(accountId, input);
-    let out;
+    const call = newCallRow({
+      id: callId,
+      accountId,
+      agent,
+      trunkId: from.trunkId,
+      direction: 'outbound',
+      toNumber: input.to,
+      fromNumber: from.number,
+      instructions: input.instructions,
+      context: input.context,
+      webhookUrl: input.webhook_url,
+      metadata: input.metadata,
+      reservedMilliCents: 0,
+    });
+    const dispatch: DispatchMessage = DispatchMessage.parse({
+      call_id: callId,
+      account_id: accountId,
+      trunk_id: from.trunkId,
+      to: input.to,
+      from: from.number,
+      ring_timeout_seconds: agent.ringTimeoutSeconds,
+      max_duration_seconds: agent.maxDurationSeconds,
+      created_at: call.createdAt.toISOString(),
+    });
+    const messages = [{ subject: this.bus.subjects.dispatch, msgId: callId, payload: dispatch }];
+    let written;
     try {
-      out = await this.ds.transaction(async (m) => {
-        if (idempotencyKey) {
-          const inserted: unknown[] = await m.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, call_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING RETURNING key`, [accountId, idempotencyKey, requestHash, callId]);
-          if (inserted.length === 0) throw new IdempotencyRace();
-        }
-        const reserved = await reserveForCall(m, account, callId, agent.maxDurationSeconds);
-        const call = newCallRow({
-          id: callId,
-          accountId,
-          agent,
-          trunkId: from.trunkId,
-          direction: 'outbound',
-          toNumber: input.to,
-          fromNumber: from.number,
-          instructions: input.instructions,
-          context: input.context,
-          webhookUrl: input.webhook_url,
-          metadata: input.metadata,
-          reservedMilliCents: reserved,
+      if (!idempotencyKey && account.balanceMilliCents === null) {
+        // Nothing to reserve and no key to record: one statement writes the row and its message, atomically.
+        written = await this.outbox.writeWithRow(this.ds.manager, CallEntity, call, messages);
+      } else {
+        written = await this.ds.transaction(async (m) => {
+          if (idempotencyKey) {
+            const inserted: unknown[] = await m.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, call_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING RETURNING key`, [accountId, idempotencyKey, requestHash, callId]);
+            if (inserted.length === 0) throw new IdempotencyRace();
+          }
+          call.reservedMilliCents = await reserveForCall(m, account, callId, agent.maxDurationSeconds);
+          return this.outbox.writeWithRow(m, CallEntity, call, messages);
         });
-        const dispatch: DispatchMessage = DispatchMessage.parse({
-          call_id: callId,
-          account_id: accountId,
-          trunk_id: from.trunkId,
-          to: input.to,
-          from: from.number,
-          ring_timeout_seconds: agent.ringTimeoutSeconds,
-          max_duration_seconds: agent.maxDurationSeconds,
-          created_at: call.createdAt.toISOString(),
-        });
-        const written = await this.outbox.writeWithRow(m, CallEntity, call, [{ subject: this.bus.subjects.dispatch, msgId: callId, payload: dispatch }]);
-        return { call, written };
-      });
+      }
     } catch (err) {
       if (err instanceof IdempotencyRace) {
         const replay = await this.findIdempotent(accountId, idempotencyKey!, requestHash!);
@@ -110,18 +114,57 @@ export class CallsService {
       }
       throw err;
     }
-    await this.outbox.publish(out.written);
+    await this.outbox.publish(written);
     this.created.inc({ direction: 'outbound' });
-    return { call: out.call, replayed: false };
+    return { call, replayed: false };
   }
 
-  /** The agent (outbound, in this account), its account, and the number the call goes out from. */
-  private async callContext(accountId: string, input: CallCreate): Promise<{ agent: AgentEntity; account: AccountEntity; from: PhoneNumberEntity }> {
-    const [agent, account] = await Promise.all([this.ds.getRepository(AgentEntity).findOneBy({ id: input.agent_id, accountId }), this.ds.getRepository(AccountEntity).findOneByOrFail({ id: accountId })]);
-    if (!agent) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
-    if (agent.type !== 'outbound') throw ApiError.invalid(`Agent '${agent.id}' is an inbound agent; calls are placed with outbound agents`, 'agent_id', 'agent_not_outbound');
-    const from = await this.fromNumber(this.ds.manager, accountId, agent, input.from_number);
-    return { agent, account, from };
+  /**
+   * The agent (outbound, in this account), the account's billing, and the number the call goes out from (the one
+   * asked for, which must be attached to the agent, else the agent's primary number), read in one query.
+   */
+  private async callContext(accountId: string, input: CallCreate): Promise<{ agent: AgentSnapshot & { type: string }; account: AccountBilling; from: { number: string; trunkId: string } }> {
+    const rows: CallContextRow[] = await this.ds.query(
+      `SELECT a.id, a.type, a.persona, a.instructions, a.returns, a.language, a.webhook_url, a.max_duration_seconds, a.ring_timeout_seconds,
+              acc.balance_milli_cents, acc.rate_milli_cents_per_minute, acc.billing_increment_seconds, acc.billing_minimum_seconds,
+              n.number AS from_number, n.trunk_id AS from_trunk_id
+         FROM agents a
+         JOIN accounts acc ON acc.id = a.account_id
+         LEFT JOIN phone_numbers n ON n.account_id = a.account_id AND n.id = ANY(a.number_ids)
+              AND (CASE WHEN $3::text IS NULL THEN n.id = COALESCE(a.primary_number_id, a.number_ids[1]) ELSE n.number = $3::text END)
+        WHERE a.id = $1 AND a.account_id = $2`,
+      [input.agent_id, accountId, input.from_number ?? null],
+    );
+    const r = rows[0];
+    if (!r) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
+    if (r.type !== 'outbound') throw ApiError.invalid(`Agent '${r.id}' is an inbound agent; calls are placed with outbound agents`, 'agent_id', 'agent_not_outbound');
+    if (!r.from_number || !r.from_trunk_id) {
+      if (input.from_number) {
+        throw ApiError.invalid(`from_number ${input.from_number} is not attached to agent '${r.id}'; attach it to the agent or omit from_number`, 'from_number', 'from_number_not_attached');
+      }
+      throw ApiError.invalid(`Agent '${r.id}' has no number to call from`, 'agent_id');
+    }
+    return {
+      agent: {
+        id: r.id,
+        type: r.type,
+        persona: r.persona,
+        instructions: r.instructions,
+        returns: r.returns,
+        language: r.language,
+        webhookUrl: r.webhook_url,
+        maxDurationSeconds: r.max_duration_seconds,
+        ringTimeoutSeconds: r.ring_timeout_seconds,
+      },
+      account: {
+        id: accountId,
+        balanceMilliCents: r.balance_milli_cents === null ? null : Number(r.balance_milli_cents),
+        rateMilliCentsPerMinute: r.rate_milli_cents_per_minute,
+        billingIncrementSeconds: r.billing_increment_seconds,
+        billingMinimumSeconds: r.billing_minimum_seconds,
+      },
+      from: { number: r.from_number, trunkId: r.from_trunk_id },
+    };
   }
 
   private async findIdempotent(accountId: string, key: string, requestHash: string): Promise<CallEntity | null> {
@@ -131,20 +174,6 @@ export class CallsService {
       throw ApiError.conflict(ErrorCodes.idempotencyConflict, 'This Idempotency-Key was already used with a different request body', 'Idempotency-Key');
     }
     return this.get(accountId, row.callId);
-  }
-
-  private async fromNumber(m: EntityManager, accountId: string, agent: AgentEntity, requested: string | undefined): Promise<PhoneNumberEntity> {
-    if (requested) {
-      const number = await m.findOneBy(PhoneNumberEntity, { number: requested, accountId });
-      if (!number || !agent.numberIds.includes(number.id)) {
-        throw ApiError.invalid(`from_number ${requested} is not attached to agent '${agent.id}'; attach it to the agent or omit from_number`, 'from_number', 'from_number_not_attached');
-      }
-      return number;
-    }
-    const id = agent.primaryNumberId ?? agent.numberIds[0];
-    const number = id ? await m.findOneBy(PhoneNumberEntity, { id, accountId }) : null;
-    if (!number) throw ApiError.invalid(`Agent '${agent.id}' has no number to call from`, 'agent_id');
-    return number;
   }
 
   async get(accountId: string, id: string): Promise<CallEntity> {
@@ -242,6 +271,24 @@ export class CallsService {
 }
 
 class IdempotencyRace extends Error {}
+
+interface CallContextRow {
+  id: string;
+  type: string;
+  persona: string | null;
+  instructions: string | null;
+  returns: Record<string, unknown> | null;
+  language: string;
+  webhook_url: string | null;
+  max_duration_seconds: number;
+  ring_timeout_seconds: number;
+  balance_milli_cents: string | null;
+  rate_milli_cents_per_minute: number;
+  billing_increment_seconds: number;
+  billing_minimum_seconds: number;
+  from_number: string | null;
+  from_trunk_id: string | null;
+}
 
 /** JSON with sorted keys, so the same body in another key order hashes the same. */
 export function canonicalJson(value: unknown): string {

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ErrorCodes } from '@parley/common';
-import { ApiKeys } from '../accounts/api-keys';
+import { ApiKeyCache } from '../accounts/api-key-cache';
 import { ApiError } from './api-error';
 import { type AuthedRequest, routeSpecOf } from './api-route';
 import { RateLimiter } from './rate-limiter';
@@ -9,7 +9,7 @@ import { RateLimiter } from './rate-limiter';
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    private readonly apiKeys: ApiKeys,
+    private readonly apiKeys: ApiKeyCache,
     private readonly rateLimiter: RateLimiter,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { asRow, type DataSource, type EntityManager, OutboxMessageEntity, returnedRows } from '@parley/db';
+import { type DataSource, type EntityManager, OutboxMessageEntity, returnedRows } from '@parley/db';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 
@@ -45,17 +45,41 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
    * the hot path of POST /v1/calls.
    */
   async writeWithRow<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>, row: T, entries: OutboxEntry[]): Promise<Array<{ id: string } & OutboxEntry>> {
-    const [insertSql, params] = m.createQueryBuilder().insert().into(entity).values(asRow<T>(row)).returning([]).getQueryAndParameters();
-    const values: string[] = [];
-    const all: unknown[] = [...params];
+    const insert = this.rowInsert(m, entity);
+    const params: unknown[] = insert.values(row);
+    const tuples: string[] = [];
     for (const e of entries) {
-      all.push(e.subject, e.msgId, JSON.stringify(e.payload));
-      const n = all.length;
-      values.push(`($${n - 2}, $${n - 1}, $${n}::jsonb)`);
+      params.push(e.subject, e.msgId, JSON.stringify(e.payload));
+      const n = params.length;
+      tuples.push(`($${n - 2}, $${n - 1}, $${n}::jsonb)`);
     }
-    const rows = returnedRows<{ id: string }>(await m.query(`WITH row_insert AS (${insertSql} RETURNING 1) INSERT INTO outbox_messages (subject, msg_id, payload) SELECT v.* FROM (VALUES ${values.join(', ')}) AS v(subject, msg_id, payload), row_insert RETURNING id`, all));
+    const sql = `WITH row_insert AS (${insert.sql} RETURNING 1) INSERT INTO outbox_messages (subject, msg_id, payload) SELECT v.* FROM (VALUES ${tuples.join(', ')}) AS v(subject, msg_id, payload), row_insert RETURNING id`;
+    const rows = returnedRows<{ id: string }>(await m.query(sql, params));
     if (rows.length !== entries.length) throw new Error('outbox insert did not write every message');
     return entries.map((e, i) => ({ ...e, id: String(rows[i]!.id) }));
+  }
+
+  private readonly inserts = new Map<EntityTarget<ObjectLiteral>, { sql: string; values: (row: ObjectLiteral) => unknown[] }>();
+
+  /** The INSERT of one entity row, built once from its metadata (column names, transformers, json columns). */
+  private rowInsert<T extends ObjectLiteral>(m: EntityManager, entity: EntityTarget<T>) {
+    let insert = this.inserts.get(entity);
+    if (!insert) {
+      const meta = m.connection.getMetadata(entity);
+      const columns = meta.columns;
+      const placeholders = columns.map((c, i) => `$${i + 1}${c.type === 'jsonb' ? '::jsonb' : ''}`);
+      insert = {
+        sql: `INSERT INTO "${meta.tableName}" (${columns.map((c) => `"${c.databaseName}"`).join(', ')}) VALUES (${placeholders.join(', ')})`,
+        values: (row) =>
+          columns.map((c) => {
+            const v = c.getEntityValue(row, true);
+            if (v === undefined) return null;
+            return c.type === 'jsonb' && v !== null ? JSON.stringify(v) : v;
+          }),
+      };
+      this.inserts.set(entity, insert);
+    }
+    return insert;
   }
 
   /** Publishes after commit. Failures are left to the relay (the rows stay), so the caller's request still succeeds. */
