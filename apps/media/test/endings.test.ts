@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Calls run in real time; a loaded machine stretches them (the cap is not an assertion on time).
+vi.setConfig({ testTimeout: 120_000 });
 import type { Script } from '@parley/sandbox-llm';
 import { PHRASES } from '../src/conversation/conversation';
 import { MediaHarness, promptOf } from './harness';

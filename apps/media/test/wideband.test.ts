@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Calls run in real time; a loaded machine stretches them (the cap is not an assertion on time).
+vi.setConfig({ testTimeout: 120_000 });
 import { wordErrorRate } from '@parley/audio';
 import { MediaHarness } from './harness';
 

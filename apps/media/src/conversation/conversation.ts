@@ -174,7 +174,7 @@ export class Conversation {
     this.phase = 'opening';
     this.after(this.setup.maxDurationMs, () => this.endCall('max_duration', PHRASES.maxDurationGoodbye));
     if (this.setup.detectVoicemail) {
-      this.after(this.deps.settings.voicemailDetectMs, () => this.applyVerdict(this.detector.tick(this.elapsedMs())));
+      this.after(this.deps.settings.voicemailDetectMs, () => this.decideAtWindowEnd());
       this.after(OPENING_WAIT_MS, () => {
         // A caller already talking (or being transcribed) gets answered instead.
         if (this.phase === 'opening' && !this.endpointer.speaking && this.utterancesPending === 0) this.open();
@@ -334,6 +334,19 @@ export class Conversation {
         this.after(20_000, () => this.leaveMessage());
         return;
     }
+  }
+
+  /**
+   * The detection window is over: whatever was heard decides, but not while the caller is still
+   * talking or being transcribed (a slow STT must not turn a machine into a person).
+   */
+  private decideAtWindowEnd(): void {
+    if (this.detector.decided) return;
+    if ((this.endpointer.speaking || this.utterancesPending > 0) && this.elapsedMs() < 3 * this.deps.settings.voicemailDetectMs) {
+      this.after(250, () => this.decideAtWindowEnd());
+      return;
+    }
+    this.applyVerdict(this.detector.tick(this.elapsedMs()));
   }
 
   /** The machine's greeting stopped (endpointing silence). */
