@@ -16,10 +16,13 @@ interface StartMessage {
   durationMs: number;
   /** Silence after the agent's audio stops before speaking again. */
   pauseMs: number;
+  /** How long the agent's (fixed) reply lasts. */
+  replyMs: number;
 }
 
 interface CallState {
   socket: Socket;
+  decoder: ReturnType<typeof createCodec>;
   target: { host: string; port: number };
   sequencer: RtpSequencer;
   speaking: boolean;
@@ -32,6 +35,7 @@ interface CallState {
 
 const frames: Buffer[] = [];
 let stopped = false;
+let codecName: CodecName = 'g722';
 
 process.on('message', (raw: unknown) => {
   const msg = raw as StartMessage;
@@ -39,6 +43,7 @@ process.on('message', (raw: unknown) => {
 });
 
 async function run(msg: StartMessage): Promise<void> {
+  codecName = msg.codec;
   const codec = createCodec(msg.codec);
   const pcm = Int16Array.from(msg.speech);
   const narrow = codec.sampleRate === 8000;
@@ -50,23 +55,24 @@ async function run(msg: StartMessage): Promise<void> {
   for (const target of msg.targets) {
     const socket = createSocket('udp4');
     await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    const state: CallState = { socket, target, sequencer: new RtpSequencer({ payloadType: codec.payloadType }), speaking: false, lastSpeechAt: 0, awaitingReply: false, agentAudioUntil: 0, gapsMs: [], received: 0 };
-    const decoder = createCodec(msg.codec);
+    const state: CallState = { socket, decoder: createCodec(msg.codec), target, sequencer: new RtpSequencer({ payloadType: codec.payloadType }), speaking: false, lastSpeechAt: 0, awaitingReply: false, agentAudioUntil: 0, gapsMs: [], received: 0 };
     socket.on('message', (m) => {
       state.received++;
+      // Only listen (decode) while waiting for the agent's answer: this process must stay light,
+      // it shares the machine with the media process it measures.
+      if (!state.awaitingReply) return;
       const now = performance.now();
       let loud = false;
       try {
-        loud = rms(decoder.decode(parseRtpPacket(m).payload)) > 300;
+        loud = rms(state.decoder.decode(parseRtpPacket(m).payload)) > 300;
       } catch {
         return;
       }
       if (!loud) return;
-      if (state.awaitingReply) {
-        state.gapsMs.push(now - state.lastSpeechAt);
-        state.awaitingReply = false;
-      }
-      state.agentAudioUntil = now;
+      state.gapsMs.push(now - state.lastSpeechAt);
+      state.awaitingReply = false;
+      // The reply has a known length: speak again once it is over and a pause has passed.
+      state.agentAudioUntil = now + msg.replyMs;
     });
     calls.push(state);
   }
@@ -103,6 +109,8 @@ function speak(call: CallState, endAt: number, pauseMs: number): void {
       return;
     }
     call.lastSpeechAt = t0 + (i - 1) * 20 + 20;
+    // A fresh decoder: the G.722 state of the packets we skipped is unknown; it settles within ms.
+    call.decoder = createCodec(codecName);
     call.awaitingReply = true;
     call.sequencer.skip(0);
     waitForQuiet();

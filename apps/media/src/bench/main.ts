@@ -112,7 +112,7 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
     sessions.push({ rtp, conversation, port });
   }
   const ready = new Promise<{ ports: Array<{ port: number }> }>((resolve) => farEnd.once('message', (m) => resolve(m as never)));
-  farEnd.send({ type: 'start', codec, speech: Array.from(speech), targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.port })), durationMs: seconds * 1000, pauseMs: 800 });
+  farEnd.send({ type: 'start', codec, speech: Array.from(speech), targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.port })), durationMs: seconds * 1000, pauseMs: 800, replyMs: Math.round(reply.length / 16) });
   const { ports } = await ready;
   sessions.forEach((s, i) => {
     s.rtp.setRemote({ address: '127.0.0.1', port: ports[i]!.port });
