@@ -74,6 +74,7 @@ const setup: ConversationSetup = {
 };
 
 async function runCodec(codec: CodecName, calls: number, seconds: number, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number, dtx: boolean) {
+  const vadBefore = { ...(vad.stats ?? {}) } as Record<string, number>;
   const pool = new RtpPortPool('127.0.0.1', { first: portsFrom, last: portsFrom + calls + 50 });
   const farEnd = fork(join(__dirname, 'far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sessions: Array<{ rtp: RtpSession; conversation: Conversation; port: number }> = [];
@@ -161,7 +162,7 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
     turns: turns.length,
     added_latency_ms: { p50: round(percentile(added, 50)), p95: round(percentile(added, 95)), max: round(added.length ? Math.max(...added) : null) },
     far_end_gap_minus_endpointing_ms: { turns: e2eAdded.length, p50: round(percentile(e2eAdded, 50)), p95: round(percentile(e2eAdded, 95)) },
-    vad: { engine: vad instanceof SileroVad ? 'silero' : 'energy', ...vad.stats },
+    vad: { engine: vad instanceof SileroVad ? 'silero' : 'energy', ...Object.fromEntries(Object.entries((vad.stats ?? {}) as Record<string, number>).map(([k, v]) => [k, v - (vadBefore[k] ?? 0)])) },
     load_average_1m: Math.round(loadavg()[0]! * 100) / 100,
     far_end_process_cpu_cores: Math.round(farEndCores * 1000) / 1000,
   };
