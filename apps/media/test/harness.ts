@@ -9,13 +9,12 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AriClient, type AriEvent } from '@parley/ari-client';
 import { startAsteriskSim, type AsteriskSim, type ScenarioInput } from '@parley/asterisk-sim';
-import { type AudioCodecName, type CallEvent, CallEvent as CallEventSchema, DialerCommand, DialerCommandReply, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaReleaseRequest } from '@parley/common';
+import { type AudioCodecName, type CallEvent, CallEvent as CallEventSchema, DialerCommand, DialerCommandReply, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import { AccountEntity, AgentEntity, CallEntity, createTestDatabase } from '@parley/db';
 import { startSandboxLlm, type SandboxLlm, type Script } from '@parley/sandbox-llm';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import { MediaModule } from '../src/app.module';
 import { loadMediaConfig, type MediaConfig } from '../src/config';
-import { MediaAttachWithRemote } from '../src/sessions/attach-request';
 
 export interface AgentInput {
   prompt: string;
@@ -287,7 +286,7 @@ export class MediaHarness {
     await this.ari.bridges.addChannel(bridgeId, [phoneChannelId, externalChannelId]);
     const ack = await this.bus.request(
       subjects.mediaSession(callId, 'attach'),
-      MediaAttachWithRemote,
+      MediaAttachRequest,
       { call_id: callId, external_channel_id: externalChannelId, answered_at: answeredAt, rtp_remote: { address: vars.UNICASTRTP_LOCAL_ADDRESS!, port: Number(vars.UNICASTRTP_LOCAL_PORT) } },
       MediaAck,
       5000,

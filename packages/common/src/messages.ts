@@ -83,7 +83,18 @@ export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T 
 export const MediaAllocateRequest = z.object({ call_id: z.string().uuid(), codec: z.enum(AUDIO_CODECS) });
 export const MediaAllocateReply = z.object({ ok: z.literal(true), host: z.string(), port: z.number().int(), session_id: z.string() }).or(z.object({ ok: z.literal(false), error: z.string() }));
 /** Sent once the ExternalMedia channel is bridged: media may speak. */
-export const MediaAttachRequest = z.object({ call_id: z.string().uuid(), external_channel_id: z.string(), answered_at: z.string() });
+export const MediaAttachRequest = z.object({
+  call_id: z.string().uuid(),
+  external_channel_id: z.string(),
+  answered_at: z.string(),
+  /**
+   * Where Asterisk receives this leg's RTP (the ExternalMedia response's UNICASTRTP_LOCAL_ADDRESS/PORT). A two-party
+   * bridge relays nothing until the far end sends, so without it the agent could not speak first. Optional: without
+   * it, media learns the address from Asterisk's first packet.
+   */
+  rtp_remote: z.object({ address: z.string().min(1), port: z.number().int().min(1).max(65535) }).optional(),
+});
+export type MediaAttachRequest = z.infer<typeof MediaAttachRequest>;
 export const MediaReleaseRequest = z.object({ call_id: z.string().uuid(), reason: z.string() });
 export const MediaAck = z.object({ ok: z.boolean(), error: z.string().optional() });
 

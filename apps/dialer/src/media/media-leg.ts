@@ -57,9 +57,11 @@ export class MediaLeg {
     this.allocated = true;
     if (this.tornDown) return;
     const client = this.conn.client;
+    let rtpRemote: MediaAttachRequest['rtp_remote'];
     try {
-      await client.channels.externalMedia({ app: this.opts.app, external_host: `${reply.host}:${reply.port}`, format: this.opts.codec, channelId: this.externalChannelId });
+      const external = await client.channels.externalMedia({ app: this.opts.app, external_host: `${reply.host}:${reply.port}`, format: this.opts.codec, channelId: this.externalChannelId });
       this.externalCreated = true;
+      rtpRemote = rtpRemoteOf(external.channelvars);
       await client.bridges.create({ bridgeId: this.bridgeId, type: 'mixing', name: `parley-${callId}` });
       this.bridgeCreated = true;
       await client.bridges.addChannel(this.bridgeId, [channelId, this.externalChannelId]);
@@ -69,7 +71,7 @@ export class MediaLeg {
     if (this.tornDown) return;
     let ack: z.infer<typeof MediaAck>;
     try {
-      ack = await this.bus.request(this.bus.subjects.mediaSession(callId, 'attach'), MediaAttachRequest, { call_id: callId, external_channel_id: this.externalChannelId, answered_at: answeredAt }, MediaAck, this.opts.timeoutMs);
+      ack = await this.bus.request(this.bus.subjects.mediaSession(callId, 'attach'), MediaAttachRequest, { call_id: callId, external_channel_id: this.externalChannelId, answered_at: answeredAt, rtp_remote: rtpRemote }, MediaAck, this.opts.timeoutMs);
     } catch (err) {
       throw new MediaUnavailableError(`media attach failed: ${(err as Error).message}`);
     }
@@ -92,4 +94,11 @@ export class MediaLeg {
         .catch((err: Error) => this.logger.warn({ err, call_id: this.call.callId }, 'media release failed'));
     }
   }
+}
+
+/** Where Asterisk receives the ExternalMedia leg's RTP, from the channel variables of the externalMedia response. */
+export function rtpRemoteOf(vars: Record<string, string> | undefined): MediaAttachRequest['rtp_remote'] {
+  const address = vars?.UNICASTRTP_LOCAL_ADDRESS;
+  const port = Number(vars?.UNICASTRTP_LOCAL_PORT);
+  return address && Number.isInteger(port) && port > 0 && port < 65536 ? { address, port } : undefined;
 }

@@ -1,14 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
-import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaReleaseRequest } from '@parley/common';
+import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import { AgentEntity, CallEntity, type DataSource } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
 import { RtpPortPool } from '../rtp/port-pool';
-import { MediaAttachWithRemote } from './attach-request';
 import { CallSession } from './call-session';
 
 export const PROVIDERS = Symbol('PROVIDERS');
@@ -46,7 +45,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     const s = this.bus.subjects;
     this.subscriptions.push(this.bus.serve(s.mediaAllocate, MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req.call_id, req.codec), 'media'));
     this.subscriptions.push(
-      this.bus.serve(s.allMediaSessionCommands, MediaAttachWithRemote.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
+      this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
         const session = this.sessions.get(req.call_id);
         // Another media process holds this call: let it answer.
         if (!session) return undefined;
