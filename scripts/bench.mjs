@@ -9,6 +9,23 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGETS = ['api', 'dialer', 'media', 'webhooks'];
 
+/** The benchmark's JSON result: the whole output, or else its last line that is a JSON object (log lines may precede it). */
+function lastJsonObject(out) {
+  try {
+    return JSON.parse(out);
+  } catch {
+    for (const line of out.trim().split('\n').reverse()) {
+      try {
+        const v = JSON.parse(line);
+        if (v && typeof v === 'object' && !Array.isArray(v) && !('level' in v)) return v;
+      } catch {
+        // not JSON
+      }
+    }
+    return null;
+  }
+}
+
 function run(target) {
   const dir = join(root, 'apps', target);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
@@ -18,11 +35,9 @@ function run(target) {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => {
-      try {
-        resolve(code === 0 ? JSON.parse(out) : { error: `exit code ${code}`, output: out.trim() });
-      } catch {
-        resolve({ error: 'benchmark did not print JSON', output: out.trim() });
-      }
+      if (code !== 0) return resolve({ error: `exit code ${code}`, output: out.trim() });
+      const result = lastJsonObject(out);
+      resolve(result ?? { error: 'benchmark did not print JSON', output: out.trim() });
     });
   });
 }

@@ -5,6 +5,7 @@ import { DATA_SOURCE, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
 import { ApiKeyCache } from './accounts/api-key-cache';
 import { ApiKeys } from './accounts/api-keys';
+import { CallContexts } from './calls/call-context';
 import { CallProjector } from './calls/call-projector';
 import { CallWatchdog } from './calls/call-watchdog';
 import { CallsService } from './calls/calls.service';
@@ -17,6 +18,7 @@ import { RateLimiter } from './http/rate-limiter';
 import { NumbersService } from './numbers/numbers.service';
 import { API_CONTROLLERS } from './openapi/api-controllers';
 import { OpenApiController } from './openapi/openapi.controller';
+import { PgNotifications } from './notifications/pg-notifications';
 import { Outbox } from './outbox/outbox';
 import { TrunksService } from './trunks/trunks.service';
 import { WebhookEndpointsService } from './webhook-endpoints/webhook-endpoints.service';
@@ -40,7 +42,9 @@ export class AppModule {
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
+        PgNotifications,
         ApiKeyCache,
+        CallContexts,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         Outbox,

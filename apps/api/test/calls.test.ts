@@ -235,3 +235,18 @@ describe('POST /v1/calls/:id/end', () => {
     expect(ended.body).toMatchObject({ status: 'canceled', error_code: 'dialer_lost' });
   });
 });
+
+describe('the cached call context', () => {
+  it('follows agent changes at once, whether made through this api or by another process', async () => {
+    const { agent: a } = await outboundSetup(api, acct, { instructions: 'First version.' });
+    const place = async () => (await api.call('POST', '/v1/calls', { key: acct.apiKey, body: { agent_id: a.id, to: randomE164() } })).body;
+    expect((await place()).instructions).toBe('First version.');
+    await api.call('PATCH', `/v1/agents/${a.id}`, { key: acct.apiKey, body: { instructions: 'Second version.' } });
+    expect((await place()).instructions).toBe('Second version.');
+    // Another process (another api, psql) changes the row: the trigger's NOTIFY evicts the entry here.
+    await api.ds.query(`UPDATE agents SET instructions = 'Third version.' WHERE id = $1`, [a.id]);
+    await expect.poll(async () => (await place()).instructions, { timeout: 2000, interval: 20 }).toBe('Third version.');
+    await api.ds.query(`DELETE FROM agents WHERE id = $1`, [a.id]);
+    await expect.poll(async () => (await api.call('POST', '/v1/calls', { key: acct.apiKey, body: { agent_id: a.id, to: randomE164() } })).status, { timeout: 2000, interval: 20 }).toBe(404);
+  });
+});

@@ -22,32 +22,24 @@ export interface AudioCodec {
   samplesInPayload(bytes: number): number;
 }
 
-class UlawCodec implements AudioCodec {
-  readonly name = 'ulaw';
-  readonly rtp = rtpCodec('ulaw');
-  readonly payloadType = this.rtp.payloadType;
+/** G.711 (either law): stateless, one byte per 8 kHz sample. */
+class G711Codec implements AudioCodec {
+  readonly rtp: RtpCodec;
+  readonly payloadType: number;
   readonly sampleRate = 8000;
-  encode(pcm: Int16Array): Buffer {
-    return encodeUlaw(pcm, Buffer.allocUnsafe(pcm.length)) as Buffer;
-  }
-  decode(payload: Uint8Array): Int16Array {
-    return decodeUlaw(payload);
-  }
-  samplesInPayload(bytes: number): number {
-    return bytes;
-  }
-}
+  private readonly encodeLaw: typeof encodeUlaw;
+  private readonly decodeLaw: typeof decodeUlaw;
 
-class AlawCodec implements AudioCodec {
-  readonly name = 'alaw';
-  readonly rtp = rtpCodec('alaw');
-  readonly payloadType = this.rtp.payloadType;
-  readonly sampleRate = 8000;
+  constructor(readonly name: 'ulaw' | 'alaw') {
+    this.rtp = rtpCodec(name);
+    this.payloadType = this.rtp.payloadType;
+    [this.encodeLaw, this.decodeLaw] = name === 'ulaw' ? [encodeUlaw, decodeUlaw] : [encodeAlaw, decodeAlaw];
+  }
   encode(pcm: Int16Array): Buffer {
-    return encodeAlaw(pcm, Buffer.allocUnsafe(pcm.length)) as Buffer;
+    return this.encodeLaw(pcm, Buffer.allocUnsafe(pcm.length)) as Buffer;
   }
   decode(payload: Uint8Array): Int16Array {
-    return decodeAlaw(payload);
+    return this.decodeLaw(payload);
   }
   samplesInPayload(bytes: number): number {
     return bytes;
@@ -76,9 +68,9 @@ class G722Codec implements AudioCodec {
 export function createCodec(name: CodecName): AudioCodec {
   switch (name) {
     case 'ulaw':
-      return new UlawCodec();
+      return new G711Codec('ulaw');
     case 'alaw':
-      return new AlawCodec();
+      return new G711Codec('alaw');
     case 'g722':
       return new G722Codec();
     default:

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ApiKeyEntity, type DataSource, returnedRows } from '@parley/db';
 import { base62, newId } from '../http/ids';
+import { PG_CHANNELS } from '../notifications/pg-notifications';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Postgres NOTIFY channel carrying the hash of each revoked key. */
-export const API_KEY_REVOKED_CHANNEL = 'parley_api_key_revoked';
 
 export interface AuthenticatedKey {
   id: string;
@@ -42,7 +41,7 @@ export class ApiKeys {
     return this.ds.transaction(async (m) => {
       const rows = returnedRows<{ key_hash: string }>(await m.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING key_hash', [keyId]));
       if (!rows[0]) return false;
-      await m.query('SELECT pg_notify($1, $2)', [API_KEY_REVOKED_CHANNEL, rows[0].key_hash]);
+      await m.query('SELECT pg_notify($1, $2)', [PG_CHANNELS.apiKeyRevoked, rows[0].key_hash]);
       return true;
     });
   }

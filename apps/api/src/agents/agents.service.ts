@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AgentCreate, type AgentTool, type AgentUpdate, ErrorCodes } from '@parley/common';
 import { AgentEntity, asRow, CallEntity, type DataSource, type EntityManager, In, PhoneNumberEntity } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
+import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { paginate } from '../http/pagination';
@@ -10,7 +11,10 @@ type AgentShape = Pick<AgentEntity, 'type' | 'numberIds' | 'primaryNumberId' | '
 
 @Injectable()
 export class AgentsService {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly contexts: CallContexts,
+  ) {}
 
   private get repo() {
     return this.ds.getRepository(AgentEntity);
@@ -91,6 +95,7 @@ export class AgentsService {
       await this.validate(m, accountId, { ...agent, ...patch }, id);
       if (Object.keys(patch).length) await m.update(AgentEntity, { id, accountId }, asRow(patch));
     });
+    this.contexts.forget(accountId);
     return this.get(accountId, id);
   }
 
@@ -99,6 +104,7 @@ export class AgentsService {
     const live = await this.ds.getRepository(CallEntity).countBy({ agentId: id, accountId, status: In(['queued', 'initiated', 'ringing', 'in_progress']) });
     if (live > 0) throw ApiError.conflict(ErrorCodes.resourceInUse, `Agent '${id}' has ${live} call(s) in progress; end them or wait`, 'id');
     await this.repo.delete({ id, accountId });
+    this.contexts.forget(accountId);
   }
 
   /** Rules that span fields and rows: attached numbers, primary number, voicemail message, unique tool names. */

@@ -15,7 +15,7 @@ import {
 } from '@parley/common';
 import { CallEntity, type DataSource, IdempotencyKeyEntity } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
-import { type AccountBilling, reserveForCall } from '../billing/credits';
+import { reserveForCall } from '../billing/credits';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
@@ -24,7 +24,8 @@ import { parseOrThrow } from '../http/zod-error';
 import { isUuid } from '../agents/agents.service';
 import { Outbox } from '../outbox/outbox';
 import { CallProjector } from './call-projector';
-import { type AgentSnapshot, newCallRow } from './call-row';
+import { CallContexts } from './call-context';
+import { newCallRow } from './call-row';
 import { callView } from './call.view';
 
 @Injectable()
@@ -35,6 +36,7 @@ export class CallsService {
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly outbox: Outbox,
     private readonly projector: CallProjector,
+    private readonly contexts: CallContexts,
     private readonly bus: Bus,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -66,7 +68,7 @@ export class CallsService {
       if (replay) return { call: replay, replayed: true };
     }
     const callId = newId.call();
-    const { agent, account, from } = await this.callContext(accountId, input);
+    const { agent, account, from } = await this.contexts.get(accountId, input);
     const call = newCallRow({
       id: callId,
       accountId,
@@ -117,54 +119,6 @@ export class CallsService {
     await this.outbox.publish(written);
     this.created.inc({ direction: 'outbound' });
     return { call, replayed: false };
-  }
-
-  /**
-   * The agent (outbound, in this account), the account's billing, and the number the call goes out from (the one
-   * asked for, which must be attached to the agent, else the agent's primary number), read in one query.
-   */
-  private async callContext(accountId: string, input: CallCreate): Promise<{ agent: AgentSnapshot & { type: string }; account: AccountBilling; from: { number: string; trunkId: string } }> {
-    const rows: CallContextRow[] = await this.ds.query(
-      `SELECT a.id, a.type, a.persona, a.instructions, a.returns, a.language, a.webhook_url, a.max_duration_seconds, a.ring_timeout_seconds,
-              acc.balance_milli_cents, acc.rate_milli_cents_per_minute, acc.billing_increment_seconds, acc.billing_minimum_seconds,
-              n.number AS from_number, n.trunk_id AS from_trunk_id
-         FROM agents a
-         JOIN accounts acc ON acc.id = a.account_id
-         LEFT JOIN phone_numbers n ON n.account_id = a.account_id AND n.id = ANY(a.number_ids)
-              AND (CASE WHEN $3::text IS NULL THEN n.id = COALESCE(a.primary_number_id, a.number_ids[1]) ELSE n.number = $3::text END)
-        WHERE a.id = $1 AND a.account_id = $2`,
-      [input.agent_id, accountId, input.from_number ?? null],
-    );
-    const r = rows[0];
-    if (!r) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
-    if (r.type !== 'outbound') throw ApiError.invalid(`Agent '${r.id}' is an inbound agent; calls are placed with outbound agents`, 'agent_id', 'agent_not_outbound');
-    if (!r.from_number || !r.from_trunk_id) {
-      if (input.from_number) {
-        throw ApiError.invalid(`from_number ${input.from_number} is not attached to agent '${r.id}'; attach it to the agent or omit from_number`, 'from_number', 'from_number_not_attached');
-      }
-      throw ApiError.invalid(`Agent '${r.id}' has no number to call from`, 'agent_id');
-    }
-    return {
-      agent: {
-        id: r.id,
-        type: r.type,
-        persona: r.persona,
-        instructions: r.instructions,
-        returns: r.returns,
-        language: r.language,
-        webhookUrl: r.webhook_url,
-        maxDurationSeconds: r.max_duration_seconds,
-        ringTimeoutSeconds: r.ring_timeout_seconds,
-      },
-      account: {
-        id: accountId,
-        balanceMilliCents: r.balance_milli_cents === null ? null : Number(r.balance_milli_cents),
-        rateMilliCentsPerMinute: r.rate_milli_cents_per_minute,
-        billingIncrementSeconds: r.billing_increment_seconds,
-        billingMinimumSeconds: r.billing_minimum_seconds,
-      },
-      from: { number: r.from_number, trunkId: r.from_trunk_id },
-    };
   }
 
   private async findIdempotent(accountId: string, key: string, requestHash: string): Promise<CallEntity | null> {
@@ -272,23 +226,6 @@ export class CallsService {
 
 class IdempotencyRace extends Error {}
 
-interface CallContextRow {
-  id: string;
-  type: string;
-  persona: string | null;
-  instructions: string | null;
-  returns: Record<string, unknown> | null;
-  language: string;
-  webhook_url: string | null;
-  max_duration_seconds: number;
-  ring_timeout_seconds: number;
-  balance_milli_cents: string | null;
-  rate_milli_cents_per_minute: number;
-  billing_increment_seconds: number;
-  billing_minimum_seconds: number;
-  from_number: string | null;
-  from_trunk_id: string | null;
-}
 
 /** JSON with sorted keys, so the same body in another key order hashes the same. */
 export function canonicalJson(value: unknown): string {

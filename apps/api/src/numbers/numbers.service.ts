@@ -2,13 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCodes, type PhoneNumber, type PhoneNumberCreate, type PhoneNumberUpdate } from '@parley/common';
 import { type DataSource, PhoneNumberEntity, TrunkEntity } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
+import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { paginate } from '../http/pagination';
 
 @Injectable()
 export class NumbersService {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly contexts: CallContexts,
+  ) {}
 
   private get repo() {
     return this.ds.getRepository(PhoneNumberEntity);
@@ -51,6 +55,7 @@ export class NumbersService {
     }
     if (input.label !== undefined) patch.label = input.label;
     if (Object.keys(patch).length) await this.repo.update({ id, accountId }, patch);
+    this.contexts.forget(accountId);
     return this.get(accountId, id);
   }
 
@@ -60,6 +65,7 @@ export class NumbersService {
     const attached = agents.get(id) ?? [];
     if (attached.length) throw ApiError.conflict(ErrorCodes.resourceInUse, `Number '${id}' is attached to agent(s) ${attached.join(', ')}; detach it first`, 'id');
     await this.repo.delete({ id, accountId });
+    this.contexts.forget(accountId);
   }
 
   async agentIdsByNumber(accountId: string, numberIds: string[]): Promise<Map<string, string[]>> {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCodes, TrunksChangedMessage, type TrunkCreate, type TrunkUpdate } from '@parley/common';
 import { type DataSource, PhoneNumberEntity, SecretBox, TrunkEntity } from '@parley/db';
 import { Bus, DATA_SOURCE } from '@parley/service-kit';
+import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { paginate } from '../http/pagination';
@@ -12,6 +13,7 @@ export class TrunksService {
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly secrets: SecretBox,
     private readonly bus: Bus,
+    private readonly contexts: CallContexts,
   ) {}
 
   private get repo() {
@@ -95,8 +97,9 @@ export class TrunksService {
     this.announce(accountId, id);
   }
 
-  /** Dialers push trunks to Asterisk again on this message. */
+  /** Dialers push trunks to Asterisk again on this message; new calls of the account read their context afresh. */
   private announce(accountId: string, trunkId: string) {
+    this.contexts.forget(accountId);
     this.bus.publish(this.bus.subjects.trunksChanged, TrunksChangedMessage, { account_id: accountId, trunk_id: trunkId });
   }
 }
