@@ -29,12 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServiceKitModule.forRoot({
-          service: 'api',
-          logLevel: config.LOG_LEVEL,
-          nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
-          database: { url: config.DATABASE_URL, poolSize: config.API_DB_POOL_SIZE, migrate: true },
-        }),
+        ServiceKitModule.forService('api', config, { poolSize: config.API_DB_POOL_SIZE }),
       ],
       controllers: [...API_CONTROLLERS(), OpenApiController],
       providers: [

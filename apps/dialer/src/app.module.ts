@@ -36,12 +36,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ServiceKitModule.forRoot({
-          service: 'dialer',
-          logLevel: config.LOG_LEVEL,
-          nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
-          database: { url: config.DATABASE_URL, migrate: true, poolSize: config.DIALER_DB_POOL_SIZE },
-        }),
+        ServiceKitModule.forService('dialer', config, { poolSize: config.DIALER_DB_POOL_SIZE }),
       ],
       providers: [{ provide: DIALER_CONFIG, useValue: config }, DialerLifecycle],
       exports: [DialerLifecycle],

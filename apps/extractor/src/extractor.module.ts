@@ -12,12 +12,7 @@ export class ExtractorModule {
     return {
       module: ExtractorModule,
       imports: [
-        ServiceKitModule.forRoot({
-          service: 'extractor',
-          logLevel: config.LOG_LEVEL,
-          nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
-          database: { url: config.DATABASE_URL, poolSize: config.EXTRACTOR_DB_POOL_SIZE },
-        }),
+        ServiceKitModule.forService('extractor', config, { poolSize: config.EXTRACTOR_DB_POOL_SIZE }),
       ],
       providers: [
         { provide: EXTRACTOR_CONFIG, useValue: config },

@@ -11,7 +11,7 @@ export class MediaModule {
   static forRoot(config: MediaConfig, providers?: Providers): DynamicModule {
     return {
       module: MediaModule,
-      imports: [ServiceKitModule.forRoot({ service: 'media', logLevel: config.LOG_LEVEL, nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE }, database: { url: config.DATABASE_URL, poolSize: 5 } })],
+      imports: [ServiceKitModule.forService('media', config, { poolSize: 5 })],
       providers: [
         { provide: MEDIA_CONFIG, useValue: config },
         { provide: PROVIDERS, useFactory: () => providers ?? createProviders(config) },

@@ -14,12 +14,7 @@ export class WebhooksModule {
     return {
       module: WebhooksModule,
       imports: [
-        ServiceKitModule.forRoot({
-          service: 'webhooks',
-          logLevel: config.LOG_LEVEL,
-          nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
-          database: { url: config.DATABASE_URL, poolSize: config.WEBHOOKS_DB_POOL_SIZE },
-        }),
+        ServiceKitModule.forService('webhooks', config, { poolSize: config.WEBHOOKS_DB_POOL_SIZE }),
       ],
       providers: [
         { provide: WEBHOOKS_CONFIG, useValue: config },

@@ -68,9 +68,27 @@ class ShutdownOrder implements BeforeApplicationShutdown, OnApplicationShutdown 
   }
 }
 
+/** The settings every service reads through `commonEnv`. */
+export interface CommonServiceConfig {
+  LOG_LEVEL: string;
+  DATABASE_URL: string;
+  NATS_URL: string;
+  NATS_NAMESPACE: string;
+}
+
 @Global()
 @Module({})
 export class ServiceKitModule {
+  /** A service connected to NATS and Postgres (migrating it at start) as its `commonEnv` settings say. */
+  static forService(service: string, config: CommonServiceConfig, database: { poolSize: number }): DynamicModule {
+    return ServiceKitModule.forRoot({
+      service,
+      logLevel: config.LOG_LEVEL,
+      nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
+      database: { url: config.DATABASE_URL, poolSize: database.poolSize },
+    });
+  }
+
   static forRoot(opts: ServiceKitOptions): DynamicModule {
     const logger = createLogger(opts.service, opts.logLevel);
     return {
