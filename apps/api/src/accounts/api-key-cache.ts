@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { NotifiedCache } from '../notifications/notified-cache';
 import { PgNotifications, PG_CHANNELS } from '../notifications/pg-notifications';
 import { ApiKeys, type AuthenticatedKey, hashApiKey } from './api-keys';
 
@@ -9,32 +10,20 @@ import { ApiKeys, type AuthenticatedKey, hashApiKey } from './api-keys';
  */
 @Injectable()
 export class ApiKeyCache {
-  private readonly entries = new Map<string, { key: AuthenticatedKey; until: number }>();
-  private static readonly TTL_MS = 30_000;
-  private static readonly MAX_ENTRIES = 100_000;
+  private readonly keys: NotifiedCache<AuthenticatedKey | null>;
 
   constructor(
     private readonly apiKeys: ApiKeys,
-    private readonly notifications: PgNotifications,
+    notifications: PgNotifications,
   ) {
-    notifications.on(PG_CHANNELS.apiKeyRevoked, (hash) => this.entries.delete(hash));
-    notifications.onReset(() => this.entries.clear());
+    this.keys = new NotifiedCache(notifications, 30_000, 100_000);
+    notifications.on(PG_CHANNELS.apiKeyRevoked, (hash) => this.keys.delete(hash));
   }
 
   async authenticate(key: string): Promise<AuthenticatedKey | null> {
     if (!key.startsWith('sk_') || key.length > 200) return null;
     const hash = hashApiKey(key);
-    const now = Date.now();
-    const cacheable = this.notifications.listening;
-    if (cacheable) {
-      const hit = this.entries.get(hash);
-      if (hit && hit.until > now) return hit.key;
-    }
-    const found = await this.apiKeys.lookup(hash);
-    if (found && cacheable) {
-      if (this.entries.size >= ApiKeyCache.MAX_ENTRIES) this.entries.clear();
-      this.entries.set(hash, { key: found, until: now + ApiKeyCache.TTL_MS });
-    }
-    return found;
+    // Unknown keys are not remembered: a key created a moment ago must work at once.
+    return this.keys.getOr(hash, () => this.apiKeys.lookup(hash), (found) => found !== null);
   }
 }

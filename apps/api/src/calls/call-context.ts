@@ -4,6 +4,7 @@ import type { DataSource } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
 import type { AccountBilling } from '../billing/credits';
 import { ApiError } from '../http/api-error';
+import { NotifiedCache } from '../notifications/notified-cache';
 import { PG_CHANNELS, PgNotifications } from '../notifications/pg-notifications';
 import type { AgentSnapshot } from './call-row';
 
@@ -20,16 +21,14 @@ export interface CallContext {
  */
 @Injectable()
 export class CallContexts {
-  private readonly entries = new Map<string, { context: CallContext; until: number }>();
-  private static readonly TTL_MS = 60_000;
-  private static readonly MAX_ENTRIES = 50_000;
+  private readonly contexts: NotifiedCache<CallContext>;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    private readonly notifications: PgNotifications,
+    notifications: PgNotifications,
   ) {
+    this.contexts = new NotifiedCache(notifications, 60_000, 50_000);
     notifications.on(PG_CHANNELS.configChanged, (accountId) => this.forget(accountId));
-    notifications.onReset(() => this.entries.clear());
   }
 
   /**
@@ -37,29 +36,13 @@ export class CallContexts {
    * client that changes an agent and places a call right after never races the notification here.
    */
   forget(accountId: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${accountId}|`)) this.entries.delete(key);
+    this.contexts.deleteByPrefix(`${accountId}|`);
   }
 
-  async get(accountId: string, input: CallCreate): Promise<CallContext> {
-    const key = `${accountId}|${input.agent_id}|${input.from_number ?? ''}`;
-    const cacheable = this.notifications.listening;
-    const now = Date.now();
-    if (cacheable) {
-      const hit = this.entries.get(key);
-      if (hit && hit.until > now) return hit.context;
-    }
-    const context = await this.load(accountId, input);
-    if (cacheable) {
-      if (this.entries.size >= CallContexts.MAX_ENTRIES) this.entries.clear();
-      this.entries.set(key, { context, until: now + CallContexts.TTL_MS });
-    }
-    return context;
+  get(accountId: string, input: CallCreate): Promise<CallContext> {
+    return this.contexts.getOr(`${accountId}|${input.agent_id}|${input.from_number ?? ''}`, () => this.load(accountId, input));
   }
 
-  /**
-   * The agent (outbound, in this account), the account's billing, and the number the call goes out from (the one
-   * asked for, which must be attached to the agent, else the agent's primary number), read in one query.
-   */
   private async load(accountId: string, input: CallCreate): Promise<CallContext> {
     const rows: CallContextRow[] = await this.ds.query(
       `SELECT a.id, a.type, a.persona, a.instructions, a.returns, a.language, a.webhook_url, a.max_duration_seconds, a.ring_timeout_seconds,
