@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EM_CODECS, readFixtureBytes } from '../test/fixtures';
 import { createCodec, createCodecForPayloadType, createWidebandCodec } from './codec';
-import { G722Encoder } from './g722';
+import { G722_REST_CODE, G722Encoder } from './g722';
 import { resample } from './resample';
 import { alignedSnrDb, generateTone, snrDb, toneEnergyFraction } from './signal';
 
@@ -84,5 +84,26 @@ describe('createCodec', () => {
     const codec = createWidebandCodec('g722');
     expect(codec.sampleRate).toBe(16000);
     expect(codec.encode(new Int16Array(320))).toHaveLength(160);
+  });
+
+  it.each([
+    ['ulaw', 0xff],
+    ['alaw', 0xd5],
+  ] as const)('encodeSilence(%s): the downsampler drains the last speech first, then one constant payload', (name, silentByte) => {
+    const codec = createWidebandCodec(name);
+    codec.encode(generateTone({ frequency: 1000, sampleRate: 16000, durationMs: 20, amplitude: 20000 }));
+    const first = codec.encodeSilence(320);
+    // The tail of the tone is still in the resampler's memory.
+    expect(first.every((b) => b === silentByte)).toBe(false);
+    const payloads = Array.from({ length: 10 }, () => codec.encodeSilence(320));
+    expect(payloads[9]).toHaveLength(160);
+    expect(payloads[9]!.every((b) => b === silentByte)).toBe(true);
+    expect(payloads[9]).toBe(payloads[8]);
+  });
+
+  it('encodeSilence(g722) sends the rest code', () => {
+    const codec = createWidebandCodec('g722');
+    expect(codec.encodeSilence(320)).toEqual(Buffer.alloc(160, G722_REST_CODE));
+    expect(codec.encodeSilence(480)).toHaveLength(240);
   });
 });

@@ -16,6 +16,12 @@ export interface AudioCodec {
   readonly rtp: RtpCodec;
   /** Encodes PCM at `sampleRate` into one payload. */
   encode(pcm: Int16Array): Buffer;
+  /**
+   * One payload of silence lasting `samples` at `sampleRate`, in step with the encoder's state.
+   * Steady silence costs (next to) nothing: the payload is computed once and shared, so copy it,
+   * never change it.
+   */
+  encodeSilence(samples: number): Buffer;
   /** Decodes one payload of any length (the far end's ptime decides it) into PCM at `sampleRate`. */
   decode(payload: Uint8Array): Int16Array;
   /** PCM samples in a payload of `bytes` bytes. */
@@ -29,6 +35,7 @@ class G711Codec implements AudioCodec {
   readonly sampleRate = 8000;
   private readonly encodeLaw: typeof encodeUlaw;
   private readonly decodeLaw: typeof decodeUlaw;
+  private silence: Buffer | undefined;
 
   constructor(readonly name: 'ulaw' | 'alaw') {
     this.rtp = rtpCodec(name);
@@ -37,6 +44,10 @@ class G711Codec implements AudioCodec {
   }
   encode(pcm: Int16Array): Buffer {
     return this.encodeLaw(pcm, Buffer.allocUnsafe(pcm.length)) as Buffer;
+  }
+  encodeSilence(samples: number): Buffer {
+    if (this.silence?.length !== samples) this.silence = this.encode(new Int16Array(samples));
+    return this.silence;
   }
   decode(payload: Uint8Array): Int16Array {
     return this.decodeLaw(payload);
@@ -55,6 +66,9 @@ class G722Codec implements AudioCodec {
   private readonly decoder = new G722Decoder();
   encode(pcm: Int16Array): Buffer {
     return this.encoder.encode(pcm);
+  }
+  encodeSilence(samples: number): Buffer {
+    return this.encoder.encodeSilence(samples >> 1);
   }
   decode(payload: Uint8Array): Int16Array {
     return this.decoder.decode(payload);
@@ -94,13 +108,23 @@ export function createWidebandCodec(name: CodecName): AudioCodec {
   return codec.sampleRate === 16000 ? codec : new UpsampledCodec(codec);
 }
 
+/**
+ * The 2:1 filters of a narrowband leg: half the taps (and delay) of the default, still flat to
+ * -0.4 dB at 3.4 kHz with 65 dB rejection from 4.5 kHz, more than G.711's own ~38 dB SNR needs.
+ */
+const TELEPHONE_RESAMPLING = { zeroCrossings: 12, kaiserBeta: 6 };
+
+/** Silent 16 kHz packets after which the 2:1 downsampler's memory holds only zeros. */
+const RESAMPLER_SETTLE_PACKETS = 8;
+
 class UpsampledCodec implements AudioCodec {
   readonly name: CodecName;
   readonly payloadType: number;
   readonly sampleRate = 16000;
   readonly rtp: RtpCodec;
-  private readonly down = new Resampler(16000, 8000);
-  private readonly up = new Resampler(8000, 16000);
+  private readonly down = new Resampler(16000, 8000, TELEPHONE_RESAMPLING);
+  private readonly up = new Resampler(8000, 16000, TELEPHONE_RESAMPLING);
+  private silentPackets = 0;
 
   constructor(private readonly narrowband: AudioCodec) {
     this.name = narrowband.name;
@@ -109,7 +133,17 @@ class UpsampledCodec implements AudioCodec {
   }
 
   encode(pcm: Int16Array): Buffer {
+    this.silentPackets = 0;
     return this.narrowband.encode(this.down.process(pcm));
+  }
+
+  encodeSilence(samples: number): Buffer {
+    // Zeros go through the downsampler until the tail of the last speech has left its memory.
+    if (this.silentPackets < RESAMPLER_SETTLE_PACKETS) {
+      this.silentPackets++;
+      return this.narrowband.encode(this.down.process(new Int16Array(samples)));
+    }
+    return this.narrowband.encodeSilence(samples >> 1);
   }
 
   decode(payload: Uint8Array): Int16Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SPEECH_16K, readMonoWav } from '../test/fixtures';
-import { G722Decoder, G722Encoder } from './g722';
+import { G722_REST_CODE, G722Decoder, G722Encoder } from './g722';
 import { alignedSnrDb, generateTone, snrDb, toneEnergyFraction } from './signal';
 
 /** QMF analysis + synthesis delay of this implementation, in 16 kHz samples. */
@@ -94,5 +94,43 @@ describe('G.722 64 kbit/s', () => {
     expect(Buffer.from(out).equals(new G722Encoder().encode(tone))).toBe(true);
     const pcm = new Int16Array(320);
     expect(new G722Decoder().decode(out, pcm)).toBe(pcm);
+  });
+
+  describe('silence as the rest code', () => {
+    it('keeps the far end in step: its decoder state is the encoder state, and speech after silence decodes cleanly', () => {
+      const { pcm } = readMonoWav(SPEECH_16K);
+      const speech = pcm.subarray(0, 16000 - (16000 % 320));
+      const encoder = new G722Encoder();
+      const decoder = new G722Decoder();
+      const state = (codec: object) => codec as unknown as { lower: Int32Array; upper: Int32Array };
+      const decoded: Int16Array[] = [];
+      const send = (payload: Buffer) => {
+        decoded.push(decoder.decode(payload));
+        // The invariant itself: the encoder's adaptive state is the decoder's, slot for slot.
+        expect(state(decoder).lower).toEqual(state(encoder).lower);
+        expect(state(decoder).upper).toEqual(state(encoder).upper);
+      };
+      for (let i = 0; i < speech.length; i += 320) send(encoder.encode(speech.subarray(i, i + 320)));
+      for (let i = 0; i < 25; i++) send(encoder.encodeSilence(160));
+      for (let i = 0; i < speech.length; i += 320) send(encoder.encode(speech.subarray(i, i + 320)));
+      const all = new Int16Array(decoded.reduce((n, d) => n + d.length, 0));
+      decoded.reduce((at, d) => (all.set(d, at), at + d.length), 0);
+      expect(alignedSnrDb(speech.subarray(320), all.subarray(speech.length + 8000 + 320), 40).snrDb).toBeGreaterThan(20);
+      // The silence between decodes quiet, and close to zero once settled (-60 dBFS or less).
+      const gap = all.subarray(speech.length + 4000, speech.length + 8000);
+      expect(Math.max(...Array.from(gap, Math.abs))).toBeLessThan(64);
+    });
+
+    it('is the rest code byte, and comes to rest: then the same payload every time, and a fresh decoder state stops changing too', () => {
+      const encoder = new G722Encoder();
+      encoder.encode(generateTone({ frequency: 500, sampleRate: 16000, durationMs: 200, amplitude: 12000 }));
+      const payloads = Array.from({ length: 20 }, () => encoder.encodeSilence(160));
+      expect(payloads.every((p) => p.length === 160 && p.every((b) => b === G722_REST_CODE))).toBe(true);
+      // ~130 ms to settle; by 400 ms the encoder hands back one shared buffer.
+      expect(payloads[19]).toBe(payloads[18]);
+      expect(payloads[0]).not.toBe(payloads[1]);
+      // Speech again resumes real coding.
+      expect(encoder.encode(generateTone({ frequency: 500, sampleRate: 16000, durationMs: 20 })).every((b) => b === G722_REST_CODE)).toBe(false);
+    });
   });
 });

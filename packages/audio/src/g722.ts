@@ -63,98 +63,127 @@ function sat16(x: number): number {
   return x > 32767 ? 32767 : x < -32768 ? -32768 : x;
 }
 
-/** Adaptive predictor and step-size state of one sub-band (identical in encoder and decoder). */
-class SubBandState {
-  /** Signal estimate s(n) for the next sample. */
-  s = 0;
-  /** Zero-section output sz(n). */
-  sz = 0;
-  /** Quantizer scale factor (step size). */
-  det: number;
-  /** Log scale factor. */
-  nb = 0;
-  a1 = 0;
-  a2 = 0;
-  r1 = 0;
-  r2 = 0;
-  p1 = 0;
-  p2 = 0;
-  /** Quantized differences d(n-1)..d(n-6) and zero-section coefficients, index 1..6. */
-  readonly d = new Int32Array(7);
-  readonly b = new Int32Array(7);
+/**
+ * Adaptive predictor and step-size state of one sub-band (identical in encoder and decoder), as
+ * one Int32Array: flat integer slots keep the per-sample arithmetic in machine integers, which is
+ * most of the codec's speed.
+ */
+const S = 0; // signal estimate s(n) for the next sample
+const SZ = 1; // zero-section output sz(n)
+const DET = 2; // quantizer scale factor (step size)
+const NB = 3; // log scale factor
+const A1 = 4;
+const A2 = 5;
+const R1 = 6;
+const R2 = 7;
+const P1 = 8;
+const P2 = 9;
+const D1 = 10; // quantized differences d(n-1)..d(n-6): slots 10..15
+const B1 = 16; // zero-section coefficients b1..b6: slots 16..21
+const STATE_SLOTS = 22;
 
-  constructor(initialDet: number) {
-    this.det = initialDet;
-  }
+function subBandState(initialDet: number): Int32Array {
+  const st = new Int32Array(STATE_SLOTS);
+  st[DET] = initialDet;
+  return st;
+}
+
+/** One zero-section coefficient update (UPZERO): sign agreement with the new difference, leak 32640/32768. */
+function upzero(b: number, d: number, dNeg: boolean, step: number): number {
+  const v = (d < 0 === dNeg ? step : 0 - step) + (Math.imul(b, 32640) >> 15);
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+
+/** FILTEZ term: b * 2d, saturated, >> 15. */
+function zeroTap(b: number, d: number): number {
+  let dd = d + d;
+  dd = dd > 32767 ? 32767 : dd < -32768 ? -32768 : dd;
+  return Math.imul(b, dd) >> 15;
 }
 
 /** Block 4: adaptive predictor update (RECONS, PARREC, UPPOL2, UPPOL1, UPZERO, DELAYA, FILTEP, FILTEZ, PREDIC). */
-function adaptPredictor(st: SubBandState, dq: number): void {
-  const r = sat16(st.s + dq);
-  const p = sat16(st.sz + dq);
+function adaptPredictor(st: Int32Array, dq: number): void {
+  const r = sat16(st[S] + dq);
+  const p = sat16(st[SZ] + dq);
+  const oldA1 = st[A1];
+  const oldR1 = st[R1];
   const pNeg = p < 0;
-  const sameAsP1 = pNeg === st.p1 < 0;
+  const sameAsP1 = pNeg === st[P1] < 0;
 
   // UPPOL2
-  const wa = sat16(st.a1 * 4);
-  let wb = sameAsP1 ? -wa : wa;
+  const wa = sat16(oldA1 * 4);
+  let wb = sameAsP1 ? 0 - wa : wa;
   if (wb > 32767) wb = 32767;
-  let a2 = (wb >> 7) + (pNeg === st.p2 < 0 ? 128 : -128) + ((st.a2 * 32512) >> 15);
+  let a2 = (wb >> 7) + (pNeg === st[P2] < 0 ? 128 : -128) + (Math.imul(st[A2], 32512) >> 15);
   if (a2 > 12288) a2 = 12288;
   else if (a2 < -12288) a2 = -12288;
 
   // UPPOL1
-  let a1 = sat16((sameAsP1 ? 192 : -192) + ((st.a1 * 32640) >> 15));
+  let a1 = sat16((sameAsP1 ? 192 : -192) + (Math.imul(oldA1, 32640) >> 15));
   const a1Limit = 15360 - a2;
   if (a1 > a1Limit) a1 = a1Limit;
   else if (a1 < -a1Limit) a1 = -a1Limit;
 
-  // UPZERO and DELAYA for the zero section
-  const d = st.d;
-  const b = st.b;
+  // UPZERO and DELAYA for the zero section (unrolled: this runs twice per byte)
   const step = dq === 0 ? 0 : 128;
   const dNeg = dq < 0;
-  for (let i = 1; i < 7; i++) {
-    const delta = d[i] < 0 === dNeg ? step : -step;
-    b[i] = sat16(delta + ((b[i] * 32640) >> 15));
-  }
-  for (let i = 6; i > 1; i--) d[i] = d[i - 1];
-  d[1] = dq;
+  const d1 = st[D1];
+  const d2 = st[D1 + 1];
+  const d3 = st[D1 + 2];
+  const d4 = st[D1 + 3];
+  const d5 = st[D1 + 4];
+  const b1 = upzero(st[B1], d1, dNeg, step);
+  const b2 = upzero(st[B1 + 1], d2, dNeg, step);
+  const b3 = upzero(st[B1 + 2], d3, dNeg, step);
+  const b4 = upzero(st[B1 + 3], d4, dNeg, step);
+  const b5 = upzero(st[B1 + 4], d5, dNeg, step);
+  const b6 = upzero(st[B1 + 5], st[D1 + 5], dNeg, step);
+  st[B1] = b1;
+  st[B1 + 1] = b2;
+  st[B1 + 2] = b3;
+  st[B1 + 3] = b4;
+  st[B1 + 4] = b5;
+  st[B1 + 5] = b6;
+  st[D1 + 5] = d5;
+  st[D1 + 4] = d4;
+  st[D1 + 3] = d3;
+  st[D1 + 2] = d2;
+  st[D1 + 1] = d1;
+  st[D1] = dq;
 
   // DELAYA for the pole section
-  st.p2 = st.p1;
-  st.p1 = p;
-  st.r2 = st.r1;
-  st.r1 = r;
-  st.a1 = a1;
-  st.a2 = a2;
+  st[P2] = st[P1];
+  st[P1] = p;
+  st[R2] = oldR1;
+  st[R1] = r;
+  st[A1] = a1;
+  st[A2] = a2;
 
   // FILTEP
-  const sp = sat16(((a1 * sat16(r + r)) >> 15) + ((a2 * sat16(st.r2 + st.r2)) >> 15));
+  const sp = sat16((Math.imul(a1, sat16(r + r)) >> 15) + (Math.imul(a2, sat16(oldR1 + oldR1)) >> 15));
   // FILTEZ
-  let sz = 0;
-  for (let i = 6; i > 0; i--) sz += (b[i] * sat16(d[i] + d[i])) >> 15;
-  st.sz = sat16(sz);
+  const sz = sat16(zeroTap(b1, dq) + zeroTap(b2, d1) + zeroTap(b3, d2) + zeroTap(b4, d3) + zeroTap(b5, d4) + zeroTap(b6, d5));
+  st[SZ] = sz;
   // PREDIC
-  st.s = sat16(sp + st.sz);
+  st[S] = sat16(sp + sz);
 }
 
 /** LOGSCL + SCALEL: lower-band step size adaptation from the 4-bit code. */
-function adaptLowerScale(st: SubBandState, code4: number): void {
-  let nb = ((st.nb * 32512) >> 15) + WL[RL42[code4]];
+function adaptLowerScale(st: Int32Array, code4: number): void {
+  let nb = (Math.imul(st[NB], 32512) >> 15) + WL[RL42[code4]];
   if (nb < 0) nb = 0;
   else if (nb > 18432) nb = 18432;
-  st.nb = nb;
-  st.det = scaleFromLog(nb, 8);
+  st[NB] = nb;
+  st[DET] = scaleFromLog(nb, 8);
 }
 
 /** LOGSCH + SCALEH: upper-band step size adaptation from the 2-bit code. */
-function adaptUpperScale(st: SubBandState, code2: number): void {
-  let nb = ((st.nb * 32512) >> 15) + WH[RH2[code2]];
+function adaptUpperScale(st: Int32Array, code2: number): void {
+  let nb = (Math.imul(st[NB], 32512) >> 15) + WH[RH2[code2]];
   if (nb < 0) nb = 0;
   else if (nb > 22528) nb = 22528;
-  st.nb = nb;
-  st.det = scaleFromLog(nb, 10);
+  st[NB] = nb;
+  st[DET] = scaleFromLog(nb, 10);
 }
 
 function scaleFromLog(nb: number, bias: number): number {
@@ -164,18 +193,75 @@ function scaleFromLog(nb: number, bias: number): number {
   return linear << 2;
 }
 
+/**
+ * The byte sent for silence: lower-band code 61 and upper-band code 3, the smallest positive
+ * differences. Their 4-bit and 2-bit inverse-quantized values are zero (at the minimum step
+ * size for the upper band), so under a run of them every adaptive term only decays: the decoder's
+ * output settles at a constant within a few LSB of zero and the state of both ends stops
+ * changing. Encoding real silence never settles: G.722's quantizer has no zero level, so the
+ * predictor keeps chasing ±1 forever.
+ */
+export const G722_REST_CODE = (3 << 6) | 61;
+
 /** Samples of QMF history kept between calls; the buffers are compacted when full. */
 const QMF_TAPS = 24;
 const HISTORY_CAPACITY = 1024;
 
 /** Stateful G.722 encoder: 16 kHz PCM in, 64 kbit/s G.722 bytes out. */
 export class G722Encoder {
-  private readonly lower = new SubBandState(32);
-  private readonly upper = new SubBandState(8);
+  private readonly lower = subBandState(32);
+  private readonly upper = subBandState(8);
   private readonly history = new Int32Array(HISTORY_CAPACITY);
   private pos = QMF_TAPS - 2;
   /** An odd trailing sample waiting for its pair. */
   private pending: number | null = null;
+  /** The state stopped changing under the rest code: more silence is the same bytes, no work. */
+  private resting = false;
+  private restPayload: Buffer | undefined;
+  private readonly before = new Int32Array(2 * STATE_SLOTS);
+
+  /**
+   * Silence: `bytes` bytes of the rest code, with the encoder state adapted exactly as the far
+   * end's decoder adapts to them (so the two stay in step). Costs about half an encode until the
+   * state comes to rest (~130 ms of silence), then nothing. The returned buffer may be shared
+   * between calls: copy it, do not change it.
+   */
+  encodeSilence(bytes: number): Buffer {
+    if (this.resting && this.restPayload?.length === bytes) return this.restPayload;
+    const payload = Buffer.alloc(bytes, G722_REST_CODE);
+    if (this.resting) {
+      this.restPayload = payload;
+      return payload;
+    }
+    // The input was silence: so is the transmit QMF's memory when speech resumes.
+    this.history.fill(0, this.pos - (QMF_TAPS - 2), this.pos);
+    this.pending = null;
+    const lo = this.lower;
+    const hi = this.upper;
+    const before = this.before;
+    let changed = true;
+    for (let n = 0; n < bytes; n++) {
+      before.set(lo, 0);
+      before.set(hi, STATE_SLOTS);
+      adaptLowerScale(lo, (G722_REST_CODE & 0x3f) >> 2); // QM4[15] = 0: no difference to adapt to
+      adaptPredictor(lo, 0);
+      const dh = Math.imul(hi[DET], QM2[G722_REST_CODE >> 6]) >> 15;
+      adaptUpperScale(hi, G722_REST_CODE >> 6);
+      adaptPredictor(hi, dh);
+      changed = false;
+      for (let i = 0; i < STATE_SLOTS; i++) {
+        if (lo[i] !== before[i] || hi[i] !== before[STATE_SLOTS + i]) {
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (!changed) {
+      this.resting = true;
+      this.restPayload = payload;
+    }
+    return payload;
+  }
 
   /**
    * Encodes PCM; returns one byte per two samples. An odd sample count leaves the last
@@ -189,6 +275,7 @@ export class G722Encoder {
 
   /** Encodes into `out` (which must hold the byte count `encode` would return); returns bytes written. */
   encodeInto(pcm: Int16Array, out: Uint8Array): number {
+    if (pcm.length > 0) this.resting = false;
     let i = 0;
     let k = 0;
     if (this.pending !== null && pcm.length > 0) {
@@ -215,31 +302,32 @@ export class G722Encoder {
     let xa = 0;
     let xb = 0;
     for (let i = 0; i < 12; i++) {
-      xa += QMF_EVEN[i] * h[newest - 2 * i];
-      xb += QMF_ODD[i] * h[newest - 2 * i - 1];
+      xa += Math.imul(QMF_EVEN[i], h[newest - 2 * i]);
+      xb += Math.imul(QMF_ODD[i], h[newest - 2 * i - 1]);
     }
     const xl = (xa + xb) >> 14;
     const xh = (xa - xb) >> 14;
 
     // Lower sub-band: SUBTRA, QUANTL, INVQAL, scale and predictor adaptation.
     const lo = this.lower;
-    const el = sat16(xl - lo.s);
+    const el = sat16(xl - lo[S]);
     const wdl = el >= 0 ? el : -(el + 1);
+    const detl = lo[DET];
     let mil = 1;
-    while (mil < 30 && wdl >= (Q6[mil] * lo.det) >> 12) mil++;
+    while (mil < 30 && wdl >= Math.imul(Q6[mil], detl) >> 12) mil++;
     const il = el < 0 ? ILN[mil] : ILP[mil];
     const code4 = il >> 2;
-    const dlt = (lo.det * QM4[code4]) >> 15;
+    const dlt = Math.imul(detl, QM4[code4]) >> 15;
     adaptLowerScale(lo, code4);
     adaptPredictor(lo, dlt);
 
     // Upper sub-band: SUBTRA, QUANTH, INVQAH, scale and predictor adaptation.
     const hi = this.upper;
-    const eh = sat16(xh - hi.s);
+    const eh = sat16(xh - hi[S]);
     const wdh = eh >= 0 ? eh : -(eh + 1);
-    const mih = wdh >= (Q2 * hi.det) >> 12 ? 2 : 1;
+    const mih = wdh >= Math.imul(Q2, hi[DET]) >> 12 ? 2 : 1;
     const ih = eh < 0 ? IHN[mih] : IHP[mih];
-    const dh = (hi.det * QM2[ih]) >> 15;
+    const dh = Math.imul(hi[DET], QM2[ih]) >> 15;
     adaptUpperScale(hi, ih);
     adaptPredictor(hi, dh);
 
@@ -249,8 +337,8 @@ export class G722Encoder {
 
 /** Stateful G.722 decoder (mode 1): 64 kbit/s G.722 bytes in, 16 kHz PCM out. */
 export class G722Decoder {
-  private readonly lower = new SubBandState(32);
-  private readonly upper = new SubBandState(8);
+  private readonly lower = subBandState(32);
+  private readonly upper = subBandState(8);
   /** Interleaved receive-QMF history: [xd, xs] per decoded byte. */
   private readonly history = new Int32Array(HISTORY_CAPACITY);
   private pos = QMF_TAPS - 2;
@@ -266,17 +354,17 @@ export class G722Decoder {
       const ih = code >> 6;
 
       // Lower sub-band: INVQBL (6-bit) for the output, INVQAL (4-bit) for adaptation.
-      let rl = lo.s + ((lo.det * QM6[il]) >> 15);
+      let rl = lo[S] + (Math.imul(lo[DET], QM6[il]) >> 15);
       if (rl > 16383) rl = 16383;
       else if (rl < -16384) rl = -16384;
       const code4 = il >> 2;
-      const dlt = (lo.det * QM4[code4]) >> 15;
+      const dlt = Math.imul(lo[DET], QM4[code4]) >> 15;
       adaptLowerScale(lo, code4);
       adaptPredictor(lo, dlt);
 
       // Upper sub-band.
-      const dh = (hi.det * QM2[ih]) >> 15;
-      let rh = hi.s + dh;
+      const dh = Math.imul(hi[DET], QM2[ih]) >> 15;
+      let rh = hi[S] + dh;
       if (rh > 16383) rh = 16383;
       else if (rh < -16384) rh = -16384;
       adaptUpperScale(hi, ih);
@@ -293,8 +381,8 @@ export class G722Decoder {
       let first = 0;
       let second = 0;
       for (let i = 0, j = this.pos - 2; i < 12; i++, j -= 2) {
-        first += QMF_EVEN[i] * h[j];
-        second += QMF_ODD[i] * h[j + 1];
+        first += Math.imul(QMF_EVEN[i], h[j]);
+        second += Math.imul(QMF_ODD[i], h[j + 1]);
       }
       out[2 * n] = sat16(first >> 11);
       out[2 * n + 1] = sat16(second >> 11);
