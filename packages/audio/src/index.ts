@@ -6,6 +6,7 @@ export * from './codec';
 export * from './rtp';
 export * from './jitter-buffer';
 export * from './pacer';
+export * from './frame-clock';
 // PCM processing and files
 export * from './resample';
 export * from './signal';

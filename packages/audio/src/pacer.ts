@@ -73,11 +73,11 @@ export class FramePacer {
     return this.active;
   }
 
-  /** Starts the schedule now: frame 0 is sent immediately. */
-  start(): void {
+  /** Starts the schedule: frame 0 is sent at `at` (on the pacer's clock; default and at the earliest: now). */
+  start(at?: number): void {
     if (this.active) return;
     this.active = true;
-    this.startedAt = this.now();
+    this.startedAt = Math.max(at ?? 0, this.now());
     this.nextIndex = 0;
     this.run();
   }
