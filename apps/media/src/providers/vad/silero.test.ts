@@ -33,4 +33,17 @@ describe('Silero VAD', () => {
     expect(vad.stats.batches).toBeLessThan(20);
     await vad.close();
   });
+
+  it('runs the model in its own thread; should that thread die, windows are decided by level and no call fails', async () => {
+    const vad = await SileroVad.load();
+    const stream = vad.createStream();
+    const loud = generateTone({ frequency: 300, sampleRate: 16000, durationMs: 32, amplitude: 12000 });
+    const quiet = generateTone({ frequency: 300, sampleRate: 16000, durationMs: 32, amplitude: 300 });
+    expect(typeof (await stream.probability(loud))).toBe('number');
+    await (vad as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(stream.probability(loud)).resolves.toBe(1);
+    await expect(stream.probability(quiet)).resolves.toBe(0);
+    expect(vad.stats.fallback).toBe(2);
+    await vad.close();
+  });
 });
