@@ -100,6 +100,34 @@ describe('RtpSession', () => {
   });
 });
 
+describe('RtpSession latching', () => {
+  it('latches to where Asterisk first sends from: answers only there, and hears no one else', async () => {
+    const { session, mediaPort, farEnd, received, heard } = await pair('g722', () => null);
+    const intruder = await udp();
+    const intruderGot: Buffer[] = [];
+    intruder.on('message', (m) => intruderGot.push(m));
+    session.start();
+    const seq = new RtpSequencer({ payloadType: 9 });
+    const enc = createCodec('g722');
+    const loud = enc.encode(generateTone({ frequency: 500, sampleRate: 16000, durationMs: 20, amplitude: 12000 }));
+    for (let i = 0; i < 5; i++) {
+      farEnd.send(seq.nextPacket(loud, 160), mediaPort, '127.0.0.1');
+      await sleep(20);
+    }
+    await sleep(100);
+    const heardBefore = session.stats.packetsIn;
+    expect(heardBefore).toBe(5);
+    // Someone else sprays packets at the port: the latched session ignores them.
+    const spoofer = new RtpSequencer({ payloadType: 9 });
+    for (let i = 0; i < 5; i++) intruder.send(spoofer.nextPacket(loud, 160), mediaPort, '127.0.0.1');
+    await sleep(150);
+    expect(session.stats.packetsIn).toBe(heardBefore);
+    expect(received.length).toBeGreaterThan(5);
+    expect(intruderGot).toHaveLength(0);
+    expect(heard.length).toBeGreaterThan(0);
+  });
+});
+
 describe('RtpSession with DTX', () => {
   it('stops sending after a short silence once Asterisk has been heard, and resumes with a marked talkspurt', async () => {
     let speak = false;

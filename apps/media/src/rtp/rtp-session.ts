@@ -4,6 +4,7 @@ import {
   concealPcm,
   createWidebandCodec,
   type CodecName,
+  type FrameClock,
   FramePacer,
   type FrameTick,
   JitterBuffer,
@@ -16,8 +17,6 @@ import {
 export const SAMPLE_RATE = 16000;
 /** RTP clock units per ms, and per payload byte 1: true of all three codecs (G.722 keeps the 8000 Hz clock). */
 const UNITS_PER_MS = 8;
-/** Silent packets after which a G.711 encoder (and its resampler) only produces the same payload. */
-const SILENCE_SETTLE_PACKETS = 8;
 /** With DTX, silent packets still sent after speech before transmission pauses. */
 const DTX_HANGOVER_PACKETS = 10;
 
@@ -61,6 +60,12 @@ export interface RtpSessionOptions {
   /** The first packet from Asterisk arrived: we know where to send. */
   onRemote?: (remote: { address: string; port: number }) => void;
   jitterTargetMs?: number;
+  /**
+   * The process's shared clock: outgoing frames run on it, and the caller side (decoding, and
+   * `onAudio` behind it) runs as its background work, after any frame that is due. Without one,
+   * each session keeps its own timer and handles both sides on every tick.
+   */
+  clock?: FrameClock;
 }
 
 /**
@@ -80,17 +85,28 @@ export class RtpSession {
   ptimeMs = 20;
   private lastSentSilence = true;
   private silentPackets = 0;
-  private cachedSilence: { samples: number; payload: Buffer } | undefined;
   private lastTickAt = 0;
   private inputBudgetUnits = 0;
   private lastPcm: Int16Array<ArrayBufferLike> = new Int16Array(0);
   private lastGain = 1;
   private closed = false;
-  private readonly silence: Int16Array;
+  private inputQueued = false;
+  /**
+   * RTP latching: once Asterisk's first packet shows where it sends from, the socket is connected
+   * there. The kernel then drops anything from elsewhere (as Asterisk's strictrtp does), and
+   * sends go out at once without a per-packet address lookup (which would defer them past the
+   * frame they belong to).
+   */
+  private latch: 'none' | 'connecting' | 'connected' | 'failed' = 'none';
+  /** The packet of the frame that fell due while the socket was connecting. */
+  private heldPacket: Buffer | undefined;
+  private readonly drainInput = () => {
+    this.inputQueued = false;
+    this.pullInput();
+  };
 
   constructor(private readonly options: RtpSessionOptions) {
     this.codec = createWidebandCodec(options.codec);
-    this.silence = new Int16Array(SAMPLE_RATE / 50);
     this.jitter = new JitterBuffer({ clockRate: 8000, adaptive: true, targetDelayMs: options.jitterTargetMs ?? 60, durationOf: (payload) => payload.length });
     this.sequencer = new RtpSequencer({ payloadType: this.codec.payloadType });
     options.socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
@@ -107,7 +123,8 @@ export class RtpSession {
   /** Starts the clock: from now on a packet goes out every ptime (silence when there is nothing to say). */
   start(): void {
     if (this.closed || this.pacer) return;
-    this.startPacer();
+    // A shared clock spreads the calls' frames over the ptime instead of bunching them.
+    this.startPacer(this.options.clock?.quietestStart(this.ptimeMs));
   }
 
   /**
@@ -150,10 +167,10 @@ export class RtpSession {
     }
   }
 
-  private startPacer(): void {
+  private startPacer(at?: number): void {
     this.pacer?.stop();
-    this.pacer = new FramePacer({ frameMs: this.ptimeMs, onFrame: (tick) => this.onTick(tick) });
-    this.pacer.start();
+    this.pacer = new FramePacer({ frameMs: this.ptimeMs, onFrame: (tick) => this.onTick(tick), timer: this.options.clock });
+    this.pacer.start(at);
   }
 
   private receive(msg: Buffer, rinfo: { address: string; port: number }): void {
@@ -176,6 +193,7 @@ export class RtpSession {
       this.remote = { address: rinfo.address, port: rinfo.port };
       if (first) this.options.onRemote?.(this.remote);
     }
+    if (this.latch === 'none') this.connectTo(this.remote);
     const ptime = Math.round(this.codec.samplesInPayload(packet.payload.length) / (SAMPLE_RATE / 1000));
     if (this.stats.remotePtimeMs !== ptime && ptime >= 10 && ptime <= 60) {
       this.stats.remotePtimeMs = ptime;
@@ -194,7 +212,18 @@ export class RtpSession {
     this.stats.ticks++;
     if (tick.latenessMs > 5) this.stats.lateFrames++;
     if (tick.latenessMs > this.stats.maxLatenessMs) this.stats.maxLatenessMs = tick.latenessMs;
-    this.pullInput();
+    // The outgoing frame first: it is the part that cannot be late.
+    this.sendFrame(tick);
+    // Then the caller's side of the same interval: now, or as background work of the clock.
+    this.inputBudgetUnits += this.ptimeMs * UNITS_PER_MS;
+    if (!this.options.clock) this.pullInput();
+    else if (!this.inputQueued) {
+      this.inputQueued = true;
+      this.options.clock.defer(this.drainInput);
+    }
+  }
+
+  private sendFrame(tick: FrameTick): void {
     const samples = (this.ptimeMs * SAMPLE_RATE) / 1000;
     if (tick.skippedBefore > 0) this.sequencer.skip(tick.skippedBefore * this.ptimeMs * UNITS_PER_MS);
     const pcm = this.options.nextAudio(samples);
@@ -204,33 +233,46 @@ export class RtpSession {
       this.sequencer.skip(this.ptimeMs * UNITS_PER_MS);
       this.stats.packetsSuppressed++;
     } else if (this.remote) {
-      const payload = pcm ? this.codec.encode(pcm) : this.encodeSilence(samples);
+      const payload = pcm ? this.codec.encode(pcm) : this.codec.encodeSilence(samples);
       // A fresh buffer per packet: dgram keeps a reference until the send completes.
       const out = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
       writeRtpHeader(this.sequencer.next(this.ptimeMs * UNITS_PER_MS), out, 0);
       out.set(payload, RTP_HEADER_SIZE);
-      this.options.socket.send(out, this.remote.port, this.remote.address);
-      this.stats.packetsOut++;
+      this.transmit(out);
     }
     this.options.onSent?.(pcm, tick);
   }
 
-  /**
-   * Silence, encoded. G.711 settles on a constant payload within a few packets of silence (its
-   * 2:1 resampler's history is all zeros by then), so steady silence reuses that payload instead of
-   * encoding. G.722's adaptive predictor never settles on one payload: it is always encoded, so the
-   * far end's decoder state stays exactly in step with ours.
-   */
-  private encodeSilence(samples: number): Buffer {
-    if (this.cachedSilence && this.cachedSilence.samples === samples && this.silentPackets > SILENCE_SETTLE_PACKETS) return this.cachedSilence.payload;
-    const payload = this.codec.encode(samples === this.silence.length ? this.silence : new Int16Array(samples));
-    if (this.codec.name !== 'g722' && this.silentPackets === SILENCE_SETTLE_PACKETS) this.cachedSilence = { samples, payload: Buffer.from(payload) };
-    return payload;
+  private transmit(packet: Buffer): void {
+    const socket = this.options.socket;
+    if (this.latch === 'connected') socket.send(packet);
+    else if (this.latch === 'connecting') this.heldPacket = packet;
+    else socket.send(packet, this.remote!.port, this.remote!.address);
+    this.stats.packetsOut++;
   }
 
-  /** Plays out of the jitter buffer as much audio as one tick lasts. */
+  private connectTo(remote: { address: string; port: number }): void {
+    const socket = this.options.socket;
+    this.latch = 'connecting';
+    const onError = () => {
+      // Not connected after all: address every packet, as before the latch.
+      this.latch = 'failed';
+      if (this.heldPacket && this.remote && !this.closed) socket.send(this.heldPacket, this.remote.port, this.remote.address);
+      this.heldPacket = undefined;
+    };
+    socket.once('error', onError);
+    socket.connect(remote.port, remote.address, () => {
+      socket.off('error', onError);
+      if (this.closed) return;
+      this.latch = 'connected';
+      if (this.heldPacket) socket.send(this.heldPacket);
+      this.heldPacket = undefined;
+    });
+  }
+
+  /** Plays out of the jitter buffer as much audio as the ticks so far have lasted. */
   private pullInput(): void {
-    this.inputBudgetUnits += this.ptimeMs * UNITS_PER_MS;
+    if (this.closed) return;
     while (this.inputBudgetUnits > 0) {
       const frame = this.jitter.pop();
       if (!frame) {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:dgram';
 import { join } from 'node:path';
-import type { CodecName } from '@parley/audio';
+import type { CodecName, FrameClock } from '@parley/audio';
 import { DialerCommand, DialerCommandReply, type TranscriptSegment } from '@parley/common';
 import type { CallRecord } from './conversation-setup';
 import type { Bus, Logger } from '@parley/service-kit';
@@ -21,6 +21,7 @@ export interface CallSessionDeps {
   bus: Bus;
   logger: Logger;
   metrics: MediaMetrics;
+  clock?: FrameClock;
 }
 
 /** If the dialer never releases a call we asked to hang up, finish it ourselves after this long. */
@@ -69,6 +70,7 @@ export class CallSession {
       socket,
       codec,
       dtx: deps.config.MEDIA_DTX,
+      clock: deps.clock,
       onAudio: (pcm) => {
         this.recorder?.caller(pcm);
         this.conversation?.onCallerAudio(pcm);

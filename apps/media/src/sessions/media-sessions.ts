@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
+import { FrameClock } from '@parley/audio';
 import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import { AgentEntity, CallEntity, type DataSource } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Readiness } from '@parley/service-kit';
@@ -21,6 +22,8 @@ export const PROVIDERS = Symbol('PROVIDERS');
 export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sessions = new Map<string, CallSession>();
   private readonly ports: RtpPortPool;
+  /** Every call's outgoing frames run on one clock, ahead of the caller-side work. */
+  private readonly clock: FrameClock;
   private readonly subscriptions: Subscription[] = [];
   private accepting = true;
 
@@ -34,6 +37,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(Readiness) readiness: Readiness,
   ) {
     this.ports = new RtpPortPool(config.MEDIA_RTP_HOST, config.MEDIA_RTP_PORTS);
+    this.clock = new FrameClock({ onError: (err) => this.logger.error({ err }, 'rtp frame or caller audio handling failed') });
     readiness.register('accepting_calls', () => this.accepting);
   }
 
@@ -69,7 +73,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId });
     if (!agent) return { ok: false, error: `agent ${call.agentId} of call ${callId} not found` };
     const { socket, port } = await this.ports.bind();
-    const session = new CallSession(callId, codec, port, socket, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics });
+    const session = new CallSession(callId, codec, port, socket, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, clock: this.clock });
     this.sessions.set(callId, session);
     this.metrics.sessionsTotal.inc({ codec });
     this.metrics.sessionsActive.set(this.sessions.size);
