@@ -6,8 +6,8 @@
 # ---- build: install with the lockfile, compile, then keep production dependencies only ----
 FROM node:20.20.2-bookworm-slim AS build
 
-# What native addons compile against: apps/media's pocketsphinx binding (links libpocketsphinx/libsphinxbase) and
-# smart-whisper (whisper.cpp from source); node-gyp needs python3, make and g++.
+# What native addons compile against: apps/media's pocketsphinx binding (links libpocketsphinx/libsphinxbase),
+# packages/audio's G.722 codec (plain C) and smart-whisper (whisper.cpp from source); node-gyp needs python3, make and g++.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 make g++ pkg-config libpocketsphinx-dev libsphinxbase-dev ca-certificates \
@@ -37,7 +37,8 @@ COPY . .
 RUN --mount=type=cache,id=parley-pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --offline --store-dir /pnpm/store --reporter=append-only \
  && pnpm build \
- && test -f apps/media/native/pocketsphinx/build/Release/pocketsphinx_binding.node
+ && test -f apps/media/native/pocketsphinx/build/Release/pocketsphinx_binding.node \
+ && test -f packages/audio/native/g722/build/Release/parley_g722.node
 
 # Production dependencies only. pnpm refuses to drop devDependencies from an existing node_modules, so it is
 # relinked from the store; the media install script rebuilds the pocketsphinx binding on the way.

@@ -133,9 +133,9 @@ describe('Dockerfile (the Parley image)', () => {
       .map((dir) => `${dir}/package.json`)
       .filter((f) => existsSync(path(f)));
     expect(manifests).toEqual(expect.arrayContaining(['apps/api/package.json', 'deploy/package.json']));
-    const needed = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'turbo.json', 'tsconfig.base.json', ...manifests, 'deploy/healthcheck.mjs', 'deploy/fetch-whisper-model.mjs', 'apps/media/native/pocketsphinx/binding.gyp', 'apps/media/scripts/build-native.mjs'];
+    const needed = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'turbo.json', 'tsconfig.base.json', ...manifests, 'deploy/healthcheck.mjs', 'deploy/fetch-whisper-model.mjs', 'apps/media/native/pocketsphinx/binding.gyp', 'packages/audio/native/g722/binding.gyp', 'scripts/build-native-addon.mjs'];
     for (const f of needed) expect(dockerIgnores(ignore, f), `${f} must reach the build`).toBe(false);
-    for (const f of ['node_modules/x', 'apps/api/node_modules/x', 'apps/api/dist/main.js', 'apps/media/native/pocketsphinx/build/Release/x.node', '.env', '.git/HEAD']) {
+    for (const f of ['node_modules/x', 'apps/api/node_modules/x', 'apps/api/dist/main.js', 'apps/media/native/pocketsphinx/build/Release/x.node', 'packages/audio/native/g722/build/Release/x.node', '.env', '.git/HEAD']) {
       expect(dockerIgnores(ignore, f), `${f} must stay out of the build`).toBe(true);
     }
     expect(dockerIgnores(ignore, '.env.example')).toBe(false);

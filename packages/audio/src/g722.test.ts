@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SPEECH_16K, readMonoWav } from '../test/fixtures';
-import { G722_REST_CODE, G722Decoder, G722Encoder } from './g722';
+import { G722_JS, G722_NATIVE, G722_REST_CODE, G722_STATE_SLOTS, G722Decoder, G722Encoder, g722Engine } from './g722';
 import { alignedSnrDb, generateTone, snrDb, toneEnergyFraction } from './signal';
 
 /** QMF analysis + synthesis delay of this implementation, in 16 kHz samples. */
@@ -131,6 +131,60 @@ describe('G.722 64 kbit/s', () => {
       expect(payloads[0]).not.toBe(payloads[1]);
       // Speech again resumes real coding.
       expect(encoder.encode(generateTone({ frequency: 500, sampleRate: 16000, durationMs: 20 })).every((b) => b === G722_REST_CODE)).toBe(false);
+    });
+  });
+
+  describe('the native build', () => {
+    /** Deterministic test signals: speech, full-scale noise, a chirp, square waves, silence, a quiet tone. */
+    function signals(): Int16Array[] {
+      let seed = 12345;
+      const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      const make = (f: (i: number) => number) => Int16Array.from({ length: 24000 }, (_, i) => Math.max(-32768, Math.min(32767, Math.round(f(i)))));
+      return [
+        readMonoWav(SPEECH_16K).pcm,
+        make(() => (random() - 0.5) * 65535),
+        make((i) => Math.sin((i * i) / 1e7) * 20000),
+        make(() => (random() < 0.5 ? 32767 : -32768)),
+        make(() => 0),
+        make((i) => Math.sin(i / 50) * 200),
+      ];
+    }
+
+    it('is built and in use (pnpm install compiles it; without a compiler G.722 falls back to JavaScript)', () => {
+      expect(G722_NATIVE?.name).toBe('native');
+      expect(g722Engine).toBe(G722_NATIVE);
+    });
+
+    it('encodes and decodes byte for byte as the JavaScript does, in any chunking', () => {
+      for (const pcm of signals()) {
+        const js = new G722Encoder(G722_JS);
+        const native = new G722Encoder(G722_NATIVE);
+        const jsBytes: Buffer[] = [];
+        const nativeBytes: Buffer[] = [];
+        for (let i = 0, size = 1; i < pcm.length; i += size, size = (size * 7 + 3) % 331) {
+          jsBytes.push(js.encode(pcm.subarray(i, i + size)));
+          nativeBytes.push(native.encode(pcm.subarray(i, i + size)));
+        }
+        const bytes = Buffer.concat(jsBytes);
+        expect(Buffer.concat(nativeBytes).equals(bytes)).toBe(true);
+        // Decoding every possible byte, not only what an encoder emits.
+        const arbitrary = Uint8Array.from({ length: 8000 }, (_, i) => (i * 97 + (i >> 3)) & 0xff);
+        for (const input of [bytes, arbitrary]) {
+          const jsDecoder = new G722Decoder(G722_JS);
+          const nativeDecoder = new G722Decoder(G722_NATIVE);
+          for (let i = 0; i < input.length; i += 160) {
+            expect(nativeDecoder.decode(input.subarray(i, i + 160))).toEqual(jsDecoder.decode(input.subarray(i, i + 160)));
+          }
+        }
+      }
+    });
+
+    it('refuses calls that would write out of bounds', () => {
+      const native = G722_NATIVE!;
+      expect(() => native.decode(new Int32Array(10), new Uint8Array(160), new Int16Array(320))).toThrow(RangeError);
+      expect(() => new G722Decoder(native).decode(new Uint8Array(160), new Int16Array(100))).toThrow(RangeError);
+      expect(() => native.encode(new Int32Array(G722_STATE_SLOTS), new Int16Array(320), 0, 320, new Uint8Array(100), 0)).toThrow(RangeError);
+      expect(() => native.encode(new Int32Array(G722_STATE_SLOTS), new Int16Array(320), 200, 200, new Uint8Array(160), 0)).toThrow(RangeError);
     });
   });
 });

@@ -11,6 +11,7 @@
  * Encoder and decoder are stateful: keep one instance per direction of a call and feed it
  * consecutive frames.
  */
+import { join } from 'node:path';
 
 /** Transmit and receive QMF coefficients h0..h23 (symmetric). */
 const QMF = [3, -11, -11, 53, 12, -156, 32, 362, -210, -805, 951, 3876, 3876, 951, -805, -210, 362, 32, -156, 12, 53, -11, -11, 3];
@@ -82,10 +83,39 @@ const D1 = 10; // quantized differences d(n-1)..d(n-6): slots 10..15
 const B1 = 16; // zero-section coefficients b1..b6: slots 16..21
 const STATE_SLOTS = 22;
 
-function subBandState(initialDet: number): Int32Array {
-  const st = new Int32Array(STATE_SLOTS);
-  st[DET] = initialDet;
-  return st;
+/**
+ * One direction's whole state, in one Int32Array: the lower and upper sub-band states, the QMF
+ * history position and the QMF history. The native build (native/g722) works on the same layout,
+ * so either can carry on a stream the other started.
+ */
+const LOWER = 0;
+const UPPER = STATE_SLOTS;
+const POS = 2 * STATE_SLOTS;
+const HISTORY = POS + 1;
+/** Samples of QMF history kept between calls; the history is compacted when full. */
+const QMF_TAPS = 24;
+const HISTORY_CAPACITY = 1024;
+const CODEC_STATE_SLOTS = HISTORY + HISTORY_CAPACITY;
+/** Length of one direction's state array, as an engine takes it. */
+export const G722_STATE_SLOTS = CODEC_STATE_SLOTS;
+
+function codecState(): Int32Array {
+  const state = new Int32Array(CODEC_STATE_SLOTS);
+  state[LOWER + DET] = 32;
+  state[UPPER + DET] = 8;
+  state[POS] = QMF_TAPS - 2;
+  return state;
+}
+
+/** Makes room for two more history samples; returns the index (in the history) where they go. */
+function historyPush(state: Int32Array, h: Int32Array): number {
+  let pos = state[POS];
+  if (pos + 2 > HISTORY_CAPACITY) {
+    h.copyWithin(0, pos - (QMF_TAPS - 2), pos);
+    pos = QMF_TAPS - 2;
+  }
+  state[POS] = pos + 2;
+  return pos;
 }
 
 /** One zero-section coefficient update (UPZERO): sign agreement with the new difference, leak 32640/32768. */
@@ -203,22 +233,141 @@ function scaleFromLog(nb: number, bias: number): number {
  */
 export const G722_REST_CODE = (3 << 6) | 61;
 
-/** Samples of QMF history kept between calls; the buffers are compacted when full. */
-const QMF_TAPS = 24;
-const HISTORY_CAPACITY = 1024;
+
+/** Encodes `count` samples (even) of `pcm` from `from` into count / 2 bytes of `out` from `at`. */
+function encodeJs(state: Int32Array, pcm: Int16Array, from: number, count: number, out: Uint8Array, at: number): void {
+  const lo = state.subarray(LOWER, LOWER + STATE_SLOTS);
+  const hi = state.subarray(UPPER, UPPER + STATE_SLOTS);
+  const h = state.subarray(HISTORY);
+  for (let n = 0; n + 1 < count; n += 2) out[at + (n >> 1)] = encodePair(state, lo, hi, h, pcm[from + n], pcm[from + n + 1]);
+}
+
+function encodePair(state: Int32Array, lo: Int32Array, hi: Int32Array, h: Int32Array, first: number, second: number): number {
+  const pos = historyPush(state, h);
+  h[pos] = first;
+  h[pos + 1] = second;
+  // Transmit QMF: xA uses the newest sample and every second one before it, xB the others.
+  const newest = pos + 1;
+  let xa = 0;
+  let xb = 0;
+  for (let i = 0; i < 12; i++) {
+    xa += Math.imul(QMF_EVEN[i], h[newest - 2 * i]);
+    xb += Math.imul(QMF_ODD[i], h[newest - 2 * i - 1]);
+  }
+  const xl = (xa + xb) >> 14;
+  const xh = (xa - xb) >> 14;
+
+  // Lower sub-band: SUBTRA, QUANTL, INVQAL, scale and predictor adaptation.
+  const el = sat16(xl - lo[S]);
+  const wdl = el >= 0 ? el : -(el + 1);
+  const detl = lo[DET];
+  let mil = 1;
+  while (mil < 30 && wdl >= Math.imul(Q6[mil], detl) >> 12) mil++;
+  const il = el < 0 ? ILN[mil] : ILP[mil];
+  const code4 = il >> 2;
+  const dlt = Math.imul(detl, QM4[code4]) >> 15;
+  adaptLowerScale(lo, code4);
+  adaptPredictor(lo, dlt);
+
+  // Upper sub-band: SUBTRA, QUANTH, INVQAH, scale and predictor adaptation.
+  const eh = sat16(xh - hi[S]);
+  const wdh = eh >= 0 ? eh : -(eh + 1);
+  const mih = wdh >= Math.imul(Q2, hi[DET]) >> 12 ? 2 : 1;
+  const ih = eh < 0 ? IHN[mih] : IHP[mih];
+  const dh = Math.imul(hi[DET], QM2[ih]) >> 15;
+  adaptUpperScale(hi, ih);
+  adaptPredictor(hi, dh);
+
+  return (ih << 6) | il;
+}
+
+/** Decodes `bytes` into two samples each, written to `out`. */
+function decodeJs(state: Int32Array, bytes: Uint8Array, out: Int16Array): void {
+  const lo = state.subarray(LOWER, LOWER + STATE_SLOTS);
+  const hi = state.subarray(UPPER, UPPER + STATE_SLOTS);
+  const h = state.subarray(HISTORY);
+  for (let n = 0; n < bytes.length; n++) {
+    const code = bytes[n];
+    const il = code & 0x3f;
+    const ih = code >> 6;
+
+    // Lower sub-band: INVQBL (6-bit) for the output, INVQAL (4-bit) for adaptation.
+    let rl = lo[S] + (Math.imul(lo[DET], QM6[il]) >> 15);
+    if (rl > 16383) rl = 16383;
+    else if (rl < -16384) rl = -16384;
+    const code4 = il >> 2;
+    const dlt = Math.imul(lo[DET], QM4[code4]) >> 15;
+    adaptLowerScale(lo, code4);
+    adaptPredictor(lo, dlt);
+
+    // Upper sub-band.
+    const dh = Math.imul(hi[DET], QM2[ih]) >> 15;
+    let rh = hi[S] + dh;
+    if (rh > 16383) rh = 16383;
+    else if (rh < -16384) rh = -16384;
+    adaptUpperScale(hi, ih);
+    adaptPredictor(hi, dh);
+
+    // Receive QMF: first output uses xd = rl - rh with the even taps, second xs = rl + rh with the odd taps.
+    const pos = historyPush(state, h);
+    h[pos] = rl - rh;
+    h[pos + 1] = rl + rh;
+    let first = 0;
+    let second = 0;
+    for (let i = 0, j = pos; i < 12; i++, j -= 2) {
+      first += Math.imul(QMF_EVEN[i], h[j]);
+      second += Math.imul(QMF_ODD[i], h[j + 1]);
+    }
+    out[2 * n] = sat16(first >> 11);
+    out[2 * n + 1] = sat16(second >> 11);
+  }
+}
+
+/**
+ * The same loops in C (native/g722, built by node-gyp at install), about twice as fast; the
+ * JavaScript above when the addon is not built or `PARLEY_G722=js`.
+ */
+export interface G722Engine {
+  readonly name: 'native' | 'js';
+  encode(state: Int32Array, pcm: Int16Array, from: number, count: number, out: Uint8Array, at: number): void;
+  decode(state: Int32Array, bytes: Uint8Array, out: Int16Array): void;
+}
+
+export const G722_JS: G722Engine = { name: 'js', encode: encodeJs, decode: decodeJs };
+
+function loadNative(): G722Engine | undefined {
+  if (process.env.PARLEY_G722 === 'js') return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon = require(join(__dirname, '..', 'native', 'g722', 'build', 'Release', 'parley_g722.node')) as Omit<G722Engine, 'name'> & { slots: number };
+    // A build from other sources (another state layout) is not used.
+    if (addon.slots !== CODEC_STATE_SLOTS) return undefined;
+    return { name: 'native', encode: addon.encode, decode: addon.decode };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The native engine, when it is built (for the equivalence tests and the benchmark). */
+export const G722_NATIVE: G722Engine | undefined = loadNative();
+
+/** The engine new encoders and decoders use. */
+export const g722Engine: G722Engine = G722_NATIVE ?? G722_JS;
 
 /** Stateful G.722 encoder: 16 kHz PCM in, 64 kbit/s G.722 bytes out. */
 export class G722Encoder {
-  private readonly lower = subBandState(32);
-  private readonly upper = subBandState(8);
-  private readonly history = new Int32Array(HISTORY_CAPACITY);
-  private pos = QMF_TAPS - 2;
+  private readonly state = codecState();
+  private readonly lower = this.state.subarray(LOWER, LOWER + STATE_SLOTS);
+  private readonly upper = this.state.subarray(UPPER, UPPER + STATE_SLOTS);
+  private readonly history = this.state.subarray(HISTORY);
   /** An odd trailing sample waiting for its pair. */
   private pending: number | null = null;
   /** The state stopped changing under the rest code: more silence is the same bytes, no work. */
   private resting = false;
   private restPayload: Buffer | undefined;
   private readonly before = new Int32Array(2 * STATE_SLOTS);
+
+  constructor(private readonly engine: G722Engine = g722Engine) {}
 
   /**
    * Silence: `bytes` bytes of the rest code, with the encoder state adapted exactly as the far
@@ -234,7 +383,8 @@ export class G722Encoder {
       return payload;
     }
     // The input was silence: so is the transmit QMF's memory when speech resumes.
-    this.history.fill(0, this.pos - (QMF_TAPS - 2), this.pos);
+    const pos = this.state[POS];
+    this.history.fill(0, pos - (QMF_TAPS - 2), pos);
     this.pending = null;
     const lo = this.lower;
     const hi = this.upper;
@@ -275,118 +425,36 @@ export class G722Encoder {
 
   /** Encodes into `out` (which must hold the byte count `encode` would return); returns bytes written. */
   encodeInto(pcm: Int16Array, out: Uint8Array): number {
-    if (pcm.length > 0) this.resting = false;
+    if (pcm.length === 0) return 0;
+    this.resting = false;
     let i = 0;
     let k = 0;
-    if (this.pending !== null && pcm.length > 0) {
-      out[k++] = this.encodePair(this.pending, pcm[0]);
+    if (this.pending !== null) {
+      out[k++] = encodePair(this.state, this.lower, this.upper, this.history, this.pending, pcm[0]);
       this.pending = null;
       i = 1;
     }
-    for (; i + 1 < pcm.length; i += 2) out[k++] = this.encodePair(pcm[i], pcm[i + 1]);
+    const even = (pcm.length - i) & ~1;
+    this.engine.encode(this.state, pcm, i, even, out, k);
+    k += even >> 1;
+    i += even;
     if (i < pcm.length) this.pending = pcm[i];
     return k;
-  }
-
-  private encodePair(first: number, second: number): number {
-    const h = this.history;
-    if (this.pos + 2 > HISTORY_CAPACITY) {
-      h.copyWithin(0, this.pos - (QMF_TAPS - 2), this.pos);
-      this.pos = QMF_TAPS - 2;
-    }
-    h[this.pos] = first;
-    h[this.pos + 1] = second;
-    this.pos += 2;
-    // Transmit QMF: xA uses the newest sample and every second one before it, xB the others.
-    const newest = this.pos - 1;
-    let xa = 0;
-    let xb = 0;
-    for (let i = 0; i < 12; i++) {
-      xa += Math.imul(QMF_EVEN[i], h[newest - 2 * i]);
-      xb += Math.imul(QMF_ODD[i], h[newest - 2 * i - 1]);
-    }
-    const xl = (xa + xb) >> 14;
-    const xh = (xa - xb) >> 14;
-
-    // Lower sub-band: SUBTRA, QUANTL, INVQAL, scale and predictor adaptation.
-    const lo = this.lower;
-    const el = sat16(xl - lo[S]);
-    const wdl = el >= 0 ? el : -(el + 1);
-    const detl = lo[DET];
-    let mil = 1;
-    while (mil < 30 && wdl >= Math.imul(Q6[mil], detl) >> 12) mil++;
-    const il = el < 0 ? ILN[mil] : ILP[mil];
-    const code4 = il >> 2;
-    const dlt = Math.imul(detl, QM4[code4]) >> 15;
-    adaptLowerScale(lo, code4);
-    adaptPredictor(lo, dlt);
-
-    // Upper sub-band: SUBTRA, QUANTH, INVQAH, scale and predictor adaptation.
-    const hi = this.upper;
-    const eh = sat16(xh - hi[S]);
-    const wdh = eh >= 0 ? eh : -(eh + 1);
-    const mih = wdh >= Math.imul(Q2, hi[DET]) >> 12 ? 2 : 1;
-    const ih = eh < 0 ? IHN[mih] : IHP[mih];
-    const dh = Math.imul(hi[DET], QM2[ih]) >> 15;
-    adaptUpperScale(hi, ih);
-    adaptPredictor(hi, dh);
-
-    return (ih << 6) | il;
   }
 }
 
 /** Stateful G.722 decoder (mode 1): 64 kbit/s G.722 bytes in, 16 kHz PCM out. */
 export class G722Decoder {
-  private readonly lower = subBandState(32);
-  private readonly upper = subBandState(8);
-  /** Interleaved receive-QMF history: [xd, xs] per decoded byte. */
-  private readonly history = new Int32Array(HISTORY_CAPACITY);
-  private pos = QMF_TAPS - 2;
+  private readonly state = codecState();
+  private readonly lower = this.state.subarray(LOWER, LOWER + STATE_SLOTS);
+  private readonly upper = this.state.subarray(UPPER, UPPER + STATE_SLOTS);
+
+  constructor(private readonly engine: G722Engine = g722Engine) {}
 
   /** Decodes bytes; returns two samples per byte. Writes into `out` when given. */
   decode(bytes: Uint8Array, out: Int16Array = new Int16Array(bytes.length * 2)): Int16Array {
-    const h = this.history;
-    const lo = this.lower;
-    const hi = this.upper;
-    for (let n = 0; n < bytes.length; n++) {
-      const code = bytes[n];
-      const il = code & 0x3f;
-      const ih = code >> 6;
-
-      // Lower sub-band: INVQBL (6-bit) for the output, INVQAL (4-bit) for adaptation.
-      let rl = lo[S] + (Math.imul(lo[DET], QM6[il]) >> 15);
-      if (rl > 16383) rl = 16383;
-      else if (rl < -16384) rl = -16384;
-      const code4 = il >> 2;
-      const dlt = Math.imul(lo[DET], QM4[code4]) >> 15;
-      adaptLowerScale(lo, code4);
-      adaptPredictor(lo, dlt);
-
-      // Upper sub-band.
-      const dh = Math.imul(hi[DET], QM2[ih]) >> 15;
-      let rh = hi[S] + dh;
-      if (rh > 16383) rh = 16383;
-      else if (rh < -16384) rh = -16384;
-      adaptUpperScale(hi, ih);
-      adaptPredictor(hi, dh);
-
-      // Receive QMF: first output uses xd = rl - rh with the even taps, second xs = rl + rh with the odd taps.
-      if (this.pos + 2 > HISTORY_CAPACITY) {
-        h.copyWithin(0, this.pos - (QMF_TAPS - 2), this.pos);
-        this.pos = QMF_TAPS - 2;
-      }
-      h[this.pos] = rl - rh;
-      h[this.pos + 1] = rl + rh;
-      this.pos += 2;
-      let first = 0;
-      let second = 0;
-      for (let i = 0, j = this.pos - 2; i < 12; i++, j -= 2) {
-        first += Math.imul(QMF_EVEN[i], h[j]);
-        second += Math.imul(QMF_ODD[i], h[j + 1]);
-      }
-      out[2 * n] = sat16(first >> 11);
-      out[2 * n + 1] = sat16(second >> 11);
-    }
+    if (out.length < bytes.length * 2) throw new RangeError(`G.722: ${bytes.length} bytes need ${bytes.length * 2} samples of room, got ${out.length}`);
+    this.engine.decode(this.state, bytes, out);
     return out;
   }
 }
