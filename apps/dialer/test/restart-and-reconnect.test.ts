@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { DialerWorld } from './support/dialer-world';
 import { TcpProxy } from './support/tcp-proxy';
 
 let world: DialerWorld;
 beforeAll(async () => {
   world = await DialerWorld.start();
+});
+afterEach(async () => {
+  await world?.closeDialers();
 });
 afterAll(async () => {
   await world?.close();

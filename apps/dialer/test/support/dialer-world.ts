@@ -139,6 +139,9 @@ export class DialerWorld {
       },
       crash: async () => {
         this.dialers.splice(this.dialers.indexOf(running), 1);
+        // A dead process does nothing more, but this one's code keeps running: cut its ARI REST first, or work still
+        // in flight (a media attach that fails once NATS is gone) hangs the call up behind its successor's back.
+        for (const conn of dialer.connections.all()) conn.client.http.request = () => Promise.reject(new Error('dialer crashed'));
         await app.get(Bus).connection.close();
         await dialer.connections.close();
         await (app.get(DATA_SOURCE) as DataSource).destroy();
@@ -236,8 +239,13 @@ export class DialerWorld {
     }
   }
 
-  async close(): Promise<void> {
+  /** Stops every dialer still running (a failed test's, which would otherwise take the next test's calls). */
+  async closeDialers(): Promise<void> {
     for (const d of [...this.dialers]) await d.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.closeDialers();
     this.media.close();
     this.api.close();
     for (const stream of [this.bus.subjects.dispatchStream, this.bus.subjects.callEventsStream]) await this.bus.manager.streams.delete(stream).catch(() => undefined);
