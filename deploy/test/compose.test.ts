@@ -6,6 +6,7 @@ import { type ComposeService, healthcheckCommand, parsePort } from './support/co
 import { imageTag, isPinnedImage, readDockerfile } from './support/dockerfile';
 import { envRecord } from './support/dotenv';
 import { composeWithEnv, envExample, parleyServices, path, read } from './support/repo';
+import { PROCESSES } from '../../packages/launcher/src/processes';
 
 const { compose, referenced } = composeWithEnv();
 const env = envRecord(envExample());
@@ -62,7 +63,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it("starts each process with its package's own entry point", () => {
+  it("starts each process with its package's own entry point and Node options", () => {
     const packageDir: Record<string, string> = {
       api: 'apps/api',
       dialer: 'apps/dialer',
@@ -74,9 +75,14 @@ describe('docker-compose.yml', () => {
     };
     for (const [name, dir] of Object.entries(packageDir)) {
       const start = JSON.parse(read(dir, 'package.json')).scripts.start as string;
-      const file = /^node (\S+)$/.exec(start)?.[1];
-      expect(file, `${dir} start script`).toBeTruthy();
-      expect(services[name]!.command, name).toEqual(['node', `${dir}/${file}`]);
+      const [node, ...args] = start.split(' ');
+      const file = args.pop();
+      expect(node, `${dir} start script`).toBe('node');
+      expect(file && args.every((a) => a.startsWith('--')), `${dir} start script`).toBe(true);
+      expect(services[name]!.command, name).toEqual(['node', ...args, `${dir}/${file}`]);
+      // `pnpm start` / `pnpm demo` (the launcher) start it the same way.
+      const spec = PROCESSES.find((p) => p.name === name)!;
+      expect([...(spec.nodeArgs ?? []), spec.entry], `launcher: ${name}`).toEqual([...args, `${dir}/${file}`]);
     }
   });
 

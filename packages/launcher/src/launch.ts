@@ -106,7 +106,7 @@ export async function launchPlatform(o: LaunchOptions): Promise<Platform> {
   const start = (spec: ProcessSpec): ChildProcess => {
     const entry = join(REPO_ROOT, spec.entry);
     if (!existsSync(entry)) throw new Error(`${spec.entry} is missing: run \`pnpm build\` first`);
-    const child = spawn(process.execPath, [entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     pipeLines(child.stdout, (l) => o.onLog?.(spec.name, l, 'stdout'));
     pipeLines(child.stderr, (l) => o.onLog?.(spec.name, l, 'stderr'));
     child.on('exit', (code, signal) => {

@@ -13,7 +13,7 @@ import { execFileSync, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { type CodecName, FrameClock, parseWav, resample, toMono } from '@parley/audio';
+import { type CodecName, FrameClock, g722Engine, parseWav, resample, toMono } from '@parley/audio';
 import { Conversation, type ConversationSetup } from '../conversation/conversation';
 import { Playout } from '../conversation/playout';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
@@ -197,6 +197,7 @@ async function main(): Promise<void> {
     endpointing_ms: ENDPOINTING_MS,
     goals: { calls_per_core: '>= 200', late_frames_over_5ms: 0, added_latency_p95_ms: '< 20 (measured inside, from the VAD speech end)' },
     dtx,
+    g722_engine: g722Engine.name,
     node: process.version,
   };
   let ports = 46000;
