@@ -22,6 +22,10 @@ class FakeLoop implements ClockRuntime {
     this.immediates.push(callback);
   };
 
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
   /** Runs the loop until `end`: immediates first, then the earliest timer (waiting for it if need be). */
   runUntil(end: number): void {
     for (;;) {
@@ -77,6 +81,28 @@ describe('FrameClock', () => {
     // Background work keeps its order.
     expect(ran.filter((r) => r !== 'frame')).toEqual(Array.from({ length: 10 }, (_, i) => `task${i}`));
     expect(clock.backlog).toBe(0);
+  });
+
+  it('keeps a single timer armed however work and frames interleave', () => {
+    const loop = new FakeLoop();
+    const clock = new FrameClock({ runtime: loop });
+    let frames = 0;
+    const frame = () => {
+      frames++;
+      clock.set(frame, 20);
+      // More work than one slice: the rest resumes after pending I/O, with the next frame's timer armed.
+      for (let i = 0; i < 3; i++) clock.defer(() => (loop.time += 0.3));
+    };
+    clock.set(frame, 5);
+    let most = 0;
+    for (let t = 0; t < 200; t += 1) {
+      loop.runUntil(t);
+      // Work queued from outside the clock (a talkspurt started by a TTS promise) while a frame's timer is armed.
+      if (t % 7 === 0) clock.defer(() => (loop.time += 0.1));
+      most = Math.max(most, loop.pendingTimers);
+    }
+    expect(frames).toBe(10);
+    expect(most).toBe(1);
   });
 
   it('never starves background work: after maxBackgroundLagMs it runs even while frames are due', () => {

@@ -127,6 +127,8 @@ export class FrameClock implements PacerTimer {
   }
 
   private readonly fire = () => {
+    // Woken by soon() while a timer was armed: that timer would only wake us again for nothing.
+    if (this.armedTimer !== undefined) this.runtime.clearTimer(this.armedTimer);
     this.armedTimer = undefined;
     this.armedAt = Infinity;
     this.soonPending = false;
