@@ -169,6 +169,8 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
     event_loop_delay_ms: { p50: round(loopDelay.percentile(50) / 1e6), p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
     turns: turns.length,
     added_latency_ms: { p50: round(percentile(added, 50)), p95: round(percentile(added, 95)), max: round(added.length ? Math.max(...added) : null) },
+    // Part of the added latency: the VAD's answers behind the caller's audio when the endpoint fell due.
+    vad_lag_ms: { p50: round(percentile(turns.map((t) => t.vadLagMs), 50)), p95: round(percentile(turns.map((t) => t.vadLagMs), 95)) },
     far_end_gap_minus_endpointing_ms: { turns: e2eAdded.length, p50: round(percentile(e2eAdded, 50)), p95: round(percentile(e2eAdded, 95)) },
     vad: { engine: vad instanceof SileroVad ? 'silero' : 'energy', ...Object.fromEntries(Object.entries((vad.stats ?? {}) as Record<string, number>).map(([k, v]) => [k, v - (vadBefore[k] ?? 0)])) },
     goals_met: {

@@ -243,7 +243,7 @@ export class Conversation {
 
     for (const event of this.endpointer.push(probability, atMs, durationMs)) {
       if (event.type === 'speech_start') this.onSpeechStart();
-      else this.onSpeechEnd(event.startMs, event.endMs);
+      else this.onSpeechEnd(event.startMs, event.endMs, atMs + durationMs);
     }
     if (this.endpointer.speaking) {
       const speechMs = this.endpointer.currentSpeechMs;
@@ -258,9 +258,12 @@ export class Conversation {
     this.reprompted = false;
   }
 
-  private onSpeechEnd(startMs: number, endMs: number): void {
-    const speechEndWall = performance.now() - (this.callerMs() - endMs);
-    const marks: TurnMarks = { speechEnd: speechEndWall, endpoint: performance.now() };
+  /** `decidedAtMs`: the caller audio time at which the silence was long enough. */
+  private onSpeechEnd(startMs: number, endMs: number, decidedAtMs: number): void {
+    // Audio time to wall time: audio up to callerMs() has been handed to the VAD by now. What the
+    // VAD has not yet answered for is its lag, which the turn's added latency should show.
+    const now = performance.now();
+    const marks: TurnMarks = { speechEnd: now - (this.callerMs() - endMs), endpointDue: now - (this.callerMs() - decidedAtMs), endpoint: now };
     const from = startMs - PREROLL_MS;
     const to = endMs + 200;
     const windows = this.recentWindows.filter((w) => w.atMs >= from && w.atMs < to);

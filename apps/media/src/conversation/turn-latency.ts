@@ -7,7 +7,9 @@ export type CallLatencySummary = z.infer<typeof CallLatency>;
 export interface TurnMarks {
   /** The caller stopped talking (end of the last voiced VAD window). */
   speechEnd: number;
-  /** The endpointer decided the turn was over (speechEnd + the endpointing silence). */
+  /** When the endpointing silence had passed in the caller's audio (speechEnd + the silence, to the window). */
+  endpointDue?: number;
+  /** The endpointer decided the turn was over: endpointDue plus the VAD's lag behind the audio. */
   endpoint?: number;
   sttFinal?: number;
   llmFirstToken?: number;
@@ -23,21 +25,26 @@ export interface TurnLatency {
   ttsFirstAudioMs: number;
   /** Caller speech end -> first agent RTP packet. */
   firstAudioOutMs: number;
+  /** The endpointing silence itself (configured, rounded up to the VAD window). */
   endpointingMs: number;
-  /** What the platform itself added: first audio out minus endpointing wait and provider time. */
+  /** How far the VAD's answers lagged the caller's audio when the endpoint was decided. */
+  vadLagMs: number;
+  /** What the platform itself added: first audio out minus endpointing wait and provider time (VAD lag included). */
   addedMs: number;
 }
 
 /** The stages of a completed turn, or undefined when it did not get as far as audio out. */
 export function turnLatency(m: TurnMarks): TurnLatency | undefined {
   if (m.endpoint === undefined || m.sttFinal === undefined || m.llmFirstToken === undefined || m.firstSentence === undefined || m.ttsFirstAudio === undefined || m.firstAudioOut === undefined) return undefined;
-  const endpointingMs = m.endpoint - m.speechEnd;
+  const endpointDue = m.endpointDue ?? m.endpoint;
+  const endpointingMs = endpointDue - m.speechEnd;
+  const vadLagMs = m.endpoint - endpointDue;
   const sttMs = m.sttFinal - m.endpoint;
   const llmFirstTokenMs = m.llmFirstToken - m.sttFinal;
   const llmFirstSentenceMs = m.firstSentence - m.sttFinal;
   const ttsFirstAudioMs = m.ttsFirstAudio - m.firstSentence;
   const firstAudioOutMs = m.firstAudioOut - m.speechEnd;
-  return { sttMs, llmFirstTokenMs, ttsFirstAudioMs, firstAudioOutMs, endpointingMs, addedMs: firstAudioOutMs - endpointingMs - sttMs - llmFirstSentenceMs - ttsFirstAudioMs };
+  return { sttMs, llmFirstTokenMs, ttsFirstAudioMs, firstAudioOutMs, endpointingMs, vadLagMs, addedMs: firstAudioOutMs - endpointingMs - sttMs - llmFirstSentenceMs - ttsFirstAudioMs };
 }
 
 export function percentile(values: number[], p: number): number | null {

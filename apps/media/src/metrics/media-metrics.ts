@@ -20,7 +20,7 @@ export class MediaMetrics {
     this.bargeIns = metrics.counter('parley_media_barge_ins_total', 'Agent turns interrupted by the caller');
     this.turnStage = metrics.histogram(
       'parley_media_turn_stage_seconds',
-      'Per-turn latency by stage: endpointing wait, stt, llm_first_token, tts_first_audio, first_audio_out (caller speech end -> first agent RTP packet), added (platform overhead)',
+      'Per-turn latency by stage: endpointing wait, vad_lag (VAD answers behind the audio), stt, llm_first_token, tts_first_audio, first_audio_out (caller speech end -> first agent RTP packet), added (platform overhead)',
       ['stage'],
       STAGE_BUCKETS,
     );
@@ -28,6 +28,7 @@ export class MediaMetrics {
 
   observeTurn(t: TurnLatency): void {
     this.turnStage.observe({ stage: 'endpointing' }, t.endpointingMs / 1000);
+    this.turnStage.observe({ stage: 'vad_lag' }, Math.max(0, t.vadLagMs) / 1000);
     this.turnStage.observe({ stage: 'stt' }, t.sttMs / 1000);
     this.turnStage.observe({ stage: 'llm_first_token' }, t.llmFirstTokenMs / 1000);
     this.turnStage.observe({ stage: 'tts_first_audio' }, t.ttsFirstAudioMs / 1000);
