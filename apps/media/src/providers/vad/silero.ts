@@ -12,6 +12,8 @@ const CONTEXT = 64;
 /** Windows of one call waiting for the model (~320 ms of audio) before it falls back to levels. */
 const MAX_PENDING_WINDOWS = 10;
 const SHED_SPEECH_DBFS = -35;
+/** The decision when the model cannot be asked (overload, or its thread is gone): loud is speech. */
+const speechByLevel = (level: number) => (level >= SHED_SPEECH_DBFS ? 1 : 0);
 /** Recurrent state per call: [2, 128] (the model's [2, batch, 128] for a batch of one). */
 const STATE = 2 * 128;
 
@@ -117,7 +119,7 @@ export class SileroVad implements Vad {
     let closed = false;
     let pending = 0;
     const byLevel = (level: number) => {
-      const p = tail.then(() => (level >= SHED_SPEECH_DBFS ? 1 : 0));
+      const p = tail.then(() => speechByLevel(level));
       tail = p;
       return p;
     };
@@ -167,7 +169,7 @@ export class SileroVad implements Vad {
   private enqueue(input: Float32Array, state: Float32Array, level: number): Promise<number> {
     if (this.dead) {
       this.stats.fallback++;
-      return Promise.resolve(level >= SHED_SPEECH_DBFS ? 1 : 0);
+      return Promise.resolve(speechByLevel(level));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ input, state, level, resolve, reject });
@@ -229,7 +231,7 @@ export class SileroVad implements Vad {
     this.queue = [];
     for (const item of waiting) {
       this.stats.fallback++;
-      item.resolve(item.level >= SHED_SPEECH_DBFS ? 1 : 0);
+      item.resolve(speechByLevel(item.level));
     }
   }
 }
