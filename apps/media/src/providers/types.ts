@@ -12,7 +12,10 @@ export interface Vad {
 }
 
 export interface VadStream {
-  /** Speech probability (0..1) of the next window, exactly `windowSamples` long. Calls resolve in order. */
+  /**
+   * Speech probability (0..1) of the next window, exactly `windowSamples` long. Calls resolve in
+   * order. The window may be kept until its answer and the next window's: do not change it.
+   */
   probability(window: Int16Array): Promise<number>;
   close(): void;
 }

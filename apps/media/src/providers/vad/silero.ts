@@ -54,7 +54,9 @@ const ort = require(workerData.ortPath);
 `;
 
 interface Pending {
-  input: Float32Array;
+  window: Int16Array;
+  /** The window before it in the stream (its last CONTEXT samples lead this one in), if any. */
+  previous: Int16Array | undefined;
   state: Float32Array;
   level: number;
   resolve: (p: number) => void;
@@ -113,8 +115,9 @@ export class SileroVad implements Vad {
 
   createStream(): VadStream {
     const state = new Float32Array(STATE);
-    /** The last CONTEXT samples of the previous window (silence before the first). */
-    const context = new Float32Array(CONTEXT);
+    // Windows are fresh arrays the caller does not change afterwards: kept as they are, converted
+    // to float only into the batch (thousands of small allocations a second would cost GC pauses).
+    let lastWindow: Int16Array | undefined;
     let tail: Promise<unknown> = Promise.resolve();
     let closed = false;
     let pending = 0;
@@ -128,8 +131,8 @@ export class SileroVad implements Vad {
         if (window.length !== WINDOW) return Promise.reject(new RangeError(`Silero wants ${WINDOW} samples, got ${window.length}`));
         if (closed) return Promise.resolve(0);
         const level = dbfs(window);
-        const previous = context.slice();
-        for (let i = 0; i < CONTEXT; i++) context[i] = window[WINDOW - CONTEXT + i]! / 32768;
+        const previous = lastWindow;
+        lastWindow = window;
         if (level < this.energyFloorDbfs) {
           this.stats.skipped++;
           const p = tail.then(() => 0);
@@ -146,12 +149,9 @@ export class SileroVad implements Vad {
           this.stats.shed++;
           return byLevel(level);
         }
-        const input = new Float32Array(CONTEXT + WINDOW);
-        input.set(previous, 0);
-        for (let i = 0; i < WINDOW; i++) input[CONTEXT + i] = window[i]! / 32768;
         pending++;
         // A call's windows go one at a time: each needs the state the previous one left.
-        const p = tail.then(() => this.enqueue(input, state, level)).finally(() => pending--);
+        const p = tail.then(() => this.enqueue({ window, previous, state, level })).finally(() => pending--);
         tail = p.catch(() => undefined);
         return p;
       },
@@ -166,13 +166,13 @@ export class SileroVad implements Vad {
     await this.worker.terminate();
   }
 
-  private enqueue(input: Float32Array, state: Float32Array, level: number): Promise<number> {
+  private enqueue(item: Omit<Pending, 'resolve' | 'reject'>): Promise<number> {
     if (this.dead) {
       this.stats.fallback++;
-      return Promise.resolve(speechByLevel(level));
+      return Promise.resolve(speechByLevel(item.level));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, state, level, resolve, reject });
+      this.queue.push({ ...item, resolve, reject });
       // Windows that arrive in the same event-loop turn go together.
       if (!this.scheduled && !this.inFlight) {
         this.scheduled = true;
@@ -190,7 +190,10 @@ export class SileroVad implements Vad {
     const input = new Float32Array(b * (CONTEXT + WINDOW));
     const state = new Float32Array(2 * b * 128);
     batch.forEach((item, i) => {
-      input.set(item.input, i * (CONTEXT + WINDOW));
+      const at = i * (CONTEXT + WINDOW);
+      // Silence leads the first window in.
+      if (item.previous) for (let j = 0; j < CONTEXT; j++) input[at + j] = item.previous[WINDOW - CONTEXT + j]! / 32768;
+      for (let j = 0; j < WINDOW; j++) input[at + CONTEXT + j] = item.window[j]! / 32768;
       // State layout [2, batch, 128].
       state.set(item.state.subarray(0, 128), i * 128);
       state.set(item.state.subarray(128), b * 128 + i * 128);
