@@ -19,11 +19,13 @@ export const APPOINTMENT_REMINDER_AGENT = {
   context: { patient_name: 'Maria Lopez', appointment_time: 'tomorrow at 2pm' },
 };
 
-const RESCHEDULE_INTENT = /\b(move|moving|reschedul\w*|change|push|can'?t make|cannot make|won'?t make|not able to make|instead)\b/i;
+// Phrased loosely on purpose: the far end's words reach the model through speech recognition,
+// which says "moved" for "move it" or "can not" for "cannot" now and then.
+const RESCHEDULE_INTENT = /\b(mov(?:e|ed|es|ing)|reschedul\w*|change|push|(?:can'?t|cannot|can not|won'?t|not able to) (?:make|come|do)|instead)\b/i;
 const AFFIRM = /\b(yes|yeah|yep|sure|confirm\w*|that works|works for me|fine|perfect|see you)\b/i;
 const END = String.raw`(.+?)(?=[?!,;]|\.(?:\s|$)|$)`;
 const RESCHEDULE_TO = [
-  new RegExp(String.raw`\b(?:move|change|reschedule|push|switch)\s+(?:it|that|the appointment|my appointment)?\s*(?:to|for|until|till)\s+${END}`, 'im'),
+  new RegExp(String.raw`\b(?:mov(?:e|ed|es)|change|reschedule|push|switch)\s+(?:it|that|the appointment|my appointment)?\s*(?:to|for|until|till)\s+${END}`, 'im'),
   new RegExp(String.raw`\b(?:how about|what about|could we do|can we do|could you do|can you do)\s+${END}`, 'im'),
   /\b((?:mon|tues|wednes|thurs|fri|satur|sun)day\b.*?)(?=[?!,;]|\.(?:\s|$)|$)/im,
 ];

@@ -179,4 +179,11 @@ describe('appointment reminder script', () => {
     expect(extractAppointment(["I can't make it. How about Wednesday at 4pm?"]).reschedule_to).toBe('Wednesday at 4pm');
     expect(extractAppointment(['I need to move it, sorry.'])).toEqual({ confirmed: false, reschedule_to: null });
   });
+
+  it('reads what pocketsphinx makes of the demo line, in the variants it has produced', () => {
+    for (const heard of ['sorry i cannot come tomorrow please move it to friday morning', 'sorry i cannot come tomorrow please move to friday morning', 'sorry i cannot come tomorrow please moved to friday morning']) {
+      expect(extractAppointment([heard]), heard).toEqual({ confirmed: false, reschedule_to: 'friday morning' });
+    }
+    expect(extractAppointment(['sorry i can not come tomorrow'])).toEqual({ confirmed: false, reschedule_to: null });
+  });
 });
