@@ -95,12 +95,11 @@ const HISTORY = POS + 1;
 /** Samples of QMF history kept between calls; the history is compacted when full. */
 const QMF_TAPS = 24;
 const HISTORY_CAPACITY = 1024;
-const CODEC_STATE_SLOTS = HISTORY + HISTORY_CAPACITY;
 /** Length of one direction's state array, as an engine takes it. */
-export const G722_STATE_SLOTS = CODEC_STATE_SLOTS;
+export const G722_STATE_SLOTS = HISTORY + HISTORY_CAPACITY;
 
 function codecState(): Int32Array {
-  const state = new Int32Array(CODEC_STATE_SLOTS);
+  const state = new Int32Array(G722_STATE_SLOTS);
   state[LOWER + DET] = 32;
   state[UPPER + DET] = 8;
   state[POS] = QMF_TAPS - 2;
@@ -341,7 +340,7 @@ function loadNative(): G722Engine | undefined {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(join(__dirname, '..', 'native', 'g722', 'build', 'Release', 'parley_g722.node')) as Omit<G722Engine, 'name'> & { slots: number };
     // A build from other sources (another state layout) is not used.
-    if (addon.slots !== CODEC_STATE_SLOTS) return undefined;
+    if (addon.slots !== G722_STATE_SLOTS) return undefined;
     return { name: 'native', encode: addon.encode, decode: addon.decode };
   } catch {
     return undefined;

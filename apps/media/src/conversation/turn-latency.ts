@@ -35,10 +35,9 @@ export interface TurnLatency {
 
 /** The stages of a completed turn, or undefined when it did not get as far as audio out. */
 export function turnLatency(m: TurnMarks): TurnLatency | undefined {
-  if (m.endpoint === undefined || m.sttFinal === undefined || m.llmFirstToken === undefined || m.firstSentence === undefined || m.ttsFirstAudio === undefined || m.firstAudioOut === undefined) return undefined;
-  const endpointDue = m.endpointDue ?? m.endpoint;
-  const endpointingMs = endpointDue - m.speechEnd;
-  const vadLagMs = m.endpoint - endpointDue;
+  if (m.endpointDue === undefined || m.endpoint === undefined || m.sttFinal === undefined || m.llmFirstToken === undefined || m.firstSentence === undefined || m.ttsFirstAudio === undefined || m.firstAudioOut === undefined) return undefined;
+  const endpointingMs = m.endpointDue - m.speechEnd;
+  const vadLagMs = m.endpoint - m.endpointDue;
   const sttMs = m.sttFinal - m.endpoint;
   const llmFirstTokenMs = m.llmFirstToken - m.sttFinal;
   const llmFirstSentenceMs = m.firstSentence - m.sttFinal;
