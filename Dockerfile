@@ -7,7 +7,7 @@
 FROM node:20.20.2-bookworm-slim AS build
 
 # What native addons compile against: apps/media's pocketsphinx binding (links libpocketsphinx/libsphinxbase),
-# packages/audio's G.722 codec (plain C) and smart-whisper (whisper.cpp from source); node-gyp needs python3, make and g++.
+# packages/audio's G.722 codec (plain C) and RTP engine (C++, node-addon-api) and smart-whisper (whisper.cpp from source); node-gyp needs python3, make and g++.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 make g++ pkg-config libpocketsphinx-dev libsphinxbase-dev ca-certificates \
@@ -38,7 +38,8 @@ RUN --mount=type=cache,id=parley-pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --offline --store-dir /pnpm/store --reporter=append-only \
  && pnpm build \
  && test -f apps/media/native/pocketsphinx/build/Release/pocketsphinx_binding.node \
- && test -f packages/audio/native/g722/build/Release/parley_g722.node
+ && test -f packages/audio/native/g722/build/Release/parley_g722.node \
+ && test -f packages/audio/native/rtp/build/Release/parley_rtp.node
 
 # Production dependencies only. pnpm refuses to drop devDependencies from an existing node_modules, so it is
 # relinked from the store; the media install script rebuilds the pocketsphinx binding on the way.
@@ -69,7 +70,7 @@ WORKDIR /app
 COPY --from=build /app /app
 
 # The native addons load here, with only the run-time libraries: a missing one fails the build, not the first call.
-RUN cd apps/media && node -e "require('./native/pocketsphinx/build/Release/pocketsphinx_binding.node'); require('smart-whisper'); require('onnxruntime-node')"
+RUN cd apps/media && node -e "require('./native/pocketsphinx/build/Release/pocketsphinx_binding.node'); require('../../packages/audio/native/rtp/build/Release/parley_rtp.node'); require('../../packages/audio/native/g722/build/Release/parley_g722.node'); require('smart-whisper'); require('onnxruntime-node')"
 
 # Recordings and speech models live in volumes (docker-compose.yml); created here so the volumes start owned by `node`.
 RUN mkdir -p /data/recordings /models && chown -R node:node /data /models

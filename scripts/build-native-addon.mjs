@@ -1,5 +1,5 @@
 // Builds one of the workspace's node-gyp addons at install, against Node's own headers (no download):
-//   node ../../scripts/build-native-addon.mjs <addon dir> <output .node file> "<what a failed build means>"
+//   node ../../scripts/build-native-addon.mjs <addon dir> <output .node file> "<what a failed build means>" [--depends <dir or file>]...
 // run as a package's `install` script (cwd: the package). Skipped when the addon is already built from the same
 // sources for this Node ABI: every `pnpm install` in the workspace runs install scripts, and a rebuild would
 // remove an addon a running process has loaded. A failed build does not fail the install; the package falls back
@@ -9,7 +9,11 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
-const [dirArg, outputName, ifFailed] = process.argv.slice(2);
+const args = process.argv.slice(2);
+// Sources outside the addon's directory that it includes (a shared header): a change to them rebuilds it too.
+const depends = [];
+for (let i = args.indexOf('--depends'); i >= 0; i = args.indexOf('--depends')) depends.push(...args.splice(i, 2).slice(1));
+const [dirArg, outputName, ifFailed] = args;
 if (!dirArg || !outputName) {
   console.error('usage: build-native-addon.mjs <addon dir> <output .node file> "<what a failed build means>"');
   process.exit(2);
@@ -18,9 +22,11 @@ const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')
 const dir = resolve(dirArg);
 const output = join(dir, 'build', 'Release', outputName);
 const stamp = join(dir, 'build', 'parley-abi');
-const sources = readdirSync(dir)
-  .filter((f) => f !== 'build')
-  .map((f) => join(dir, f));
+const filesOf = (d) =>
+  readdirSync(d)
+    .filter((f) => f !== 'build')
+    .map((f) => join(d, f));
+const sources = [dir, ...depends.map((d) => resolve(d))].flatMap((d) => (statSync(d).isDirectory() ? filesOf(d) : [d]));
 
 if (existsSync(output) && existsSync(stamp) && readFileSync(stamp, 'utf8') === process.versions.modules) {
   const built = statSync(output).mtimeMs;

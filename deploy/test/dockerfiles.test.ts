@@ -112,6 +112,9 @@ describe('Dockerfile (the Parley image)', () => {
     const check = runtime.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('node -e'))?.args ?? '';
     for (const d of nativeAtRunTime) expect(check, `runtime stage requires ${d}`).toContain(`require('${d}')`);
     expect(check).toContain("require('./native/pocketsphinx/build/Release/pocketsphinx_binding.node')");
+    // The workspace's own addons (the media service refuses nothing without them, but runs slower and late).
+    expect(check).toContain("require('../../packages/audio/native/rtp/build/Release/parley_rtp.node')");
+    expect(check).toContain("require('../../packages/audio/native/g722/build/Release/parley_g722.node')");
   });
 
   it('runs as a non-root user under an init, api by default', () => {
@@ -133,9 +136,9 @@ describe('Dockerfile (the Parley image)', () => {
       .map((dir) => `${dir}/package.json`)
       .filter((f) => existsSync(path(f)));
     expect(manifests).toEqual(expect.arrayContaining(['apps/api/package.json', 'deploy/package.json']));
-    const needed = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'turbo.json', 'tsconfig.base.json', ...manifests, 'deploy/healthcheck.mjs', 'deploy/fetch-whisper-model.mjs', 'apps/media/native/pocketsphinx/binding.gyp', 'packages/audio/native/g722/binding.gyp', 'scripts/build-native-addon.mjs'];
+    const needed = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'turbo.json', 'tsconfig.base.json', ...manifests, 'deploy/healthcheck.mjs', 'deploy/fetch-whisper-model.mjs', 'apps/media/native/pocketsphinx/binding.gyp', 'packages/audio/native/g722/binding.gyp', 'packages/audio/native/rtp/binding.gyp', 'packages/audio/native/rtp/rtp_engine.cc', 'scripts/build-native-addon.mjs'];
     for (const f of needed) expect(dockerIgnores(ignore, f), `${f} must reach the build`).toBe(false);
-    for (const f of ['node_modules/x', 'apps/api/node_modules/x', 'apps/api/dist/main.js', 'apps/media/native/pocketsphinx/build/Release/x.node', 'packages/audio/native/g722/build/Release/x.node', '.env', '.git/HEAD']) {
+    for (const f of ['node_modules/x', 'apps/api/node_modules/x', 'apps/api/dist/main.js', 'apps/media/native/pocketsphinx/build/Release/x.node', 'packages/audio/native/g722/build/Release/x.node', 'packages/audio/native/rtp/build/Release/x.node', '.env', '.git/HEAD']) {
       expect(dockerIgnores(ignore, f), `${f} must stay out of the build`).toBe(true);
     }
     expect(dockerIgnores(ignore, '.env.example')).toBe(false);

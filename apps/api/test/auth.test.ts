@@ -11,7 +11,7 @@ afterAll(async () => api?.close());
 describe('authentication', () => {
   it('401s a missing, malformed, unknown or revoked key, in the error shape', async () => {
     const acct = await api.createAccount();
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer sk_live_unknownunknownunknown' }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Basic abc' }, { authorization: 'Bearer sk_live_unknownunknownunknown' }]) {
       const res = await api.call('GET', '/v1/agents', { headers });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: { type: 'authentication_error', code: 'unauthorized', message: expect.any(String), param: null } });

@@ -112,18 +112,18 @@ export function createWidebandCodec(name: CodecName): AudioCodec {
  * The 2:1 filters of a narrowband leg: a third of the default's taps (and delay), -0.9 dB at
  * 3.4 kHz and 60 dB rejection from 4.5 kHz, more than G.711's own ~38 dB SNR needs.
  */
-const TELEPHONE_RESAMPLING = { zeroCrossings: 8, kaiserBeta: 4.5 };
+export const NARROWBAND_RESAMPLING = { zeroCrossings: 8, kaiserBeta: 4.5 } as const;
 
 /** Silent 16 kHz packets after which the 2:1 downsampler's memory holds only zeros. */
-const RESAMPLER_SETTLE_PACKETS = 8;
+export const NARROWBAND_SETTLE_PACKETS = 8;
 
 class UpsampledCodec implements AudioCodec {
   readonly name: CodecName;
   readonly payloadType: number;
   readonly sampleRate = 16000;
   readonly rtp: RtpCodec;
-  private readonly down = new Resampler(16000, 8000, TELEPHONE_RESAMPLING);
-  private readonly up = new Resampler(8000, 16000, TELEPHONE_RESAMPLING);
+  private readonly down = new Resampler(16000, 8000, NARROWBAND_RESAMPLING);
+  private readonly up = new Resampler(8000, 16000, NARROWBAND_RESAMPLING);
   private silentPackets = 0;
 
   constructor(private readonly narrowband: AudioCodec) {
@@ -139,7 +139,7 @@ class UpsampledCodec implements AudioCodec {
 
   encodeSilence(samples: number): Buffer {
     // Zeros go through the downsampler until the tail of the last speech has left its memory.
-    if (this.silentPackets < RESAMPLER_SETTLE_PACKETS) {
+    if (this.silentPackets < NARROWBAND_SETTLE_PACKETS) {
       this.silentPackets++;
       return this.narrowband.encode(this.down.process(new Int16Array(samples)));
     }

@@ -77,6 +77,14 @@ for (let i = 0; i < 65536; i++) {
   ALAW_ENCODE[i] = linearToAlaw(sample);
 }
 
+/**
+ * The encoding table of a law, indexed by the sample's 16-bit pattern: what the native RTP engine
+ * encodes with, so both sides share one definition. Read it, never change it.
+ */
+export function g711EncodeTable(law: 'ulaw' | 'alaw'): Uint8Array {
+  return law === 'ulaw' ? ULAW_ENCODE : ALAW_ENCODE;
+}
+
 /** Encodes PCM to μ-law. Writes into `out` when given (must hold pcm.length bytes). */
 export function encodeUlaw(pcm: Int16Array, out: Uint8Array = Buffer.allocUnsafe(pcm.length)): Uint8Array {
   for (let i = 0; i < pcm.length; i++) out[i] = ULAW_ENCODE[pcm[i] & 0xffff];

@@ -11,3 +11,4 @@ export * from './frame-clock';
 export * from './resample';
 export * from './signal';
 export * from './wav';
+export * from './rtp-engine';

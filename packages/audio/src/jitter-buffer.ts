@@ -160,7 +160,8 @@ export class JitterBuffer {
     return (this.jitterUnits * 1000) / this.clockRate;
   }
 
-  push(packet: JitterBufferInput): void {
+  /** One packet; `arrivedAt` is when it arrived on the `now` clock (default: now), for the jitter estimate. */
+  push(packet: JitterBufferInput, arrivedAt?: number): void {
     const { sequenceNumber, timestamp, ssrc } = packet.header;
     this.stats.received++;
     if (ssrc !== undefined && this.ssrc !== undefined && ssrc !== this.ssrc) this.restart(true);
@@ -196,7 +197,7 @@ export class JitterBuffer {
       this.highestExt = ext;
       this.highestSeq = sequenceNumber;
     }
-    this.updateJitter(timestamp);
+    this.updateJitter(timestamp, arrivedAt ?? this.now());
 
     const entry: Entry = {
       ext,
@@ -345,8 +346,8 @@ export class JitterBuffer {
   }
 
   /** RFC 3550 interarrival jitter: a running mean of |transit time differences|. */
-  private updateJitter(timestamp: number): void {
-    const arrival = (this.now() * this.clockRate) / 1000;
+  private updateJitter(timestamp: number, arrivedAt: number): void {
+    const arrival = (arrivedAt * this.clockRate) / 1000;
     const transit = arrival - (timestamp >>> 0);
     if (this.lastTransit !== undefined) {
       let d = Math.abs(transit - this.lastTransit);

@@ -15,7 +15,7 @@ export interface ResamplerOptions {
 }
 
 /** Coefficients for one (L, M, options) combination, shared by every Resampler that needs them. */
-interface FilterBank {
+export interface FilterBank {
   up: number;
   down: number;
   /** Taps per phase. */
@@ -47,7 +47,11 @@ function besselI0(x: number): number {
   return sum;
 }
 
-function filterBank(fromRate: number, toRate: number, options: ResamplerOptions): FilterBank {
+/**
+ * The polyphase filter a Resampler of these rates and options runs (shared, read-only): what the
+ * native RTP engine filters narrowband legs with, so both run the same coefficients.
+ */
+export function filterBank(fromRate: number, toRate: number, options: ResamplerOptions = {}): Readonly<FilterBank> {
   const passband = options.passband ?? 0.9;
   const zeroCrossings = options.zeroCrossings ?? 24;
   const beta = options.kaiserBeta ?? 8.6;

@@ -7,22 +7,25 @@
  * 5 ms, and the added latency per turn (caller speech end -> first agent audio, minus the
  * endpointing wait and provider time), measured inside (per-turn marks) and at the far end.
  *
- *   node dist/bench/main.js [--calls 200] [--seconds 20] [--codecs g722,ulaw]
+ * The calls run on the native RTP engine (as the service does by default); the same load on the
+ * event loop's engine (MEDIA_RTP_ENGINE=js) is measured in the same run as the baseline.
+ *
+ *   node dist/bench/main.js [--calls 200] [--seconds 20] [--codecs g722,ulaw] [--engine native|js]
+ *     [--baseline g722|none] [--priority realtime|high|normal] [--dtx] [--vad energy]
  */
 import { execFileSync, fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { type CodecName, FrameClock, g722Engine, parseWav, resample, toMono } from '@parley/audio';
+import { type CodecName, g722Engine, parseWav, resample, type RtpEnginePriority, toMono } from '@parley/audio';
 import { Conversation, type ConversationSetup } from '../conversation/conversation';
-import { Playout } from '../conversation/playout';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
 import type { Llm, LlmChunk, Stt, Tts } from '../providers/types';
 import { EnergyVadProvider } from '../providers/vad/energy';
 import type { Vad } from '../providers/types';
 import { SileroVad } from '../providers/vad/silero';
-import { RtpPortPool } from '../rtp/port-pool';
-import { RtpSession } from '../rtp/rtp-session';
+import type { RtpLeg } from '../rtp/rtp-leg';
+import { type RtpEngineName, RtpLegs } from '../rtp/rtp-legs';
 
 const ENDPOINTING_MS = 600;
 
@@ -74,18 +77,26 @@ const setup: ConversationSetup = {
   detectVoicemail: false,
 };
 
-async function runCodec(codec: CodecName, calls: number, seconds: number, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number, dtx: boolean) {
+interface Run {
+  engine: RtpEngineName;
+  codec: CodecName;
+  calls: number;
+  seconds: number;
+  dtx: boolean;
+  priority: RtpEnginePriority;
+}
+
+async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number) {
+  const { codec, calls, seconds, dtx } = run;
   const vadBefore = { ...(vad.stats ?? {}) } as Record<string, number>;
-  const pool = new RtpPortPool('127.0.0.1', { first: portsFrom, last: portsFrom + calls + 50 });
+  const legs = new RtpLegs({ engine: run.engine, priority: run.priority, host: '127.0.0.1', ports: { first: portsFrom, last: portsFrom + calls + 50 }, logger: { warn: (o, m) => process.stderr.write(`${m}\n`), error: (o, m) => process.stderr.write(`${m}: ${String((o as { err?: unknown }).err)}\n`) } });
   const farEnd = fork(join(__dirname, 'far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const sessions: Array<{ rtp: RtpSession; conversation: Conversation; port: number }> = [];
-  // As in the service: one clock for every call's frames (--no-clock: a timer per call, for comparison).
-  const clock = process.argv.includes('--no-clock') ? undefined : new FrameClock();
+  const sessions: Array<{ rtp: RtpLeg; conversation: Conversation; port: number }> = [];
   const latencies: TurnLatency[] = [];
   for (let i = 0; i < calls; i++) {
-    const { socket, port } = await pool.bind();
-    const playout = new Playout();
-    const conversation = new Conversation(
+    let conversation: Conversation | undefined;
+    const rtp = await legs.open({ codec, dtx, onAudio: (pcm) => conversation?.onCallerAudio(pcm) });
+    conversation = new Conversation(
       { ...setup, callId: `bench-${i}` },
       {
         stt: instantStt,
@@ -93,7 +104,7 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
         tts: instantTts(reply),
         vad: vad.createStream(),
         vadWindowSamples: vad.windowSamples,
-        playout,
+        playout: rtp.playout,
         control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
         settings: {
           endpointingSilenceMs: ENDPOINTING_MS,
@@ -111,9 +122,7 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
         logger: { info: () => undefined, warn: () => undefined },
       },
     );
-    const rtp = new RtpSession({ socket, codec, dtx, clock, onAudio: (pcm) => conversation.onCallerAudio(pcm), nextAudio: (n) => playout.read(n) });
-    playout.onAudioAvailable = () => rtp.talkspurt();
-    sessions.push({ rtp, conversation, port });
+    sessions.push({ rtp, conversation, port: rtp.port });
   }
   const ready = new Promise<{ ports: Array<{ port: number }> }>((resolve) => farEnd.once('message', (m) => resolve(m as never)));
   farEnd.send({ type: 'start', codec, speech: Array.from(speech), targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.port })), durationMs: seconds * 1000, pauseMs: 800, replyMs: Math.round(reply.length / 16) });
@@ -148,6 +157,7 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
     await s.conversation.stop('bench');
     s.rtp.close();
   }
+  legs.close();
   farEnd.kill();
   const coresUsed = (cpu.user + cpu.system) / 1000 / wallMs;
   const added = turns.map((t) => t.addedMs);
@@ -155,6 +165,10 @@ async function runCodec(codec: CodecName, calls: number, seconds: number, vad: V
   const e2eAdded = gaps.map((g) => g - ENDPOINTING_MS);
   const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
   return {
+    engine: run.engine,
+    scheduling: legs.scheduling,
+    // The engine thread's own view: the longest the system let it oversleep, and its longest round of sending.
+    ...(legs.engineStats ? { rtp_engine_thread: { wakeups: legs.engineStats.wakeups, max_wake_late_ms: round(legs.engineStats.maxWakeLateMs), max_busy_ms: round(legs.engineStats.maxBusyMs) } } : {}),
     calls,
     seconds_measured: Math.round(wallMs / 100) / 10,
     cpu_cores_used: Math.round(coresUsed * 1000) / 1000,
@@ -199,13 +213,21 @@ async function main(): Promise<void> {
     endpointing_ms: ENDPOINTING_MS,
     goals: { calls_per_core: '>= 200', late_frames_over_5ms: 0, added_latency_p95_ms: '< 20 (measured inside, from the VAD speech end)' },
     dtx,
+    rtp_engine: arg('engine', 'native'),
     g722_engine: g722Engine.name,
     node: process.version,
   };
+  const engine = arg('engine', 'native') as RtpEngineName;
+  const priority = arg('priority', 'realtime') as RtpEnginePriority;
+  const baseline = arg('baseline', engine === 'native' ? 'g722' : 'none');
   let ports = 46000;
   for (const codec of codecs) {
-    result[codec] = await runCodec(codec, calls, seconds, vad, speech, reply, ports, dtx);
+    result[codec] = await runCodec({ engine, codec, calls, seconds, dtx, priority }, vad, speech, reply, ports);
     ports += calls + 100;
+  }
+  // The same load on the event loop's engine, measured in the same run.
+  if (baseline !== 'none') {
+    result[`baseline_js_engine_${baseline}`] = await runCodec({ engine: 'js', codec: baseline as CodecName, calls, seconds, dtx, priority }, vad, speech, reply, ports);
   }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);

@@ -4,7 +4,7 @@ import { isAbortError, type Llm, type LlmMessage, type LlmToolCall, type Stt, ty
 import { AgentTools, type ToolOutcome } from './agent-tools';
 import { AsyncQueue } from './async-queue';
 import { Endpointer } from './endpointer';
-import type { Playout } from './playout';
+import type { AgentAudioOut } from './playout';
 import { SentenceChunker } from './sentence-chunker';
 import { type TurnLatency, type TurnMarks, turnLatency } from './turn-latency';
 import { type AnsweredBy, type VoicemailVerdict, VoicemailDetector } from './voicemail-detector';
@@ -79,7 +79,7 @@ export interface ConversationDeps {
   tts: Tts;
   vad: VadStream;
   vadWindowSamples: number;
-  playout: Playout;
+  playout: AgentAudioOut;
   control: CallControl;
   settings: ConversationSettings;
   onSegment: (segment: TranscriptSegment) => void;
@@ -549,7 +549,7 @@ export class Conversation {
         for await (const pcm of this.deps.tts.synthesize(sentence, { voice: this.setup.voice, language: this.setup.language, signal })) {
           if (signal.aborted) return;
           if (marks && marks.ttsFirstAudio === undefined) marks.ttsFirstAudio = performance.now();
-          this.deps.playout.push(pcm, first ? () => this.onSentencePlaying(turn, sentence) : undefined);
+          this.deps.playout.push(pcm, first ? (sentAt) => this.onSentencePlaying(turn, sentence, sentAt) : undefined);
           first = false;
         }
       } catch (err) {
@@ -559,13 +559,14 @@ export class Conversation {
     }
   }
 
-  private onSentencePlaying(turn: AgentTurn, sentence: string): void {
+  /** The sentence's first sample went out at `sentAt`. */
+  private onSentencePlaying(turn: AgentTurn, sentence: string, sentAt: number): void {
     if (turn.controller.signal.aborted) return;
     turn.spoken.push(sentence);
     if (turn.startMs === undefined) {
-      turn.startMs = this.elapsedMs();
+      turn.startMs = sentAt - this.startedAt;
       if (turn.marks && turn.marks.firstAudioOut === undefined) {
-        turn.marks.firstAudioOut = performance.now();
+        turn.marks.firstAudioOut = sentAt;
         const latency = turnLatency(turn.marks);
         if (latency) {
           this.latencies.push(latency);
@@ -596,8 +597,10 @@ export class Conversation {
     const turn = this.turn;
     if (!turn || turn.finished) return;
     turn.finished = true;
-    turn.controller.abort();
+    // Cleared before the abort: a leg that learns late what went out reports it now, and a
+    // sentence the caller started hearing still counts as said.
     this.deps.playout.clear();
+    turn.controller.abort();
     const said = turn.spoken.join(' ');
     if (said) this.addSegment('agent', said, turn.startMs ?? this.elapsedMs(), this.elapsedMs(), true);
     // The model must know what the caller actually heard, not what it wrote.

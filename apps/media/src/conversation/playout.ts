@@ -1,15 +1,27 @@
 /**
- * The agent's outgoing audio: 16 kHz PCM queued by TTS and read by the RTP clock one packet at a
- * time. Each queued piece can carry a callback for when its first sample goes out (first RTP
- * packet of a turn). `clear()` drops everything at once (barge-in).
+ * Where the conversation's speech goes: 16 kHz PCM queued by TTS and played out by an RTP leg's
+ * clock. Each queued piece can carry a callback for when its first sample went out (the first RTP
+ * packet of a turn), told when that was (performance.now() ms). `clear()` drops everything at
+ * once (barge-in).
  */
+export interface AgentAudioOut {
+  push(pcm: Int16Array, onFirstOut?: (sentAt: number) => void): void;
+  /** Drops everything queued. */
+  clear(): void;
+  /** Resolves once everything queued so far has been played (or cleared). */
+  drained(): Promise<void>;
+  /** Something is queued and not yet played. */
+  readonly playing: boolean;
+}
+
 interface Piece {
   pcm: Int16Array;
   offset: number;
-  onFirstOut?: () => void;
+  onFirstOut?: (sentAt: number) => void;
 }
 
-export class Playout {
+/** The agent's audio for a leg whose clock runs in JavaScript: read one packet at a time. */
+export class Playout implements AgentAudioOut {
   private pieces: Piece[] = [];
   private bufferedSamples = 0;
   private idleWaiters: Array<() => void> = [];
@@ -27,9 +39,9 @@ export class Playout {
     return this.bufferedSamples / 16;
   }
 
-  push(pcm: Int16Array, onFirstOut?: () => void): void {
+  push(pcm: Int16Array, onFirstOut?: (sentAt: number) => void): void {
     if (pcm.length === 0) {
-      onFirstOut?.();
+      onFirstOut?.(performance.now());
       return;
     }
     const wasIdle = this.bufferedSamples === 0;
@@ -48,7 +60,7 @@ export class Playout {
       if (piece.offset === 0 && piece.onFirstOut) {
         const cb = piece.onFirstOut;
         piece.onFirstOut = undefined;
-        cb();
+        cb(performance.now());
       }
       const take = Math.min(samples - filled, piece.pcm.length - piece.offset);
       out.set(piece.pcm.subarray(piece.offset, piece.offset + take), filled);
@@ -62,14 +74,12 @@ export class Playout {
     return out;
   }
 
-  /** Drops everything queued. */
   clear(): void {
     this.pieces = [];
     this.bufferedSamples = 0;
     this.notifyIdle();
   }
 
-  /** Resolves once everything queued so far has been played (or cleared). */
   drained(): Promise<void> {
     if (this.bufferedSamples === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

@@ -19,7 +19,7 @@ export interface Providers {
 }
 
 export async function createProviders(config: MediaConfig): Promise<Providers> {
-  const vad = await SileroVad.load({ energyFloorDbfs: config.VAD_ENERGY_FLOOR_DBFS });
+  const vad = await SileroVad.load({ energyFloorDbfs: config.VAD_ENERGY_FLOOR_DBFS, sampleRate: config.VAD_SAMPLE_RATE });
   const stt = await createStt(config);
   const llm = new OpenAiLlm({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS });
   const tts = createTts(config);

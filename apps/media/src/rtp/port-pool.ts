@@ -10,7 +10,7 @@ export class RtpPortPool {
   private next: number;
 
   constructor(
-    private readonly host: string,
+    readonly host: string,
     private readonly range: { first: number; last: number },
   ) {
     this.next = range.first;
@@ -24,19 +24,28 @@ export class RtpPortPool {
     return this.inUse.size;
   }
 
-  /** A socket bound to a free port of the range; throws when none is left. */
-  async bind(): Promise<{ socket: Socket; port: number }> {
+  /**
+   * The next free port that `open` manages to bind (it returns undefined when the port is taken);
+   * `release` gives the port back. Throws when none is left.
+   */
+  async claim<T>(open: (host: string, port: number) => T | undefined | Promise<T | undefined>): Promise<{ value: T; port: number; release: () => void }> {
     for (let tries = 0; tries < this.size; tries++) {
       const port = this.next;
       this.next = port >= this.range.last ? this.range.first : port + 1;
       if (this.inUse.has(port)) continue;
-      const socket = await tryBind(this.host, port);
-      if (!socket) continue;
+      const value = await open(this.host, port);
+      if (value === undefined) continue;
       this.inUse.add(port);
-      socket.once('close', () => this.inUse.delete(port));
-      return { socket, port };
+      return { value, port, release: () => this.inUse.delete(port) };
     }
     throw new Error(`no free RTP port in ${this.range.first}-${this.range.last}`);
+  }
+
+  /** A dgram socket bound to a free port of the range (released when the socket closes). */
+  async bind(): Promise<{ socket: Socket; port: number }> {
+    const { value: socket, port, release } = await this.claim(tryBind);
+    socket.once('close', release);
+    return { socket, port };
   }
 }
 

@@ -1,64 +1,14 @@
 import type { Socket } from 'node:dgram';
-import {
-  type AudioCodec,
-  concealPcm,
-  createWidebandCodec,
-  type CodecName,
-  type FrameClock,
-  FramePacer,
-  type FrameTick,
-  JitterBuffer,
-  parseRtpPacket,
-  RTP_HEADER_SIZE,
-  RtpSequencer,
-  writeRtpHeader,
-} from '@parley/audio';
+import { type AudioCodec, type CodecName, createWidebandCodec, type FrameClock, FramePacer, type FrameTick, RTP_HEADER_SIZE, RtpSequencer, writeRtpHeader } from '@parley/audio';
+import { Playout } from '../conversation/playout';
+import { CallerAudio, type RtpRemote, SAMPLE_RATE, UNITS_PER_MS } from './caller-audio';
+import type { RtpLeg, RtpLegOptions, RtpLegStats } from './rtp-leg';
 
-export const SAMPLE_RATE = 16000;
-/** RTP clock units per ms, and per payload byte 1: true of all three codecs (G.722 keeps the 8000 Hz clock). */
-const UNITS_PER_MS = 8;
 /** With DTX, silent packets still sent after speech before transmission pauses. */
 const DTX_HANGOVER_PACKETS = 10;
 
-export interface RtpSessionStats {
-  packetsIn: number;
-  packetsOut: number;
-  /** Packets from another payload type or that did not parse. */
-  packetsRejected: number;
-  /** Outgoing packet slots clocked (sent, or suppressed by DTX). */
-  ticks: number;
-  /** Outgoing packet slots handled more than 5 ms after they were due. */
-  lateFrames: number;
-  maxLatenessMs: number;
-  /** Ptime the far end uses (ms), once seen. */
-  remotePtimeMs: number | null;
-  /** Silent packets not sent (DTX). */
-  packetsSuppressed: number;
-}
-
-export interface RtpSessionOptions {
+export interface RtpSessionOptions extends RtpLegOptions {
   socket: Socket;
-  codec: CodecName;
-  /** Caller audio, 16 kHz PCM, in the order and at the pace it plays out of the jitter buffer. */
-  onAudio: (pcm: Int16Array) => void;
-  /**
-   * Agent audio for the next packet: exactly `samples` of 16 kHz PCM, or null for silence.
-   * Called once per outgoing packet, on the pacing clock.
-   */
-  nextAudio: (samples: number) => Int16Array | null;
-  /** After each outgoing packet: what was sent (null: silence) and when it was due. */
-  onSent?: (pcm: Int16Array | null, tick: FrameTick) => void;
-  /**
-   * Discontinuous transmission: after a short run of silence, send nothing until the agent speaks
-   * again (the next packet carries the marker bit and the timestamp of its real time). Saves the
-   * encoding and sending of silence, which dominates the cost of a G.722 leg. Off by default:
-   * some carriers hang up on long media silence. Never before Asterisk has sent us something.
-   */
-  dtx?: boolean;
-  /** A talkspurt started early: the last silent packet had `unplayedSamples` still to run (recordings trim them). */
-  onTalkspurt?: (unplayedSamples: number) => void;
-  /** The first packet from Asterisk arrived: we know where to send. */
-  onRemote?: (remote: { address: string; port: number }) => void;
   jitterTargetMs?: number;
   /**
    * The process's shared clock: outgoing frames run on it, and the caller side (decoding, and
@@ -69,28 +19,28 @@ export interface RtpSessionOptions {
 }
 
 /**
- * One ExternalMedia RTP leg: receives on its own port, learns where Asterisk sends from and sends
- * back there (symmetric RTP), reorders and conceals through a jitter buffer, decodes to 16 kHz
- * (G.722 natively, G.711 upsampled) and sends agent audio encoded on a drift-free clock. Outgoing
- * packets follow the far end's ptime (20 ms until it is known).
+ * The RTP leg paced by the event loop (the fallback when the native engine is not built, or
+ * MEDIA_RTP_ENGINE=js): a FramePacer per leg on the process's FrameClock reads the next packet's
+ * worth of `playout` on every tick, encodes and sends it, then plays the same interval of the
+ * caller's audio out of the jitter buffer.
  */
-export class RtpSession {
-  readonly stats: RtpSessionStats = { packetsIn: 0, packetsOut: 0, packetsRejected: 0, ticks: 0, lateFrames: 0, maxLatenessMs: 0, remotePtimeMs: null, packetsSuppressed: 0 };
-  readonly codec: AudioCodec;
-  remote: { address: string; port: number } | undefined;
-  private readonly jitter: JitterBuffer;
+export class RtpSession implements RtpLeg {
+  readonly playout = new Playout();
+  readonly codec: CodecName;
+  readonly port: number;
+  private readonly encoder: AudioCodec;
+  private readonly caller: CallerAudio;
+  private readonly out = { packetsOut: 0, ticks: 0, lateFrames: 0, maxLatenessMs: 0, packetsSuppressed: 0 };
   private readonly sequencer: RtpSequencer;
   private pacer: FramePacer | undefined;
-  /** Duration of each packet we send: the far end's ptime once seen, 20 ms before. */
   ptimeMs = 20;
   private lastSentSilence = true;
   private silentPackets = 0;
   private lastTickAt = 0;
-  private inputBudgetUnits = 0;
-  private lastPcm: Int16Array<ArrayBufferLike> = new Int16Array(0);
-  private lastGain = 1;
+  private pendingUnits = 0;
   private closed = false;
   private inputQueued = false;
+  private remoteAddress: RtpRemote | undefined;
   /**
    * RTP latching: once Asterisk's first packet shows where it sends from, the socket is connected
    * there. The kernel then drops anything from elsewhere (as Asterisk's strictrtp does), and
@@ -106,10 +56,37 @@ export class RtpSession {
   };
 
   constructor(private readonly options: RtpSessionOptions) {
-    this.codec = createWidebandCodec(options.codec);
-    this.jitter = new JitterBuffer({ clockRate: 8000, adaptive: true, targetDelayMs: options.jitterTargetMs ?? 60, durationOf: (payload) => payload.length });
-    this.sequencer = new RtpSequencer({ payloadType: this.codec.payloadType });
-    options.socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
+    this.codec = options.codec;
+    this.port = (options.socket.address() as { port: number }).port;
+    this.encoder = createWidebandCodec(options.codec);
+    this.sequencer = new RtpSequencer({ payloadType: this.encoder.payloadType });
+    this.caller = new CallerAudio({
+      codec: options.codec,
+      jitterTargetMs: options.jitterTargetMs,
+      onAudio: options.onAudio,
+      onSource: (remote, first) => {
+        this.remoteAddress = remote;
+        if (first) this.options.onRemote?.(remote);
+        if (this.latch === 'none') this.connectTo(remote);
+      },
+      onPtime: (ms) => {
+        if (ms === this.ptimeMs) return;
+        this.ptimeMs = ms;
+        if (this.pacer) this.startPacer();
+      },
+    });
+    options.socket.on('message', (msg, rinfo) => {
+      if (!this.closed) this.caller.receive(msg, rinfo);
+    });
+    this.playout.onAudioAvailable = () => this.talkspurt();
+  }
+
+  get remote(): RtpRemote | undefined {
+    return this.remoteAddress;
+  }
+
+  get stats(): RtpLegStats {
+    return { ...this.out, ...this.caller.stats };
   }
 
   get running(): boolean {
@@ -117,24 +94,18 @@ export class RtpSession {
   }
 
   get jitterStats() {
-    return this.jitter.stats;
+    return this.caller.jitterStats;
   }
 
-  /** Starts the clock: from now on a packet goes out every ptime (silence when there is nothing to say). */
   start(): void {
     if (this.closed || this.pacer) return;
     // A shared clock spreads the calls' frames over the ptime instead of bunching them.
     this.startPacer(this.options.clock?.quietestStart(this.ptimeMs));
   }
 
-  /**
-   * Where Asterisk receives (UNICASTRTP_LOCAL_ADDRESS/PORT of the ExternalMedia channel), when the
-   * dialer knows it: lets us send before Asterisk has sent anything, which a two-party bridge
-   * needs (it relays nothing until the far end speaks). The address packets come from still wins.
-   */
-  setRemote(remote: { address: string; port: number }): void {
-    if (this.remote || this.closed) return;
-    this.remote = remote;
+  setRemote(remote: RtpRemote): void {
+    if (this.remoteAddress || this.closed) return;
+    this.remoteAddress = remote;
     this.options.onRemote?.(remote);
   }
 
@@ -144,15 +115,15 @@ export class RtpSession {
    * timestamp jumps by the time that passed and the marker bit flags the talkspurt, so the far
    * end's jitter buffer re-syncs as it does after any silence.
    */
-  talkspurt(): void {
-    if (this.closed || !this.pacer?.running || !this.lastSentSilence || !this.remote) return;
+  private talkspurt(): void {
+    if (this.closed || !this.pacer?.running || !this.lastSentSilence || !this.remoteAddress) return;
     const sinceTick = performance.now() - this.lastTickAt;
     if (sinceTick < 0 || sinceTick >= this.ptimeMs) return;
     this.pacer.stop();
-    this.options.onTalkspurt?.(Math.round((this.ptimeMs - sinceTick) * (SAMPLE_RATE / 1000)));
+    this.options.onAgentAudioTrim?.(Math.round((this.ptimeMs - sinceTick) * (SAMPLE_RATE / 1000)));
     this.sequencer.skip(Math.round(sinceTick * UNITS_PER_MS));
     // Input keeps its pace: the time since the last tick is already owed to the jitter buffer.
-    this.inputBudgetUnits += Math.round(sinceTick * UNITS_PER_MS) - this.ptimeMs * UNITS_PER_MS;
+    this.pendingUnits += Math.round(sinceTick * UNITS_PER_MS) - this.ptimeMs * UNITS_PER_MS;
     this.startPacer();
   }
 
@@ -173,49 +144,19 @@ export class RtpSession {
     this.pacer.start(at);
   }
 
-  private receive(msg: Buffer, rinfo: { address: string; port: number }): void {
-    if (this.closed) return;
-    let packet;
-    try {
-      packet = parseRtpPacket(msg);
-    } catch {
-      this.stats.packetsRejected++;
-      return;
-    }
-    if (packet.header.payloadType !== this.codec.payloadType || packet.payload.length === 0) {
-      this.stats.packetsRejected++;
-      return;
-    }
-    this.stats.packetsIn++;
-    if (!this.remote || this.remote.address !== rinfo.address || this.remote.port !== rinfo.port) {
-      const first = !this.remote;
-      // Symmetric RTP: we talk to where Asterisk talks from.
-      this.remote = { address: rinfo.address, port: rinfo.port };
-      if (first) this.options.onRemote?.(this.remote);
-    }
-    if (this.latch === 'none') this.connectTo(this.remote);
-    const ptime = Math.round(this.codec.samplesInPayload(packet.payload.length) / (SAMPLE_RATE / 1000));
-    if (this.stats.remotePtimeMs !== ptime && ptime >= 10 && ptime <= 60) {
-      this.stats.remotePtimeMs = ptime;
-      if (ptime !== this.ptimeMs) {
-        this.ptimeMs = ptime;
-        if (this.pacer) this.startPacer();
-      }
-    }
-    // The payload is a view into msg, which Node does not reuse: no copy needed.
-    this.jitter.push(packet);
-  }
-
   private onTick(tick: FrameTick): void {
     if (this.closed) return;
     this.lastTickAt = performance.now();
-    this.stats.ticks++;
-    if (tick.latenessMs > 5) this.stats.lateFrames++;
-    if (tick.latenessMs > this.stats.maxLatenessMs) this.stats.maxLatenessMs = tick.latenessMs;
+    this.out.ticks++;
+    if (tick.latenessMs > 5) {
+      this.out.lateFrames++;
+      this.options.onLateFrames?.(1);
+    }
+    if (tick.latenessMs > this.out.maxLatenessMs) this.out.maxLatenessMs = tick.latenessMs;
     // The outgoing frame first: it is the part that cannot be late.
     this.sendFrame(tick);
     // Then the caller's side of the same interval: now, or as background work of the clock.
-    this.inputBudgetUnits += this.ptimeMs * UNITS_PER_MS;
+    this.pendingUnits += this.ptimeMs * UNITS_PER_MS;
     if (!this.options.clock) this.pullInput();
     else if (!this.inputQueued) {
       this.inputQueued = true;
@@ -226,38 +167,38 @@ export class RtpSession {
   private sendFrame(tick: FrameTick): void {
     const samples = (this.ptimeMs * SAMPLE_RATE) / 1000;
     if (tick.skippedBefore > 0) this.sequencer.skip(tick.skippedBefore * this.ptimeMs * UNITS_PER_MS);
-    const pcm = this.options.nextAudio(samples);
+    const pcm = this.playout.read(samples);
     this.lastSentSilence = pcm === null;
     this.silentPackets = pcm === null ? this.silentPackets + 1 : 0;
-    if (pcm === null && this.options.dtx && this.stats.packetsIn > 0 && this.silentPackets > DTX_HANGOVER_PACKETS) {
+    if (pcm === null && this.options.dtx && this.caller.stats.packetsIn > 0 && this.silentPackets > DTX_HANGOVER_PACKETS) {
       this.sequencer.skip(this.ptimeMs * UNITS_PER_MS);
-      this.stats.packetsSuppressed++;
-    } else if (this.remote) {
-      const payload = pcm ? this.codec.encode(pcm) : this.codec.encodeSilence(samples);
+      this.out.packetsSuppressed++;
+    } else if (this.remoteAddress) {
+      const payload = pcm ? this.encoder.encode(pcm) : this.encoder.encodeSilence(samples);
       // A fresh buffer per packet: dgram keeps a reference until the send completes.
       const out = Buffer.allocUnsafe(RTP_HEADER_SIZE + payload.length);
       writeRtpHeader(this.sequencer.next(this.ptimeMs * UNITS_PER_MS), out, 0);
       out.set(payload, RTP_HEADER_SIZE);
       this.transmit(out);
     }
-    this.options.onSent?.(pcm, tick);
+    this.options.onAgentAudio?.(pcm ?? new Int16Array(samples));
   }
 
   private transmit(packet: Buffer): void {
     const socket = this.options.socket;
     if (this.latch === 'connected') socket.send(packet);
     else if (this.latch === 'connecting') this.heldPacket = packet;
-    else socket.send(packet, this.remote!.port, this.remote!.address);
-    this.stats.packetsOut++;
+    else socket.send(packet, this.remoteAddress!.port, this.remoteAddress!.address);
+    this.out.packetsOut++;
   }
 
-  private connectTo(remote: { address: string; port: number }): void {
+  private connectTo(remote: RtpRemote): void {
     const socket = this.options.socket;
     this.latch = 'connecting';
     const onError = () => {
       // Not connected after all: address every packet, as before the latch.
       this.latch = 'failed';
-      if (this.heldPacket && this.remote && !this.closed) socket.send(this.heldPacket, this.remote.port, this.remote.address);
+      if (this.heldPacket && this.remoteAddress && !this.closed) socket.send(this.heldPacket, this.remoteAddress.port, this.remoteAddress.address);
       this.heldPacket = undefined;
     };
     socket.once('error', onError);
@@ -273,26 +214,8 @@ export class RtpSession {
   /** Plays out of the jitter buffer as much audio as the ticks so far have lasted. */
   private pullInput(): void {
     if (this.closed) return;
-    while (this.inputBudgetUnits > 0) {
-      const frame = this.jitter.pop();
-      if (!frame) {
-        // No packets is silence (Asterisk relays nothing while the far end is quiet): the caller's
-        // audio keeps its clock, so VAD and endpointing see the pause.
-        this.options.onAudio(new Int16Array(this.inputBudgetUnits * 2));
-        this.inputBudgetUnits = 0;
-        return;
-      }
-      this.inputBudgetUnits -= frame.durationUnits;
-      let pcm: Int16Array<ArrayBufferLike>;
-      if (frame.kind === 'audio') {
-        pcm = this.codec.decode(frame.payload);
-        this.lastPcm = pcm;
-        this.lastGain = 1;
-      } else {
-        pcm = concealPcm(this.lastPcm, frame.gain, new Int16Array(frame.durationUnits * 2), this.lastGain);
-        this.lastGain = frame.gain;
-      }
-      this.options.onAudio(pcm);
-    }
+    const units = this.pendingUnits;
+    this.pendingUnits = 0;
+    this.caller.play(units);
   }
 }

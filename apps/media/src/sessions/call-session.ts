@@ -1,19 +1,17 @@
-import type { Socket } from 'node:dgram';
 import { join } from 'node:path';
-import type { CodecName, FrameClock } from '@parley/audio';
+import type { CodecName } from '@parley/audio';
 import { DialerCommand, DialerCommandReply, type TranscriptSegment } from '@parley/common';
 import type { CallRecord } from './conversation-setup';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { MediaConfig } from '../config';
 import { CallRecorder } from '../conversation/call-recorder';
 import { Conversation, type ConversationSettings } from '../conversation/conversation';
-import { Playout } from '../conversation/playout';
 import { summarizeLatency } from '../conversation/turn-latency';
 import { conversationSetup } from './conversation-setup';
 import type { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
-import { RtpSession } from '../rtp/rtp-session';
-
+import type { RtpLeg } from '../rtp/rtp-leg';
+import type { RtpLegs } from '../rtp/rtp-legs';
 
 export interface CallSessionDeps {
   config: MediaConfig;
@@ -21,7 +19,7 @@ export interface CallSessionDeps {
   bus: Bus;
   logger: Logger;
   metrics: MediaMetrics;
-  clock?: FrameClock;
+  legs: RtpLegs;
 }
 
 /** If the dialer never releases a call we asked to hang up, finish it ourselves after this long. */
@@ -47,8 +45,7 @@ export function conversationSettings(config: MediaConfig): ConversationSettings 
  * exactly once when it ends (released by the dialer, or at shutdown).
  */
 export class CallSession {
-  readonly rtp: RtpSession;
-  readonly playout = new Playout();
+  private leg: RtpLeg | undefined;
   private conversation: Conversation | undefined;
   private recorder: CallRecorder | undefined;
   private attached = false;
@@ -57,33 +54,39 @@ export class CallSession {
   private readonly log: Logger;
   private readonly closedWaiters: Array<() => void> = [];
 
-  constructor(
+  private constructor(
     readonly callId: string,
     readonly codec: CodecName,
-    readonly port: number,
-    socket: Socket,
     private readonly record: CallRecord,
     private readonly deps: CallSessionDeps,
   ) {
     this.log = deps.logger.child({ call_id: callId });
-    this.rtp = new RtpSession({
-      socket,
+  }
+
+  /** A session with its RTP endpoint bound (on a free port of the range). */
+  static async open(callId: string, codec: CodecName, record: CallRecord, deps: CallSessionDeps): Promise<CallSession> {
+    const session = new CallSession(callId, codec, record, deps);
+    session.leg = await deps.legs.open({
       codec,
       dtx: deps.config.MEDIA_DTX,
-      clock: deps.clock,
       onAudio: (pcm) => {
-        this.recorder?.caller(pcm);
-        this.conversation?.onCallerAudio(pcm);
+        session.recorder?.caller(pcm);
+        session.conversation?.onCallerAudio(pcm);
       },
-      nextAudio: (samples) => (this.conversation ? this.playout.read(samples) : null),
-      onSent: (pcm, tick) => {
-        if (tick.latenessMs > 5) deps.metrics.lateFrames.inc();
-        this.recorder?.agent(pcm ?? new Int16Array(this.packetSamples()));
-      },
-      onRemote: () => this.startConversation(),
-      onTalkspurt: (unplayed) => this.recorder?.trimAgentSilence(unplayed),
+      onAgentAudio: (pcm) => session.recorder?.agent(pcm),
+      onAgentAudioTrim: (samples) => session.recorder?.trimAgentSilence(samples),
+      onLateFrames: (count) => deps.metrics.lateFrames.inc(count),
+      onRemote: () => session.startConversation(),
     });
-    this.playout.onAudioAvailable = () => this.rtp.talkspurt();
+    return session;
+  }
+
+  get rtp(): RtpLeg {
+    return this.leg!;
+  }
+
+  get port(): number {
+    return this.rtp.port;
   }
 
   get accountId(): string {
@@ -122,10 +125,6 @@ export class CallSession {
     return this.finished;
   }
 
-  private packetSamples(): number {
-    return (this.rtp.ptimeMs * 16000) / 1000;
-  }
-
   private startConversation(): void {
     if (!this.conversation || this.finished) return;
     this.conversation.start();
@@ -140,7 +139,7 @@ export class CallSession {
         tts: this.deps.providers.tts,
         vad: this.deps.providers.vad.createStream(),
         vadWindowSamples: this.deps.providers.vad.windowSamples,
-        playout: this.playout,
+        playout: this.rtp.playout,
         settings: conversationSettings(this.deps.config),
         control: {
           hangup: (reason) => this.command({ command: 'hangup', call_id: this.callId, reason: 'agent' }, reason),

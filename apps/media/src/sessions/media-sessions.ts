@@ -1,14 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
-import { FrameClock } from '@parley/audio';
 import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import { AgentEntity, CallEntity, type DataSource } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
-import { RtpPortPool } from '../rtp/port-pool';
+import { RtpLegs } from '../rtp/rtp-legs';
 import { CallSession } from './call-session';
 
 export const PROVIDERS = Symbol('PROVIDERS');
@@ -21,9 +20,8 @@ export const PROVIDERS = Symbol('PROVIDERS');
 @Injectable()
 export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sessions = new Map<string, CallSession>();
-  private readonly ports: RtpPortPool;
-  /** Every call's outgoing frames run on one clock, ahead of the caller-side work. */
-  private readonly clock: FrameClock;
+  /** Every call's RTP leg, on the native engine's thread (or the event loop's FrameClock). */
+  private readonly legs: RtpLegs;
   private readonly subscriptions: Subscription[] = [];
   private accepting = true;
 
@@ -36,8 +34,8 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(MediaMetrics) private readonly metrics: MediaMetrics,
     @Inject(Readiness) readiness: Readiness,
   ) {
-    this.ports = new RtpPortPool(config.MEDIA_RTP_HOST, config.MEDIA_RTP_PORTS);
-    this.clock = new FrameClock({ onError: (err) => this.logger.error({ err }, 'rtp frame or caller audio handling failed') });
+    this.legs = new RtpLegs({ engine: config.MEDIA_RTP_ENGINE, priority: config.MEDIA_RTP_PRIORITY, host: config.MEDIA_RTP_HOST, ports: config.MEDIA_RTP_PORTS, logger });
+    logger.info({ engine: this.legs.engine, scheduling: this.legs.scheduling }, 'rtp engine ready');
     readiness.register('accepting_calls', () => this.accepting);
   }
 
@@ -72,8 +70,8 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     if (!call) return { ok: false, error: `call ${callId} not found` };
     const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId });
     if (!agent) return { ok: false, error: `agent ${call.agentId} of call ${callId} not found` };
-    const { socket, port } = await this.ports.bind();
-    const session = new CallSession(callId, codec, port, socket, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, clock: this.clock });
+    const session = await CallSession.open(callId, codec, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs });
+    const port = session.port;
     this.sessions.set(callId, session);
     this.metrics.sessionsTotal.inc({ codec });
     this.metrics.sessionsActive.set(this.sessions.size);
@@ -105,6 +103,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
       await Promise.all([...this.sessions.values()].map((s) => s.release('media_shutdown')));
     }
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
+    this.legs.close();
     await this.providers.close();
   }
 }

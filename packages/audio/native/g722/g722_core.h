@@ -202,4 +202,31 @@ static void g722_decode(int32_t *state, const uint8_t *bytes, size_t count, int1
   }
 }
 
+/*
+ * Silence as the rest code, as src/g722.ts G722Encoder.encodeSilence sends it: `bytes` bytes of
+ * G722_REST_CODE into `out`, with the sub-band states adapted exactly as the far end's decoder
+ * adapts to them, and the transmit QMF memory cleared (the input was silence). Returns 1 while
+ * the last byte still changed a state, 0 once they are at rest (more silence is then the same
+ * bytes and no work).
+ */
+enum { G722_REST_CODE = (3 << 6) | 61 };
+
+static inline int g722_rest(int32_t *state, size_t bytes, uint8_t *out) {
+  int32_t *lo = state + LOWER, *hi = state + UPPER, *h = state + HISTORY;
+  memset(h + state[POS] - (QMF_TAPS - 2), 0, (QMF_TAPS - 2) * sizeof(int32_t));
+  int32_t before[2 * STATE_SLOTS];
+  int changed = 1;
+  for (size_t n = 0; n < bytes; n++) {
+    memcpy(before, state + LOWER, sizeof(before));
+    adapt_lower_scale(lo, (G722_REST_CODE & 0x3f) >> 2); /* QM4[15] = 0: no difference to adapt to */
+    adapt_predictor(lo, 0);
+    const int32_t dh = (hi[DET] * QM2[G722_REST_CODE >> 6]) >> 15;
+    adapt_upper_scale(hi, G722_REST_CODE >> 6);
+    adapt_predictor(hi, dh);
+    changed = memcmp(before, state + LOWER, sizeof(before)) != 0;
+    out[n] = G722_REST_CODE;
+  }
+  return changed;
+}
+
 #endif

@@ -3,12 +3,14 @@ import { Worker } from 'node:worker_threads';
 import { dbfs } from '@parley/audio';
 import type { Vad, VadStream } from '../types';
 
+/** Samples of 16 kHz audio per window, whatever rate the model runs at (32 ms). */
 const WINDOW = 512;
 /**
- * Samples of the previous window put in front of each one, as Silero v5's reference code runs it
- * (576 samples in, 512 of them new): the model was trained hearing each window's lead-in.
+ * Samples of the previous window sent along with each one: what leads it in. Silero v5's
+ * reference code puts the last 64 samples of the previous window before each one at 16 kHz, 32
+ * at 8 kHz; at 8 kHz the decimating filter needs its own lead-in before those.
  */
-const CONTEXT = 64;
+const LEAD = 96;
 /** Windows of one call waiting for the model (~320 ms of audio) before it falls back to levels. */
 const MAX_PENDING_WINDOWS = 10;
 const SHED_SPEECH_DBFS = -35;
@@ -23,25 +25,49 @@ export function sileroModelPath(): string {
 }
 
 /**
- * The inference thread: one onnxruntime session, one batch at a time. Plain CommonJS run with
- * `eval` so the same code serves the build and the tests (which run the TypeScript sources);
+ * The inference thread: one onnxruntime session, one batch at a time. At 8 kHz it first halves the rate with a 15-tap half-band filter (over each window's lead-in, so
+ * every window is filtered exactly as the continuous stream would be). Plain CommonJS run with
+ * \`eval\` so the same code serves the build and the tests (which run the TypeScript sources);
  * onnxruntime-node is required by the absolute path the parent resolved.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
+const RATE = workerData.rate;
+const IN = ${WINDOW}, LEAD = ${LEAD};
+const WIN = RATE === 16000 ? 512 : 256, CTX = RATE === 16000 ? 64 : 32, N = CTX + WIN;
+// Half-band low-pass for 16 -> 8 kHz: a Hann-windowed sinc cut at 4 kHz, unity gain at DC.
+const TAPS = 15, H = new Float32Array(TAPS);
+for (let j = 0; j < TAPS; j++) {
+  const n = j - 7;
+  H[j] = (n === 0 ? 0.5 : Math.sin((Math.PI * n) / 2) / (Math.PI * n)) * (0.5 + 0.5 * Math.cos((Math.PI * n) / 8));
+}
+const gain = H.reduce((a, b) => a + b, 0);
+for (let j = 0; j < TAPS; j++) H[j] /= gain;
+/** Window i of the batch (with its lead-in) as the model's input row at 'at'. */
+function row(pcm, i, input, at) {
+  const base = i * (LEAD + IN);
+  if (RATE === 16000) {
+    for (let j = 0; j < N; j++) input[at + j] = pcm[base + LEAD - CTX + j] / 32768;
+    return;
+  }
+  // Output k sits at the odd input sample 'p': the last N outputs end with the window. The
+  // filter is symmetric and every other tap is zero: five products per output.
+  const h0 = H[0], h2 = H[2], h4 = H[4], h6 = H[6], h7 = H[7];
+  for (let k = 0, p = base + LEAD + IN - 2 * N + 1; k < N; k++, p += 2) {
+    input[at + k] = (h0 * (pcm[p] + pcm[p - 14]) + h2 * (pcm[p - 2] + pcm[p - 12]) + h4 * (pcm[p - 4] + pcm[p - 10]) + h6 * (pcm[p - 6] + pcm[p - 8]) + h7 * pcm[p - 7]) / 32768;
+  }
+}
 (async () => {
   const session = await ort.InferenceSession.create(workerData.modelPath, {
     intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
-  const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), [1]);
-  parentPort.on('message', async ({ input, state, batch }) => {
+  const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), [1]);
+  parentPort.on('message', async ({ pcm, state, batch }) => {
     try {
-      const out = await session.run({
-        input: new ort.Tensor('float32', input, [batch, ${CONTEXT + WINDOW}]),
-        state: new ort.Tensor('float32', state, [2, batch, 128]),
-        sr,
-      });
+      const input = new Float32Array(batch * N);
+      for (let i = 0; i < batch; i++) row(pcm, i, input, i * N);
+      const out = await session.run({ input: new ort.Tensor('float32', input, [batch, N]), state: new ort.Tensor('float32', state, [2, batch, 128]), sr });
       const probs = Float32Array.from(out.output.data);
       const next = Float32Array.from(out.stateN.data);
       parentPort.postMessage({ probs, state: next }, [probs.buffer, next.buffer]);
@@ -55,7 +81,7 @@ const ort = require(workerData.ortPath);
 
 interface Pending {
   window: Int16Array;
-  /** The window before it in the stream (its last CONTEXT samples lead this one in), if any. */
+  /** The window before it in the stream (its last LEAD samples lead this one in), if any. */
   previous: Int16Array | undefined;
   state: Float32Array;
   level: number;
@@ -95,10 +121,14 @@ export class SileroVad implements Vad {
     worker.unref();
   }
 
-  static async load(options: { energyFloorDbfs?: number; modelPath?: string } = {}): Promise<SileroVad> {
+  /**
+   * `sampleRate`: the rate the model runs at. 8000 (the default) costs about half as much per
+   * window as 16000 and decides the same within a window or two (Silero v5 is trained for both).
+   */
+  static async load(options: { energyFloorDbfs?: number; modelPath?: string; sampleRate?: 8000 | 16000 } = {}): Promise<SileroVad> {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ortPath: require.resolve('onnxruntime-node'), modelPath: options.modelPath ?? sileroModelPath() },
+      workerData: { ortPath: require.resolve('onnxruntime-node'), modelPath: options.modelPath ?? sileroModelPath(), rate: options.sampleRate ?? 8000 },
     });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (msg: WorkerReply) => {
@@ -187,13 +217,14 @@ export class SileroVad implements Vad {
     const batch = this.queue;
     this.queue = [];
     const b = batch.length;
-    const input = new Float32Array(b * (CONTEXT + WINDOW));
+    // Int16 as the windows came; the thread converts (and, at 8 kHz, filters) them.
+    const pcm = new Int16Array(b * (LEAD + WINDOW));
     const state = new Float32Array(2 * b * 128);
     batch.forEach((item, i) => {
-      const at = i * (CONTEXT + WINDOW);
+      const at = i * (LEAD + WINDOW);
       // Silence leads the first window in.
-      if (item.previous) for (let j = 0; j < CONTEXT; j++) input[at + j] = item.previous[WINDOW - CONTEXT + j]! / 32768;
-      for (let j = 0; j < WINDOW; j++) input[at + CONTEXT + j] = item.window[j]! / 32768;
+      if (item.previous) pcm.set(item.previous.subarray(WINDOW - LEAD), at);
+      pcm.set(item.window, at + LEAD);
       // State layout [2, batch, 128].
       state.set(item.state.subarray(0, 128), i * 128);
       state.set(item.state.subarray(128), b * 128 + i * 128);
@@ -201,7 +232,7 @@ export class SileroVad implements Vad {
     this.inFlight = batch;
     // Keeps the process alive while a batch is out, and only then.
     this.worker.ref();
-    this.worker.postMessage({ input, state, batch: b }, [input.buffer, state.buffer]);
+    this.worker.postMessage({ pcm, state, batch: b }, [pcm.buffer, state.buffer]);
   }
 
   private onReply(msg: WorkerReply): void {
