@@ -22,8 +22,11 @@ export interface AudioCodec {
    * never change it.
    */
   encodeSilence(samples: number): Buffer;
-  /** Decodes one payload of any length (the far end's ptime decides it) into PCM at `sampleRate`. */
-  decode(payload: Uint8Array): Int16Array;
+  /**
+   * Decodes one payload of any length (the far end's ptime decides it) into PCM at `sampleRate`:
+   * into `out` when given (it must hold samplesInPayload(payload.length)), returning that part of it.
+   */
+  decode(payload: Uint8Array, out?: Int16Array): Int16Array;
   /** PCM samples in a payload of `bytes` bytes. */
   samplesInPayload(bytes: number): number;
 }
@@ -49,8 +52,8 @@ class G711Codec implements AudioCodec {
     if (this.silence?.length !== samples) this.silence = this.encode(new Int16Array(samples));
     return this.silence;
   }
-  decode(payload: Uint8Array): Int16Array {
-    return this.decodeLaw(payload);
+  decode(payload: Uint8Array, out?: Int16Array): Int16Array {
+    return this.decodeLaw(payload, out ? out.subarray(0, payload.length) : undefined);
   }
   samplesInPayload(bytes: number): number {
     return bytes;
@@ -70,8 +73,8 @@ class G722Codec implements AudioCodec {
   encodeSilence(samples: number): Buffer {
     return this.encoder.encodeSilence(samples >> 1);
   }
-  decode(payload: Uint8Array): Int16Array {
-    return this.decoder.decode(payload);
+  decode(payload: Uint8Array, out?: Int16Array): Int16Array {
+    return this.decoder.decode(payload, out ? out.subarray(0, payload.length * 2) : undefined);
   }
   samplesInPayload(bytes: number): number {
     return bytes * 2;
@@ -125,6 +128,8 @@ class UpsampledCodec implements AudioCodec {
   private readonly down = new Resampler(16000, 8000, NARROWBAND_RESAMPLING);
   private readonly up = new Resampler(8000, 16000, NARROWBAND_RESAMPLING);
   private silentPackets = 0;
+  /** Decoded 8 kHz audio on its way to the upsampler. */
+  private narrow = new Int16Array(480);
 
   constructor(private readonly narrowband: AudioCodec) {
     this.name = narrowband.name;
@@ -146,8 +151,11 @@ class UpsampledCodec implements AudioCodec {
     return this.narrowband.encodeSilence(samples >> 1);
   }
 
-  decode(payload: Uint8Array): Int16Array {
-    return this.up.process(this.narrowband.decode(payload));
+  decode(payload: Uint8Array, out?: Int16Array): Int16Array {
+    if (!out) return this.up.process(this.narrowband.decode(payload));
+    if (this.narrow.length < payload.length) this.narrow = new Int16Array(payload.length);
+    const narrow = this.narrowband.decode(payload, this.narrow);
+    return out.subarray(0, this.up.processInto(narrow, out));
   }
 
   samplesInPayload(bytes: number): number {

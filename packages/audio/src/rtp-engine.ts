@@ -74,6 +74,7 @@ export interface RtpEngineStats {
 /** Layout of the status a stream's poll fills in (native/rtp Session::Status). */
 const S = { queued: 0, echo: 1, trim: 2, packetsOut: 3, ticks: 4, lateFrames: 5, maxLatenessMs: 6, suppressed: 7, skipped: 8, ptime: 9, sendErrors: 10, echoDropped: 11, marks: 12, firstMark: 16 };
 const MARKS_PER_POLL = 32;
+const EMPTY = new Int16Array(0);
 const ECHO_CAPACITY = 2 * 16000;
 
 export interface RtpStreamStats {
@@ -138,6 +139,13 @@ export class RtpEngineStream {
   readonly id: number;
   readonly port: number;
   private closed = false;
+  private readonly result: RtpStreamPoll = {
+    queuedSamples: 0,
+    sent: EMPTY,
+    trimBefore: 0,
+    marks: [],
+    stats: { packetsOut: 0, ticks: 0, lateFrames: 0, maxLatenessMs: 0, suppressed: 0, skipped: 0, sendErrors: 0, echoDropped: 0 },
+  };
 
   constructor(
     private readonly native: NativeStream,
@@ -181,27 +189,26 @@ export class RtpEngineStream {
     if (!this.closed) this.native.flush();
   }
 
+  /** What went out since the last poll. The result (with its marks and stats) is reused by the next poll: read it, do not keep it, except `sent`. */
   poll(): RtpStreamPoll {
     const { status, echo } = this.engine.scratch;
     const n = this.native.poll(status, echo);
-    const marks: RtpStreamPoll['marks'] = [];
-    for (let i = 0; i < status[S.marks]!; i++) marks.push({ id: status[S.firstMark + 2 * i]!, sentAt: this.engine.toPerformanceMs(status[S.firstMark + 2 * i + 1]!) });
-    return {
-      queuedSamples: status[S.queued]!,
-      sent: this.echo ? echo.slice(0, n) : new Int16Array(0),
-      trimBefore: status[S.trim]!,
-      marks,
-      stats: {
-        packetsOut: status[S.packetsOut]!,
-        ticks: status[S.ticks]!,
-        lateFrames: status[S.lateFrames]!,
-        maxLatenessMs: status[S.maxLatenessMs]!,
-        suppressed: status[S.suppressed]!,
-        skipped: status[S.skipped]!,
-        sendErrors: status[S.sendErrors]!,
-        echoDropped: status[S.echoDropped]!,
-      },
-    };
+    const result = this.result;
+    result.marks.length = 0;
+    for (let i = 0; i < status[S.marks]!; i++) result.marks.push({ id: status[S.firstMark + 2 * i]!, sentAt: this.engine.toPerformanceMs(status[S.firstMark + 2 * i + 1]!) });
+    result.queuedSamples = status[S.queued]!;
+    result.sent = this.echo && n > 0 ? echo.slice(0, n) : EMPTY;
+    result.trimBefore = status[S.trim]!;
+    const stats = result.stats;
+    stats.packetsOut = status[S.packetsOut]!;
+    stats.ticks = status[S.ticks]!;
+    stats.lateFrames = status[S.lateFrames]!;
+    stats.maxLatenessMs = status[S.maxLatenessMs]!;
+    stats.suppressed = status[S.suppressed]!;
+    stats.skipped = status[S.skipped]!;
+    stats.sendErrors = status[S.sendErrors]!;
+    stats.echoDropped = status[S.echoDropped]!;
+    return result;
   }
 
   close(): void {

@@ -3,16 +3,50 @@ import { dirname } from 'node:path';
 
 const RATE = 16000;
 
+/** Samples of one side not yet written, in a buffer that grows as needed (the caller's arrays are copied, not kept). */
+class Side {
+  private buf = new Int16Array(RATE * 2);
+  length = 0;
+
+  append(pcm: Int16Array): void {
+    if (this.length + pcm.length > this.buf.length) {
+      const grown = new Int16Array(Math.max(this.buf.length * 2, this.length + pcm.length));
+      grown.set(this.buf.subarray(0, this.length));
+      this.buf = grown;
+    }
+    this.buf.set(pcm, this.length);
+    this.length += pcm.length;
+  }
+
+  /** Up to `samples` of trailing zeros taken off the end; returns how many. */
+  trimZeros(samples: number): number {
+    let k = 0;
+    while (k < samples && this.length > 0 && this.buf[this.length - 1] === 0) {
+      this.length--;
+      k++;
+    }
+    return k;
+  }
+
+  /** The first n samples (zeros past the end), removed. */
+  take(n: number): Int16Array {
+    const out = new Int16Array(n);
+    const k = Math.min(n, this.length);
+    out.set(this.buf.subarray(0, k));
+    this.buf.copyWithin(0, k, this.length);
+    this.length -= k;
+    return out;
+  }
+}
+
 /**
  * Stereo WAV of a call written as it happens: caller on the left, agent on the right, 16 kHz.
  * Both sides are appended as they are heard/sent and interleaved as far as both have audio; the
  * header is completed when the recording is finished.
  */
 export class CallRecorder {
-  private left: Int16Array[] = [];
-  private right: Int16Array[] = [];
-  private leftLen = 0;
-  private rightLen = 0;
+  private readonly left = new Side();
+  private readonly right = new Side();
   private frames = 0;
   private file: FileHandle | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -29,18 +63,18 @@ export class CallRecorder {
   }
 
   get durationMs(): number {
-    return Math.round((Math.max(this.frames + this.leftLen, this.frames + this.rightLen) * 1000) / RATE);
+    return Math.round(((this.frames + Math.max(this.left.length, this.right.length)) * 1000) / RATE);
   }
 
+  /** Caller audio as it is heard (copied: the array may be reused after the call). */
   caller(pcm: Int16Array): void {
-    this.left.push(pcm);
-    this.leftLen += pcm.length;
+    this.left.append(pcm);
     this.maybeFlush();
   }
 
+  /** Agent audio as it is sent (copied). */
   agent(pcm: Int16Array): void {
-    this.right.push(pcm);
-    this.rightLen += pcm.length;
+    this.right.append(pcm);
     this.maybeFlush();
   }
 
@@ -49,24 +83,12 @@ export class CallRecorder {
    * belong to was cut short when speech started early, so the agent track stays on time.
    */
   trimAgentSilence(samples: number): void {
-    let left = samples;
-    while (left > 0 && this.right.length > 0) {
-      const last = this.right[this.right.length - 1]!;
-      let k = 0;
-      while (k < Math.min(left, last.length) && last[last.length - 1 - k] === 0) k++;
-      if (k === 0) return;
-      this.right[this.right.length - 1] = last.subarray(0, last.length - k);
-      if (k === last.length) this.right.pop();
-      this.rightLen -= k;
-      left -= k;
-      if (k < last.length) return;
-    }
+    this.right.trimZeros(samples);
   }
 
   /** Pads the shorter side, writes the rest and the final header. Returns the size in bytes. */
   async finish(): Promise<{ bytes: number; durationMs: number }> {
-    const n = Math.max(this.leftLen, this.rightLen);
-    this.flush(n);
+    this.flush(Math.max(this.left.length, this.right.length));
     await this.writing;
     if (this.failed) throw this.failed;
     const bytes = 44 + this.frames * 4;
@@ -76,20 +98,18 @@ export class CallRecorder {
   }
 
   private maybeFlush(): void {
-    const n = Math.min(this.leftLen, this.rightLen);
+    const n = Math.min(this.left.length, this.right.length);
     if (n >= RATE) this.flush(n);
   }
 
   private flush(n: number): void {
     if (n === 0) return;
-    const l = take(this.left, n);
-    const r = take(this.right, n);
-    this.leftLen = Math.max(0, this.leftLen - n);
-    this.rightLen = Math.max(0, this.rightLen - n);
+    const l = this.left.take(n);
+    const r = this.right.take(n);
     const buf = Buffer.alloc(n * 4);
     for (let i = 0; i < n; i++) {
-      buf.writeInt16LE(l[i] ?? 0, i * 4);
-      buf.writeInt16LE(r[i] ?? 0, i * 4 + 2);
+      buf.writeInt16LE(l[i]!, i * 4);
+      buf.writeInt16LE(r[i]!, i * 4 + 2);
     }
     const position = 44 + this.frames * 4;
     this.frames += n;
@@ -103,21 +123,6 @@ export class CallRecorder {
       }
     });
   }
-}
-
-/** Removes up to n samples from the front of a chunk list (fewer if it holds fewer). */
-function take(chunks: Int16Array[], n: number): Int16Array {
-  const out = new Int16Array(n);
-  let filled = 0;
-  while (filled < n && chunks.length > 0) {
-    const c = chunks[0]!;
-    const k = Math.min(n - filled, c.length);
-    out.set(c.subarray(0, k), filled);
-    filled += k;
-    if (k === c.length) chunks.shift();
-    else chunks[0] = c.subarray(k);
-  }
-  return out;
 }
 
 function header(dataBytes: number): Buffer {

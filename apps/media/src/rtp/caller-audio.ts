@@ -4,6 +4,9 @@ export const SAMPLE_RATE = 16000;
 /** RTP clock units per ms, and per payload byte 1: true of all three codecs (G.722 keeps the 8000 Hz clock). */
 export const UNITS_PER_MS = 8;
 
+/** The longest frame a far end sends: 60 ms at 16 kHz. */
+const MAX_FRAME_SAMPLES = 960;
+
 export interface RtpRemote {
   address: string;
   port: number;
@@ -11,7 +14,10 @@ export interface RtpRemote {
 
 export interface CallerAudioOptions {
   codec: CodecName;
-  /** Caller audio, 16 kHz PCM, in the order and at the pace it plays out of the jitter buffer. */
+  /**
+   * Caller audio, 16 kHz PCM, in the order and at the pace it plays out of the jitter buffer. The
+   * array is reused once the callback returns: copy what you keep.
+   */
   onAudio: (pcm: Int16Array) => void;
   /** Packets come from somewhere new (the first time, or Asterisk moved): send there from now on. */
   onSource: (remote: RtpRemote, first: boolean) => void;
@@ -40,8 +46,14 @@ export class CallerAudio {
   private readonly codec: AudioCodec;
   private readonly jitter: JitterBuffer;
   private budgetUnits = 0;
-  private lastPcm: Int16Array<ArrayBufferLike> = new Int16Array(0);
+  /** Where each frame is decoded (60 ms at most, with room for the upsampler). */
+  private readonly decoded = new Int16Array(MAX_FRAME_SAMPLES + 8);
+  /** The last audio played, repeated (fading) to conceal a loss. */
+  private lastPcm: Int16Array = new Int16Array(MAX_FRAME_SAMPLES);
+  private lastLength = 0;
   private lastGain = 1;
+  private concealed = new Int16Array(MAX_FRAME_SAMPLES);
+  private silence = new Int16Array(MAX_FRAME_SAMPLES);
 
   constructor(private readonly options: CallerAudioOptions) {
     this.codec = createWidebandCodec(options.codec);
@@ -93,21 +105,31 @@ export class CallerAudio {
       if (!frame) {
         // No packets is silence (Asterisk relays nothing while the far end is quiet): the caller's
         // audio keeps its clock, so VAD and endpointing see the pause.
-        this.options.onAudio(new Int16Array(this.budgetUnits * 2));
+        const samples = this.budgetUnits * 2;
+        if (this.silence.length < samples) this.silence = new Int16Array(samples);
+        this.options.onAudio(this.silence.subarray(0, samples));
         this.budgetUnits = 0;
         return;
       }
       this.budgetUnits -= frame.durationUnits;
-      let pcm: Int16Array<ArrayBufferLike>;
-      if (frame.kind === 'audio') {
-        pcm = this.codec.decode(frame.payload);
-        this.lastPcm = pcm;
+      if (frame.kind === 'audio' && frame.payload.length <= MAX_FRAME_SAMPLES / 2) {
+        const pcm = this.codec.decode(frame.payload, this.decoded);
+        this.lastPcm.set(pcm);
+        this.lastLength = pcm.length;
         this.lastGain = 1;
+        this.options.onAudio(pcm);
+      } else if (frame.kind === 'audio') {
+        // Longer than any ptime Asterisk sends: decoded into a fresh array.
+        this.lastLength = 0;
+        this.options.onAudio(this.codec.decode(frame.payload));
       } else {
-        pcm = concealPcm(this.lastPcm, frame.gain, new Int16Array(frame.durationUnits * 2), this.lastGain);
+        const samples = frame.durationUnits * 2;
+        if (this.concealed.length < samples) this.concealed = new Int16Array(samples);
+        const out = this.concealed.subarray(0, samples);
+        concealPcm(this.lastPcm.subarray(0, this.lastLength), frame.gain, out, this.lastGain);
         this.lastGain = frame.gain;
+        this.options.onAudio(out);
       }
-      this.options.onAudio(pcm);
     }
   }
 }

@@ -3,6 +3,9 @@ import type { AgentAudioOut } from '../conversation/playout';
 import { CallerAudio, type RtpRemote, UNITS_PER_MS } from './caller-audio';
 import type { RtpLeg, RtpLegEvents, RtpLegStats } from './rtp-leg';
 
+/** Pumps between polls of the engine while the agent is silent. */
+const IDLE_POLL_EVERY = 5;
+
 /**
  * The agent's audio of a native leg: handed to the engine as it comes, which plays it out on its
  * own thread; what went out is learnt from the leg's polls.
@@ -86,6 +89,7 @@ export class NativeRtpLeg implements RtpLeg {
   private startedAt: number | undefined;
   private unitsPlayed = 0;
   private out: RtpStreamStats = { packetsOut: 0, ticks: 0, lateFrames: 0, maxLatenessMs: 0, suppressed: 0, skipped: 0, sendErrors: 0, echoDropped: 0 };
+  private pumps = 0;
   /** The source of the last datagram, reused while it does not change. */
   private lastFrom: { address: number; port: number; remote: RtpRemote } | undefined;
   private closed = false;
@@ -168,7 +172,9 @@ export class NativeRtpLeg implements RtpLeg {
         this.unitsPlayed = due;
       }
     }
-    this.collectSent();
+    // While the agent talks, every pump (first audio out, drained); otherwise every 50 ms is
+    // enough for the recording's echo (the engine keeps 2 s of it) and the stats.
+    if (this.playout.playing || ++this.pumps % IDLE_POLL_EVERY === 0) this.collectSent();
   }
 
   close(): void {
@@ -185,7 +191,7 @@ export class NativeRtpLeg implements RtpLeg {
     if (poll.trimBefore > 0) this.events.onAgentAudioTrim?.(poll.trimBefore);
     if (poll.sent.length > 0) this.events.onAgentAudio?.(poll.sent);
     const late = poll.stats.lateFrames - this.out.lateFrames;
-    this.out = poll.stats;
+    this.out = { ...poll.stats };
     if (late > 0) this.events.onLateFrames?.(late);
     this.playout.update(poll);
   }

@@ -11,6 +11,8 @@ const WINDOW = 512;
  * at 8 kHz; at 8 kHz the decimating filter needs its own lead-in before those.
  */
 const LEAD = 96;
+/** Most windows in one run of the model (more wait for the next). */
+const MAX_BATCH = 256;
 /** Windows of one call waiting for the model (~320 ms of audio) before it falls back to levels. */
 const MAX_PENDING_WINDOWS = 10;
 const SHED_SPEECH_DBFS = -35;
@@ -34,7 +36,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
 const RATE = workerData.rate;
-const IN = ${WINDOW}, LEAD = ${LEAD};
+const IN = ${WINDOW}, LEAD = ${LEAD}, MAX = ${MAX_BATCH};
 const WIN = RATE === 16000 ? 512 : 256, CTX = RATE === 16000 ? 64 : 32, N = CTX + WIN;
 // Half-band low-pass for 16 -> 8 kHz: a Hann-windowed sinc cut at 4 kHz, unity gain at DC.
 const TAPS = 15, H = new Float32Array(TAPS);
@@ -58,26 +60,93 @@ function row(pcm, i, input, at) {
     input[at + k] = (h0 * (pcm[p] + pcm[p - 14]) + h2 * (pcm[p - 2] + pcm[p - 12]) + h4 * (pcm[p - 4] + pcm[p - 10]) + h6 * (pcm[p - 6] + pcm[p - 8]) + h7 * pcm[p - 7]) / 32768;
   }
 }
+// The batch channel (see Channel below): requests and answers in shared memory, woken by Atomics.
+const ctrl = new Int32Array(workerData.shared, 0, 4);
+let at = 16;
+const pcm = new Int16Array(workerData.shared, at, MAX * (LEAD + IN));
+at += pcm.byteLength;
+const stateIn = new Float32Array(workerData.shared, at, 2 * MAX * 128);
+at += stateIn.byteLength;
+const probsOut = new Float32Array(workerData.shared, at, MAX);
+at += probsOut.byteLength;
+const stateOut = new Float32Array(workerData.shared, at, 2 * MAX * 128);
 (async () => {
   const session = await ort.InferenceSession.create(workerData.modelPath, {
     intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
   const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), [1]);
-  parentPort.on('message', async ({ pcm, state, batch }) => {
+  parentPort.postMessage({ ready: true });
+  // A pending Atomics.waitAsync does not keep a thread alive: this does.
+  setInterval(() => undefined, 1 << 30);
+  let seen = 0;
+  for (;;) {
+    const wait = Atomics.waitAsync(ctrl, 0, seen);
+    if (wait.async) await wait.value;
+    seen = Atomics.load(ctrl, 0);
+    const batch = ctrl[2];
     try {
       const input = new Float32Array(batch * N);
       for (let i = 0; i < batch; i++) row(pcm, i, input, i * N);
+      // State layout [2, batch, 128]: the request's two halves sit MAX apart.
+      const state = new Float32Array(2 * batch * 128);
+      state.set(stateIn.subarray(0, batch * 128), 0);
+      state.set(stateIn.subarray(MAX * 128, MAX * 128 + batch * 128), batch * 128);
       const out = await session.run({ input: new ort.Tensor('float32', input, [batch, N]), state: new ort.Tensor('float32', state, [2, batch, 128]), sr });
-      const probs = Float32Array.from(out.output.data);
-      const next = Float32Array.from(out.stateN.data);
-      parentPort.postMessage({ probs, state: next }, [probs.buffer, next.buffer]);
+      probsOut.set(out.output.data);
+      const next = out.stateN.data;
+      stateOut.set(next.subarray(0, batch * 128), 0);
+      stateOut.set(next.subarray(batch * 128, 2 * batch * 128), MAX * 128);
+      ctrl[3] = 0;
     } catch (err) {
+      ctrl[3] = 1;
       parentPort.postMessage({ error: String((err && err.message) || err) });
     }
-  });
-  parentPort.postMessage({ ready: true });
+    Atomics.store(ctrl, 1, seen);
+    Atomics.notify(ctrl, 1);
+  }
 })().catch((err) => parentPort.postMessage({ fatal: String((err && err.stack) || err) }));
 `;
+
+/**
+ * The batch channel to the inference thread, in shared memory: the request (each window with its
+ * lead-in, as Int16, and each call's recurrent state) and the answer (probabilities and next
+ * states), with a request and an answer counter that each side waits on (Atomics.waitAsync).
+ * Under load a postMessage of a batch cost the event loop about 0.4 ms; this costs the copies.
+ */
+class Channel {
+  readonly shared: SharedArrayBuffer;
+  readonly ctrl: Int32Array;
+  readonly pcm: Int16Array;
+  readonly stateIn: Float32Array;
+  readonly probs: Float32Array;
+  readonly stateOut: Float32Array;
+  private seq = 0;
+
+  constructor() {
+    const sizes = [MAX_BATCH * (LEAD + WINDOW) * 2, 2 * MAX_BATCH * 128 * 4, MAX_BATCH * 4, 2 * MAX_BATCH * 128 * 4];
+    this.shared = new SharedArrayBuffer(16 + sizes.reduce((a, b) => a + b, 0));
+    this.ctrl = new Int32Array(this.shared, 0, 4);
+    let at = 16;
+    this.pcm = new Int16Array(this.shared, at, MAX_BATCH * (LEAD + WINDOW));
+    at += sizes[0]!;
+    this.stateIn = new Float32Array(this.shared, at, 2 * MAX_BATCH * 128);
+    at += sizes[1]!;
+    this.probs = new Float32Array(this.shared, at, MAX_BATCH);
+    at += sizes[2]!;
+    this.stateOut = new Float32Array(this.shared, at, 2 * MAX_BATCH * 128);
+  }
+
+  /** Sends the batch written into pcm/stateIn; resolves once the answer is in probs/stateOut (false: the model failed). */
+  send(batch: number): Promise<boolean> {
+    this.ctrl[2] = batch;
+    const seq = ++this.seq;
+    Atomics.store(this.ctrl, 0, seq);
+    Atomics.notify(this.ctrl, 0);
+    const answered = () => this.ctrl[3] === 0;
+    const wait = Atomics.waitAsync(this.ctrl, 1, seq - 1);
+    return wait.async ? wait.value.then(answered) : Promise.resolve(answered());
+  }
+}
 
 interface Pending {
   window: Int16Array;
@@ -89,7 +158,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-type WorkerReply = { ready: true } | { fatal: string } | { error: string } | { probs: Float32Array; state: Float32Array };
+type WorkerReply = { ready: true } | { fatal: string } | { error: string };
 
 /**
  * Silero VAD v5 on onnxruntime-node, in its own thread: the model's few ms per batch never hold
@@ -110,12 +179,16 @@ export class SileroVad implements Vad {
   private inFlight: Pending[] | undefined;
   private scheduled = false;
   private dead: Error | undefined;
+  private lastError = 'the model failed';
 
   private constructor(
     private readonly worker: Worker,
+    private readonly channel: Channel,
     private readonly energyFloorDbfs: number,
   ) {
-    worker.on('message', (msg: WorkerReply) => this.onReply(msg));
+    worker.on('message', (msg: WorkerReply) => {
+      if ('error' in msg) this.lastError = msg.error;
+    });
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`Silero VAD thread exited (${code})`)));
     worker.unref();
@@ -126,9 +199,10 @@ export class SileroVad implements Vad {
    * window as 16000 and decides the same within a window or two (Silero v5 is trained for both).
    */
   static async load(options: { energyFloorDbfs?: number; modelPath?: string; sampleRate?: 8000 | 16000 } = {}): Promise<SileroVad> {
+    const channel = new Channel();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ortPath: require.resolve('onnxruntime-node'), modelPath: options.modelPath ?? sileroModelPath(), rate: options.sampleRate ?? 8000 },
+      workerData: { ortPath: require.resolve('onnxruntime-node'), modelPath: options.modelPath ?? sileroModelPath(), rate: options.sampleRate ?? 8000, shared: channel.shared },
     });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (msg: WorkerReply) => {
@@ -140,7 +214,7 @@ export class SileroVad implements Vad {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    return new SileroVad(worker, options.energyFloorDbfs ?? -55);
+    return new SileroVad(worker, channel, options.energyFloorDbfs ?? -55);
   }
 
   createStream(): VadStream {
@@ -214,42 +288,38 @@ export class SileroVad implements Vad {
   private flush(): void {
     this.scheduled = false;
     if (this.inFlight || this.queue.length === 0 || this.dead) return;
-    const batch = this.queue;
-    this.queue = [];
-    const b = batch.length;
-    // Int16 as the windows came; the thread converts (and, at 8 kHz, filters) them.
-    const pcm = new Int16Array(b * (LEAD + WINDOW));
-    const state = new Float32Array(2 * b * 128);
+    const batch = this.queue.length > MAX_BATCH ? this.queue.splice(0, MAX_BATCH) : this.queue;
+    if (batch === this.queue) this.queue = [];
+    const { pcm, stateIn } = this.channel;
     batch.forEach((item, i) => {
       const at = i * (LEAD + WINDOW);
       // Silence leads the first window in.
       if (item.previous) pcm.set(item.previous.subarray(WINDOW - LEAD), at);
+      else pcm.fill(0, at, at + LEAD);
       pcm.set(item.window, at + LEAD);
-      // State layout [2, batch, 128].
-      state.set(item.state.subarray(0, 128), i * 128);
-      state.set(item.state.subarray(128), b * 128 + i * 128);
+      stateIn.set(item.state.subarray(0, 128), i * 128);
+      stateIn.set(item.state.subarray(128), (MAX_BATCH + i) * 128);
     });
     this.inFlight = batch;
     // Keeps the process alive while a batch is out, and only then.
     this.worker.ref();
-    this.worker.postMessage({ pcm, state, batch: b }, [pcm.buffer, state.buffer]);
+    void this.channel.send(batch.length).then((ok) => this.onAnswer(batch, ok));
   }
 
-  private onReply(msg: WorkerReply): void {
-    const batch = this.inFlight;
-    if (!batch) return;
+  private onAnswer(batch: Pending[], ok: boolean): void {
+    if (this.inFlight !== batch) return;
     this.inFlight = undefined;
-    if ('probs' in msg) {
-      const b = batch.length;
-      this.stats.windows += b;
+    const { probs, stateOut } = this.channel;
+    if (ok) {
+      this.stats.windows += batch.length;
       this.stats.batches++;
       batch.forEach((item, i) => {
-        item.state.set(msg.state.subarray(i * 128, i * 128 + 128), 0);
-        item.state.set(msg.state.subarray(b * 128 + i * 128, b * 128 + i * 128 + 128), 128);
-        item.resolve(msg.probs[i]!);
+        item.state.set(stateOut.subarray(i * 128, (i + 1) * 128), 0);
+        item.state.set(stateOut.subarray((MAX_BATCH + i) * 128, (MAX_BATCH + i + 1) * 128), 128);
+        item.resolve(probs[i]!);
       });
     } else {
-      const err = new Error(`Silero VAD: ${'error' in msg ? msg.error : 'unexpected reply'}`);
+      const err = new Error(`Silero VAD: ${this.lastError}`);
       for (const item of batch) item.reject(err);
     }
     if (this.queue.length > 0) this.flush();
