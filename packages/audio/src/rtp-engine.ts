@@ -69,6 +69,8 @@ export interface RtpEngineStats {
   maxWakeLateMs: number;
   /** Longest round of sending every frame due at one wake-up (ms). */
   maxBusyMs: number;
+  /** Longest the thread waited for a stream that JavaScript was writing to or polling (ms). */
+  maxLockWaitMs: number;
 }
 
 /** Layout of the status a stream's poll fills in (native/rtp Session::Status). */

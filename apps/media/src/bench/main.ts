@@ -168,7 +168,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
     engine: run.engine,
     scheduling: legs.scheduling,
     // The engine thread's own view: the longest the system let it oversleep, and its longest round of sending.
-    ...(legs.engineStats ? { rtp_engine_thread: { wakeups: legs.engineStats.wakeups, max_wake_late_ms: round(legs.engineStats.maxWakeLateMs), max_busy_ms: round(legs.engineStats.maxBusyMs) } } : {}),
+    ...(legs.engineStats ? { rtp_engine_thread: { wakeups: legs.engineStats.wakeups, max_wake_late_ms: round(legs.engineStats.maxWakeLateMs), max_busy_ms: round(legs.engineStats.maxBusyMs), max_lock_wait_ms: round(legs.engineStats.maxLockWaitMs) } } : {}),
     calls,
     seconds_measured: Math.round(wallMs / 100) / 10,
     cpu_cores_used: Math.round(coresUsed * 1000) / 1000,

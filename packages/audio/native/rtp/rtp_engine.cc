@@ -377,8 +377,11 @@ class Session {
   }
 
   /** On the engine thread: sends every frame that is due by `horizon`; returns when the next one is. */
-  int64_t Tick(int64_t horizon) {
+  int64_t Tick(int64_t horizon, std::atomic<int64_t>& maxLockWaitNs) {
+    const int64_t asked = MonoNs();
     std::lock_guard<PiMutex> lock(mu_);
+    const int64_t waited = MonoNs() - asked;
+    if (waited > maxLockWaitNs.load(std::memory_order_relaxed)) maxLockWaitNs.store(waited, std::memory_order_relaxed);
     if (closed_ || !running.load()) return INT64_MAX;
     const int64_t period = int64_t(ptimeMs_) * 1000000;
     if (horizon < startNs_) return startNs_;
@@ -692,6 +695,7 @@ class Core {
   /** Longest the kernel let the thread oversleep its next frame, and its longest round of sending (ms). */
   double maxWakeLateMs() const { return double(maxWakeLateNs_.load()) / 1e6; }
   double maxBusyMs() const { return double(maxBusyNs_.load()) / 1e6; }
+  double maxLockWaitMs() const { return double(maxLockWaitNs_.load()) / 1e6; }
 
  private:
   struct Slot {
@@ -737,7 +741,7 @@ class Core {
         wakeups_.fetch_add(1, std::memory_order_relaxed);
         const int64_t horizon = now + kCoalesceNs;
         for (size_t i : due) {
-          schedule[i].due = schedule[i].session->Tick(horizon);
+          schedule[i].due = schedule[i].session->Tick(horizon, maxLockWaitNs_);
           if (schedule[i].due < earliest) earliest = schedule[i].due;
         }
       }
@@ -776,6 +780,7 @@ class Core {
   std::atomic<uint64_t> wakeups_{0};
   std::atomic<int64_t> maxWakeLateNs_{0};
   std::atomic<int64_t> maxBusyNs_{0};
+  std::atomic<int64_t> maxLockWaitNs_{0};
 };
 
 struct AddonData {
@@ -1033,6 +1038,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     o.Set("wakeups", double(core_->wakeups()));
     o.Set("maxWakeLateMs", core_->maxWakeLateMs());
     o.Set("maxBusyMs", core_->maxBusyMs());
+    o.Set("maxLockWaitMs", core_->maxLockWaitMs());
     return o;
   }
 

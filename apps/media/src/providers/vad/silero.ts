@@ -76,12 +76,11 @@ const stateOut = new Float32Array(workerData.shared, at, 2 * MAX * 128);
   });
   const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), [1]);
   parentPort.postMessage({ ready: true });
-  // A pending Atomics.waitAsync does not keep a thread alive: this does.
-  setInterval(() => undefined, 1 << 30);
   let seen = 0;
   for (;;) {
-    const wait = Atomics.waitAsync(ctrl, 0, seen);
-    if (wait.async) await wait.value;
+    // This thread has nothing else to do: it sleeps on the request counter (a plain futex wait,
+    // which the event loop's notify wakes cheaply; an asynchronous wait costs both sides a task).
+    Atomics.wait(ctrl, 0, seen);
     seen = Atomics.load(ctrl, 0);
     const batch = ctrl[2];
     try {
