@@ -94,6 +94,8 @@ describe('media conversation over real RTP', () => {
     for (const stage of ['stt', 'llm_first_token', 'tts_first_audio', 'first_audio_out', 'added']) {
       expect(metrics).toMatch(new RegExp(`parley_media_turn_stage_seconds_count\\{[^}]*stage="${stage}"[^}]*\\} [1-9]`));
     }
+    // The call ran on the native RTP engine (built at install), and /metrics says so.
+    expect(metrics).toMatch(/parley_media_rtp_engine_info\{engine="native",scheduling="[^"]+"[^}]*\} 1/);
     // Live transcript events carried the same segments while the call ran.
     const live = full.events().filter((e) => e.type === 'transcript');
     expect(live.length).toBe(segs.length);

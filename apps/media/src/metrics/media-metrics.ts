@@ -12,11 +12,13 @@ export class MediaMetrics {
   readonly lateFrames: ReturnType<Metrics['counter']>;
   readonly turnStage: ReturnType<Metrics['histogram']>;
   readonly bargeIns: ReturnType<Metrics['counter']>;
+  readonly rtpEngine: ReturnType<Metrics['gauge']>;
 
   constructor(@Inject(Metrics) metrics: Metrics) {
     this.sessionsActive = metrics.gauge('parley_media_sessions_active', 'RTP sessions allocated and not yet released');
     this.sessionsTotal = metrics.counter('parley_media_sessions_total', 'RTP sessions allocated', ['codec']);
     this.lateFrames = metrics.counter('parley_media_late_frames_total', 'Outgoing RTP packets sent more than 5 ms after they were due');
+    this.rtpEngine = metrics.gauge('parley_media_rtp_engine_info', 'What paces outgoing RTP: engine native (its thread, at the scheduling shown) or js (the event loop); always 1', ['engine', 'scheduling']);
     this.bargeIns = metrics.counter('parley_media_barge_ins_total', 'Agent turns interrupted by the caller');
     this.turnStage = metrics.histogram(
       'parley_media_turn_stage_seconds',

@@ -1,0 +1,156 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SPEECH_16K, readMonoWav } from '../test/fixtures';
+import { createWidebandCodec } from './codec';
+import { type ReceivedDatagram, ipv4ToString, RtpEngine, type RtpEngineStream } from './rtp-engine';
+import { parseRtpPacket, type RtpPacket, RtpSequencer } from './rtp';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+let nextPort = 53000 + Math.floor(Math.random() * 400) * 10;
+
+function engine(priority: 'realtime' | 'high' | 'normal' = 'realtime'): RtpEngine {
+  const e = new RtpEngine({ priority });
+  cleanups.push(() => e.close());
+  return e;
+}
+
+async function farEnd(): Promise<{ socket: Socket; port: number; got: Array<{ packet: RtpPacket; at: number }> }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  cleanups.push(() => socket.close());
+  const got: Array<{ packet: RtpPacket; at: number }> = [];
+  socket.on('message', (m) => got.push({ packet: parseRtpPacket(Buffer.from(m)), at: performance.now() }));
+  return { socket, port: (socket.address() as { port: number }).port, got };
+}
+
+function open(e: RtpEngine, codec: 'g722' | 'ulaw' | 'alaw', options: { echo?: boolean; dtx?: boolean } = {}): RtpEngineStream {
+  const port = nextPort++;
+  const s = e.open({ host: '127.0.0.1', port, codec, ...options });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+describe('RtpEngine', () => {
+  it('is built here (CI builds it at install), and says what priority its thread got', () => {
+    expect(RtpEngine.unavailable).toBeUndefined();
+    expect(engine('normal').scheduling).toBe('normal');
+    // As root or with CAP_SYS_NICE / RLIMIT_RTPRIO: realtime; otherwise it says it fell back.
+    expect(engine('realtime').scheduling).toMatch(/^(realtime \(SCHED_FIFO 10\)|high \(nice -10\)|normal)$/);
+  });
+
+  it('refuses a port that is taken with the errno code, so the port pool moves on', () => {
+    const e = engine();
+    const s = open(e, 'g722');
+    expect(() => e.open({ host: '127.0.0.1', port: s.port, codec: 'g722' })).toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
+  });
+
+  it('hands over what arrived on every stream at once: which stream, from where, the bytes, and the kernel arrival time', async () => {
+    const e = engine();
+    const a = open(e, 'g722');
+    const b = open(e, 'ulaw');
+    const far = await farEnd();
+    const seq = new RtpSequencer({ payloadType: 9 });
+    const sentAt: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      sentAt.push(performance.now());
+      far.socket.send(seq.nextPacket(Buffer.alloc(160, i), 160), a.port, '127.0.0.1');
+      await sleep(15);
+    }
+    far.socket.send(Buffer.from([1, 2, 3]), b.port, '127.0.0.1');
+    await sleep(20);
+    const drainedAt = performance.now();
+    const got: ReceivedDatagram[] = [];
+    expect(e.receive((d) => got.push({ ...d, data: Buffer.from(d.data) }))).toBe(4);
+    const forA = got.filter((d) => d.streamId === a.id);
+    expect(forA.map((d) => d.data[12])).toEqual([0, 1, 2]);
+    expect(forA.every((d) => ipv4ToString(d.address) === '127.0.0.1' && d.port === far.port)).toBe(true);
+    // Arrival times are the kernel's, not the drain's: in order, each after its send, all before the drain.
+    forA.forEach((d, i) => {
+      expect(d.arrivedAt).toBeGreaterThanOrEqual(sentAt[i]! - 1);
+      expect(d.arrivedAt).toBeLessThanOrEqual(drainedAt);
+    });
+    expect(forA[2]!.arrivedAt - forA[0]!.arrivedAt).toBeGreaterThan(20);
+    expect(got.find((d) => d.streamId === b.id)?.data).toEqual(Buffer.from([1, 2, 3]));
+    expect(e.receive(() => undefined)).toBe(0);
+  });
+
+  it('encodes recorded speech as the TypeScript codecs do, byte for byte, for every codec', async () => {
+    const { sampleRate, pcm } = readMonoWav(SPEECH_16K);
+    expect(sampleRate).toBe(16000);
+    const speech = pcm.subarray(0, 16000);
+    const e = engine();
+    const far = await Promise.all([farEnd(), farEnd(), farEnd()]);
+    const codecs = ['g722', 'ulaw', 'alaw'] as const;
+    const streams = codecs.map((c) => open(e, c));
+    streams.forEach((s, i) => {
+      s.setRemote({ address: '127.0.0.1', port: far[i]!.port }, false);
+      s.start();
+    });
+    await sleep(50);
+    for (const s of streams) s.write(speech);
+    await sleep(1300);
+    codecs.forEach((codec, i) => {
+      const out = far[i]!.got.map((g) => g.packet);
+      const start = out.findIndex((p, k) => k > 0 && p.header.marker);
+      expect(start, codec).toBeGreaterThan(0);
+      const reference = createWidebandCodec(codec);
+      for (let k = 0; k < out.length; k++) {
+        const frame = k - start;
+        const expected = frame >= 0 && frame < 50 ? reference.encode(speech.subarray(frame * 320, (frame + 1) * 320)) : reference.encodeSilence(320);
+        expect(Buffer.from(out[k]!.payload).equals(expected), `${codec} packet ${k}`).toBe(true);
+      }
+    });
+  });
+
+  it('reports a marked write when its first sample goes out, hands back what was sent, and drops the rest on flush', async () => {
+    const e = engine();
+    const far = await farEnd();
+    const s = open(e, 'g722', { echo: true });
+    s.setRemote({ address: '127.0.0.1', port: far.port }, false);
+    s.start();
+    await sleep(45);
+    let sent = s.poll().sent.length;
+    const writtenAt = performance.now();
+    s.write(new Int16Array(16000).fill(3000), 7);
+    await sleep(100);
+    const poll = s.poll();
+    expect(poll.marks).toHaveLength(1);
+    expect(poll.marks[0]!.id).toBe(7);
+    expect(poll.marks[0]!.sentAt).toBeGreaterThanOrEqual(writtenAt);
+    expect(poll.marks[0]!.sentAt).toBeLessThan(performance.now());
+    expect(poll.queuedSamples).toBeGreaterThan(16000 - 160 * 16);
+    expect(poll.sent.some((v) => v === 3000)).toBe(true);
+    sent += poll.sent.length - poll.trimBefore;
+    s.write(new Int16Array(320).fill(1), 8);
+    s.flush();
+    await sleep(60);
+    const after = s.poll();
+    expect(after.queuedSamples).toBe(0);
+    // The flushed write's mark never goes out; after the flush only silence was sent.
+    expect(after.marks).toHaveLength(0);
+    expect(after.sent.slice(-320 * 2).every((v) => v === 0)).toBe(true);
+    sent += after.sent.length - after.trimBefore;
+    // Slot for slot, less what the talkspurt cut from the silent packet before it.
+    expect(after.stats.ticks * 320 - sent).toBeGreaterThan(0);
+    expect(after.stats.ticks * 320 - sent).toBeLessThanOrEqual(320);
+    expect(after.stats.packetsOut).toBe(after.stats.ticks);
+  });
+
+  it('keeps writing to a closed stream harmless, and closes every stream when it stops', async () => {
+    const e = engine();
+    const s = open(e, 'ulaw');
+    s.close();
+    expect(() => s.write(new Int16Array(320))).not.toThrow();
+    const t = open(e, 'ulaw');
+    e.close();
+    expect(() => t.write(new Int16Array(320))).not.toThrow();
+    expect(() => e.open({ host: '127.0.0.1', port: nextPort++, codec: 'g722' })).toThrow(/closed/);
+    // The port is free again.
+    const again = engine().open({ host: '127.0.0.1', port: t.port, codec: 'g722' });
+    again.close();
+  });
+});
