@@ -127,13 +127,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.m.latency.observe(outcome.latencyMs / 1000);
     const attempt = d.attempts + 1;
     const next = this.settlementFor(attempt, outcome);
-    await this.outbox.recordAttempt(d, url, outcome, next);
-    this.m.attempts.inc({ outcome: outcome.delivered ? 'delivered' : outcome.gone ? 'gone' : outcome.refused ? 'refused' : next.status === 'pending' ? 'retry' : 'failed' });
+    // The endpoint is disabled before the delivery is settled: once nothing is pending, it is off
+    // (and after a crash in between, the retried delivery finds it disabled and fails unsent).
     if (outcome.gone && d.endpointId !== null) {
       await this.outbox.disableEndpoint(d.endpointId, `the endpoint answered 410 Gone on ${outcome.startedAt.toISOString()}`);
       this.m.disabled.inc();
       this.log.warn({ endpoint_id: d.endpointId, url }, 'endpoint answered 410 Gone: disabled');
     }
+    await this.outbox.recordAttempt(d, url, outcome, next);
+    this.m.attempts.inc({ outcome: outcome.delivered ? 'delivered' : outcome.gone ? 'gone' : outcome.refused ? 'refused' : next.status === 'pending' ? 'retry' : 'failed' });
     if (d.endpointId === null && d.callId !== null) await this.reportCallWebhook(d, attempt, outcome, next);
   }
 
