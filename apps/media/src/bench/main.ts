@@ -207,19 +207,19 @@ async function main(): Promise<void> {
   const vad = arg('vad', 'silero') === 'energy' ? new EnergyVadProvider(-35) : await SileroVad.load();
   const speech = espeak('Hello, I would like to book an appointment for next week, please.');
   const reply = espeak('Sure, I can help with that.');
+  const engine = arg('engine', 'native') as RtpEngineName;
+  const priority = arg('priority', 'realtime') as RtpEnginePriority;
+  const baseline = arg('baseline', engine === 'native' ? 'g722' : 'none');
   const result: Record<string, unknown> = {
     cores: cpus().length,
     what: 'concurrent calls in one media process at real time: RTP in+out, jitter buffer, codec, Silero VAD, endpointing, turn loop; STT/LLM/TTS instant fakes; far ends in a child process',
     endpointing_ms: ENDPOINTING_MS,
     goals: { calls_per_core: '>= 200', late_frames_over_5ms: 0, added_latency_p95_ms: '< 20 (measured inside, from the VAD speech end)' },
     dtx,
-    rtp_engine: arg('engine', 'native'),
+    rtp_engine: engine,
     g722_engine: g722Engine.name,
     node: process.version,
   };
-  const engine = arg('engine', 'native') as RtpEngineName;
-  const priority = arg('priority', 'realtime') as RtpEnginePriority;
-  const baseline = arg('baseline', engine === 'native' ? 'g722' : 'none');
   let ports = 46000;
   for (const codec of codecs) {
     result[codec] = await runCodec({ engine, codec, calls, seconds, dtx, priority }, vad, speech, reply, ports);

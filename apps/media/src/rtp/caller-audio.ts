@@ -20,7 +20,7 @@ export interface CallerAudioOptions {
    */
   onAudio: (pcm: Int16Array) => void;
   /** Packets come from somewhere new (the first time, or Asterisk moved): send there from now on. */
-  onSource: (remote: RtpRemote, first: boolean) => void;
+  onSource: (remote: RtpRemote) => void;
   /** The far end's packets last this long (10-60 ms): ours should too. */
   onPtime: (ms: number) => void;
   jitterTargetMs?: number;
@@ -83,10 +83,9 @@ export class CallerAudio {
     }
     this.stats.packetsIn++;
     if (!this.remote || this.remote.address !== from.address || this.remote.port !== from.port) {
-      const first = !this.remote;
       // Symmetric RTP: we talk to where Asterisk talks from.
       this.remote = { address: from.address, port: from.port };
-      this.options.onSource(this.remote, first);
+      this.options.onSource(this.remote);
     }
     const ptime = Math.round(this.codec.samplesInPayload(packet.payload.length) / (SAMPLE_RATE / 1000));
     if (this.stats.remotePtimeMs !== ptime && ptime >= 10 && ptime <= 60) {

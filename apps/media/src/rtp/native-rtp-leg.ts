@@ -107,11 +107,12 @@ export class NativeRtpLeg implements RtpLeg {
       codec,
       jitterTargetMs,
       onAudio: events.onAudio,
-      onSource: (remote, first) => {
+      onSource: (remote) => {
+        const known = this.remoteAddress !== undefined;
         this.remoteAddress = remote;
         // Latched: the socket is connected to Asterisk from now on.
         this.stream.setRemote(remote, true);
-        if (first) this.events.onRemote?.(remote);
+        if (!known) this.events.onRemote?.(remote);
       },
       onPtime: (ms) => {
         this.ptime = ms;

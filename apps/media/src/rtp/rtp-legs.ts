@@ -56,10 +56,6 @@ export class RtpLegs {
     return this.native?.stats;
   }
 
-  get active(): number {
-    return this.pool.used;
-  }
-
   /** A leg on a free port of the range. */
   async open(leg: RtpLegOptions): Promise<RtpLeg> {
     const native = this.native;

@@ -64,9 +64,10 @@ export class RtpSession implements RtpLeg {
       codec: options.codec,
       jitterTargetMs: options.jitterTargetMs,
       onAudio: options.onAudio,
-      onSource: (remote, first) => {
+      onSource: (remote) => {
+        const known = this.remoteAddress !== undefined;
         this.remoteAddress = remote;
-        if (first) this.options.onRemote?.(remote);
+        if (!known) this.options.onRemote?.(remote);
         if (this.latch === 'none') this.connectTo(remote);
       },
       onPtime: (ms) => {

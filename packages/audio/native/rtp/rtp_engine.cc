@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <deque>
 #include <future>
