@@ -193,6 +193,31 @@ describe('JitterBuffer', () => {
     expect(jb.jitterMs).toBeGreaterThan(30);
     expect(jb.targetDelayMs).toBeGreaterThan(100);
   });
+  it('measures jitter within talkspurts: a pause its timestamps do not count, then a marked packet, adds no delay', () => {
+    const run = (marked: boolean) => {
+      let now = 0;
+      const jb = new JitterBuffer({ adaptive: true, targetDelayMs: 60, minDelayMs: 40, maxDelayMs: 300, now: () => now });
+      let at = 0;
+      let most = 0;
+      for (let burst = 0; burst < 4; burst++) {
+        for (let k = 0; k < 25; k++) {
+          const seq = 1000 + burst * 25 + k;
+          now = at;
+          const p = packet(seq);
+          jb.push({ ...p, header: { ...p.header, marker: marked && k === 0 && burst > 0 } });
+          jb.pop();
+          most = Math.max(most, jb.targetDelayMs);
+          at += 20;
+        }
+        // 600 ms of silence the sender's timestamps leave out (the next timestamp follows on).
+        at += 600;
+      }
+      return most;
+    };
+    expect(run(true)).toBe(40);
+    // Without the marker the pause looks like jitter, and the delay grows for nothing.
+    expect(run(false)).toBeGreaterThan(100);
+  });
 });
 
 describe('concealPcm', () => {

@@ -197,7 +197,7 @@ export class JitterBuffer {
       this.highestExt = ext;
       this.highestSeq = sequenceNumber;
     }
-    this.updateJitter(timestamp, arrivedAt ?? this.now());
+    this.updateJitter(timestamp, arrivedAt ?? this.now(), packet.header.marker ?? false);
 
     const entry: Entry = {
       ext,
@@ -345,11 +345,16 @@ export class JitterBuffer {
     this.adaptTarget();
   }
 
-  /** RFC 3550 interarrival jitter: a running mean of |transit time differences|. */
-  private updateJitter(timestamp: number, arrivedAt: number): void {
+  /**
+   * RFC 3550 interarrival jitter: a running mean of |transit time differences|, within a
+   * talkspurt. The first packet of a talkspurt (marker bit) starts a new reference: a sender whose
+   * timestamps do not count the silence before it would otherwise look like hundreds of ms of
+   * jitter, and the buffer would hold that much delay for no reason.
+   */
+  private updateJitter(timestamp: number, arrivedAt: number, talkspurtStart: boolean): void {
     const arrival = (arrivedAt * this.clockRate) / 1000;
     const transit = arrival - (timestamp >>> 0);
-    if (this.lastTransit !== undefined) {
+    if (this.lastTransit !== undefined && !talkspurtStart) {
       let d = Math.abs(transit - this.lastTransit);
       // Timestamp wrap shows up as a 2^32 jump in transit time.
       if (d > 2 ** 31) d = Math.abs(d - 2 ** 32);
