@@ -99,13 +99,11 @@ export class NativeRtpLeg implements RtpLeg {
     readonly codec: CodecName,
     private readonly events: RtpLegEvents,
     private readonly onClosed?: () => void,
-    jitterTargetMs?: number,
   ) {
     this.port = stream.port;
     this.playout = new EnginePlayout(stream, () => this.collectSent());
     this.caller = new CallerAudio({
       codec,
-      jitterTargetMs,
       onAudio: events.onAudio,
       onSource: (remote) => {
         const known = this.remoteAddress !== undefined;
