@@ -60,10 +60,6 @@ export class CallerAudio {
     this.jitter = new JitterBuffer({ clockRate: 8000, adaptive: true, targetDelayMs: options.jitterTargetMs ?? 60, durationOf: (payload) => payload.length });
   }
 
-  get payloadType(): number {
-    return this.codec.payloadType;
-  }
-
   get jitterStats(): JitterBufferStats {
     return this.jitter.stats;
   }

@@ -85,7 +85,6 @@ export class NativeRtpLeg implements RtpLeg {
   readonly port: number;
   private readonly caller: CallerAudio;
   private remoteAddress: RtpRemote | undefined;
-  private ptime = 20;
   private startedAt: number | undefined;
   private unitsPlayed = 0;
   private out: RtpStreamStats = { packetsOut: 0, ticks: 0, lateFrames: 0, maxLatenessMs: 0, suppressed: 0, skipped: 0, sendErrors: 0, echoDropped: 0 };
@@ -112,10 +111,7 @@ export class NativeRtpLeg implements RtpLeg {
         this.stream.setRemote(remote, true);
         if (!known) this.events.onRemote?.(remote);
       },
-      onPtime: (ms) => {
-        this.ptime = ms;
-        this.stream.setPtime(ms);
-      },
+      onPtime: (ms) => this.stream.setPtime(ms),
     });
   }
 
@@ -124,7 +120,7 @@ export class NativeRtpLeg implements RtpLeg {
   }
 
   get ptimeMs(): number {
-    return this.ptime;
+    return this.stream.ptimeMs;
   }
 
   get stats(): RtpLegStats {

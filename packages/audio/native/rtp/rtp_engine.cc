@@ -909,8 +909,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Value bank = f.Get("bank");
     if (!bank.IsTypedArray() || bank.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "narrowband.bank: Float32Array");
     Napi::Float32Array b = bank.As<Napi::Float32Array>();
-    if (tables->up < 1 || tables->down < 1 || tables->taps < 1 || b.ElementLength() != size_t(tables->up * tables->taps) ||
-        tables->taps - 1 + kMaxFrameSamples <= 0)
+    if (tables->up < 1 || tables->down < 1 || tables->taps < 1 || b.ElementLength() != size_t(tables->up * tables->taps))
       throw Napi::RangeError::New(env, "narrowband: bank must hold up * taps coefficients");
     tables->bank.assign(b.Data(), b.Data() + b.ElementLength());
     tables->settlePackets = o.Get("settlePackets").ToNumber().Int32Value();
