@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPEECH_16K, readMonoWav } from '../test/fixtures';
 import { createWidebandCodec } from './codec';
-import { type ReceivedDatagram, ipv4ToString, RtpEngine, type RtpEngineStream } from './rtp-engine';
+import { type ReceivedDatagram, ipv4ToString, RtpEngine, type RtpEngineStream, WakeProbe } from './rtp-engine';
 import { parseRtpPacket, type RtpPacket, RtpSequencer } from './rtp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,5 +152,25 @@ describe('RtpEngine', () => {
     // The port is free again.
     const again = engine().open({ host: '127.0.0.1', port: t.port, codec: 'g722' });
     again.close();
+  });
+});
+
+describe('WakeProbe', () => {
+  it('wakes on its own schedule at the priority it could get, counts late wake-ups, and stops when closed', async () => {
+    const probe = new WakeProbe('realtime');
+    cleanups.push(() => probe.close());
+    expect(probe.scheduling).toBe(engine('realtime').scheduling);
+    const normal = new WakeProbe('normal');
+    cleanups.push(() => normal.close());
+    expect(normal.scheduling).toBe('normal');
+    await sleep(100);
+    const running = probe.stats;
+    expect(running.wakeups).toBeGreaterThan(0);
+    expect(running.lateWakeups).toBeLessThanOrEqual(running.wakeups);
+    expect(running.maxLateMs).toBeGreaterThanOrEqual(0);
+    probe.close();
+    const closed = probe.stats.wakeups;
+    await sleep(30);
+    expect(probe.stats.wakeups).toBe(closed);
   });
 });

@@ -41,8 +41,15 @@ interface NativeEngine {
   close(): void;
 }
 
+interface NativeWakeProbe {
+  readonly scheduling: string;
+  readonly stats: WakeProbeStats;
+  close(): void;
+}
+
 interface Addon {
   RtpEngine: new (options: object) => NativeEngine;
+  WakeProbe: new (priority: RtpEnginePriority) => NativeWakeProbe;
   stateSlots: number;
 }
 
@@ -65,6 +72,8 @@ const loaded = loadAddon();
 export interface RtpEngineStats {
   /** Times the thread woke to send. */
   wakeups: number;
+  /** Timed wake-ups the system delivered more than 5 ms after the frame they were for. */
+  lateWakeups: number;
   /** Longest the system let the thread oversleep the next frame due (ms). */
   maxWakeLateMs: number;
   /** Longest round of sending every frame due at one wake-up (ms). */
@@ -290,6 +299,37 @@ export class RtpEngine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.native.close();
+  }
+}
+
+export interface WakeProbeStats {
+  wakeups: number;
+  /** Wake-ups more than 5 ms late. */
+  lateWakeups: number;
+  maxLateMs: number;
+}
+
+/**
+ * A thread that only wakes every millisecond, at the priority the engine would take: how late the
+ * machine itself lets a realtime thread run. Measured beside the engine, it tells the frames the
+ * machine made late (a probe doing nothing was held up too) from those the engine did.
+ */
+export class WakeProbe {
+  readonly scheduling: string;
+  private readonly native: NativeWakeProbe;
+
+  constructor(priority: RtpEnginePriority = 'realtime') {
+    if (!loaded.addon) throw new Error(loaded.error);
+    this.native = new loaded.addon.WakeProbe(priority);
+    this.scheduling = this.native.scheduling;
+  }
+
+  get stats(): WakeProbeStats {
+    return this.native.stats;
+  }
+
+  close(): void {
     this.native.close();
   }
 }

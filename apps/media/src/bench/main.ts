@@ -8,21 +8,30 @@
  * endpointing wait and provider time), measured inside (per-turn marks) and at the far end.
  *
  * The calls run on the native RTP engine (as the service does by default); the same load on the
- * event loop's engine (MEDIA_RTP_ENGINE=js) is measured in the same run as the baseline.
+ * event loop's engine (MEDIA_RTP_ENGINE=js) is measured in the same run as the baseline. Beside
+ * each measurement a thread that does nothing but wake every millisecond at the engine's priority
+ * (the machine's wake probe) shows how late the machine itself lets such a thread run.
+ *
+ * Each measurement runs in a fresh process (with the same node flags): one that inherited the
+ * heap of the one before spent its first full collection freeing 200 calls at once.
  *
  *   node dist/bench/main.js [--calls 200] [--seconds 20] [--codecs g722,ulaw] [--engine native|js]
- *     [--baseline g722|none] [--priority realtime|high|normal] [--dtx] [--vad energy]
+ *     [--baseline g722|none] [--priority realtime|high|normal] [--dtx] [--vad energy] [--tts-process]
+ *
+ * --tts-process: each reply also starts a process (`true`) the way espeak-ng and flite are
+ * started (through the spawn host), to show what a process-based synthesizer costs the calls.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { type CodecName, g722Engine, parseWav, resample, type RtpEnginePriority, toMono } from '@parley/audio';
+import { type CodecName, g722Engine, parseWav, resample, RtpEngine, type RtpEnginePriority, toMono, WakeProbe } from '@parley/audio';
 import { Conversation, type ConversationSetup } from '../conversation/conversation';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
 import type { Llm, LlmChunk, Stt, Tts } from '../providers/types';
 import { EnergyVadProvider } from '../providers/vad/energy';
 import type { Vad } from '../providers/types';
+import { SpawnHost } from '../providers/tts/spawn-host';
 import { SileroVad } from '../providers/vad/silero';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import { type RtpEngineName, RtpLegs } from '../rtp/rtp-legs';
@@ -42,10 +51,11 @@ const instantLlm: Llm = {
   },
 };
 
-function instantTts(reply: Int16Array): Tts {
+function instantTts(reply: Int16Array, spawnHost: SpawnHost | undefined): Tts {
   return {
     name: 'instant',
     async *synthesize() {
+      if (spawnHost) await spawnHost.run('true', []).exited;
       yield reply;
     },
   };
@@ -84,6 +94,7 @@ interface Run {
   seconds: number;
   dtx: boolean;
   priority: RtpEnginePriority;
+  spawnHost: SpawnHost | undefined;
 }
 
 async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number) {
@@ -101,7 +112,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
       {
         stt: instantStt,
         llm: instantLlm,
-        tts: instantTts(reply),
+        tts: instantTts(reply, run.spawnHost),
         vad: vad.createStream(),
         vadWindowSamples: vad.windowSamples,
         playout: rtp.playout,
@@ -135,6 +146,8 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
   // Measure after a warm-up, over the steady state.
   await new Promise((r) => setTimeout(r, 3000));
   const base = sessions.map((s) => ({ out: s.rtp.stats.packetsOut, late: s.rtp.stats.lateFrames, ticks: s.rtp.stats.ticks }));
+  const engineLateWakeups = legs.engineStats?.lateWakeups ?? 0;
+  const probe = RtpEngine.unavailable ? undefined : new WakeProbe(run.priority);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   latencies.length = 0;
@@ -144,6 +157,8 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
   await new Promise((r) => setTimeout(r, (seconds - 3) * 1000));
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const probeStats = probe?.stats;
+  probe?.close();
   loopDelay.disable();
   const packetsOut = sessions.reduce((n, s, i) => n + s.rtp.stats.packetsOut - base[i]!.out, 0);
   const late = sessions.reduce((n, s, i) => n + s.rtp.stats.lateFrames - base[i]!.late, 0);
@@ -168,7 +183,9 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
     engine: run.engine,
     scheduling: legs.scheduling,
     // The engine thread's own view: the longest the system let it oversleep, and its longest round of sending.
-    ...(legs.engineStats ? { rtp_engine_thread: { wakeups: legs.engineStats.wakeups, max_wake_late_ms: round(legs.engineStats.maxWakeLateMs), max_busy_ms: round(legs.engineStats.maxBusyMs), max_lock_wait_ms: round(legs.engineStats.maxLockWaitMs) } } : {}),
+    ...(legs.engineStats ? { rtp_engine_thread: { wakeups: legs.engineStats.wakeups, wakeups_late_over_5ms: legs.engineStats.lateWakeups - engineLateWakeups, max_wake_late_ms: round(legs.engineStats.maxWakeLateMs), max_busy_ms: round(legs.engineStats.maxBusyMs), max_lock_wait_ms: round(legs.engineStats.maxLockWaitMs) } } : {}),
+    // The machine's own view over the same seconds: a thread that only wakes every ms, at the engine's priority.
+    ...(probeStats ? { machine_wake_probe: { scheduling: probe!.scheduling, wakeups: probeStats.wakeups, wakeups_late_over_5ms: probeStats.lateWakeups, max_late_ms: round(probeStats.maxLateMs) } } : {}),
     calls,
     seconds_measured: Math.round(wallMs / 100) / 10,
     cpu_cores_used: Math.round(coresUsed * 1000) / 1000,
@@ -197,43 +214,64 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
   };
 }
 
-async function main(): Promise<void> {
+/** One measurement, in this process: prints its result as JSON. */
+async function measure(engine: RtpEngineName, codec: CodecName): Promise<void> {
   const calls = Number(arg('calls', '200'));
   const seconds = Number(arg('seconds', '20'));
-  const codecs = arg('codecs', 'g722,ulaw').split(',') as CodecName[];
-  // --dtx: the agent sends nothing while silent (MEDIA_DTX=true).
   const dtx = process.argv.includes('--dtx');
   // --vad energy isolates the cost of the Silero model.
   const vad = arg('vad', 'silero') === 'energy' ? new EnergyVadProvider(-35) : await SileroVad.load();
+  const spawnHost = process.argv.includes('--tts-process') ? new SpawnHost().start() : undefined;
   const speech = espeak('Hello, I would like to book an appointment for next week, please.');
   const reply = espeak('Sure, I can help with that.');
-  const engine = arg('engine', 'native') as RtpEngineName;
   const priority = arg('priority', 'realtime') as RtpEnginePriority;
+  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, spawnHost }, vad, speech, reply, 46000);
+  await spawnHost?.close();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Runs one measurement in a fresh process with this one's node flags and arguments. */
+function measureInChild(engine: RtpEngineName, codec: CodecName): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2), '--measure', `${engine}:${codec}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`the ${engine} ${codec} measurement exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const only = arg('measure', '');
+  if (only) {
+    const [engine, codec] = only.split(':') as [RtpEngineName, CodecName];
+    return measure(engine, codec);
+  }
+  const codecs = arg('codecs', 'g722,ulaw').split(',') as CodecName[];
+  const engine = arg('engine', 'native') as RtpEngineName;
   const baseline = arg('baseline', engine === 'native' ? 'g722' : 'none');
   const result: Record<string, unknown> = {
     cores: cpus().length,
-    what: 'concurrent calls in one media process at real time: RTP in+out, jitter buffer, codec, Silero VAD, endpointing, turn loop; STT/LLM/TTS instant fakes; far ends in a child process',
+    what: 'concurrent calls in one media process at real time: RTP in+out, jitter buffer, codec, Silero VAD, endpointing, turn loop; STT/LLM/TTS instant fakes; far ends in a child process; each measurement in a fresh process',
     endpointing_ms: ENDPOINTING_MS,
     goals: { calls_per_core: '>= 200', late_frames_over_5ms: 0, added_latency_p95_ms: '< 20 (measured inside, from the VAD speech end)' },
-    dtx,
+    dtx: process.argv.includes('--dtx'),
+    tts_process: process.argv.includes('--tts-process'),
     rtp_engine: engine,
     g722_engine: g722Engine.name,
     node: process.version,
   };
-  let ports = 46000;
-  for (const codec of codecs) {
-    result[codec] = await runCodec({ engine, codec, calls, seconds, dtx, priority }, vad, speech, reply, ports);
-    ports += calls + 100;
-  }
+  for (const codec of codecs) result[codec] = await measureInChild(engine, codec);
   // The same load on the event loop's engine, measured in the same run.
-  if (baseline !== 'none') {
-    result[`baseline_js_engine_${baseline}`] = await runCodec({ engine: 'js', codec: baseline as CodecName, calls, seconds, dtx, priority }, vad, speech, reply, ports);
-  }
+  if (baseline !== 'none') result[`baseline_js_engine_${baseline}`] = await measureInChild('js', baseline as CodecName);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  process.exit(0);
 }
 
-main().catch((err) => {
+// Exits when done: the far ends, the VAD thread and the engine would otherwise keep it waiting.
+main().then(() => process.exit(0), (err) => {
   process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -6,6 +6,7 @@ import { WhisperCppStt } from './stt/whisper-cpp';
 import { EspeakTts } from './tts/espeak';
 import { FliteTts } from './tts/flite';
 import { OpenAiTts } from './tts/openai';
+import { SpawnHost } from './tts/spawn-host';
 import type { Llm, Stt, Tts, Vad } from './types';
 import { SileroVad } from './vad/silero';
 
@@ -22,7 +23,9 @@ export async function createProviders(config: MediaConfig): Promise<Providers> {
   const vad = await SileroVad.load({ energyFloorDbfs: config.VAD_ENERGY_FLOOR_DBFS, sampleRate: config.VAD_SAMPLE_RATE });
   const stt = await createStt(config);
   const llm = new OpenAiLlm({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS });
-  const tts = createTts(config);
+  // espeak-ng and flite run as processes, started from a helper so that this process never forks.
+  const spawnHost = config.TTS_PROVIDER === 'openai' ? undefined : new SpawnHost().start();
+  const tts = createTts(config, spawnHost);
   return {
     vad,
     stt,
@@ -31,6 +34,7 @@ export async function createProviders(config: MediaConfig): Promise<Providers> {
     async close() {
       await stt.close?.();
       await vad.close();
+      await spawnHost?.close();
     },
   };
 }
@@ -46,12 +50,12 @@ async function createStt(config: MediaConfig): Promise<Stt> {
   }
 }
 
-function createTts(config: MediaConfig): Tts {
+function createTts(config: MediaConfig, spawnHost: SpawnHost | undefined): Tts {
   switch (config.TTS_PROVIDER) {
     case 'espeak':
-      return new EspeakTts({ defaultVoice: config.TTS_VOICE });
+      return new EspeakTts({ defaultVoice: config.TTS_VOICE, spawnHost });
     case 'flite':
-      return new FliteTts({ defaultVoice: config.TTS_VOICE });
+      return new FliteTts({ defaultVoice: config.TTS_VOICE, spawnHost });
     case 'openai':
       return new OpenAiTts({ baseUrl: config.TTS_BASE_URL!, apiKey: config.TTS_API_KEY, model: config.TTS_MODEL, defaultVoice: config.TTS_VOICE });
   }

@@ -68,6 +68,20 @@ int64_t MonoNs() {
   return int64_t(t.tv_sec) * 1000000000LL + t.tv_nsec;
 }
 
+/**
+ * Asks for the calling thread's priority: realtime (SCHED_FIFO 10, where RLIMIT_RTPRIO or
+ * CAP_SYS_NICE allow it), else high (nice -10), else it stays normal. Returns what it got.
+ */
+std::string TakeThreadPriority(const std::string& priority) {
+  if (priority == "realtime") {
+    sched_param param{};
+    param.sched_priority = 10;
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0) return "realtime (SCHED_FIFO 10)";
+  }
+  if (priority != "normal" && setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), -10) == 0) return "high (nice -10)";
+  return "normal";
+}
+
 /** JavaScript's Math.round: halves go up. */
 double RoundHalfUp(double x) {
   double f = std::floor(x);
@@ -691,6 +705,8 @@ class Core {
   }
 
   uint64_t wakeups() const { return wakeups_.load(); }
+  /** Wake-ups the kernel delivered more than kLateMs after the frame they were for. */
+  uint64_t lateWakeups() const { return lateWakeups_.load(); }
   /** Longest the kernel let the thread oversleep its next frame, and its longest round of sending (ms). */
   double maxWakeLateMs() const { return double(maxWakeLateNs_.load()) / 1e6; }
   double maxBusyMs() const { return double(maxBusyNs_.load()) / 1e6; }
@@ -704,16 +720,7 @@ class Core {
 
   void Run(std::string priority, std::promise<std::string>& taken) {
     pthread_setname_np(pthread_self(), "parley-rtp");
-    std::string policy = "normal";
-    if (priority == "realtime") {
-      sched_param param{};
-      param.sched_priority = 10;
-      if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0) policy = "realtime (SCHED_FIFO 10)";
-    }
-    if (policy == "normal" && priority != "normal") {
-      if (setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), -10) == 0) policy = "high (nice -10)";
-    }
-    taken.set_value(policy);
+    taken.set_value(TakeThreadPriority(priority));
     std::vector<Slot> schedule;
     std::vector<size_t> due;
     // Holds the sessions the schedule points to, so that none is freed while it is being ticked.
@@ -761,6 +768,7 @@ class Core {
         // Woken by the timeout: how late the kernel let us run.
         const int64_t late = MonoNs() - earliest;
         if (late > maxWakeLateNs_.load(std::memory_order_relaxed)) maxWakeLateNs_.store(late, std::memory_order_relaxed);
+        if (late > int64_t(kLateMs * 1e6)) lateWakeups_.fetch_add(1, std::memory_order_relaxed);
       }
     }
   }
@@ -777,6 +785,7 @@ class Core {
   int epoll_ = -1;
   int wake_ = -1;
   std::atomic<uint64_t> wakeups_{0};
+  std::atomic<uint64_t> lateWakeups_{0};
   std::atomic<int64_t> maxWakeLateNs_{0};
   std::atomic<int64_t> maxBusyNs_{0};
   std::atomic<int64_t> maxLockWaitNs_{0};
@@ -1034,6 +1043,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("wakeups", double(core_->wakeups()));
+    o.Set("lateWakeups", double(core_->lateWakeups()));
     o.Set("maxWakeLateMs", core_->maxWakeLateMs());
     o.Set("maxBusyMs", core_->maxBusyMs());
     o.Set("maxLockWaitMs", core_->maxLockWaitMs());
@@ -1051,11 +1061,106 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   uint8_t control_[kRecvBatch][CMSG_SPACE(sizeof(timespec))];
 };
 
+/**
+ * A thread that does nothing but wake every millisecond on an absolute schedule, at the priority
+ * the engine takes: how late the machine itself lets a realtime thread run. The benchmark runs it
+ * beside the engine as the baseline for the engine's late frames.
+ */
+class WakeProbe {
+ public:
+  static constexpr int64_t kPeriodNs = 1000000;
+
+  explicit WakeProbe(const std::string& priority) {
+    std::promise<std::string> taken;
+    std::future<std::string> policy = taken.get_future();
+    thread_ = std::thread([this, priority, p = std::move(taken)]() mutable { Run(priority, p); });
+    policy_ = policy.get();
+  }
+
+  ~WakeProbe() { Stop(); }
+
+  void Stop() {
+    if (stopping_.exchange(true)) return;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  const std::string& Policy() const { return policy_; }
+  uint64_t wakeups() const { return wakeups_.load(); }
+  uint64_t lateWakeups() const { return lateWakeups_.load(); }
+  double maxLateMs() const { return double(maxLateNs_.load()) / 1e6; }
+
+ private:
+  void Run(const std::string& priority, std::promise<std::string>& taken) {
+    pthread_setname_np(pthread_self(), "parley-probe");
+    taken.set_value(TakeThreadPriority(priority));
+    int64_t next = MonoNs() + kPeriodNs;
+    while (!stopping_.load(std::memory_order_acquire)) {
+      timespec at{time_t(next / 1000000000LL), long(next % 1000000000LL)};
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
+      }
+      const int64_t now = MonoNs();
+      const int64_t late = now - next;
+      wakeups_.fetch_add(1, std::memory_order_relaxed);
+      if (late > int64_t(kLateMs * 1e6)) lateWakeups_.fetch_add(1, std::memory_order_relaxed);
+      if (late > maxLateNs_.load(std::memory_order_relaxed)) maxLateNs_.store(late, std::memory_order_relaxed);
+      // Slots slept through are not made up for: the next wake-up is the next slot still ahead.
+      next += kPeriodNs;
+      if (next <= now) next += ((now - next) / kPeriodNs + 1) * kPeriodNs;
+    }
+  }
+
+  std::thread thread_;
+  std::string policy_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> wakeups_{0};
+  std::atomic<uint64_t> lateWakeups_{0};
+  std::atomic<int64_t> maxLateNs_{0};
+};
+
+class WakeProbeWrap : public Napi::ObjectWrap<WakeProbeWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "WakeProbe",
+                       {InstanceAccessor<&WakeProbeWrap::Policy>("scheduling"), InstanceAccessor<&WakeProbeWrap::Stats>("stats"),
+                        InstanceMethod<&WakeProbeWrap::Close>("close")});
+  }
+
+  /** new WakeProbe(priority?: 'realtime' | 'high' | 'normal') */
+  WakeProbeWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WakeProbeWrap>(info) {
+    std::string priority = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string("realtime");
+    probe_ = std::make_shared<WakeProbe>(priority);
+    // The thread must not outlive the environment.
+    info.Env().AddCleanupHook([probe = probe_] { probe->Stop(); });
+  }
+
+  ~WakeProbeWrap() { probe_->Stop(); }
+
+ private:
+  Napi::Value Policy(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), probe_->Policy()); }
+
+  /** { wakeups, lateWakeups (later than 5 ms), maxLateMs }. */
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("wakeups", double(probe_->wakeups()));
+    o.Set("lateWakeups", double(probe_->lateWakeups()));
+    o.Set("maxLateMs", probe_->maxLateMs());
+    return o;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    probe_->Stop();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<WakeProbe> probe_;
+};
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->session = Napi::Persistent(SessionWrap::Define(env));
   env.SetInstanceData<AddonData>(data);
   exports.Set("RtpEngine", EngineWrap::Define(env));
+  exports.Set("WakeProbe", WakeProbeWrap::Define(env));
   exports.Set("stateSlots", Napi::Number::New(env, CODEC_STATE_SLOTS));
   return exports;
 }

@@ -1,5 +1,6 @@
 import type { Tts, TtsOptions } from '../types';
 import { runWavProcess } from './process-tts';
+import { type SpawnHost, sharedSpawnHost } from './spawn-host';
 
 /**
  * espeak-ng from apt: offline, every language it has a voice for. The agent's `voice` is an
@@ -8,7 +9,7 @@ import { runWavProcess } from './process-tts';
 export class EspeakTts implements Tts {
   readonly name = 'espeak';
 
-  constructor(private readonly options: { binary?: string; defaultVoice?: string; wordsPerMinute?: number } = {}) {}
+  constructor(private readonly options: { binary?: string; defaultVoice?: string; wordsPerMinute?: number; spawnHost?: SpawnHost } = {}) {}
 
   voiceFor(options: Pick<TtsOptions, 'voice' | 'language'>): string {
     if (options.voice && /^[A-Za-z0-9_+-]+$/.test(options.voice)) return options.voice;
@@ -18,7 +19,7 @@ export class EspeakTts implements Tts {
 
   synthesize(text: string, options: TtsOptions): AsyncIterable<Int16Array> {
     const args = ['--stdout', '-v', this.voiceFor(options), '-s', String(this.options.wordsPerMinute ?? 165), '--', text];
-    return runWavProcess('espeak-ng', this.options.binary ?? 'espeak-ng', args, options.signal);
+    return runWavProcess('espeak-ng', this.options.spawnHost ?? sharedSpawnHost(), this.options.binary ?? 'espeak-ng', args, options.signal);
   }
 }
 

@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav, resample, toMono } from '@parley/audio';
 import { ProviderError, type Tts, type TtsOptions } from '../types';
+import { type SpawnHost, sharedSpawnHost } from './spawn-host';
 
+const TIMEOUT_MS = 20_000;
 const FLITE_VOICES = ['rms', 'slt', 'awb', 'kal16', 'kal', 'awb_time'];
 
 /**
@@ -15,7 +16,7 @@ const FLITE_VOICES = ['rms', 'slt', 'awb', 'kal16', 'kal', 'awb_time'];
 export class FliteTts implements Tts {
   readonly name = 'flite';
 
-  constructor(private readonly options: { binary?: string; defaultVoice?: string } = {}) {}
+  constructor(private readonly options: { binary?: string; defaultVoice?: string; spawnHost?: SpawnHost } = {}) {}
 
   async *synthesize(text: string, options: TtsOptions): AsyncIterable<Int16Array> {
     options.signal.throwIfAborted();
@@ -23,12 +24,7 @@ export class FliteTts implements Tts {
     const dir = await mkdtemp(join(tmpdir(), 'parley-flite-'));
     try {
       const out = join(dir, 'out.wav');
-      await new Promise<void>((resolve, reject) => {
-        execFile(this.options.binary ?? 'flite', ['-voice', voice, '-t', text, '-o', out], { signal: options.signal, timeout: 20_000 }, (err, _stdout, stderr) => {
-          if (err) reject(options.signal.aborted ? err : new ProviderError('flite', `${err.message} ${stderr}`.trim(), { cause: err }));
-          else resolve();
-        });
-      });
+      await this.run(['-voice', voice, '-t', text, '-o', out], options.signal);
       let wav;
       try {
         wav = parseWav(await readFile(out));
@@ -38,6 +34,31 @@ export class FliteTts implements Tts {
       yield resample(toMono(wav), wav.sampleRate, 16000);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Runs flite to its end (killed when aborted or after TIMEOUT_MS). */
+  private async run(args: string[], signal: AbortSignal): Promise<void> {
+    const binary = this.options.binary ?? 'flite';
+    const child = (this.options.spawnHost ?? sharedSpawnHost()).run(binary, args);
+    child.stdout.resume();
+    const kill = () => child.kill();
+    signal.addEventListener('abort', kill, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill();
+    }, TIMEOUT_MS);
+    try {
+      const exit = await child.exited.catch((err: Error) => {
+        throw new ProviderError('flite', `could not run ${binary}: ${err.message}`, { cause: err });
+      });
+      signal.throwIfAborted();
+      if (timedOut) throw new ProviderError('flite', `${binary} took longer than ${TIMEOUT_MS} ms`);
+      if (exit.code !== 0) throw new ProviderError('flite', `${binary} exited with ${exit.code ?? exit.signal}: ${exit.stderr.trim()}`);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', kill);
     }
   }
 }

@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SpawnHost } from './spawn-host';
+
+async function text(stream: AsyncIterable<Buffer>): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += chunk.toString();
+  return out;
+}
+
+/** Minor page faults this process takes writing one byte in every page of `memory`. */
+function faultsTouching(memory: Buffer): number {
+  const before = process.resourceUsage().minorPageFault;
+  for (let i = 0; i < memory.length; i += 4096) memory[i]! ^= 1;
+  return process.resourceUsage().minorPageFault - before;
+}
+
+describe('SpawnHost', () => {
+  const host = new SpawnHost().start();
+  afterAll(() => host.close());
+
+  it('runs a program, relays its stdout as it comes and its stderr, and reports its exit code', async () => {
+    const child = host.run('sh', ['-c', 'printf one; sleep 0.05; printf two; echo oops >&2; exit 3']);
+    expect(await text(child.stdout)).toBe('onetwo');
+    expect(await child.exited).toEqual({ code: 3, signal: null, stderr: 'oops\n' });
+  });
+
+  it('relays binary output byte for byte', async () => {
+    const child = host.run('head', ['-c', '100000', '/dev/urandom']);
+    const chunks: Buffer[] = [];
+    for await (const c of child.stdout) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks)).toHaveLength(100000);
+    expect((await child.exited).code).toBe(0);
+  });
+
+  it('kills a program at once', async () => {
+    const child = host.run('sleep', ['30']);
+    setTimeout(() => child.kill(), 50);
+    expect(await child.exited).toMatchObject({ code: null, signal: 'SIGKILL' });
+  });
+
+  it('rejects a program that cannot be started', async () => {
+    const child = host.run('/nonexistent/espeak-ng', []);
+    await expect(child.exited).rejects.toThrow(/ENOENT/);
+    expect(await text(child.stdout)).toBe('');
+  });
+
+  it('ends what was running when the helper dies, and starts a new one for the next program', async () => {
+    const doomed = host.run('sleep', ['30']);
+    const helper = (host as unknown as { host: { pid: number } }).host;
+    process.kill(helper.pid, 'SIGKILL');
+    await expect(doomed.exited).rejects.toThrow(/process host exited/);
+    const next = host.run('echo', ['again']);
+    expect(await text(next.stdout)).toBe('again\n');
+    expect((await next.exited).code).toBe(0);
+  });
+
+  it('leaves this process unforked: its pages are not made copy-on-write by the programs it starts', async (ctx) => {
+    const memory = Buffer.alloc(64 * 1024 * 1024, 1);
+    faultsTouching(memory);
+    // What a direct start costs this process: after a fork, every page written faults once.
+    await new Promise((resolve) => spawn('true').once('close', resolve));
+    const direct = faultsTouching(memory);
+    if (direct < 8000) ctx.skip(); // this platform starts processes without copy-on-write: nothing to guard
+    for (let i = 0; i < 3; i++) expect((await host.run('true', []).exited).code).toBe(0);
+    const hosted = faultsTouching(memory);
+    expect(hosted).toBeLessThan(direct / 20);
+  });
+
+  it('refuses programs once closed', async () => {
+    const other = new SpawnHost().start();
+    await other.close();
+    await expect(other.run('true', []).exited).rejects.toThrow(/closed/);
+  });
+});
