@@ -218,6 +218,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
 async function measure(engine: RtpEngineName, codec: CodecName): Promise<void> {
   const calls = Number(arg('calls', '200'));
   const seconds = Number(arg('seconds', '20'));
+  // --dtx: the agent sends nothing while silent (MEDIA_DTX=true).
   const dtx = process.argv.includes('--dtx');
   // --vad energy isolates the cost of the Silero model.
   const vad = arg('vad', 'silero') === 'energy' ? new EnergyVadProvider(-35) : await SileroVad.load();
