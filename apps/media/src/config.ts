@@ -40,6 +40,12 @@ export const MediaConfigSchema = z.object({
    * it is allowed, and logs which.
    */
   MEDIA_RTP_PRIORITY: z.enum(['realtime', 'high', 'normal']).default('realtime'),
+  /**
+   * Pacing threads of the native engine: 2 (each pinned to its own CPU, both wake for every frame
+   * and whichever comes first sends it, so a CPU the kernel or the hypervisor holds up for a few ms
+   * makes no frame late) or 1. Never more than the CPUs the process may use.
+   */
+  MEDIA_RTP_THREADS: z.coerce.number().int().min(1).max(2).default(2),
   /** Calls this process takes at once; allocation is refused beyond it. */
   MEDIA_MAX_SESSIONS: env.int(1000, 1),
 

@@ -70,7 +70,9 @@ function loadAddon(): { addon?: Addon; error?: string } {
 const loaded = loadAddon();
 
 export interface RtpEngineStats {
-  /** Times the thread woke to send. */
+  /** Pacing threads (1, or 2 pinned to two CPUs: either sends a frame, so one held-up CPU makes no frame late). */
+  threads: number;
+  /** Times a thread woke to send. */
   wakeups: number;
   /** Timed wake-ups the system delivered more than 5 ms after the frame they were for. */
   lateWakeups: number;
@@ -241,7 +243,11 @@ export class RtpEngine {
   private readonly offsetMs: number;
   private closed = false;
 
-  constructor(options: { priority?: RtpEnginePriority } = {}) {
+  /**
+   * `threads`: pacing threads, at most one per CPU the process may use (default 2). With two, each
+   * pinned to its own CPU, both wake for every frame and whichever comes first sends it.
+   */
+  constructor(options: { priority?: RtpEnginePriority; threads?: number } = {}) {
     if (!loaded.addon) throw new Error(loaded.error);
     const narrowband = filterBank(16000, 8000, NARROWBAND_RESAMPLING);
     this.native = new loaded.addon.RtpEngine({
@@ -250,6 +256,7 @@ export class RtpEngine {
       narrowband: { up: narrowband.up, down: narrowband.down, taps: narrowband.taps, bank: narrowband.bank },
       settlePackets: NARROWBAND_SETTLE_PACKETS,
       priority: options.priority ?? 'realtime',
+      threads: options.threads ?? 2,
     });
     this.scheduling = this.native.scheduling;
     const before = performance.now();

@@ -7,8 +7,9 @@
  * 5 ms, and the added latency per turn (caller speech end -> first agent audio, minus the
  * endpointing wait and provider time), measured inside (per-turn marks) and at the far end.
  *
- * The calls run on the native RTP engine (as the service does by default); the same load on the
- * event loop's engine (MEDIA_RTP_ENGINE=js) is measured in the same run as the baseline. Beside
+ * The calls run on the native RTP engine with two pacing threads (as the service does by default);
+ * the same load with one pacing thread (MEDIA_RTP_THREADS=1) and on the event loop's engine
+ * (MEDIA_RTP_ENGINE=js) is measured in the same run as the baselines. Beside
  * each measurement a thread that does nothing but wake every millisecond at the engine's priority
  * (the machine's wake probe) shows how late the machine itself lets such a thread run.
  *
@@ -16,7 +17,7 @@
  * heap of the one before spent its first full collection freeing 200 calls at once.
  *
  *   node dist/bench/main.js [--calls 200] [--seconds 20] [--codecs g722,ulaw] [--engine native|js]
- *     [--baseline g722|none] [--priority realtime|high|normal] [--dtx] [--vad energy] [--tts-process]
+ *     [--baseline g722|none] [--priority realtime|high|normal] [--rtp-threads 2|1] [--dtx] [--vad energy] [--tts-process]
  *
  * --tts-process: each reply also starts a process (`true`) the way espeak-ng and flite are
  * started (through the spawn host), to show what a process-based synthesizer costs the calls.
@@ -94,13 +95,14 @@ interface Run {
   seconds: number;
   dtx: boolean;
   priority: RtpEnginePriority;
+  threads: number;
   spawnHost: SpawnHost | undefined;
 }
 
 async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number) {
   const { codec, calls, seconds, dtx } = run;
   const vadBefore = { ...(vad.stats ?? {}) } as Record<string, number>;
-  const legs = new RtpLegs({ engine: run.engine, priority: run.priority, host: '127.0.0.1', ports: { first: portsFrom, last: portsFrom + calls + 50 }, logger: { warn: (o, m) => process.stderr.write(`${m}\n`), error: (o, m) => process.stderr.write(`${m}: ${String((o as { err?: unknown }).err)}\n`) } });
+  const legs = new RtpLegs({ engine: run.engine, priority: run.priority, threads: run.threads, host: '127.0.0.1', ports: { first: portsFrom, last: portsFrom + calls + 50 }, logger: { warn: (o, m) => process.stderr.write(`${m}\n`), error: (o, m) => process.stderr.write(`${m}: ${String((o as { err?: unknown }).err)}\n`) } });
   const farEnd = fork(join(__dirname, 'far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sessions: Array<{ rtp: RtpLeg; conversation: Conversation; port: number }> = [];
   const latencies: TurnLatency[] = [];
@@ -183,7 +185,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
     engine: run.engine,
     scheduling: legs.scheduling,
     // The engine thread's own view: the longest the system let it oversleep, and its longest round of sending.
-    ...(legs.engineStats ? { rtp_engine_thread: { wakeups: legs.engineStats.wakeups, wakeups_late_over_5ms: legs.engineStats.lateWakeups - engineLateWakeups, max_wake_late_ms: round(legs.engineStats.maxWakeLateMs), max_busy_ms: round(legs.engineStats.maxBusyMs), max_lock_wait_ms: round(legs.engineStats.maxLockWaitMs) } } : {}),
+    ...(legs.engineStats ? { rtp_engine_thread: { threads: legs.engineStats.threads, wakeups: legs.engineStats.wakeups, wakeups_late_over_5ms: legs.engineStats.lateWakeups - engineLateWakeups, max_wake_late_ms: round(legs.engineStats.maxWakeLateMs), max_busy_ms: round(legs.engineStats.maxBusyMs), max_lock_wait_ms: round(legs.engineStats.maxLockWaitMs) } } : {}),
     // The machine's own view over the same seconds: a thread that only wakes every ms, at the engine's priority.
     ...(probeStats ? { machine_wake_probe: { scheduling: probe!.scheduling, wakeups: probeStats.wakeups, wakeups_late_over_5ms: probeStats.lateWakeups, max_late_ms: round(probeStats.maxLateMs) } } : {}),
     calls,
@@ -226,15 +228,16 @@ async function measure(engine: RtpEngineName, codec: CodecName): Promise<void> {
   const speech = espeak('Hello, I would like to book an appointment for next week, please.');
   const reply = espeak('Sure, I can help with that.');
   const priority = arg('priority', 'realtime') as RtpEnginePriority;
-  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, spawnHost }, vad, speech, reply, 46000);
+  const threads = Number(arg('rtp-threads', '2'));
+  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, threads, spawnHost }, vad, speech, reply, 46000);
   await spawnHost?.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 /** Runs one measurement in a fresh process with this one's node flags and arguments. */
-function measureInChild(engine: RtpEngineName, codec: CodecName): Promise<Record<string, unknown>> {
+function measureInChild(engine: RtpEngineName, codec: CodecName, extra: string[] = []): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2), '--measure', `${engine}:${codec}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2), ...extra, '--measure', `${engine}:${codec}`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('error', reject);
@@ -266,7 +269,8 @@ async function main(): Promise<void> {
     node: process.version,
   };
   for (const codec of codecs) result[codec] = await measureInChild(engine, codec);
-  // The same load on the event loop's engine, measured in the same run.
+  // The same load with one pacing thread, and on the event loop's engine, measured in the same run.
+  if (baseline !== 'none' && engine === 'native') result[`baseline_one_pacing_thread_${baseline}`] = await measureInChild('native', baseline as CodecName, ['--rtp-threads', '1']);
   if (baseline !== 'none') result[`baseline_js_engine_${baseline}`] = await measureInChild('js', baseline as CodecName);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -10,6 +10,8 @@ export interface RtpLegsOptions {
   /** native: the engine thread paces every leg's outgoing audio; js: the event loop does (FrameClock). */
   engine: RtpEngineName;
   priority: RtpEnginePriority;
+  /** The native engine's pacing threads (2: one per CPU, either sends a frame). */
+  threads?: number;
   host: string;
   ports: { first: number; last: number };
   logger: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -42,7 +44,7 @@ export class RtpLegs {
     }
     if (options.engine === 'native' && !RtpEngine.unavailable) {
       this.engine = 'native';
-      this.native = new RtpEngine({ priority: options.priority });
+      this.native = new RtpEngine({ priority: options.priority, threads: options.threads });
       this.scheduling = this.native.scheduling;
     } else {
       this.engine = 'js';

@@ -34,8 +34,8 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(MediaMetrics) private readonly metrics: MediaMetrics,
     @Inject(Readiness) readiness: Readiness,
   ) {
-    this.legs = new RtpLegs({ engine: config.MEDIA_RTP_ENGINE, priority: config.MEDIA_RTP_PRIORITY, host: config.MEDIA_RTP_HOST, ports: config.MEDIA_RTP_PORTS, logger });
-    logger.info({ engine: this.legs.engine, scheduling: this.legs.scheduling }, 'rtp engine ready');
+    this.legs = new RtpLegs({ engine: config.MEDIA_RTP_ENGINE, priority: config.MEDIA_RTP_PRIORITY, threads: config.MEDIA_RTP_THREADS, host: config.MEDIA_RTP_HOST, ports: config.MEDIA_RTP_PORTS, logger });
+    logger.info({ engine: this.legs.engine, scheduling: this.legs.scheduling, threads: this.legs.engineStats?.threads }, 'rtp engine ready');
     metrics.rtpEngine.set({ engine: this.legs.engine, scheduling: this.legs.scheduling }, 1);
     readiness.register('accepting_calls', () => this.accepting);
   }

@@ -106,6 +106,7 @@ class PiMutex {
   PiMutex(const PiMutex&) = delete;
   PiMutex& operator=(const PiMutex&) = delete;
   void lock() { pthread_mutex_lock(&mutex_); }
+  bool try_lock() { return pthread_mutex_trylock(&mutex_) == 0; }
   void unlock() { pthread_mutex_unlock(&mutex_); }
 
  private:
@@ -389,12 +390,28 @@ class Session {
     fd_ = -1;
   }
 
-  /** On the engine thread: sends every frame that is due by `horizon`; returns when the next one is. */
+  /** Tick's answer when the session was locked by someone else (the other pacing thread, or JavaScript). */
+  static constexpr int64_t kBusy = -1;
+
+  /** On a pacing thread: sends every frame that is due by `horizon`; returns when the next one is. */
   int64_t Tick(int64_t horizon, std::atomic<int64_t>& maxLockWaitNs) {
     const int64_t asked = MonoNs();
     std::lock_guard<PiMutex> lock(mu_);
     const int64_t waited = MonoNs() - asked;
     if (waited > maxLockWaitNs.load(std::memory_order_relaxed)) maxLockWaitNs.store(waited, std::memory_order_relaxed);
+    return TickLocked(horizon);
+  }
+
+  /** Tick without waiting: kBusy when the session is locked. */
+  int64_t TryTick(int64_t horizon) {
+    std::unique_lock<PiMutex> lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return kBusy;
+    return TickLocked(horizon);
+  }
+
+ private:
+  /** Frames are counted by slot, so a second call for the same slots (the other thread's) sends nothing. */
+  int64_t TickLocked(int64_t horizon) {
     if (closed_ || !running.load()) return INT64_MAX;
     const int64_t period = int64_t(ptimeMs_) * 1000000;
     if (horizon < startNs_) return startNs_;
@@ -422,7 +439,6 @@ class Session {
     return next;
   }
 
- private:
   void SendFrame(int64_t nowNs) {
     const int samples = ptimeMs_ * kRate / 1000;
     const size_t took = ring_.Take(frame_, size_t(samples));
@@ -579,37 +595,58 @@ class Session {
 };
 
 /**
- * The engine thread and the sessions it paces. The thread keeps its own compact schedule (due
+ * The pacing threads and the sessions they pace. Each thread keeps its own compact schedule (due
  * time and session, contiguous) and rebuilds it from the sessions when JavaScript says something
- * moved (a stream started, a talkspurt, a session went). JavaScript wakes it through an eventfd,
- * so the two never wait on a lock of the other's outside a session's own (priority-inheriting)
- * one.
+ * moved (a stream started, a talkspurt, a session went). JavaScript wakes them through an eventfd
+ * each, so the two sides never wait on a lock of the other's outside a session's own
+ * (priority-inheriting) one.
+ *
+ * With two threads, each pinned to its own CPU, both wake for every frame and whichever gets to a
+ * session first sends it (a session counts its frames by slot, so the other finds nothing due).
+ * A kernel that cannot preempt its own code (preempt=none, common on VMs) or a hypervisor that
+ * pauses a vCPU can hold up one CPU for several ms; a frame is then late only if both CPUs are
+ * held up at once.
  */
 class Core {
  public:
-  explicit Core(std::shared_ptr<const Tables> tables) : tables_(std::move(tables)) {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  }
+  explicit Core(std::shared_ptr<const Tables> tables) : tables_(std::move(tables)) { epoll_ = epoll_create1(EPOLL_CLOEXEC); }
 
   ~Core() {
     Stop();
     if (epoll_ >= 0) close(epoll_);
-    if (wake_ >= 0) close(wake_);
+    for (int fd : wakeFds_) close(fd);
   }
 
-  /** Starts the thread and waits until it has taken the priority it could get. */
-  void Start(const std::string& priority) {
-    std::promise<std::string> policy;
-    std::future<std::string> taken = policy.get_future();
-    thread_ = std::thread([this, priority, p = std::move(policy)]() mutable { Run(priority, p); });
-    policy_ = taken.get();
+  /**
+   * Starts `threads` pacing threads (pinned one per CPU of the process's when more than one) and
+   * waits until each has taken the priority it could get.
+   */
+  void Start(const std::string& priority, int threads) {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    std::vector<int> cpus;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+      for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+    threads = std::max(1, std::min(threads, std::max(1, int(cpus.size()))));
+    for (int i = 0; i < threads; i++) wakeFds_.push_back(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    for (int i = 0; i < threads; i++) {
+      std::promise<std::string> policy;
+      std::future<std::string> taken = policy.get_future();
+      const int cpu = threads > 1 ? cpus[size_t(i)] : -1;
+      threads_.emplace_back([this, i, cpu, priority, p = std::move(policy)]() mutable { Run(i, cpu, priority, p); });
+      const std::string got = taken.get();
+      if (i == 0) policy_ = got;
+    }
   }
+
+  int threads() const { return int(threads_.size()); }
 
   void Stop() {
     if (stopping_.exchange(true)) return;
     Wake();
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
     std::vector<std::shared_ptr<Session>> all;
     {
       std::lock_guard<PiMutex> lock(mu_);
@@ -696,12 +733,14 @@ class Core {
     return now + int64_t(best) * 1000000;
   }
 
-  /** Something in the schedule moved: the thread rebuilds it before it sleeps on. */
+  /** Something in the schedule moved: every thread rebuilds its own before it sleeps on. */
   void Wake() {
-    resync_.store(true, std::memory_order_release);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
     const uint64_t one = 1;
-    ssize_t ignored = write(wake_, &one, sizeof(one));
-    (void)ignored;
+    for (int fd : wakeFds_) {
+      ssize_t ignored = write(fd, &one, sizeof(one));
+      (void)ignored;
+    }
   }
 
   uint64_t wakeups() const { return wakeups_.load(); }
@@ -718,17 +757,31 @@ class Core {
     Session* session;
   };
 
-  void Run(std::string priority, std::promise<std::string>& taken) {
-    pthread_setname_np(pthread_self(), "parley-rtp");
+  void Run(int index, int cpu, std::string priority, std::promise<std::string>& taken) {
+    pthread_setname_np(pthread_self(), index == 0 ? "parley-rtp" : "parley-rtp2");
+    if (cpu >= 0) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+    }
     taken.set_value(TakeThreadPriority(priority));
+    const int wake = wakeFds_[size_t(index)];
+    // The second thread goes through a round's sessions from the other end: the two meet in the
+    // middle instead of queueing on the same locks.
+    const bool reverse = index % 2 == 1;
+    uint64_t seen = UINT64_MAX;
     std::vector<Slot> schedule;
     std::vector<size_t> due;
+    std::vector<size_t> busy;
     // Holds the sessions the schedule points to, so that none is freed while it is being ticked.
     std::vector<std::shared_ptr<Session>> held;
     schedule.reserve(1024);
     due.reserve(1024);
     while (!stopping_.load(std::memory_order_acquire)) {
-      if (resync_.exchange(false, std::memory_order_acq_rel)) {
+      const uint64_t generation = generation_.load(std::memory_order_acquire);
+      if (generation != seen) {
+        seen = generation;
         std::lock_guard<PiMutex> lock(mu_);
         held = sessions_;
         graveyard_.clear();
@@ -746,23 +799,39 @@ class Core {
       if (!due.empty()) {
         wakeups_.fetch_add(1, std::memory_order_relaxed);
         const int64_t horizon = now + kCoalesceNs;
-        for (size_t i : due) {
-          schedule[i].due = schedule[i].session->Tick(horizon, maxLockWaitNs_);
-          if (schedule[i].due < earliest) earliest = schedule[i].due;
+        busy.clear();
+        for (size_t k = 0; k < due.size(); k++) {
+          const size_t i = due[reverse ? due.size() - 1 - k : k];
+          const int64_t next = schedule[i].session->TryTick(horizon);
+          if (next == Session::kBusy) {
+            busy.push_back(i);
+            continue;
+          }
+          schedule[i].due = next;
+          if (next < earliest) earliest = next;
+        }
+        // Locked a moment ago, by the other thread (which is sending it) or by JavaScript: waited
+        // for now, unless the other thread has already sent what was due.
+        for (size_t i : busy) {
+          Session* session = schedule[i].session;
+          const int64_t sentBy = session->nextDue.load(std::memory_order_acquire);
+          const int64_t next = sentBy > horizon ? sentBy : session->Tick(horizon, maxLockWaitNs_);
+          schedule[i].due = next;
+          if (next < earliest) earliest = next;
         }
       }
       const int64_t busyUntil = MonoNs();
       if (!due.empty()) {
-        const int64_t busy = busyUntil - now;
-        if (busy > maxBusyNs_.load(std::memory_order_relaxed)) maxBusyNs_.store(busy, std::memory_order_relaxed);
+        const int64_t took = busyUntil - now;
+        if (took > maxBusyNs_.load(std::memory_order_relaxed)) maxBusyNs_.store(took, std::memory_order_relaxed);
       }
       const int64_t wait = earliest - busyUntil;
       if (wait <= 0) continue;
-      pollfd pfd{wake_, POLLIN, 0};
+      pollfd pfd{wake, POLLIN, 0};
       timespec timeout{time_t(wait / 1000000000LL), long(wait % 1000000000LL)};
       if (ppoll(&pfd, 1, &timeout, nullptr) > 0) {
         uint64_t count;
-        ssize_t ignored = read(wake_, &count, sizeof(count));
+        ssize_t ignored = read(wake, &count, sizeof(count));
         (void)ignored;
       } else {
         // Woken by the timeout: how late the kernel let us run.
@@ -777,13 +846,14 @@ class Core {
   PiMutex mu_;
   std::vector<std::shared_ptr<Session>> sessions_;
   std::vector<std::shared_ptr<Session>> graveyard_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
+  std::vector<int> wakeFds_;
   std::string policy_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> resync_{true};
+  /** Bumped by every Wake(): a thread that has not seen the latest rebuilds its schedule. */
+  std::atomic<uint64_t> generation_{0};
   uint32_t nextId_ = 1;
   int epoll_ = -1;
-  int wake_ = -1;
   std::atomic<uint64_t> wakeups_{0};
   std::atomic<uint64_t> lateWakeups_{0};
   std::atomic<int64_t> maxWakeLateNs_{0};
@@ -923,8 +993,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     tables->bank.assign(b.Data(), b.Data() + b.ElementLength());
     tables->settlePackets = o.Get("settlePackets").ToNumber().Int32Value();
     std::string priority = o.Has("priority") ? o.Get("priority").ToString().Utf8Value() : std::string("realtime");
+    const int threads = o.Has("threads") ? o.Get("threads").ToNumber().Int32Value() : 2;
     core_ = std::make_shared<Core>(tables);
-    core_->Start(priority);
+    core_->Start(priority, threads);
     // The thread must not outlive the environment (a worker thread's, or the process's at exit).
     env.AddCleanupHook([core = core_] { core->Stop(); });
   }
@@ -1039,9 +1110,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   Napi::Value Policy(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), core_->Policy()); }
 
-  /** { wakeups, maxWakeLateMs, maxBusyMs }: how the thread has been keeping time. */
+  /** { threads, wakeups, lateWakeups, maxWakeLateMs, maxBusyMs, maxLockWaitMs }: how the pacing threads have been keeping time. */
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("threads", core_->threads());
     o.Set("wakeups", double(core_->wakeups()));
     o.Set("lateWakeups", double(core_->lateWakeups()));
     o.Set("maxWakeLateMs", core_->maxWakeLateMs());
