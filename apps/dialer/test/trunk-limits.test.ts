@@ -76,6 +76,9 @@ it('calls_per_second holds across dialers: originations are paced 1/cps apart', 
   for (const id of callIds) await world.ended(id);
   const starts = (await spans(callIds)).map((x) => x.start).sort((a, b) => a - b);
   const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-  // Each origination waits for its paced slot; a few ms of HTTP jitter may shorten one gap, never by much.
-  for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1000 / cps - 40);
+  // Each origination waits for its slot, 1/cps after the one before. A loaded machine can start one late and so
+  // shorten the gap to the next (seen: 187 of 250 ms under the full suite), but never bring two together, and the
+  // whole run cannot take much less than its slots (without pacing, all eight would start within ~100 ms).
+  for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1000 / cps / 2);
+  expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual((starts.length - 1) * (1000 / cps) - 1000 / cps / 2);
 });
