@@ -246,8 +246,8 @@ export class Conversation {
     // VAD has not yet answered for is its lag, which the turn's added latency should show.
     const now = performance.now();
     const marks: TurnMarks = { speechEnd: now - (this.callerMs() - endMs), endpointDue: now - (this.callerMs() - decidedAtMs), endpoint: now };
-    const ms = (t: number) => (t * RATE) / 1000;
-    const audio = this.callerAudio.copy(ms(startMs - PREROLL_MS), ms(endMs + 200), ms(decidedAtMs));
+    const toSample = (ms: number) => (ms * RATE) / 1000;
+    const audio = this.callerAudio.copy(toSample(startMs - PREROLL_MS), toSample(endMs + 200), toSample(decidedAtMs));
     // Utterances are handled one after another, in order.
     this.utterancesPending++;
     this.utterances = this.utterances.then(() =>

@@ -80,13 +80,9 @@ export class SpawnHost {
   run(command: string, args: string[]): HostedProcess {
     const id = this.nextId++;
     const stdout = new PassThrough();
-    let ended = false;
     const exited = new Promise<ProcessExit>((resolve, reject) => {
       this.running.set(id, { stdout, stderr: '', resolve, reject });
     });
-    void exited.finally(() => {
-      ended = true;
-    }).catch(() => undefined);
     if (this.closed) {
       this.finish(id, new Error('the process host is closed'));
     } else {
@@ -98,7 +94,7 @@ export class SpawnHost {
       stdout,
       exited,
       kill: () => {
-        if (!ended && this.running.has(id)) this.host?.send({ type: 'kill', id });
+        if (this.running.has(id)) this.host?.send({ type: 'kill', id });
       },
     };
   }
