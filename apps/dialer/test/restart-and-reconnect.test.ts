@@ -58,6 +58,44 @@ it('a dialer killed mid-call: its successor adopts the live calls, ends the ones
   await second.close();
 });
 
+it('a call that hangs up while its successor is adopting it ends with its real cause, not as lost by the system', async () => {
+  await world.scenario('+15554440008', { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  const first = await world.startDialer(FAST);
+  const callId = await world.dispatch({ to: '+15554440008' });
+  await world.until(() => world.media.attached.some((a) => a.call_id === callId), 'media attached');
+  await first.crash();
+
+  // Hold the call's trunk slot: the successor's adoption lists the channel as alive, then waits on the slot.
+  const blocker = world.db.dataSource.createQueryRunner();
+  await blocker.connect();
+  await blocker.startTransaction();
+  try {
+    await blocker.query(`SELECT 1 FROM dialer_trunk_slots WHERE call_id = $1 FOR UPDATE`, [callId]);
+    const second = await world.startDialer(FAST);
+    await world.until(async () => {
+      const [{ n }] = await world.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO dialer_trunk_slots%' AND query LIKE '%DO UPDATE%'`,
+      );
+      return n > 0;
+    }, 'adoption waiting for the slot');
+    // The caller hangs up in that gap; its ChannelDestroyed reaches the dialer before the call is tracked.
+    await fetch(`${world.sim.url}/sim/calls/${callId}/hangup`, { method: 'POST' });
+    const held = (second.dialer.liveCalls as unknown as { held: Map<string, Array<{ type: string }>> }).held;
+    await world.until(() => (held.get(callId) ?? []).some((e) => e.type === 'ChannelDestroyed'), 'hang-up held for the adopted call');
+    await blocker.rollbackTransaction();
+
+    const ended = await world.ended(callId);
+    expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_cause_code: 16, hangup_by: 'caller' });
+    expect(world.typesOf(callId).filter((t) => t === 'ended')).toHaveLength(1);
+    await world.until(async () => (await world.slots()).length === 0, 'slot freed');
+    expect(second.dialer.liveCalls.size).toBe(0);
+    await second.close();
+  } finally {
+    if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+    await blocker.release();
+  }
+});
+
 it('graceful shutdown with a call up: the dialer waits, then leaves it to the next dialer, which adopts it at once', async () => {
   await world.scenario('+15554440004', { outcome: 'answer', answer_after_ms: 100, hangup_after_ms: 6000, ...quiet });
   const first = await world.startDialer({ ...FAST, SHUTDOWN_TIMEOUT_MS: '500', DIALER_DEAD_AFTER_MS: '60000' });

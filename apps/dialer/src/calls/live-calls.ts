@@ -21,8 +21,11 @@ export class LiveCalls {
   private readonly byChannel = new Map<string, LiveCall>();
   private readonly byCall = new Map<string, LiveCall>();
   private readonly byMediaChannel = new Map<string, LiveCall>();
-  /** Events of channels about to be tracked (an inbound call while the api creates its row). */
+  /** Events of channels about to be tracked (an inbound call while the api creates its row, a call being adopted). */
   private readonly held = new Map<string, AriEvent[]>();
+  /** Open adoption windows: while there is one, the events of untracked channels are kept in `unclaimed`. */
+  private adoptionWindows = 0;
+  private readonly unclaimed = new Map<string, AriEvent[]>();
   private readonly recentlyEnded = new Map<string, number>();
   private readonly idleWaiters = new Set<() => void>();
   /** Called when a call frees its trunk slot, so queued calls can start. */
@@ -61,19 +64,40 @@ export class LiveCalls {
     return this.held.has(channelId);
   }
 
-  /** Starts holding the events of a channel that is not tracked yet. */
+  /** Starts holding the events of a channel that is not tracked yet (with those an open adoption window kept). */
   hold(channelId: string): void {
-    if (!this.held.has(channelId)) this.held.set(channelId, []);
+    if (this.held.has(channelId)) return;
+    this.held.set(channelId, this.unclaimed.get(channelId) ?? []);
+    this.unclaimed.delete(channelId);
+  }
+
+  /**
+   * Keeps the events of every untracked channel from now until the returned function is called. An adoption lists
+   * Asterisk's channels, then takes some on a few round trips later: a channel that hung up in between would
+   * otherwise end with its ChannelDestroyed lost, as a call lost by the system instead of one the caller ended.
+   */
+  openAdoptionWindow(): () => void {
+    this.adoptionWindows++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      if (--this.adoptionWindows === 0) this.unclaimed.clear();
+    };
   }
   release(channelId: string): void {
     this.held.delete(channelId);
   }
 
-  /** Starts tracking a call; events held for its channel are applied now. */
-  track(call: LiveCall): void {
+  /**
+   * Starts tracking a call: `found` (what an adoption found of it in GET /channels) is applied first, then the
+   * events held for its channel, which happened after.
+   */
+  track(call: LiveCall, found: CallTransition[] = []): void {
     this.byChannel.set(call.channelId, call);
     this.byCall.set(call.callId, call);
     this.deps.metrics.activeCalls.inc({ trunk_id: call.trunkId });
+    this.apply(call, found);
     const held = this.held.get(call.channelId);
     this.held.delete(call.channelId);
     for (const event of held ?? []) this.onAriEvent(call.conn, event);
@@ -91,8 +115,15 @@ export class LiveCalls {
         if (event.type === 'ChannelDestroyed') this.onMediaChannelGone(owner);
         continue;
       }
-      this.held.get(channelId)?.push(event);
+      const held = this.held.get(channelId) ?? (this.adoptionWindows > 0 ? this.unclaimedEventsOf(channelId) : undefined);
+      held?.push(event);
     }
+  }
+
+  private unclaimedEventsOf(channelId: string): AriEvent[] {
+    let events = this.unclaimed.get(channelId);
+    if (!events) this.unclaimed.set(channelId, (events = []));
+    return events;
   }
 
   /** Publishes and acts on transitions, in order. */

@@ -67,6 +67,17 @@ export class ChannelAdoption {
   }
 
   private async run(conn: AsteriskConnection): Promise<void> {
+    const { liveCalls } = this.deps;
+    // Opened before the list: what a channel does after Asterisk answered it reaches the call we adopt.
+    const closeWindow = liveCalls.openAdoptionWindow();
+    try {
+      await this.reconcileWith(conn);
+    } finally {
+      closeWindow();
+    }
+  }
+
+  private async reconcileWith(conn: AsteriskConnection): Promise<void> {
     const { liveCalls, logger } = this.deps;
     const listedAt = Date.now();
     const channels = await conn.client.channels.list();
@@ -116,6 +127,13 @@ export class ChannelAdoption {
 
   private async adopt(conn: AsteriskConnection, row: LiveCallRow, ch: Channel): Promise<void> {
     const { liveCalls, capacity, metrics, logger, config } = this.deps;
+    liveCalls.hold(ch.id);
+    try {
+      await capacity.occupy(row.id, row.trunk_id, row.direction);
+    } catch (err) {
+      liveCalls.release(ch.id);
+      throw err;
+    }
     const call = new LiveCall({
       callId: row.id,
       accountId: row.account_id,
@@ -126,11 +144,10 @@ export class ChannelAdoption {
       ringTimeoutSeconds: row.ring_timeout_seconds || config.DEFAULT_RING_TIMEOUT_SECONDS,
       maxDurationSeconds: row.max_duration_seconds,
     });
-    await capacity.occupy(row.id, row.trunk_id, row.direction);
     if (ch.state === 'Up' && (await this.isBridged(conn, row.id))) liveCalls.adoptMedia(call);
-    liveCalls.track(call);
-    // Events that happened during the outage are published now (their ids dedupe the ones the api already has).
-    liveCalls.apply(call, call.machine.adopt(ch.state, inStasis(ch)));
+    // Events that happened during the outage are published now (their ids dedupe the ones the api already has),
+    // then what the channel did since the list.
+    liveCalls.track(call, call.machine.adopt(ch.state, inStasis(ch)));
     metrics.adoptions.inc({ result: 'adopted' });
     logger.info({ call_id: row.id, channel_id: ch.id, state: ch.state, previous_dialer: row.slot_dialer ?? row.dialer_id }, 'live call adopted');
   }
