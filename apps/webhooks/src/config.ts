@@ -46,6 +46,10 @@ export const WebhooksConfigSchema = z.object({
   /** How long an account's endpoint list is cached by the event fan-out (API changes apply after at most this). */
   WEBHOOK_ENDPOINT_CACHE_MS: env.int(1000),
   WEBHOOKS_DB_POOL_SIZE: env.int(16, 2),
+  /** Days a settled delivery (and its attempts) stays in the delivery log; 0 keeps them forever. */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: env.int(30),
+  /** How often old deliveries are looked for (also once at start). */
+  WEBHOOK_RETENTION_INTERVAL_MS: env.int(3_600_000, 1000),
 });
 export type WebhooksConfig = z.infer<typeof WebhooksConfigSchema>;
 

@@ -3,6 +3,7 @@ import type { DataSource } from '@parley/db';
 import { DATA_SOURCE, ServiceKitModule } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from './config';
 import { DeliveryOutbox } from './delivery/delivery-outbox';
+import { DeliveryRetention } from './delivery/delivery-retention';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { UrlGuard } from './delivery/url-guard';
 import { WebhookSender } from './delivery/webhook-sender';
@@ -27,6 +28,7 @@ export class WebhooksModule {
         },
         { provide: DeliveryOutbox, inject: [DATA_SOURCE], useFactory: (db: DataSource) => new DeliveryOutbox(db) },
         DeliveryWorker,
+        DeliveryRetention,
         CallEventFanout,
       ],
     };

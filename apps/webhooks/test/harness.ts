@@ -82,6 +82,10 @@ export async function startHarness(env: Record<string, string> = {}) {
     namespace,
     accountId,
     webhookEvents,
+    /** The running service (after start). */
+    get app(): INestApplicationContext | null {
+      return app;
+    },
     async start() {
       app = await NestFactory.createApplicationContext(WebhooksModule.forRoot(loadWebhooksConfig(fullEnv)), { logger: false });
       await app.init();

@@ -177,6 +177,19 @@ export class DeliveryOutbox {
     return row as { pending: number; due: number };
   }
 
+  /**
+   * Deletes up to `limit` deliveries settled (delivered or failed) before `cutoff`, oldest first, with their
+   * attempts; returns how many. Pending ones stay whatever their age.
+   */
+  async deleteSettledBefore(cutoff: Date, limit: number): Promise<number> {
+    const [, count] = (await this.db.query(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 ORDER BY updated_at LIMIT $2)`,
+      [cutoff, limit],
+    )) as [unknown, number];
+    return count;
+  }
+
   async disableEndpoint(endpointId: string, reason: string): Promise<void> {
     await this.db.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1`, [endpointId, reason]);
   }
