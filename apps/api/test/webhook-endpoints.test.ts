@@ -55,8 +55,25 @@ describe('/v1/webhook_endpoints', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(created.body.secret);
-    const [row] = await api.ds.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [created.body.id]);
+    const [row] = await api.ds.query('SELECT secret, previous_secret FROM webhook_endpoints WHERE id = $1', [created.body.id]);
     expect(row.secret).toBe(rotated.body.secret);
+    // The old secret signs beside the new one for 24 h by default, and the endpoint says until when.
+    expect(row.previous_secret).toBe(created.body.secret);
+    expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+    expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.now()).toBeLessThanOrEqual(86_400_000);
+    expect(created.body.previous_secret_expires_at).toBeNull();
+    // A chosen grace period, or none.
+    const shortly = await api.call('POST', `/v1/webhook_endpoints/${created.body.id}/rotate_secret`, { key: acct.apiKey, body: { expire_previous_in_seconds: 60 } });
+    expect(Date.parse(shortly.body.previous_secret_expires_at) - Date.now()).toBeLessThanOrEqual(60_000);
+    const [afterShort] = await api.ds.query('SELECT previous_secret FROM webhook_endpoints WHERE id = $1', [created.body.id]);
+    expect(afterShort.previous_secret).toBe(rotated.body.secret);
+    const atOnce = await api.call('POST', `/v1/webhook_endpoints/${created.body.id}/rotate_secret`, { key: acct.apiKey, body: { expire_previous_in_seconds: 0 } });
+    expect(atOnce.body.previous_secret_expires_at).toBeNull();
+    const [afterNow] = await api.ds.query('SELECT previous_secret FROM webhook_endpoints WHERE id = $1', [created.body.id]);
+    expect(afterNow.previous_secret).toBeNull();
+    const tooLong = await api.call('POST', `/v1/webhook_endpoints/${created.body.id}/rotate_secret`, { key: acct.apiKey, body: { expire_previous_in_seconds: 8 * 86_400 } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ type: 'invalid_request_error', param: 'expire_previous_in_seconds' });
     // as the webhooks service leaves it after a 410
     await api.ds.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'the endpoint answered 410 Gone' WHERE id = $1`, [created.body.id]);
     expect((await api.call('GET', `/v1/webhook_endpoints/${created.body.id}`, { key: acct.apiKey })).body).toMatchObject({ enabled: false, disabled_reason: 'the endpoint answered 410 Gone' });

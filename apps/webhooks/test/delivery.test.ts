@@ -38,6 +38,29 @@ describe('webhook delivery', () => {
     await rx.close();
   });
 
+  it('signs with a rotated secret too while its grace period lasts, then with the current one alone', async () => {
+    const rx = await startReceiver();
+    const ep = await h.createEndpoint(`${rx.url}/rotated`, ['call.ringing']);
+    const previous = `whsec_${Buffer.from('the-secret-before-rotation-0123456789').toString('base64')}`;
+    // As POST .../rotate_secret leaves it: the old secret signs for a while longer.
+    await h.db.dataSource.query(`UPDATE webhook_endpoints SET previous_secret = $2, previous_secret_expires_at = now() + interval '1 hour' WHERE id = $1`, [ep.id, previous]);
+    await h.publish('ringing', newCallId(), {});
+    await until(() => rx.received.length >= 1);
+    const during = rx.received[0]!;
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [ep.secret, previous]) expect(new Webhook(secret).verify(during.body, during.headers as Record<string, string>)).toEqual(during.json);
+
+    await h.db.dataSource.query(`UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [ep.id]);
+    await h.publish('ringing', newCallId(), {});
+    await until(() => rx.received.length >= 2);
+    const after = rx.received[1]!;
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(new Webhook(ep.secret).verify(after.body, after.headers as Record<string, string>)).toEqual(after.json);
+    expect(() => new Webhook(previous).verify(after.body, after.headers as Record<string, string>)).toThrow();
+    await h.settled();
+    await rx.close();
+  });
+
   it("sends call.completed to the call's webhook_url, signed with the account secret, and reports webhook_status", async () => {
     const rx = await startReceiver();
     const callId = newCallId();

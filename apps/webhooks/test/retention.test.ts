@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DeliveryRetention } from '../src/delivery/delivery-retention';
 import { newCallId, startHarness } from './harness';
 
 let h: Awaited<ReturnType<typeof startHarness>>;
@@ -47,7 +48,6 @@ it('deletes deliveries settled before the retention with their attempts, at star
 
   // A later pass takes what has aged since.
   await Promise.all(Array.from({ length: 12 }, () => delivery('failed', 9)));
-  const { DeliveryRetention } = await import('../src/delivery/delivery-retention');
   const retention = h.app!.get(DeliveryRetention);
   expect(await retention.prune()).toBe(12);
   expect(await retention.prune()).toBe(0);

@@ -12,6 +12,7 @@ export function webhookEndpointView(e: WebhookEndpointEntity, opts: { withSecret
     enabled: e.enabled,
     disabled_reason: e.disabledReason,
     ...(opts.withSecret ? { secret: e.secret } : {}),
+    previous_secret_expires_at: e.previousSecret && e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
     created_at: e.createdAt.toISOString(),
     updated_at: e.updatedAt.toISOString(),
   };

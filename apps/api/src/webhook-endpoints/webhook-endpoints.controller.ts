@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { listOf, Pagination, WebhookDelivery, WebhookDeliveryListQuery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from '@parley/common';
+import { listOf, Pagination, WebhookDelivery, WebhookDeliveryListQuery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate, WebhookSecretRotate } from '@parley/common';
 import { z } from 'zod';
 import { AccountId, ApiRoute, ValidBody, ValidQuery } from '../http/api-route';
 import { list } from '../http/pagination';
@@ -48,9 +48,14 @@ export class WebhookEndpointsController {
 
   @Post(':id/rotate_secret')
   @HttpCode(200)
-  @ApiRoute({ tag: TAG, summary: 'Replace the signing secret (the old one stops working at once); shows the new secret', response: WebhookEndpoint })
-  async rotateSecret(@AccountId() accountId: string, @Param('id') id: string) {
-    return webhookEndpointView(await this.endpoints.rotateSecret(accountId, id), { withSecret: true });
+  @ApiRoute({
+    tag: TAG,
+    summary: 'Replace the signing secret; shows the new one. The old one keeps signing beside it for expire_previous_in_seconds (default 24 h; 0: stops at once)',
+    body: WebhookSecretRotate,
+    response: WebhookEndpoint,
+  })
+  async rotateSecret(@AccountId() accountId: string, @Param('id') id: string, @ValidBody() body: WebhookSecretRotate) {
+    return webhookEndpointView(await this.endpoints.rotateSecret(accountId, id, body.expire_previous_in_seconds), { withSecret: true });
   }
 
   @Post(':id/test')

@@ -63,10 +63,19 @@ export class WebhookEndpointsService {
     await this.endpoints.delete({ id, accountId });
   }
 
-  /** The old secret stops working at once. */
-  async rotateSecret(accountId: string, id: string): Promise<WebhookEndpointEntity> {
-    await this.get(accountId, id);
-    await this.endpoints.update({ id, accountId }, { secret: newWebhookSecret(), updatedAt: new Date() });
+  /** A new secret; the current one keeps signing beside it for `previousForSeconds` (0: not at all). */
+  async rotateSecret(accountId: string, id: string, previousForSeconds: number): Promise<WebhookEndpointEntity> {
+    const current = await this.get(accountId, id);
+    const now = new Date();
+    await this.endpoints.update(
+      { id, accountId },
+      {
+        secret: newWebhookSecret(),
+        previousSecret: previousForSeconds > 0 ? current.secret : null,
+        previousSecretExpiresAt: previousForSeconds > 0 ? new Date(now.getTime() + previousForSeconds * 1000) : null,
+        updatedAt: now,
+      },
+    );
     return this.get(accountId, id);
   }
 

@@ -26,6 +26,8 @@ export interface ClaimedDelivery {
   attempts: number;
   endpointUrl: string | null;
   endpointSecret: string | null;
+  /** The endpoint's secret before its last rotation, while it still signs. */
+  endpointPreviousSecret: string | null;
   endpointEnabled: boolean | null;
   accountSecret: string;
 }
@@ -99,7 +101,8 @@ export class DeliveryOutbox {
          FROM due WHERE d.id = due.id
          RETURNING d.id, d.account_id, d.endpoint_id, d.call_id, d.url, d.event_type, d.payload, d.attempts
        )
-       SELECT c.*, e.url AS endpoint_url, e.secret AS endpoint_secret, e.enabled AS endpoint_enabled, a.webhook_secret AS account_secret
+       SELECT c.*, e.url AS endpoint_url, e.secret AS endpoint_secret, e.enabled AS endpoint_enabled, a.webhook_secret AS account_secret,
+              CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS endpoint_previous_secret
        FROM claimed c
        JOIN accounts a ON a.id = c.account_id
        LEFT JOIN webhook_endpoints e ON e.id = c.endpoint_id`,
@@ -116,6 +119,7 @@ export class DeliveryOutbox {
       attempts: r.attempts as number,
       endpointUrl: r.endpoint_url as string | null,
       endpointSecret: r.endpoint_secret as string | null,
+      endpointPreviousSecret: r.endpoint_previous_secret as string | null,
       endpointEnabled: r.endpoint_enabled as boolean | null,
       accountSecret: r.account_secret as string,
     }));

@@ -121,9 +121,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const url = d.endpointId !== null ? d.endpointUrl! : d.url;
-    const secret = d.endpointId !== null ? d.endpointSecret! : d.accountSecret;
+    const secrets = d.endpointId === null ? [d.accountSecret] : d.endpointPreviousSecret ? [d.endpointSecret!, d.endpointPreviousSecret] : [d.endpointSecret!];
     const body = JSON.stringify({ type: d.payload.type, timestamp: d.payload.timestamp, data: d.payload.data });
-    const outcome = await this.sender.send({ id: d.id, url, secret, body });
+    const outcome = await this.sender.send({ id: d.id, url, secrets, body });
     this.m.latency.observe(outcome.latencyMs / 1000);
     const attempt = d.attempts + 1;
     const next = this.settlementFor(attempt, outcome);

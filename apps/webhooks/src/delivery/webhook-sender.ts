@@ -7,8 +7,8 @@ export interface SendRequest {
   /** `webhook-id`: the delivery id, identical on every retry. */
   id: string;
   url: string;
-  /** `whsec_...` */
-  secret: string;
+  /** `whsec_...`: the current secret, then a rotated one still in its grace period (each adds a signature). */
+  secrets: string[];
   /** The exact JSON body. */
   body: string;
 }
@@ -61,12 +61,12 @@ export class WebhookSender {
     return w;
   }
 
-  /** The three Standard Webhooks headers for a body sent now. */
-  signatureHeaders(id: string, secret: string, body: string, at = new Date()): Record<string, string> {
+  /** The three Standard Webhooks headers for a body sent now: one signature per secret, space-separated. */
+  signatureHeaders(id: string, secrets: string[], body: string, at = new Date()): Record<string, string> {
     return {
       'webhook-id': id,
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': this.signer(secret).sign(id, at, body),
+      'webhook-signature': secrets.map((secret) => this.signer(secret).sign(id, at, body)).join(' '),
     };
   }
 
@@ -97,7 +97,7 @@ export class WebhookSender {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(req.body)),
       'user-agent': 'Parley-Webhooks/1',
-      ...this.signatureHeaders(req.id, req.secret, req.body, startedAt),
+      ...this.signatureHeaders(req.id, req.secrets, req.body, startedAt),
     };
 
     return new Promise<AttemptOutcome>((resolve) => {

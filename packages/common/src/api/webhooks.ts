@@ -30,6 +30,15 @@ export const WebhookEndpointUpdate = z
   .partial();
 export type WebhookEndpointUpdate = z.infer<typeof WebhookEndpointUpdate>;
 
+/** Body of POST /v1/webhook_endpoints/:id/rotate_secret (optional). */
+export const WebhookSecretRotate = z
+  .strictObject({
+    /** How long the old secret keeps signing beside the new one (every delivery carries both signatures); 0 ends it at once. */
+    expire_previous_in_seconds: z.number().int().min(0).max(7 * 86_400).default(86_400),
+  })
+  .prefault({});
+export type WebhookSecretRotate = z.infer<typeof WebhookSecretRotate>;
+
 export const WebhookEndpoint = z.object({
   id: z.string(),
   object: z.literal('webhook_endpoint'),
@@ -41,6 +50,8 @@ export const WebhookEndpoint = z.object({
   disabled_reason: z.string().nullable(),
   /** Only in the answers to create and rotate_secret. */
   secret: z.string().optional(),
+  /** Until when the secret before the last rotation still signs deliveries (beside the current one); null when it does not. */
+  previous_secret_expires_at: Timestamp.nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -13,6 +13,9 @@ export class WebhookEndpointEntity {
   @Column('boolean') enabled!: boolean;
   /** Standard Webhooks signing secret (`whsec_...`). */
   @Column('text') secret!: string;
+  /** The secret before the last rotation: it signs too (beside `secret`) until `previousSecretExpiresAt`. */
+  @Column('text', { name: 'previous_secret', nullable: true }) previousSecret!: string | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previousSecretExpiresAt!: Date | null;
   /** Why the service disabled it (e.g. the endpoint answered 410 Gone); null when enabled or disabled by the user. */
   @Column('text', { name: 'disabled_reason', nullable: true }) disabledReason!: string | null;
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt!: Date;
