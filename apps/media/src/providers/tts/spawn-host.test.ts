@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SpawnHost } from './spawn-host';
 
@@ -65,6 +66,16 @@ describe('SpawnHost', () => {
     for (let i = 0; i < 3; i++) expect((await host.run('true', []).exited).code).toBe(0);
     const hosted = faultsTouching(memory);
     expect(hosted).toBeLessThan(direct / 20);
+  });
+
+  it("keeps its programs out of this process's group (a Ctrl-C to it must not kill a goodbye being spoken), and ends when this process lets go", async () => {
+    const other = new SpawnHost().start();
+    const helper = (other as unknown as { host: { pid: number } }).host;
+    const groupOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    expect(groupOf(helper.pid)).not.toBe(groupOf(process.pid));
+    expect(groupOf(helper.pid)).toBe(helper.pid);
+    await other.close();
+    expect(() => process.kill(helper.pid, 0)).toThrow();
   });
 
   it('refuses programs once closed', async () => {

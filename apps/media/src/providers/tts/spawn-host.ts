@@ -115,9 +115,12 @@ export class SpawnHost {
 
   private ensureHost(): ChildProcess {
     if (this.host) return this.host;
+    // In a process group of its own: a Ctrl-C or a SIGTERM sent to the media process's group must not take the
+    // synthesizers away from a graceful shutdown that still has goodbyes to say. It ends with its channel.
     const host = spawn(process.execPath, ['--max-old-space-size=64', '-e', HOST_SOURCE], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       serialization: 'advanced',
+      detached: true,
     });
     host.on('message', (m: HostMessage) => this.onMessage(m));
     host.once('exit', (code, signal) => {
