@@ -259,9 +259,23 @@ export class RtpEngine {
       threads: options.threads ?? 2,
     });
     this.scheduling = this.native.scheduling;
-    const before = performance.now();
-    const mono = this.native.monotonicMs();
-    this.offsetMs = (before + performance.now()) / 2 - mono;
+    this.offsetMs = this.measureOffsetMs();
+  }
+
+  /**
+   * performance.now() minus the engine's clock: both are CLOCK_MONOTONIC, so the offset is fixed. It is taken from
+   * the tightest of a few paired reads: one read interrupted between its two halves (a busy machine) would otherwise
+   * skew every time the engine reports by a fraction of a millisecond.
+   */
+  private measureOffsetMs(): number {
+    let best = { spanMs: Infinity, offsetMs: 0 };
+    for (let i = 0; i < 8; i++) {
+      const before = performance.now();
+      const mono = this.native.monotonicMs();
+      const after = performance.now();
+      if (after - before < best.spanMs) best = { spanMs: after - before, offsetMs: (before + after) / 2 - mono };
+    }
+    return best.offsetMs;
   }
 
   /** How the engine thread has been keeping time (for logs and the benchmark). */
