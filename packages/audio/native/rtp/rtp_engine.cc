@@ -618,8 +618,8 @@ class Core {
   }
 
   /**
-   * Starts `threads` pacing threads (pinned one per CPU of the process's when more than one) and
-   * waits until each has taken the priority it could get.
+   * Starts `threads` pacing threads (pinned one per CPU of the process's when more than one, spread
+   * evenly over them) and waits until each has taken the priority it could get.
    */
   void Start(const std::string& priority, int threads) {
     cpu_set_t allowed;
@@ -629,11 +629,14 @@ class Core {
       for (int c = 0; c < CPU_SETSIZE; c++)
         if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
     threads = std::max(1, std::min(threads, std::max(1, int(cpus.size()))));
+    // Spread over the CPUs, from a start that depends on the process: media processes sharing a large host do not
+    // all pin their threads to the same two CPUs.
+    const size_t first = cpus.empty() ? 0 : size_t(getpid()) % cpus.size();
     for (int i = 0; i < threads; i++) wakeFds_.push_back(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     for (int i = 0; i < threads; i++) {
       std::promise<std::string> policy;
       std::future<std::string> taken = policy.get_future();
-      const int cpu = threads > 1 ? cpus[size_t(i)] : -1;
+      const int cpu = threads > 1 ? cpus[(first + size_t(i) * cpus.size() / size_t(threads)) % cpus.size()] : -1;
       threads_.emplace_back([this, i, cpu, priority, p = std::move(policy)]() mutable { Run(i, cpu, priority, p); });
       const std::string got = taken.get();
       if (i == 0) policy_ = got;
