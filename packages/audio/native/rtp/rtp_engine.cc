@@ -68,6 +68,27 @@ int64_t MonoNs() {
   return int64_t(t.tv_sec) * 1000000000LL + t.tv_nsec;
 }
 
+/** Raises a shared maximum: both pacing threads write these, and a plain load-then-store could lose the larger. */
+void RaiseTo(std::atomic<int64_t>& max, int64_t value) {
+  int64_t seen = max.load(std::memory_order_relaxed);
+  while (value > seen && !max.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
+
+/** How late timed wake-ups came, as the engine's threads and the wake probe record them. */
+struct WakeLateness {
+  /** Wake-ups more than kLateMs after the time asked for. */
+  std::atomic<uint64_t> late{0};
+  std::atomic<int64_t> maxNs{0};
+
+  void Record(int64_t lateNs) {
+    RaiseTo(maxNs, lateNs);
+    if (lateNs > int64_t(kLateMs * 1e6)) late.fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t lateCount() const { return late.load(); }
+  double maxMs() const { return double(maxNs.load()) / 1e6; }
+};
+
 /**
  * Asks for the calling thread's priority: realtime (SCHED_FIFO 10, where RLIMIT_RTPRIO or
  * CAP_SYS_NICE allow it), else high (nice -10), else it stays normal. Returns what it got.
@@ -398,7 +419,7 @@ class Session {
     const int64_t asked = MonoNs();
     std::lock_guard<PiMutex> lock(mu_);
     const int64_t waited = MonoNs() - asked;
-    if (waited > maxLockWaitNs.load(std::memory_order_relaxed)) maxLockWaitNs.store(waited, std::memory_order_relaxed);
+    RaiseTo(maxLockWaitNs, waited);
     return TickLocked(horizon);
   }
 
@@ -748,9 +769,9 @@ class Core {
 
   uint64_t wakeups() const { return wakeups_.load(); }
   /** Wake-ups the kernel delivered more than kLateMs after the frame they were for. */
-  uint64_t lateWakeups() const { return lateWakeups_.load(); }
-  /** Longest the kernel let the thread oversleep its next frame, and its longest round of sending (ms). */
-  double maxWakeLateMs() const { return double(maxWakeLateNs_.load()) / 1e6; }
+  uint64_t lateWakeups() const { return wakeLateness_.lateCount(); }
+  /** Longest the kernel let a thread oversleep its next frame, and the longest round of sending (ms). */
+  double maxWakeLateMs() const { return wakeLateness_.maxMs(); }
   double maxBusyMs() const { return double(maxBusyNs_.load()) / 1e6; }
   double maxLockWaitMs() const { return double(maxLockWaitNs_.load()) / 1e6; }
 
@@ -826,7 +847,7 @@ class Core {
       const int64_t busyUntil = MonoNs();
       if (!due.empty()) {
         const int64_t took = busyUntil - now;
-        if (took > maxBusyNs_.load(std::memory_order_relaxed)) maxBusyNs_.store(took, std::memory_order_relaxed);
+        RaiseTo(maxBusyNs_, took);
       }
       const int64_t wait = earliest - busyUntil;
       if (wait <= 0) continue;
@@ -838,9 +859,7 @@ class Core {
         (void)ignored;
       } else {
         // Woken by the timeout: how late the kernel let us run.
-        const int64_t late = MonoNs() - earliest;
-        if (late > maxWakeLateNs_.load(std::memory_order_relaxed)) maxWakeLateNs_.store(late, std::memory_order_relaxed);
-        if (late > int64_t(kLateMs * 1e6)) lateWakeups_.fetch_add(1, std::memory_order_relaxed);
+        wakeLateness_.Record(MonoNs() - earliest);
       }
     }
   }
@@ -858,8 +877,7 @@ class Core {
   uint32_t nextId_ = 1;
   int epoll_ = -1;
   std::atomic<uint64_t> wakeups_{0};
-  std::atomic<uint64_t> lateWakeups_{0};
-  std::atomic<int64_t> maxWakeLateNs_{0};
+  WakeLateness wakeLateness_;
   std::atomic<int64_t> maxBusyNs_{0};
   std::atomic<int64_t> maxLockWaitNs_{0};
 };
@@ -1161,8 +1179,8 @@ class WakeProbe {
 
   const std::string& Policy() const { return policy_; }
   uint64_t wakeups() const { return wakeups_.load(); }
-  uint64_t lateWakeups() const { return lateWakeups_.load(); }
-  double maxLateMs() const { return double(maxLateNs_.load()) / 1e6; }
+  uint64_t lateWakeups() const { return lateness_.lateCount(); }
+  double maxLateMs() const { return lateness_.maxMs(); }
 
  private:
   void Run(const std::string& priority, std::promise<std::string>& taken) {
@@ -1176,8 +1194,7 @@ class WakeProbe {
       const int64_t now = MonoNs();
       const int64_t late = now - next;
       wakeups_.fetch_add(1, std::memory_order_relaxed);
-      if (late > int64_t(kLateMs * 1e6)) lateWakeups_.fetch_add(1, std::memory_order_relaxed);
-      if (late > maxLateNs_.load(std::memory_order_relaxed)) maxLateNs_.store(late, std::memory_order_relaxed);
+      lateness_.Record(late);
       // Slots slept through are not made up for: the next wake-up is the next slot still ahead.
       next += kPeriodNs;
       if (next <= now) next += ((now - next) / kPeriodNs + 1) * kPeriodNs;
@@ -1188,8 +1205,7 @@ class WakeProbe {
   std::string policy_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> wakeups_{0};
-  std::atomic<uint64_t> lateWakeups_{0};
-  std::atomic<int64_t> maxLateNs_{0};
+  WakeLateness lateness_;
 };
 
 class WakeProbeWrap : public Napi::ObjectWrap<WakeProbeWrap> {
