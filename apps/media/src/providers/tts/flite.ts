@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav, resample, toMono } from '@parley/audio';
 import { ProviderError, type Tts, type TtsOptions } from '../types';
+import { startSynthesizer } from './process-tts';
 import { type SpawnHost, sharedSpawnHost } from './spawn-host';
 
 const TIMEOUT_MS = 20_000;
@@ -40,25 +41,21 @@ export class FliteTts implements Tts {
   /** Runs flite to its end (killed when aborted or after TIMEOUT_MS). */
   private async run(args: string[], signal: AbortSignal): Promise<void> {
     const binary = this.options.binary ?? 'flite';
-    const child = (this.options.spawnHost ?? sharedSpawnHost()).run(binary, args);
-    child.stdout.resume();
-    const kill = () => child.kill();
-    signal.addEventListener('abort', kill, { once: true });
+    const flite = startSynthesizer('flite', this.options.spawnHost ?? sharedSpawnHost(), binary, args, signal);
+    flite.child.stdout.resume();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill();
+      flite.child.kill();
     }, TIMEOUT_MS);
     try {
-      const exit = await child.exited.catch((err: Error) => {
-        throw new ProviderError('flite', `could not run ${binary}: ${err.message}`, { cause: err });
-      });
+      const exit = await flite.exited;
       signal.throwIfAborted();
       if (timedOut) throw new ProviderError('flite', `${binary} took longer than ${TIMEOUT_MS} ms`);
       if (exit.code !== 0) throw new ProviderError('flite', `${binary} exited with ${exit.code ?? exit.signal}: ${exit.stderr.trim()}`);
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener('abort', kill);
+      flite.release();
     }
   }
 }
