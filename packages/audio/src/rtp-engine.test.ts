@@ -28,11 +28,17 @@ async function farEnd(): Promise<{ socket: Socket; port: number; got: Array<{ pa
   return { socket, port: (socket.address() as { port: number }).port, got };
 }
 
+/** A stream on the next free port: these ports sit in the ephemeral range, where other tests' sockets may land (as RtpPortPool, it moves on). */
 function open(e: RtpEngine, codec: 'g722' | 'ulaw' | 'alaw', options: { echo?: boolean; dtx?: boolean } = {}): RtpEngineStream {
-  const port = nextPort++;
-  const s = e.open({ host: '127.0.0.1', port, codec, ...options });
-  cleanups.push(() => s.close());
-  return s;
+  for (;;) {
+    try {
+      const s = e.open({ host: '127.0.0.1', port: nextPort++, codec, ...options });
+      cleanups.push(() => s.close());
+      return s;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    }
+  }
 }
 
 describe('RtpEngine', () => {
