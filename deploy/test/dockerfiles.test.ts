@@ -80,8 +80,8 @@ describe('Dockerfile (the Parley image)', () => {
     expect(all.indexOf('pnpm build')).toBeLessThan(all.indexOf('pnpm install --prod'));
   });
 
-  it('has the system packages .ci/run installs: libraries and tools at run time, headers and compilers at build time', () => {
-    const ci = /APT_PACKAGES=\(([^)]*)\)/.exec(read('.ci/run'))![1]!.trim().split(/\s+/);
+  it('has the system packages scripts/setup.sh installs: libraries and tools at run time, headers and compilers at build time', () => {
+    const ci = /APT_PACKAGES=\(([^)]*)\)/.exec(read('scripts', 'setup.sh'))![1]!.trim().split(/\s+/);
     const buildTools = new Set(['python3', 'make', 'g++']);
     // What each -dev package's library is called at run time.
     const runtimeLibrary: Record<string, string> = { 'libpocketsphinx-dev': 'libpocketsphinx3', 'libsphinxbase-dev': 'libsphinxbase3' };
