@@ -6,3 +6,4 @@ export * from './bus';
 export * from './service-kit.module';
 export * from './bootstrap';
 export * from './testing/nats-namespace';
+export * from './outbound/address-policy';
