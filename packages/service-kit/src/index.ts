@@ -7,3 +7,4 @@ export * from './service-kit.module';
 export * from './bootstrap';
 export * from './testing/nats-namespace';
 export * from './outbound/address-policy';
+export * from './outbound/guarded-fetch';

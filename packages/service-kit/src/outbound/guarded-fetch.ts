@@ -1,0 +1,79 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { type OutboundAddressPolicy, RefusedAddressError } from './address-policy';
+
+export interface GuardedFetchOptions {
+  /** At most this many bytes of the answer are read; the rest is cut off. */
+  maxResponseBytes: number;
+  /** The resolver (tests inject a rebinding one); defaults to the system's. */
+  lookup?: typeof dnsLookup;
+}
+
+type Lookup = (hostname: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => void;
+
+/**
+ * A `fetch` for user-supplied URLs. The policy is checked against every address the connection may use, inside the
+ * socket's own lookup, so a name that resolved to a public address a moment ago cannot rebind to loopback. Redirects
+ * are never followed: a 3xx is an error (a hop-by-hop re-check would add little for webhooks and tools).
+ */
+export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedFetchOptions): typeof fetch {
+  const resolve = opts.lookup ?? dnsLookup;
+  const guardedLookup = (port: number): Lookup => (hostname, options, cb) => {
+    resolve(hostname, { all: true }, (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => {
+      if (err) return cb(err);
+      try {
+        for (const a of addresses) policy.check(a.address, port, hostname);
+      } catch (refused) {
+        return cb(refused);
+      }
+      if (options.all) cb(null, addresses);
+      else cb(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RefusedAddressError(`only http and https URLs are called (got ${url.protocol})`);
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // An IP literal skips the lookup, so it is checked here.
+    if (isIP(host)) policy.check(host, port, host);
+    const body = init.body == null ? undefined : typeof init.body === 'string' ? init.body : Buffer.from(await new Response(init.body).arrayBuffer());
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    const signal = init.signal ?? undefined;
+
+    return new Promise<Response>((ok, fail) => {
+      const req = (url.protocol === 'https:' ? https : http).request(
+        url,
+        { method: init.method ?? 'GET', headers, lookup: guardedLookup(port) as never, signal },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status < 400) {
+            res.destroy();
+            return fail(new RefusedAddressError(`redirects are not followed (${status} to ${res.headers.location ?? 'nowhere'})`));
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            if (size >= opts.maxResponseBytes) return;
+            chunks.push(c.subarray(0, opts.maxResponseBytes - size));
+            size += c.length;
+            if (size >= opts.maxResponseBytes) res.destroy();
+          });
+          const done = () => {
+            const h = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+            ok(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: h }));
+          };
+          res.on('end', done);
+          res.on('close', done);
+          res.on('error', fail);
+        },
+      );
+      req.on('error', fail);
+      req.end(body);
+    });
+  }) as typeof fetch;
+}
