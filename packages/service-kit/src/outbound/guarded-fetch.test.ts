@@ -37,9 +37,9 @@ describe('createGuardedFetch', () => {
   it('catches DNS rebinding at connect time: a name that answered public first, loopback next', async () => {
     hits.length = 0;
     let calls = 0;
-    const rebinding = ((_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) =>
-      cb(null, [{ address: calls++ === 0 ? '93.184.216.34' : '127.0.0.1', family: 4 }])) as never;
-    const f = createGuardedFetch(policy(), { maxResponseBytes: 1000, lookup: rebinding });
+    const rebinding = (_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) =>
+      cb(null, [{ address: calls++ === 0 ? '93.184.216.34' : '127.0.0.1', family: 4 }]);
+    const f = createGuardedFetch(policy(), { maxResponseBytes: 1000, lookup: rebinding as never });
     // A check made before connecting (the first answer) would pass; the connection's own lookup sees loopback.
     rebinding('rebind.test', {}, () => undefined);
     await expect(f(`http://rebind.test:${port}/x`)).rejects.toThrow(/refused address 127\.0\.0\.1 for rebind\.test/);
