@@ -13,7 +13,11 @@ export function zodErrorToApiError(error: z.ZodError, root: 'body' | 'query' = '
   }
   const param = path.length ? path.join('.') : null;
   const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-  if (missing) return new ApiError(400, ErrorCodes.parameterMissing, `Missing required parameter: ${param}`, param);
+  if (missing) {
+    // A missing body has no path: name the body, not "null".
+    const message = param ? `Missing required parameter: ${param}` : root === 'body' ? 'Missing request body' : 'Missing query';
+    return new ApiError(400, ErrorCodes.parameterMissing, message, param);
+  }
   if (issue.code === 'invalid_type' && !param) {
     return new ApiError(400, ErrorCodes.invalidRequest, root === 'body' ? 'The request body must be a JSON object' : 'Invalid query', null);
   }
