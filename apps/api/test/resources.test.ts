@@ -95,6 +95,12 @@ describe('/v1/numbers', () => {
 });
 
 describe('/v1/agents', () => {
+  it('answers 404 not_found to an update of an id that is not a UUID', async () => {
+    const res = await api.call('PATCH', '/v1/agents/not-a-uuid', { key: acct.apiKey, body: { name: 'X' } });
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ type: 'not_found_error', code: 'resource_not_found', param: 'id' });
+  });
+
   it('creates an agent with defaults and every documented field', async () => {
     const num = await api.call('POST', '/v1/numbers', { key: acct.apiKey, body: { number: randomE164(), trunk_id: acct.sandboxTrunkId } });
     const res = await api.call('POST', '/v1/agents', {

@@ -64,6 +64,8 @@ export class AgentsService {
   }
 
   async update(accountId: string, id: string, input: AgentUpdate): Promise<AgentEntity> {
+    // Like get: a non-UUID id cannot exist, and Postgres would refuse it with a 500.
+    if (!isUuid(id)) throw ApiError.notFound('agent', id, 'id');
     await this.ds.transaction(async (m) => {
       await lockAccountAgents(m, accountId);
       const agent = await m.findOneBy(AgentEntity, { id, accountId });
