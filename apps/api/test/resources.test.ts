@@ -94,6 +94,16 @@ describe('/v1/numbers', () => {
   });
 });
 
+describe('cursors that cannot exist', () => {
+  it('answers 400 on starting_after with NUL in a text cursor, or a ledger id past the bigint range', async () => {
+    for (const path of ['/v1/trunks?starting_after=trk_%00', '/v1/credit_ledger?starting_after=99999999999999999999']) {
+      const res = await api.call('GET', path, { key: acct.apiKey });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param: 'starting_after' });
+    }
+  });
+});
+
 describe('/v1/agents', () => {
   it('answers 404 not_found to an update of an id that is not a UUID', async () => {
     const res = await api.call('PATCH', '/v1/agents/not-a-uuid', { key: acct.apiKey, body: { name: 'X' } });

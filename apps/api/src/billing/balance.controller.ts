@@ -51,7 +51,8 @@ export class BalanceController {
   async ledger(@AccountId() accountId: string, @ValidQuery() q: z.infer<typeof Pagination>) {
     const qb = this.ds.getRepository(CreditLedgerEntryEntity).createQueryBuilder('l').where('l.account_id = :accountId', { accountId });
     if (q.starting_after) {
-      if (!/^\d+$/.test(q.starting_after)) throw ApiError.invalid('starting_after must be a ledger entry id', 'starting_after');
+      // Ledger ids are bigint: a larger number cannot be one, and Postgres would answer it with a 500.
+      if (!/^\d+$/.test(q.starting_after) || BigInt(q.starting_after) > 9223372036854775807n) throw ApiError.invalid('starting_after must be a ledger entry id', 'starting_after');
       qb.andWhere('l.id < :after', { after: q.starting_after });
     }
     const rows = await qb.orderBy('l.id', 'DESC').take(q.limit + 1).getMany();

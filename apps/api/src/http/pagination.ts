@@ -12,7 +12,8 @@ export async function paginate<T extends ObjectLiteral & { id: string; createdAt
   findCursor: (id: string) => Promise<{ createdAt: Date; id: string } | null>,
 ): Promise<{ rows: T[]; hasMore: boolean }> {
   if (opts.starting_after) {
-    const cursor = await findCursor(opts.starting_after);
+    // No stored id contains NUL, and Postgres refuses it in a text parameter with a 500.
+    const cursor = opts.starting_after.includes('\u0000') ? null : await findCursor(opts.starting_after);
     if (!cursor) throw ApiError.invalid(`starting_after refers to an unknown object '${opts.starting_after}'`, 'starting_after');
     qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: cursor.createdAt, cursorId: cursor.id });
   }
