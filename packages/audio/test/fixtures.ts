@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseWav, toMono } from '../src/wav';
 
-/** Real Asterisk 22 captures, shared by the whole project (see ARCHITECTURE.md, Audio path). */
-export const ASTERISK_FIXTURES = resolve(__dirname, '../../../../shared/fixtures/asterisk-22');
+/** Real Asterisk 22 captures (copied into the repo beside the simulator's, so the tests need nothing outside it). */
+export const ASTERISK_FIXTURES = resolve(__dirname, '../../asterisk-sim/fixtures/asterisk-22');
 export const EM_CODECS = join(ASTERISK_FIXTURES, 'em-codecs');
 
 export function readFixtureBytes(path: string): Buffer {

@@ -4,7 +4,7 @@ import type { AriEvent } from '@parley/ari-client';
 import { describe, expect, it } from 'vitest';
 import { CallStateMachine, type CallTransition } from './call-state-machine';
 
-const FIXTURES = resolve(__dirname, '../../../../../shared/fixtures/asterisk-22');
+const FIXTURES = resolve(__dirname, '../../../../packages/asterisk-sim/fixtures/asterisk-22');
 
 /** Replays a recorded scenario's WebSocket events into a machine for the dialer's own channel. */
 function replay(scenario: string, before?: (machine: CallStateMachine, event: AriEvent, callChannelId: string) => void): { machine: CallStateMachine; transitions: CallTransition[] } {
