@@ -1,5 +1,5 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { addressBlockList, checkedLookup, normaliseAddress, type Lookup } from '@parley/service-kit';
 
 export interface UrlGuardOptions {
   /** Hostnames, IPs or CIDRs called even if otherwise refused. */
@@ -12,34 +12,10 @@ export interface UrlGuardOptions {
 
 export class RefusedUrlError extends Error {}
 
-type Family = 'ipv4' | 'ipv6';
-
-function subnets(list: BlockList, cidrs: string[]): BlockList {
-  for (const cidr of cidrs) {
-    const [ip, bits] = cidr.split('/');
-    const family: Family = isIP(ip!) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(ip!, family);
-    else list.addSubnet(ip!, Number(bits), family);
-  }
-  return list;
-}
-
 /** Never called: link-local (which holds cloud metadata 169.254.169.254), other metadata addresses, unspecified, multicast, broadcast. */
-const NEVER = subnets(new BlockList(), ['169.254.0.0/16', '100.100.100.200', '0.0.0.0/8', '224.0.0.0/4', '240.0.0.0/4', 'fe80::/10', 'fd00:ec2::254', '::', 'ff00::/8']);
-const LOOPBACK = subnets(new BlockList(), ['127.0.0.0/8', '::1']);
-const PRIVATE = subnets(new BlockList(), ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7']);
-
-/** `::ffff:169.254.169.254` is the IPv4 address in disguise. */
-function normalise(address: string): { address: string; family: Family } {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return { address: mapped[1]!, family: 'ipv4' };
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address); // the URL parser's spelling of the same
-  if (hex) {
-    const [hi, lo] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
-    return { address: `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, family: 'ipv4' };
-  }
-  return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
-}
+const NEVER = addressBlockList(['169.254.0.0/16', '100.100.100.200', '0.0.0.0/8', '224.0.0.0/4', '240.0.0.0/4', 'fe80::/10', 'fd00:ec2::254', '::', 'ff00::/8']);
+const LOOPBACK = addressBlockList(['127.0.0.0/8', '::1']);
+const PRIVATE = addressBlockList(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7']);
 
 /**
  * The SSRF guard of webhook delivery: only http/https, and the address actually connected to (after DNS, so a
@@ -47,7 +23,7 @@ function normalise(address: string): { address: string; family: Family } {
  */
 export class UrlGuard {
   private readonly allowHosts = new Set<string>();
-  private readonly allowNets = new BlockList();
+  private readonly allowNets: BlockList;
 
   constructor(private readonly opts: UrlGuardOptions) {
     const cidrs: string[] = [];
@@ -55,7 +31,7 @@ export class UrlGuard {
       if (isIP(entry.split('/')[0]!)) cidrs.push(entry);
       else this.allowHosts.add(entry.toLowerCase());
     }
-    subnets(this.allowNets, cidrs);
+    this.allowNets = addressBlockList(cidrs);
   }
 
   /** Checks the URL itself; returns the parsed URL or throws RefusedUrlError. IP literals are checked here (no DNS). */
@@ -78,7 +54,7 @@ export class UrlGuard {
 
   checkAddress(rawAddress: string, port: number, hostname: string): void {
     if (this.allowHosts.has(hostname.toLowerCase())) return;
-    const { address, family } = normalise(rawAddress);
+    const { address, family } = normaliseAddress(rawAddress);
     if (this.allowNets.check(address, family)) return;
     if (NEVER.check(address, family)) throw new RefusedUrlError(`refused address ${address} for ${hostname} (link-local, cloud metadata or reserved)`);
     const loopback = LOOPBACK.check(address, family);
@@ -87,18 +63,7 @@ export class UrlGuard {
   }
 
   /** A `lookup` for http.request that refuses connecting to a refused address. */
-  lookupFor(port: number) {
-    return (hostname: string, options: { all?: boolean; family?: number }, callback: (...args: unknown[]) => void) => {
-      dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-        if (err) return callback(err);
-        try {
-          for (const a of addresses) this.checkAddress(a.address, port, hostname);
-        } catch (refused) {
-          return callback(refused);
-        }
-        if (options.all) callback(null, addresses);
-        else callback(null, addresses[0]!.address, addresses[0]!.family);
-      });
-    };
+  lookupFor(port: number): Lookup {
+    return checkedLookup((address, p, hostname) => this.checkAddress(address, p, hostname), port);
   }
 }

@@ -17,7 +17,8 @@ export class RefusedAddressError extends Error {}
 
 type Family = 'ipv4' | 'ipv6';
 
-function subnets(cidrs: string[]): BlockList {
+/** A BlockList of addresses and CIDRs (`10.0.0.0/8`, `::1`), for checks by family. */
+export function addressBlockList(cidrs: string[]): BlockList {
   const list = new BlockList();
   for (const cidr of cidrs) {
     const [ip, bits] = cidr.split('/');
@@ -29,11 +30,11 @@ function subnets(cidrs: string[]): BlockList {
 }
 
 /** Always refused: loopback, link-local (holds 169.254.169.254), other metadata addresses, unspecified, multicast, reserved. */
-const NEVER = subnets([
+const NEVER = addressBlockList([
   '127.0.0.0/8', '::1', '169.254.0.0/16', '100.100.100.200', '0.0.0.0/8', '224.0.0.0/4', '240.0.0.0/4',
   'fe80::/10', 'fd00:ec2::254', '::', 'ff00::/8',
 ]);
-const PRIVATE = subnets(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7']);
+const PRIVATE = addressBlockList(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7']);
 
 /** `::ffff:127.0.0.1` (and the URL parser's `::ffff:7f00:1`) is the IPv4 address in disguise. */
 export function normaliseAddress(address: string): { address: string; family: Family } {
@@ -58,7 +59,7 @@ export class OutboundAddressPolicy {
       if (isIP(entry.split('/')[0]!)) cidrs.push(entry);
       else this.allowHosts.add(entry.toLowerCase());
     }
-    this.allowNets = subnets(cidrs);
+    this.allowNets = addressBlockList(cidrs);
   }
 
   /** Throws RefusedAddressError when `rawAddress:port` (reached for `hostname`) may not be called. */

@@ -11,20 +11,23 @@ export interface GuardedFetchOptions {
   lookup?: typeof dnsLookup;
 }
 
-type Lookup = (hostname: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => void;
+export type Lookup = (hostname: string, options: { all?: boolean; family?: number }, cb: (...args: unknown[]) => void) => void;
 
 /**
  * A `fetch` for user-supplied URLs. The policy is checked against every address the connection may use, inside the
  * socket's own lookup, so a name that resolved to a public address a moment ago cannot rebind to loopback. Redirects
  * are never followed: a 3xx is an error (a hop-by-hop re-check would add little for webhooks and tools).
  */
-export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedFetchOptions): typeof fetch {
-  const resolve = opts.lookup ?? dnsLookup;
-  const guardedLookup = (port: number): Lookup => (hostname, options, cb) => {
-    resolve(hostname, { all: true }, (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => {
+/**
+ * A `lookup` for http.request that resolves every address of the host and hands each to `check` (which throws to
+ * refuse) before the connection is made: the check is on the address actually connected to, so DNS cannot rebind.
+ */
+export function checkedLookup(check: (address: string, port: number, hostname: string) => void, port: number, resolve: typeof dnsLookup = dnsLookup): Lookup {
+  return (hostname, options, cb) => {
+    resolve(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => {
       if (err) return cb(err);
       try {
-        for (const a of addresses) policy.check(a.address, port, hostname);
+        for (const a of addresses) check(a.address, port, hostname);
       } catch (refused) {
         return cb(refused);
       }
@@ -32,6 +35,10 @@ export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedF
       else cb(null, addresses[0]!.address, addresses[0]!.family);
     });
   };
+}
+
+export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedFetchOptions): typeof fetch {
+  const resolve = opts.lookup ?? dnsLookup;
 
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
@@ -47,7 +54,7 @@ export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedF
     return new Promise<Response>((ok, fail) => {
       const req = (url.protocol === 'https:' ? https : http).request(
         url,
-        { method: init.method ?? 'GET', headers, lookup: guardedLookup(port) as never, signal },
+        { method: init.method ?? 'GET', headers, lookup: checkedLookup((address, p, host) => policy.check(address, p, host), port, resolve) as never, signal },
         (res) => {
           const status = res.statusCode ?? 0;
           if (status >= 300 && status < 400) {
