@@ -4,6 +4,7 @@ export * from './hangup-cause';
 export * from './subjects';
 export * from './returns';
 export * from './prompt';
+export * from './api/storable';
 export * from './api/primitives';
 export * from './api/trunks';
 export * from './api/numbers';

@@ -1,39 +1,39 @@
 import { z } from 'zod';
 import { AGENT_TYPES, VOICEMAIL_ACTIONS } from '../enums';
 import { normalizeReturns, ReturnsSchemaError } from '../returns';
-import { HttpUrl, JsonObject, Timestamp } from './primitives';
+import { HttpUrl, JsonObject, storedJsonObject, Text, Timestamp } from './primitives';
 
-const ToolName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, _ or -');
+const ToolName = Text.regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, _ or -');
 
 export const HttpTool = z.strictObject({
   type: z.literal('http'),
   name: ToolName,
-  description: z.string().min(1).max(1024),
-  parameters: JsonObject.default({ type: 'object', properties: {} }).describe('JSON Schema of the arguments'),
+  description: Text.min(1).max(1024),
+  parameters: storedJsonObject('JSON Schema of the arguments').default({ type: 'object', properties: {} }),
   url: HttpUrl,
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z.record(Text, Text).default({}),
   timeout_ms: z.number().int().min(100).max(30_000).default(5000),
-  speak_while_waiting: z.string().max(200).nullable().default(null).describe('said if the tool takes longer than a moment'),
+  speak_while_waiting: Text.max(200).nullable().default(null).describe('said if the tool takes longer than a moment'),
 });
-export const EndCallTool = z.strictObject({ type: z.literal('end_call'), description: z.string().max(1024).optional() });
+export const EndCallTool = z.strictObject({ type: z.literal('end_call'), description: Text.max(1024).optional() });
 export const TransferCallTool = z.strictObject({
   type: z.literal('transfer_call'),
-  description: z.string().max(1024).optional(),
-  destinations: z.array(z.string().min(1)).min(1).describe('E.164 numbers or SIP URIs the agent may transfer to'),
+  description: Text.max(1024).optional(),
+  destinations: z.array(Text.min(1)).min(1).describe('E.164 numbers or SIP URIs the agent may transfer to'),
 });
-export const SendDtmfTool = z.strictObject({ type: z.literal('send_dtmf'), description: z.string().max(1024).optional() });
+export const SendDtmfTool = z.strictObject({ type: z.literal('send_dtmf'), description: Text.max(1024).optional() });
 export const AgentTool = z.discriminatedUnion('type', [HttpTool, EndCallTool, TransferCallTool, SendDtmfTool]);
 export type AgentTool = z.infer<typeof AgentTool>;
 
 export const LlmSettings = z.strictObject({
-  model: z.string().min(1).max(200).optional(),
+  model: Text.min(1).max(200).optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().min(1).max(4096).optional(),
 });
 export type LlmSettings = z.infer<typeof LlmSettings>;
 
-export const ReturnsInput = JsonObject.superRefine((value, ctx) => {
+export const ReturnsInput = storedJsonObject('the result to extract: JSON Schema or the short form').superRefine((value, ctx) => {
   try {
     normalizeReturns(value);
   } catch (err) {
@@ -43,20 +43,20 @@ export const ReturnsInput = JsonObject.superRefine((value, ctx) => {
 });
 
 const agentFields = {
-  name: z.string().trim().min(1).max(128),
+  name: Text.trim().min(1).max(128),
   type: z.enum(AGENT_TYPES),
-  persona: z.string().max(20_000).nullable().default(null),
-  instructions: z.string().max(50_000).nullable().default(null),
-  voice: z.string().max(128).nullable().default(null),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language tag such as "en" or "en-US"').default('en'),
+  persona: Text.max(20_000).nullable().default(null),
+  instructions: Text.max(50_000).nullable().default(null),
+  voice: Text.max(128).nullable().default(null),
+  language: Text.regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'must be a language tag such as "en" or "en-US"').default('en'),
   returns: ReturnsInput.nullable().default(null),
   tools: z.array(AgentTool).max(64).default([]),
   voicemail_action: z.enum(VOICEMAIL_ACTIONS).default('hangup'),
-  voicemail_message: z.string().max(2000).nullable().default(null),
-  initial_greeting: z.string().max(2000).nullable().default(null),
+  voicemail_message: Text.max(2000).nullable().default(null),
+  initial_greeting: Text.max(2000).nullable().default(null),
   webhook_url: HttpUrl.nullable().default(null),
-  number_ids: z.array(z.string().min(1)).max(100).default([]),
-  primary_number_id: z.string().min(1).nullable().default(null),
+  number_ids: z.array(Text.min(1)).max(100).default([]),
+  primary_number_id: Text.min(1).nullable().default(null),
   max_duration_seconds: z.number().int().min(10).max(14_400).default(600),
   ring_timeout_seconds: z.number().int().min(5).max(300).default(30),
   llm: LlmSettings.default({}),
@@ -68,18 +68,18 @@ export type AgentCreate = z.infer<typeof AgentCreate>;
 export const AgentUpdate = z
   .strictObject({
     name: agentFields.name,
-    persona: z.string().max(20_000).nullable(),
-    instructions: z.string().max(50_000).nullable(),
-    voice: z.string().max(128).nullable(),
+    persona: agentFields.persona.unwrap(),
+    instructions: agentFields.instructions.unwrap(),
+    voice: agentFields.voice.unwrap(),
     language: agentFields.language.unwrap(),
     returns: ReturnsInput.nullable(),
     tools: z.array(AgentTool).max(64),
     voicemail_action: z.enum(VOICEMAIL_ACTIONS),
-    voicemail_message: z.string().max(2000).nullable(),
-    initial_greeting: z.string().max(2000).nullable(),
+    voicemail_message: agentFields.voicemail_message.unwrap(),
+    initial_greeting: agentFields.initial_greeting.unwrap(),
     webhook_url: HttpUrl.nullable(),
-    number_ids: z.array(z.string().min(1)).max(100),
-    primary_number_id: z.string().min(1).nullable(),
+    number_ids: agentFields.number_ids.unwrap(),
+    primary_number_id: agentFields.primary_number_id.unwrap(),
     max_duration_seconds: z.number().int().min(10).max(14_400),
     ring_timeout_seconds: z.number().int().min(5).max(300),
     llm: LlmSettings,

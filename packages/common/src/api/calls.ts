@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CALL_DIRECTIONS, CALL_STATUSES, RESERVATION_STATUSES, RESULT_STATUSES, TRANSCRIPT_ROLES, WEBHOOK_STATUSES } from '../enums';
-import { E164, HttpUrl, JsonObject, Pagination, Timestamp } from './primitives';
+import { E164, HttpUrl, JsonObject, Pagination, storedJsonObject, Text, Timestamp } from './primitives';
 
 /** Agent fields that a single call may not override: they shape the agent, not the call. */
 export const CALL_REFUSED_FIELDS = ['persona', 'voice', 'language', 'returns', 'tools', 'voicemail_action'] as const;
@@ -9,10 +9,10 @@ export const CallCreate = z.strictObject({
   agent_id: z.string().uuid('must be an agent id (uuid)'),
   to: E164,
   from_number: E164.optional(),
-  instructions: z.string().min(1).max(50_000).optional().describe('replaces the agent instructions for this call (never merged)'),
-  context: JsonObject.default({}).describe('data given to the agent alongside its instructions'),
+  instructions: Text.min(1).max(50_000).optional().describe('replaces the agent instructions for this call (never merged)'),
+  context: storedJsonObject('data given to the agent alongside its instructions').default({}),
   webhook_url: HttpUrl.optional(),
-  metadata: JsonObject.default({}),
+  metadata: storedJsonObject('your own data, returned with the call and its webhooks').default({}),
 });
 export type CallCreate = z.infer<typeof CallCreate>;
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { E164, Timestamp } from './primitives';
+import { E164, Text, Timestamp } from './primitives';
 
 export const PhoneNumberCreate = z.strictObject({
   number: E164,
-  trunk_id: z.string().min(1),
-  label: z.string().max(128).nullable().default(null),
+  trunk_id: Text.min(1),
+  label: Text.max(128).nullable().default(null),
 });
 export type PhoneNumberCreate = z.infer<typeof PhoneNumberCreate>;
 
-export const PhoneNumberUpdate = z.strictObject({ trunk_id: z.string().min(1), label: z.string().max(128).nullable() }).partial();
+export const PhoneNumberUpdate = z.strictObject({ trunk_id: Text.min(1), label: Text.max(128).nullable() }).partial();
 export type PhoneNumberUpdate = z.infer<typeof PhoneNumberUpdate>;
 
 export const PhoneNumber = z.object({

@@ -1,20 +1,19 @@
 import { z } from 'zod';
 import { AUDIO_CODECS, TRUNK_TRANSPORTS } from '../enums';
-import { Timestamp } from './primitives';
+import { Text, Timestamp } from './primitives';
 
-const Hostname = z
-  .string()
+const Hostname = Text
   .min(1)
   .max(253)
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:]+\]?$/, 'must be a hostname or IP address');
 
 const trunkFields = {
-  name: z.string().trim().min(1).max(64).refine((n) => n.toLowerCase() !== 'sandbox', 'the name "sandbox" is reserved for the built-in trunk'),
+  name: Text.trim().min(1).max(64).refine((n) => n.toLowerCase() !== 'sandbox', 'the name "sandbox" is reserved for the built-in trunk'),
   host: Hostname,
   port: z.number().int().min(1).max(65535).default(5060),
   transport: z.enum(TRUNK_TRANSPORTS).default('udp'),
-  username: z.string().min(1).max(128).nullable().default(null),
-  password: z.string().min(1).max(256).nullable().default(null).describe('write-only; stored encrypted'),
+  username: Text.min(1).max(128).nullable().default(null),
+  password: Text.min(1).max(256).nullable().default(null).describe('write-only; stored encrypted'),
   from_domain: Hostname.nullable().default(null),
   codecs: z.array(z.enum(AUDIO_CODECS)).min(1).default(['g722', 'ulaw', 'alaw']),
   max_concurrent_calls: z.number().int().min(1).max(10_000).default(10),
@@ -31,8 +30,8 @@ export const TrunkUpdate = z
     host: trunkFields.host,
     port: z.number().int().min(1).max(65535),
     transport: z.enum(TRUNK_TRANSPORTS),
-    username: z.string().min(1).max(128).nullable(),
-    password: z.string().min(1).max(256).nullable(),
+    username: trunkFields.username.unwrap(),
+    password: Text.min(1).max(256).nullable(),
     from_domain: Hostname.nullable(),
     codecs: z.array(z.enum(AUDIO_CODECS)).min(1),
     max_concurrent_calls: z.number().int().min(1).max(10_000),

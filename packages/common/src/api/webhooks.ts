@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpUrl, Pagination, Timestamp } from './primitives';
+import { HttpUrl, Pagination, Text, Timestamp } from './primitives';
 
 /** Event types a webhook endpoint can subscribe to. The per-call `webhook_url` receives `call.completed` only. */
 export const WEBHOOK_EVENT_TYPES = ['call.initiated', 'call.ringing', 'call.answered', 'call.ended', 'call.completed', 'call.transcript'] as const;
@@ -20,13 +20,13 @@ const events = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYP
 export const WebhookEndpointCreate = z.strictObject({
   url: HttpUrl,
   events,
-  description: z.string().max(500).nullable().default(null),
+  description: Text.max(500).nullable().default(null),
   enabled: z.boolean().default(true),
 });
 export type WebhookEndpointCreate = z.infer<typeof WebhookEndpointCreate>;
 
 export const WebhookEndpointUpdate = z
-  .strictObject({ url: HttpUrl, events, description: z.string().max(500).nullable(), enabled: z.boolean() })
+  .strictObject({ url: HttpUrl, events, description: Text.max(500).nullable(), enabled: z.boolean() })
   .partial();
 export type WebhookEndpointUpdate = z.infer<typeof WebhookEndpointUpdate>;
 
