@@ -155,7 +155,7 @@ async function main() {
     namespace,
     ports: 'free',
     llmBaseUrl: process.env.LLM_BASE_URL,
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', MEDIA_RTP_PORTS: `${rtpBase}-${rtpBase + 19}`, RECORDINGS_DIR: recordings, WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,5000' },
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', MEDIA_RTP_PORTS: `${rtpBase}-${rtpBase + 19}`, RECORDINGS_DIR: recordings, WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,5000', OUTBOUND_ALLOW: '127.0.0.1' },
     onLog: (name, line) => {
       logs.push(`${name}: ${line}`);
       if (logs.length > 4000) logs.splice(0, logs.length - 4000);

@@ -61,6 +61,8 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
       DIALER_HEARTBEAT_MS: '500',
       EXTRACTOR_TRANSCRIPT_WAIT_MS: '5000',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      // Webhook receivers and tool servers of the tests run on this machine; loopback is refused unless allowed.
+      OUTBOUND_ALLOW: '127.0.0.1',
       ...env,
     },
     onLog: (name, line) => {

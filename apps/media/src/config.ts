@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { AUDIO_CODECS } from '@parley/common';
-import { ConfigError, commonEnv, env, loadConfig } from '@parley/service-kit';
+import { ConfigError, commonEnv, env, loadConfig, outboundEnv } from '@parley/service-kit';
 
 const portRange = z
   .string()
@@ -20,6 +20,8 @@ const portRange = z
 export const MediaConfigSchema = z.object({
   ...commonEnv,
   MEDIA_PORT: env.port(3002),
+  /** The SSRF guard of agents' HTTP tools, shared with webhook delivery. */
+  ...outboundEnv,
   MEDIA_HOST: env.string('127.0.0.1'),
   /** Address Asterisk sends RTP to (the ExternalMedia external_host); RTP sockets bind to it. */
   MEDIA_RTP_HOST: env.string('127.0.0.1'),

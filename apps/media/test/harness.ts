@@ -88,6 +88,8 @@ export class MediaHarness {
       RECORDINGS_DIR: recordings,
       MEDIA_RTP_PORTS: `${first}-${first + 19}`,
       SHUTDOWN_TIMEOUT_MS: '2000',
+      // The tests' tool servers listen on loopback, which the outbound guard refuses unless allowed.
+      OUTBOUND_ALLOW: '127.0.0.1',
       ...options.env,
     });
     const app = await NestFactory.createApplicationContext(MediaModule.forRoot(config), { logger: false, abortOnError: false });

@@ -46,9 +46,9 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 
-  const env = { ...process.env, DATABASE_URL: db.url, NATS_NAMESPACE: namespace, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const env = { ...process.env, DATABASE_URL: db.url, NATS_NAMESPACE: namespace, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', OUTBOUND_ALLOW: '127.0.0.1' };
   const config = loadWebhooksConfig(env);
-  const app = await NestFactory.createApplicationContext(WebhooksModule.forRoot(config), { logger: false });
+  const app = await NestFactory.createApplicationContext(WebhooksModule.forRoot(config, env), { logger: false });
   await app.init();
 
   const accountId = `acct_bench`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, ConfigError, env, loadConfig } from '@parley/service-kit';
+import { commonEnv, ConfigError, env, loadConfig, outboundEnv, renamedOutboundVariables } from '@parley/service-kit';
 
 const msList = (def: string) =>
   z
@@ -10,15 +10,6 @@ const msList = (def: string) =>
       if (out.length === 0 || out.some((n) => !Number.isFinite(n) || n < 0)) ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of milliseconds' });
       return out;
     });
-
-const list = (def: string) =>
-  z
-    .string()
-    .default(def)
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
-
-/** Parley's own service ports (api, extractor, webhooks, media, dialer, NATS, Postgres, Asterisk ARI, sandbox model...). */
-export const DEFAULT_PLATFORM_PORTS = '3000,3001,3002,3003,3004,4222,5432,6222,8222,8088,8089,8191';
 
 export const WebhooksConfigSchema = z.object({
   ...commonEnv,
@@ -31,12 +22,8 @@ export const WebhooksConfigSchema = z.object({
   WEBHOOK_TIMEOUT_MS: env.int(10_000, 1),
   /** Response bytes kept for the delivery log; the rest is not read. */
   WEBHOOK_MAX_RESPONSE_BYTES: env.int(4096),
-  /** Hosts, IPs or CIDRs that are called even if the guard would refuse them. */
-  WEBHOOK_ALLOW: list(''),
-  /** Ports refused on loopback addresses (the platform's own services). */
-  WEBHOOK_PLATFORM_PORTS: list(DEFAULT_PLATFORM_PORTS).transform((ports) => ports.map(Number).filter((p) => Number.isInteger(p))),
-  /** Refuse private ranges and loopback as well (private ranges are allowed by default for on-prem receivers). */
-  WEBHOOK_BLOCK_PRIVATE: env.bool(false),
+  /** The SSRF guard, shared with the media service's HTTP tools. */
+  ...outboundEnv,
   /** HTTP requests in flight at once. */
   WEBHOOK_CONCURRENCY: env.int(128, 1),
   /** How long a claimed delivery is leased to this process (must exceed the timeout); after a crash it is retried then. */
@@ -54,6 +41,8 @@ export const WebhooksConfigSchema = z.object({
 export type WebhooksConfig = z.infer<typeof WebhooksConfigSchema>;
 
 export function loadWebhooksConfig(e: NodeJS.ProcessEnv = process.env): WebhooksConfig {
+  const renamed = renamedOutboundVariables(e);
+  if (renamed.length) throw new ConfigError(`invalid configuration:\n  ${renamed.join('\n  ')}`);
   const config = loadConfig(WebhooksConfigSchema, e);
   if (config.WEBHOOK_LEASE_MS <= config.WEBHOOK_TIMEOUT_MS) {
     throw new ConfigError(`invalid configuration:\n  WEBHOOK_LEASE_MS (${config.WEBHOOK_LEASE_MS}) must be longer than WEBHOOK_TIMEOUT_MS (${config.WEBHOOK_TIMEOUT_MS})`);

@@ -60,6 +60,8 @@ export async function startHarness(env: Record<string, string> = {}) {
     WEBHOOK_LEASE_MS: '3000',
     WEBHOOK_POLL_INTERVAL_MS: '20',
     WEBHOOK_ENDPOINT_CACHE_MS: '0',
+    // The receivers run on this machine; loopback is refused unless allowed.
+    OUTBOUND_ALLOW: '127.0.0.1',
     ...env,
   };
   const bus = new Bus({ url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', namespace, name: 'webhooks-test', logger: createLogger('test', 'silent') });
@@ -87,7 +89,7 @@ export async function startHarness(env: Record<string, string> = {}) {
       return app;
     },
     async start() {
-      app = await NestFactory.createApplicationContext(WebhooksModule.forRoot(loadWebhooksConfig(fullEnv)), { logger: false });
+      app = await NestFactory.createApplicationContext(WebhooksModule.forRoot(loadWebhooksConfig(fullEnv), fullEnv), { logger: false });
       await app.init();
     },
     async stop() {

@@ -8,4 +8,4 @@ export * from './bootstrap';
 export * from './testing/nats-namespace';
 export * from './outbound/address-policy';
 export * from './outbound/guarded-fetch';
-export * from './outbound/policy-from-env';
+export * from './outbound/outbound-config';

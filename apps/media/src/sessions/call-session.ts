@@ -20,6 +20,8 @@ export interface CallSessionDeps {
   logger: Logger;
   metrics: MediaMetrics;
   legs: RtpLegs;
+  /** Agents' HTTP tools call user-supplied URLs through the outbound guard. */
+  toolFetch: typeof fetch;
 }
 
 /** If the dialer never releases a call we asked to hang up, finish it ourselves after this long. */
@@ -150,6 +152,7 @@ export class CallSession {
         onTurnLatency: (latency) => this.deps.metrics.observeTurn(latency),
         onBargeIn: () => this.deps.metrics.bargeIns.inc(),
         logger: this.log,
+        fetch: this.deps.toolFetch,
       },
     );
   }

@@ -3,7 +3,7 @@ import type { Subscription } from 'nats';
 import type { z } from 'zod';
 import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import { AgentEntity, CallEntity, type DataSource } from '@parley/db';
-import { Bus, DATA_SOURCE, LOGGER, type Logger, Readiness } from '@parley/service-kit';
+import { Bus, createGuardedFetch, DATA_SOURCE, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
@@ -24,6 +24,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly legs: RtpLegs;
   private readonly subscriptions: Subscription[] = [];
   private accepting = true;
+  private readonly toolFetch: typeof fetch;
 
   constructor(
     @Inject(MEDIA_CONFIG) private readonly config: MediaConfig,
@@ -38,6 +39,8 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     logger.info({ engine: this.legs.engine, scheduling: this.legs.scheduling, threads: this.legs.engineStats?.threads }, 'rtp engine ready');
     metrics.rtpEngine.set({ engine: this.legs.engine, scheduling: this.legs.scheduling }, 1);
     readiness.register('accepting_calls', () => this.accepting);
+    // A tool's answer is cut to a few KB for the model anyway; more is not read.
+    this.toolFetch = createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 64 * 1024 });
   }
 
   get active(): number {
@@ -71,7 +74,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     if (!call) return { ok: false, error: `call ${callId} not found` };
     const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId });
     if (!agent) return { ok: false, error: `agent ${call.agentId} of call ${callId} not found` };
-    const session = await CallSession.open(callId, codec, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs });
+    const session = await CallSession.open(callId, codec, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
     const port = session.port;
     this.sessions.set(callId, session);
     this.metrics.sessionsTotal.inc({ codec });

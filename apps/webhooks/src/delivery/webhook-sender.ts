@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
-import { RefusedUrlError, type UrlGuard } from './url-guard';
+import { type OutboundAddressPolicy, outboundTarget, RefusedAddressError } from '@parley/service-kit';
 
 export interface SendRequest {
   /** `webhook-id`: the delivery id, identical on every retry. */
@@ -42,7 +42,7 @@ export class WebhookSender {
   private readonly agents: { http: http.Agent; https: https.Agent };
 
   constructor(
-    private readonly guard: UrlGuard,
+    private readonly policy: OutboundAddressPolicy,
     private readonly opts: SenderOptions,
   ) {
     this.agents = {
@@ -85,13 +85,13 @@ export class WebhookSender {
       startedAt,
     });
 
-    let url: URL;
+    let target: ReturnType<typeof outboundTarget>;
     try {
-      url = this.guard.checkUrl(req.url);
+      target = outboundTarget(this.policy, req.url);
     } catch (err) {
       return Promise.resolve(outcome({ error: (err as Error).message, refused: true }));
     }
-    const port = this.guard.portOf(url);
+    const { url, lookup } = target;
     const isHttps = url.protocol === 'https:';
     const headers = {
       'content-type': 'application/json',
@@ -110,7 +110,7 @@ export class WebhookSender {
       };
       const request = (isHttps ? https : http).request(
         url,
-        { method: 'POST', headers, agent: isHttps ? this.agents.https : this.agents.http, lookup: this.guard.lookupFor(port) as never },
+        { method: 'POST', headers, agent: isHttps ? this.agents.https : this.agents.http, lookup: lookup as never },
         (res) => {
           const status = res.statusCode ?? 0;
           const chunks: Buffer[] = [];
@@ -142,7 +142,7 @@ export class WebhookSender {
         request.destroy();
       }, this.opts.timeoutMs);
       request.on('error', (err: NodeJS.ErrnoException) => {
-        if (err instanceof RefusedUrlError) finish({ error: err.message, refused: true });
+        if (err instanceof RefusedAddressError) finish({ error: err.message, refused: true });
         else finish({ error: `connection failed: ${err.code ?? ''}${err.code ? ' ' : ''}${err.message}`.trim() });
       });
       request.end(req.body);

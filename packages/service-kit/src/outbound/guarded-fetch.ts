@@ -14,11 +14,6 @@ export interface GuardedFetchOptions {
 export type Lookup = (hostname: string, options: { all?: boolean; family?: number }, cb: (...args: unknown[]) => void) => void;
 
 /**
- * A `fetch` for user-supplied URLs. The policy is checked against every address the connection may use, inside the
- * socket's own lookup, so a name that resolved to a public address a moment ago cannot rebind to loopback. Redirects
- * are never followed: a 3xx is an error (a hop-by-hop re-check would add little for webhooks and tools).
- */
-/**
  * A `lookup` for http.request that resolves every address of the host and hands each to `check` (which throws to
  * refuse) before the connection is made: the check is on the address actually connected to, so DNS cannot rebind.
  */
@@ -37,16 +32,41 @@ export function checkedLookup(check: (address: string, port: number, hostname: s
   };
 }
 
+/** Where a request to a user-supplied URL may go: the parsed URL, its port, and the `lookup` that checks each address. */
+export interface OutboundTarget {
+  url: URL;
+  port: number;
+  lookup: Lookup;
+}
+
+/**
+ * Checks a user-supplied URL before any request: only http and https, an IP literal against the policy (it skips the
+ * lookup). Hostnames are checked at connect time through the returned `lookup`. Throws RefusedAddressError.
+ */
+export function outboundTarget(policy: OutboundAddressPolicy, raw: string | URL, resolve: typeof dnsLookup = dnsLookup): OutboundTarget {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new RefusedAddressError(`not a valid URL: ${String(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RefusedAddressError(`only http and https URLs are called (got ${url.protocol})`);
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) policy.check(host, port, host);
+  return { url, port, lookup: checkedLookup((address, p, hostname) => policy.check(address, p, hostname), port, resolve) };
+}
+
+/**
+ * A `fetch` for user-supplied URLs. The policy is checked against every address the connection may use, inside the
+ * socket's own lookup, so a name that resolved to a public address a moment ago cannot rebind to loopback. Redirects
+ * are never followed: a 3xx is an error (a hop-by-hop re-check would add little for webhooks and tools).
+ */
 export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedFetchOptions): typeof fetch {
   const resolve = opts.lookup ?? dnsLookup;
 
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RefusedAddressError(`only http and https URLs are called (got ${url.protocol})`);
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    // An IP literal skips the lookup, so it is checked here.
-    if (isIP(host)) policy.check(host, port, host);
+    const { url, lookup } = outboundTarget(policy, typeof input === 'string' || input instanceof URL ? input : input.url, resolve);
     const body = init.body == null ? undefined : typeof init.body === 'string' ? init.body : Buffer.from(await new Response(init.body).arrayBuffer());
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     const signal = init.signal ?? undefined;
@@ -54,7 +74,7 @@ export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedF
     return new Promise<Response>((ok, fail) => {
       const req = (url.protocol === 'https:' ? https : http).request(
         url,
-        { method: init.method ?? 'GET', headers, lookup: checkedLookup((address, p, host) => policy.check(address, p, host), port, resolve) as never, signal },
+        { method: init.method ?? 'GET', headers, lookup: lookup as never, signal },
         (res) => {
           const status = res.statusCode ?? 0;
           if (status >= 300 && status < 400) {
