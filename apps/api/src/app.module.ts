@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { type DataSource, SecretBox } from '@parley/db';
 import { DATA_SOURCE, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
@@ -14,6 +14,7 @@ import { ProjectorConsumer } from './calls/projector.consumer';
 import { API_CONFIG, type ApiConfig } from './config';
 import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
+import { StorablePathParams } from './http/path-params';
 import { RateLimiter } from './http/rate-limiter';
 import { NumbersService } from './numbers/numbers.service';
 import { API_CONTROLLERS } from './openapi/api-controllers';
@@ -42,6 +43,7 @@ export class AppModule {
         CallContexts,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_PIPE, useClass: StorablePathParams },
         Outbox,
         CallProjector,
         ProjectorConsumer,

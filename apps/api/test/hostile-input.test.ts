@@ -72,3 +72,18 @@ describe('JSON nesting depth', () => {
     expect(context.description).toMatch(`at most ${JSON_MAX_DEPTH} levels deep`);
   });
 });
+
+describe('path ids the database cannot hold', () => {
+  it('answers 404 resource_not_found to a NUL in any path id, on every route that takes one', async () => {
+    const doc = (await api.call('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => (path.includes('{') ? Object.keys(ops).map((m) => [m.toUpperCase(), path] as const) : []));
+    expect(routes.length).toBeGreaterThan(15);
+    for (const bad of ['%00', 'pn_%00x']) {
+      for (const [method, path] of routes) {
+        const res = await api.call(method, path.replace(/\{\w+\}/g, bad), { key: acct.apiKey, body: method === 'GET' || method === 'DELETE' ? undefined : {} });
+        expect(res.status, `${method} ${path} ${bad}: ${JSON.stringify(res.body)}`).toBe(404);
+        expect(res.body.error).toMatchObject({ type: 'not_found_error', code: 'resource_not_found' });
+      }
+    }
+  });
+});
