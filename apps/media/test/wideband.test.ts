@@ -9,19 +9,28 @@ vi.setConfig({ testTimeout: 120_000 });
 import { wordErrorRate } from '@parley/audio';
 import { MediaHarness } from './harness';
 
-// Issue 8: the same caller line, recognized by pocketsphinx over a G.722 (16 kHz) leg and over a
-// G.711 ulaw (8 kHz telephone band) leg. The line is a flite recording (its 16 kHz voices are
-// the synthetic speech pocketsphinx recognizes best; espeak-ng's is hard for it at any rate).
-const LINE = 'I would like to book an appointment for next Tuesday afternoon.';
+// Issue 8: the same caller lines, recognized by pocketsphinx over a G.722 (16 kHz) leg and over a
+// G.711 ulaw (8 kHz telephone band) leg. The lines are flite recordings (its 16 kHz voices are
+// the synthetic speech pocketsphinx recognizes best; espeak-ng's is hard for it at any rate). One
+// easy line alone is recognized over both legs; the others carry the fricatives and unstressed
+// syllables (f, s, th above 4 kHz) that the telephone band loses.
+const LINES = [
+  'I would like to book an appointment for next Tuesday afternoon.',
+  'Please send the invoice to my office on Fifth Street.',
+  'My daughter has a fever and needs to see a doctor.',
+];
 
 let h: MediaHarness;
 let dir: string;
-let wav: string;
+let wavs: string[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'parley-wer-'));
-  wav = join(dir, 'line.wav');
-  execFileSync('flite', ['-voice', 'rms', '-t', LINE, '-o', wav]);
+  wavs = LINES.map((line, i) => {
+    const wav = join(dir, `line-${i}.wav`);
+    execFileSync('flite', ['-voice', 'rms', '-t', line, '-o', wav]);
+    return wav;
+  });
   h = await MediaHarness.start({ script: { rules: [], fallback: { text: 'Thank you.' } } });
 });
 
@@ -31,21 +40,25 @@ afterAll(async () => {
 });
 
 describe('wideband vs narrowband recognition', () => {
-  it('transcribes the caller close to what was said over g722, and prints the WER of both legs', async () => {
+  it('transcribes the callers close to what was said over g722, and better than over ulaw', async () => {
     const agent = { prompt: 'You listen. [wer]', voicemailAction: 'continue' as const };
-    const [g722, ulaw] = await Promise.all([
-      h.placeCall({ number: '+15550400001', codec: 'g722', scenario: { answer_after_ms: 200, speak_first: true, codec: 'g722', lines: [{ wav }] }, agent }),
-      h.placeCall({ number: '+15550400002', codec: 'ulaw', scenario: { answer_after_ms: 200, speak_first: true, codec: 'ulaw', lines: [{ wav }] }, agent }),
-    ]);
     const heard = async (callId: string) => {
       const e = await h.waitForSegment(callId, (s) => s.role === 'user');
+      await h.release(callId, 'test_done');
       return e.type === 'transcript' ? e.data.segment.text : '';
     };
-    const [g722Text, ulawText] = await Promise.all([heard(g722.callId), heard(ulaw.callId)]);
-    await Promise.all([h.release(g722.callId, 'test_done'), h.release(ulaw.callId, 'test_done')]);
-    const werG722 = wordErrorRate(LINE, g722Text);
-    const werUlaw = wordErrorRate(LINE, ulawText);
-    console.log(JSON.stringify({ spoken: LINE, g722: { text: g722Text, wer: Number(werG722.toFixed(3)) }, ulaw: { text: ulawText, wer: Number(werUlaw.toFixed(3)) } }));
-    expect(werG722).toBeLessThanOrEqual(0.25);
+    const leg = (codec: 'g722' | 'ulaw', base: number) =>
+      Promise.all(
+        wavs.map(async (wav, i) => {
+          const call = await h.placeCall({ number: `+1555040${base + i}`, codec, scenario: { answer_after_ms: 200, speak_first: true, codec, lines: [{ wav }] }, agent });
+          const text = await heard(call.callId);
+          return { text, wer: Number(wordErrorRate(LINES[i]!, text).toFixed(3)) };
+        }),
+      );
+    const [g722, ulaw] = await Promise.all([leg('g722', 1000), leg('ulaw', 2000)]);
+    const mean = (r: Array<{ wer: number }>) => r.reduce((sum, x) => sum + x.wer, 0) / r.length;
+    console.log(JSON.stringify({ spoken: LINES, g722, ulaw, mean: { g722: mean(g722), ulaw: mean(ulaw) } }));
+    expect(mean(g722)).toBeLessThanOrEqual(0.25);
+    expect(mean(g722)).toBeLessThan(mean(ulaw));
   });
 });
