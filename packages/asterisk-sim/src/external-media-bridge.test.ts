@@ -20,7 +20,7 @@ it('a two-party bridge sends nothing until the far end sends, and drops slin16 a
   await h.ari.channels.originate({ endpoint: 'PJSIP/+15551234567@trunk', app: 'dialer', channelId: id });
   await h.until('StasisStart', (e) => e.channel.id === id);
   const bridge = await h.ari.bridges.create({ type: 'mixing' });
-  const em = await h.ari.channels.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'slin16' });
+  const em = await h.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'slin16' });
   await h.ari.bridges.addChannel(bridge.id, [id, em.id]);
   expect((await h.ari.bridges.get(bridge.id)).technology).toBe('simple_bridge');
 
@@ -41,8 +41,8 @@ it('a third channel turns the bridge into softmix, which sends silence from the 
   await h.ari.channels.originate({ endpoint: 'PJSIP/+15551234567@trunk', app: 'dialer', channelId: id });
   await h.until('StasisStart', (e) => e.channel.id === id);
   const bridge = await h.ari.bridges.create({ type: 'mixing' });
-  const em = await h.ari.channels.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'ulaw' });
-  const third = await h.ari.channels.externalMedia({ app: 'dialer', external_host: '127.0.0.1:9', format: 'ulaw' });
+  const em = await h.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'ulaw' });
+  const third = await h.externalMedia({ app: 'dialer', external_host: '127.0.0.1:9', format: 'ulaw' });
   await h.ari.bridges.addChannel(bridge.id, [id, em.id]);
   await h.ari.bridges.addChannel(bridge.id, third.id);
   expect((await h.ari.bridges.get(bridge.id)).technology).toBe('softmix');

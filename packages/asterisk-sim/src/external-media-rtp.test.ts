@@ -21,7 +21,7 @@ async function bridgedCall(format: string, scenario: object) {
   await h.ari.channels.originate({ endpoint: 'PJSIP/+15551234567@trunk', app: 'dialer', channelId: id });
   await h.until('StasisStart', (e) => e.channel.id === id);
   const bridge = await h.ari.bridges.create({ type: 'mixing' });
-  const em = await h.ari.channels.externalMedia({ app: 'dialer', external_host: peer.hostPort, format, channelId: `em-${format}` });
+  const em = await h.externalMedia({ app: 'dialer', external_host: peer.hostPort, format, channelId: `em-${format}` });
   await h.ari.bridges.addChannel(bridge.id, [id, em.id]);
   return { id, em, local: { address: em.channelvars!.UNICASTRTP_LOCAL_ADDRESS!, port: Number(em.channelvars!.UNICASTRTP_LOCAL_PORT) } };
 }

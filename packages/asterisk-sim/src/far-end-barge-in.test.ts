@@ -19,7 +19,7 @@ it('a barge_in line is spoken while the agent is still talking', async () => {
   const channel = await h.ari.channels.originate({ endpoint: 'PJSIP/+15551238888@sandbox', app: 'dialer' });
   await h.until('StasisStart', (e) => e.channel.id === channel.id);
   const bridge = await h.ari.bridges.create();
-  const em = await h.ari.channels.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
+  const em = await h.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
   await h.ari.bridges.addChannel(bridge.id, [channel.id, em.id]);
   const local = { address: em.channelvars!.UNICASTRTP_LOCAL_ADDRESS!, port: Number(em.channelvars!.UNICASTRTP_LOCAL_PORT) };
 

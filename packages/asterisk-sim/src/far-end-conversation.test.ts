@@ -40,7 +40,7 @@ it('speaks its lines as real audio, one per turn, after the agent speaks and fal
   await h.ari.channels.originate({ endpoint: 'PJSIP/+15551234567@trunk', app: 'dialer', channelId: id });
   await h.until('StasisStart', (e) => e.channel.id === id);
   const bridge = await h.ari.bridges.create({ type: 'mixing' });
-  const em = await h.ari.channels.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
+  const em = await h.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
   await h.ari.bridges.addChannel(bridge.id, [id, em.id]);
   const local = { address: em.channelvars!.UNICASTRTP_LOCAL_ADDRESS!, port: Number(em.channelvars!.UNICASTRTP_LOCAL_PORT) };
 

@@ -34,7 +34,7 @@ async function hearFarEnd(number: string, codec: 'g722' | 'ulaw'): Promise<Int16
   const channel = await h.ari.channels.originate({ endpoint: `PJSIP/${number}@sandbox`, app: 'dialer' });
   await h.until('StasisStart', (e) => e.channel.id === channel.id);
   const bridge = await h.ari.bridges.create();
-  const em = await h.ari.channels.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
+  const em = await h.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
   const start = peer.packets.length;
   await h.ari.bridges.addChannel(bridge.id, [channel.id, em.id]);
   const deadline = performance.now() + 20_000;

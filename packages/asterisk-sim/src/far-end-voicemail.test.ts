@@ -19,7 +19,7 @@ it('a voicemail far end plays its greeting, then a 1 kHz beep, then stays silent
   const channel = await h.ari.channels.originate({ endpoint: 'PJSIP/+15551239999@sandbox', app: 'dialer' });
   await h.until('StasisStart', (e) => e.channel.id === channel.id);
   const bridge = await h.ari.bridges.create();
-  const em = await h.ari.channels.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
+  const em = await h.externalMedia({ app: 'dialer', external_host: peer.hostPort, format: 'g722' });
   await h.ari.bridges.addChannel(bridge.id, [channel.id, em.id]);
 
   // Greeting + 300 ms pause + 500 ms beep, then nothing: wait for a 500 ms gap after packets started.

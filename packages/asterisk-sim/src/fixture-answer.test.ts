@@ -7,7 +7,8 @@ import { settle, startHarness, type SimHarness } from './testing/harness';
 let h: SimHarness;
 let media: Socket;
 beforeEach(async () => {
-  h = await startHarness({ endpoints: ['trunk'] });
+  // Replays one recorded trace event for event, so the order is the trace's (StasisStart before each response).
+  h = await startHarness({ endpoints: ['trunk'], ordering: 'orderly' });
   media = createSocket('udp4');
   await new Promise<void>((r) => media.bind(0, '127.0.0.1', () => r()));
 });

@@ -5,6 +5,7 @@ import { CallLog } from './calls';
 import { AsteriskCore, type Params } from './ari/core';
 import { AriHttpError } from './ari/errors';
 import { EventBus } from './ari/event-bus';
+import { orderingFrom, type SimOrdering } from './ari/ordering';
 import { PlaybackStore } from './ari/playbacks';
 import { RecordingStore } from './ari/recordings';
 import { ScenarioError, ScenarioStore, type ScenarioInput } from './far-end/scenario';
@@ -33,8 +34,18 @@ export interface AsteriskSimOptions {
   endpoints?: string[];
   /** Stasis app that inbound calls enter when the request names none; default the first connected app. */
   inboundApp?: string;
-  /** How long originate/externalMedia responses trail their first events; default 15 ms (Asterisk: up to ~50). */
+  /**
+   * How long originate/externalMedia responses trail their first events, fixed; default 15 ms when orderly, drawn
+   * from 1-50 ms when adversarial (Asterisk: up to ~50).
+   */
   earlyEventLeadMs?: number;
+  /**
+   * `adversarial` (default, or env SIM_ORDERING): events and responses drift apart as far as real Asterisk lets them
+   * (ari/ordering.ts); `orderly`: the order of the first recorded traces, for tests that need determinism.
+   */
+  ordering?: SimOrdering;
+  /** Seed of the adversarial ordering's PRNG (env SIM_SEED); logged at start, random when absent. */
+  seed?: number;
   /** espeak-ng binary; default `espeak-ng` from PATH. */
   espeakPath?: string;
   logger?: SimLogger;
@@ -51,12 +62,14 @@ export interface AsteriskSim {
   scenarios: ScenarioStore;
   calls: CallLog;
   core: AsteriskCore;
+  /** The ordering in force and the seed that replays it. */
+  ordering: { mode: SimOrdering; seed: number };
   close(): Promise<void>;
 }
 
 const silentLogger: SimLogger = { info: () => undefined, warn: () => undefined };
 
-type Handler = (m: RegExpExecArray, params: Params, body: unknown, req: IncomingMessage) => unknown | Promise<unknown>;
+type Handler = (m: RegExpExecArray, params: Params, body: unknown, leadMs: number) => unknown | Promise<unknown>;
 interface Route {
   method: string;
   pattern: RegExp;
@@ -81,7 +94,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
   const username = options.username ?? 'parley';
   const password = options.password ?? 'parley';
   const log = options.logger ?? silentLogger;
-  const lead = options.earlyEventLeadMs ?? 15;
+  const ordering = orderingFrom(options);
 
   const scenarios = new ScenarioStore();
   if (options.scenariosDir) {
@@ -94,7 +107,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
   const core = new AsteriskCore(bus, scenarios, new SpeechSource({ espeakPath: options.espeakPath }), new RecordingStore(), new PlaybackStore(), {
     rtpHost: options.rtpHost ?? host,
     staticEndpoints: options.endpoints ?? [],
-    earlyEventLeadMs: lead,
+    ordering,
     inboundApp: options.inboundApp,
     log,
   });
@@ -111,10 +124,10 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
     { method: 'DELETE', pattern: /^\/applications\/([^/]+)\/subscription$/, handler: (m) => registeredApplication(bus, d(m[1]!)) },
     { method: 'GET', pattern: /^\/endpoints$/, handler: () => core.endpointNames().map((resource) => ({ technology: 'PJSIP', resource, state: 'online', channel_ids: [] })) },
     { method: 'GET', pattern: /^\/channels$/, handler: () => [...core.channels.values()].map((c) => c.snapshot()) },
-    { method: 'POST', pattern: /^\/channels$/, handler: (_m, p) => core.originate(p), lead: true },
-    { method: 'POST', pattern: /^\/channels\/externalMedia$/, handler: (_m, p) => core.externalMedia(p), lead: true },
+    { method: 'POST', pattern: /^\/channels$/, handler: (_m, p, _b, lead) => core.originate(p, lead), lead: true },
+    { method: 'POST', pattern: /^\/channels\/externalMedia$/, handler: (_m, p, _b, lead) => core.externalMedia(p, lead), lead: true },
     { method: 'GET', pattern: /^\/channels\/([^/]+)$/, handler: (m) => core.getChannel(d(m[1]!)).snapshot() },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)$/, handler: (m, p) => core.originate({ ...p, channelId: d(m[1]!) }), lead: true },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)$/, handler: (m, p, _b, lead) => core.originate({ ...p, channelId: d(m[1]!) }, lead), lead: true },
     { method: 'DELETE', pattern: /^\/channels\/([^/]+)$/, handler: (m, p) => core.hangupRequest(d(m[1]!), p) },
     { method: 'POST', pattern: /^\/channels\/([^/]+)\/answer$/, handler: (m) => core.answer(d(m[1]!)) },
     { method: 'POST', pattern: /^\/channels\/([^/]+)\/ring$/, handler: (m) => core.ring(d(m[1]!)) },
@@ -148,7 +161,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
   ];
 
   const sim: Route[] = [
-    { method: 'GET', pattern: /^\/health$/, handler: () => ({ ok: true }) },
+    { method: 'GET', pattern: /^\/health$/, handler: () => ({ ok: true, ordering: ordering.mode, seed: ordering.seed }) },
     { method: 'GET', pattern: /^\/scenarios$/, handler: () => scenarios.list() },
     {
       method: 'GET',
@@ -229,7 +242,8 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
       const m = route.pattern.exec(path);
       if (!m) continue;
       try {
-        const result = await route.handler(m, params, body, req);
+        const lead = route.lead ? ordering.responseLeadMs() : 0;
+        const result = await route.handler(m, params, body, lead);
         if (route.lead) await sleep(lead);
         if (result instanceof RawBody) {
           res.writeHead(200, { 'content-type': result.contentType, 'content-length': result.data.length, server: 'Asterisk/22.10.1 (parley-sim)' });
@@ -282,7 +296,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host}:${port}`;
-  log.info({ url, ari: `${url}/ari`, user: username }, 'asterisk simulator listening');
+  log.info({ url, ari: `${url}/ari`, user: username, ordering: ordering.mode, seed: ordering.seed }, 'asterisk simulator listening');
 
   return {
     url,
@@ -293,6 +307,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
     scenarios,
     calls: core.calls,
     core,
+    ordering: { mode: ordering.mode, seed: ordering.seed },
     async close() {
       core.close();
       bus.closeAll();

@@ -8,6 +8,11 @@ export interface SimHarness {
   events: AriEvent[];
   /** Resolves with the first event (already received or future) matching. */
   until<T extends AriEventType>(type: T, predicate?: (e: AriEventOf<T>) => boolean, timeoutMs?: number): Promise<AriEventOf<T>>;
+  /**
+   * POST /channels/externalMedia, resolved once the channel's StasisStart arrived: only then can it join a bridge
+   * (the simulator, like Asterisk, may send StasisStart after the response).
+   */
+  externalMedia(params: Parameters<AriClient['channels']['externalMedia']>[0]): ReturnType<AriClient['channels']['externalMedia']>;
   /** PUT /sim/scenarios/{number}. */
   scenario(number: string, body: unknown): Promise<Response>;
   close(): Promise<void>;
@@ -28,7 +33,7 @@ export async function startHarness(options: AsteriskSimOptions = {}, app = 'dial
     }
   });
   await ari.connect();
-  return {
+  const harness: SimHarness = {
     sim,
     ari,
     events,
@@ -47,6 +52,11 @@ export async function startHarness(options: AsteriskSimOptions = {}, app = 'dial
         });
       });
     },
+    async externalMedia(params) {
+      const channel = await ari.channels.externalMedia(params);
+      await harness.until('StasisStart', (e) => e.channel.id === channel.id);
+      return channel;
+    },
     scenario(number, body) {
       return fetch(`${sim.url}/sim/scenarios/${encodeURIComponent(number)}`, {
         method: 'PUT',
@@ -59,6 +69,7 @@ export async function startHarness(options: AsteriskSimOptions = {}, app = 'dial
       await sim.close();
     },
   };
+  return harness;
 }
 
 export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
