@@ -1,6 +1,7 @@
 export * from './entities';
 export * from './migrations';
 export * from './data-source';
+export * from './phone-numbers';
 export * from './secret-box';
 export * from './test-database';
 export { DataSource, EntityManager, Repository, In, IsNull, Not } from 'typeorm';

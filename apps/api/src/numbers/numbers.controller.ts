@@ -18,7 +18,7 @@ export class NumbersController {
 
   @Post()
   @HttpCode(201)
-  @ApiRoute({ tag: 'Numbers', summary: 'Add a phone number on one of your trunks', body: PhoneNumberCreate, response: PhoneNumber, status: 201, errors: [409] })
+  @ApiRoute({ tag: 'Numbers', summary: 'Add a phone number on one of your trunks (unique on that trunk)', body: PhoneNumberCreate, response: PhoneNumber, status: 201, errors: [409] })
   async create(@AccountId() accountId: string, @ValidBody() body: PhoneNumberCreate) {
     const row = await this.numbers.create(accountId, body);
     return (await this.numbers.views(accountId, [row]))[0];
@@ -45,7 +45,7 @@ export class NumbersController {
   }
 
   @Patch(':id')
-  @ApiRoute({ tag: 'Numbers', summary: 'Update a phone number', body: PhoneNumberUpdate, response: PhoneNumber })
+  @ApiRoute({ tag: 'Numbers', summary: 'Update a phone number', body: PhoneNumberUpdate, response: PhoneNumber, errors: [409] })
   async update(@AccountId() accountId: string, @Param('id') id: string, @ValidBody() body: PhoneNumberUpdate) {
     const row = await this.numbers.update(accountId, id, body);
     return (await this.numbers.views(accountId, [row]))[0];

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCodes, type PhoneNumber, type PhoneNumberCreate, type PhoneNumberUpdate } from '@parley/common';
-import { type DataSource, PhoneNumberEntity, TrunkEntity } from '@parley/db';
+import { type DataSource, PhoneNumberEntity, PhoneNumbers, TrunkEntity } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
@@ -18,6 +18,15 @@ export class NumbersService {
     return this.ds.getRepository(PhoneNumberEntity);
   }
 
+  private get numbers() {
+    return new PhoneNumbers(this.ds);
+  }
+
+  /** Only ever about the caller's own trunk: whether another account holds the number is none of its business. */
+  private taken(number: string, trunkId: string): ApiError {
+    return ApiError.conflict(ErrorCodes.numberTaken, `The number ${number} is already on trunk '${trunkId}'`, 'number');
+  }
+
   private async assertTrunk(accountId: string, trunkId: string) {
     const exists = await this.ds.getRepository(TrunkEntity).existsBy({ id: trunkId, accountId });
     if (!exists) throw ApiError.notFound('trunk', trunkId, 'trunk_id');
@@ -26,12 +35,7 @@ export class NumbersService {
   async create(accountId: string, input: PhoneNumberCreate): Promise<PhoneNumberEntity> {
     await this.assertTrunk(accountId, input.trunk_id);
     const row = this.repo.create({ id: newId.number(), accountId, number: input.number, trunkId: input.trunk_id, label: input.label });
-    try {
-      await this.repo.insert(row);
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw ApiError.conflict(ErrorCodes.numberTaken, `The number ${input.number} is already registered`, 'number');
-      throw err;
-    }
+    if (!(await this.numbers.insert(row))) throw this.taken(input.number, input.trunk_id);
     return this.get(accountId, row.id);
   }
 
@@ -47,14 +51,14 @@ export class NumbersService {
   }
 
   async update(accountId: string, id: string, input: PhoneNumberUpdate): Promise<PhoneNumberEntity> {
-    await this.get(accountId, id);
+    const current = await this.get(accountId, id);
     const patch: Partial<PhoneNumberEntity> = {};
     if (input.trunk_id !== undefined) {
       await this.assertTrunk(accountId, input.trunk_id);
       patch.trunkId = input.trunk_id;
     }
     if (input.label !== undefined) patch.label = input.label;
-    if (Object.keys(patch).length) await this.repo.update({ id, accountId }, patch);
+    if (Object.keys(patch).length && !(await this.numbers.update(accountId, id, patch))) throw this.taken(current.number, patch.trunkId!);
     this.contexts.forget(accountId);
     return this.get(accountId, id);
   }
