@@ -13,6 +13,7 @@ import { DialerMetrics } from './metrics/dialer-metrics';
 import { CallWatchdog } from './recovery/call-watchdog';
 import { ChannelAdoption } from './recovery/channel-adoption';
 import { DialerPresence } from './recovery/dialer-presence';
+import { MediaLeftovers } from './recovery/media-leftovers';
 import { AsteriskConnections } from './telephony/asterisk-connections';
 import { TrunkProvisioner } from './trunks/trunk-provisioner';
 
@@ -57,7 +58,8 @@ export class Dialer {
     this.liveCalls.onSlotFreed = (trunkId) => this.queue.pump(trunkId);
     this.commands = new DialerCommands({ bus, liveCalls: this.liveCalls, queue: this.queue, loadTrunk: (id) => this.loadTrunkAddress(id), logger });
     this.inbound = new InboundRouter({ bus, ds, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
-    this.adoption = new ChannelAdoption({ ds, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, presence: this.presence, publisher: this.publisher, config, metrics, logger });
+    const leftovers = new MediaLeftovers({ ds, liveCalls: this.liveCalls, metrics, logger });
+    this.adoption = new ChannelAdoption({ ds, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, presence: this.presence, leftovers, publisher: this.publisher, config, metrics, logger });
     this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
     this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
   }

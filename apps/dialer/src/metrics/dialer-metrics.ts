@@ -9,6 +9,7 @@ export class DialerMetrics {
   readonly queuedCalls: Gauge<string>;
   readonly outcomes: Counter<string>;
   readonly adoptions: Counter<string>;
+  readonly leftoversRemoved: Counter<string>;
 
   constructor(metrics: Metrics) {
     this.originations = metrics.counter('parley_dialer_originations_total', 'Originate requests sent to Asterisk, by trunk and result', ['trunk_id', 'result']);
@@ -17,5 +18,6 @@ export class DialerMetrics {
     this.queuedCalls = metrics.gauge('parley_dialer_queued_calls', 'Calls waiting for trunk capacity in this dialer, by trunk', ['trunk_id']);
     this.outcomes = metrics.counter('parley_dialer_call_outcomes_total', 'Ended calls by terminal status and error code', ['status', 'error_code', 'direction']);
     this.adoptions = metrics.counter('parley_dialer_adoptions_total', 'Calls found after a restart or reconnect: adopted live, or ended because their channel was gone', ['result']);
+    this.leftoversRemoved = metrics.counter('parley_dialer_leftovers_removed_total', 'Bridges and ExternalMedia channels of ended calls removed from Asterisk (left by a dialer that died)', ['kind']);
   }
 }

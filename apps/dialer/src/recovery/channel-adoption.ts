@@ -11,6 +11,7 @@ import { mediaObjectIds } from '../media/media-leg';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
 import type { DialerPresence } from './dialer-presence';
+import type { MediaLeftovers } from './media-leftovers';
 
 interface LiveCallRow {
   id: string;
@@ -36,7 +37,8 @@ const LIST_GRACE_MS = 2000;
  *   while we were not listening catch up (answered, media connected);
  * - live calls of this install that no live dialer looks after (this one before a restart, or a dialer whose
  *   heartbeat stopped) are adopted when their channel is alive, and ended when it is not: answered -> completed,
- *   otherwise failed with `dialer_lost`.
+ *   otherwise failed with `dialer_lost`;
+ * - bridges and ExternalMedia channels that ended calls left behind are removed (MediaLeftovers).
  */
 export class ChannelAdoption {
   private readonly running = new Map<AsteriskConnection, Promise<void>>();
@@ -48,6 +50,7 @@ export class ChannelAdoption {
       liveCalls: LiveCalls;
       capacity: TrunkCapacity;
       presence: DialerPresence;
+      leftovers: MediaLeftovers;
       publisher: CallEventPublisher;
       config: Pick<DialerConfig, 'DIALER_ID' | 'DEFAULT_RING_TIMEOUT_SECONDS'>;
       metrics: DialerMetrics;
@@ -103,8 +106,10 @@ export class ChannelAdoption {
       if (liveCalls.isHeld(channelId) || liveCalls.owns(channelId)) continue;
       const ch = alive.get(channelId);
       if (ch) await this.adopt(conn, row, ch);
-      else await this.endOrphan(row);
+      else await this.endOrphan(conn, row);
     }
+    const removed = await this.deps.leftovers.sweep(conn);
+    if (removed > 0) logger.info({ removed, asterisk: conn.name }, 'removed media objects left by ended calls');
   }
 
   /** Live calls on this connection's trunks that no live dialer looks after. */
@@ -152,8 +157,8 @@ export class ChannelAdoption {
     logger.info({ call_id: row.id, channel_id: ch.id, state: ch.state, previous_dialer: row.slot_dialer ?? row.dialer_id }, 'live call adopted');
   }
 
-  private async endOrphan(row: LiveCallRow): Promise<void> {
-    const { publisher, capacity, metrics, logger } = this.deps;
+  private async endOrphan(conn: AsteriskConnection, row: LiveCallRow): Promise<void> {
+    const { publisher, capacity, leftovers, metrics, logger } = this.deps;
     const answered = row.status === 'in_progress';
     const message = 'the dialer handling this call stopped and its channel no longer exists';
     await publisher.publish('ended', { callId: row.id, accountId: row.account_id }, new Date().toISOString(), {
@@ -165,6 +170,8 @@ export class ChannelAdoption {
       error_code: answered ? null : ErrorCodes.dialerLost,
       error_message: message,
     });
+    // Asterisk keeps the bridge and ExternalMedia channel of a call whose dialer died; nothing else will remove them.
+    await leftovers.removeFor(conn, row.id);
     await capacity.release(row.id);
     metrics.adoptions.inc({ result: 'ended' });
     metrics.outcomes.inc({ status: answered ? 'completed' : 'failed', error_code: answered ? '' : ErrorCodes.dialerLost, direction: row.direction });

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { AriClient } from '@parley/ari-client';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { insertCall } from './support/stand-ins';
+import { DialerWorld } from './support/dialer-world';
+
+let world: DialerWorld;
+let ari: AriClient;
+beforeAll(async () => {
+  world = await DialerWorld.start();
+  // Looks at the simulator like an operator would, under an app no dialer uses.
+  ari = new AriClient({ url: world.sim.url, username: world.sim.username, password: world.sim.password, app: 'observer' });
+  await ari.connect();
+});
+afterEach(async () => {
+  await world?.closeDialers();
+});
+afterAll(async () => {
+  await ari?.close();
+  await world?.close();
+});
+
+const quiet = { lines: [], send_silence: false } as const;
+const FAST = { DIALER_HEARTBEAT_MS: '200', DIALER_DEAD_AFTER_MS: '1000', DIALER_WATCHDOG_INTERVAL_MS: '300' };
+
+async function ariObjects(): Promise<{ bridges: string[]; channels: string[] }> {
+  const [bridges, channels] = await Promise.all([ari.bridges.list(), ari.channels.list()]);
+  return { bridges: bridges.map((b) => b.id).sort(), channels: channels.map((c) => c.id).sort() };
+}
+
+async function leftoversRemoved(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [...text.matchAll(/^parley_dialer_leftovers_removed_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+it('a dialer killed mid-call whose far end hangs up meanwhile: the next dialer ends the call and leaves nothing in Asterisk, sparing a live dialer\'s call', async () => {
+  await world.scenario('+15554450001', { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  await world.scenario('+15554450002', { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  // The survivor takes one call, then stops taking dispatches; it never counts the doomed dialer dead itself.
+  const survivor = await world.startDialer({ ...FAST, DIALER_DEAD_AFTER_MS: '600000' });
+  const kept = await world.dispatch({ to: '+15554450002' });
+  await world.until(() => world.media.attached.some((a) => a.call_id === kept), 'the survivor bridged its call');
+  await (survivor.dialer as unknown as { consumer: { stop(): Promise<void> } }).consumer.stop();
+  const doomed = await world.startDialer(FAST);
+  const lost = await world.dispatch({ to: '+15554450001' });
+  await world.until(() => world.media.attached.some((a) => a.call_id === lost), 'the doomed dialer bridged its call');
+  await doomed.crash();
+
+  await fetch(`${world.sim.url}/sim/calls/${lost}/hangup`, { method: 'POST' });
+  await world.until(async () => (await world.simCall(lost))?.state === 'ended', 'far end hung up');
+  // What Asterisk keeps of the lost call: its bridge and ExternalMedia channel.
+  expect(await ariObjects()).toEqual({ bridges: [`bridge-${kept}`, `bridge-${lost}`].sort(), channels: [kept, `media-${kept}`, `media-${lost}`].sort() });
+
+  const next = await world.startDialer(FAST);
+  const ended = await world.ended(lost);
+  expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_by: 'system' });
+  await world.until(async () => (await ariObjects()).bridges.length === 1, 'the lost call\'s bridge removed');
+  expect(await ariObjects()).toEqual({ bridges: [`bridge-${kept}`], channels: [kept, `media-${kept}`].sort() });
+  expect(await leftoversRemoved(next.url)).toBe(2);
+
+  await fetch(`${world.sim.url}/sim/calls/${kept}/hangup`, { method: 'POST' });
+  expect((await world.ended(kept)).data).toMatchObject({ status: 'completed', hangup_cause_code: 16 });
+  await world.until(async () => {
+    const left = await ariObjects();
+    return left.bridges.length === 0 && left.channels.length === 0;
+  }, 'nothing left in Asterisk');
+  await next.close();
+  await survivor.close();
+});
+
+it('the periodic sweep removes bridges and ExternalMedia channels of calls that are over, and nothing of live or unknown calls', async () => {
+  const over = randomUUID();
+  const live = randomUUID();
+  const foreign = randomUUID();
+  const base = { accountId: world.accountId, agentId: world.agentId, trunkId: world.trunkId, direction: 'outbound' as const, to: '+15554450009', from: '+15550000000', maxDurationSeconds: 600, ringTimeoutSeconds: 30, createdAt: new Date() };
+  await insertCall(world.db.dataSource, { ...base, id: over, status: 'completed' });
+  await insertCall(world.db.dataSource, { ...base, id: live, status: 'queued' });
+  const dialer = await world.startDialer(FAST);
+  for (const id of [over, live, foreign]) {
+    await ari.bridges.create({ type: 'mixing', bridgeId: `bridge-${id}` });
+    await ari.channels.externalMedia({ app: 'observer', external_host: '127.0.0.1:9', format: 'g722', channelId: `media-${id}` });
+  }
+  await ari.bridges.create({ type: 'mixing', bridgeId: 'someone-elses' });
+
+  await world.until(async () => (await ariObjects()).bridges.length === 3, 'the ended call\'s objects swept');
+  expect(await ariObjects()).toEqual({
+    bridges: [`bridge-${foreign}`, `bridge-${live}`, 'someone-elses'].sort(),
+    channels: [`media-${foreign}`, `media-${live}`].sort(),
+  });
+  expect(await leftoversRemoved(dialer.url)).toBe(2);
+  for (const id of [live, foreign]) {
+    await ari.bridges.destroy(`bridge-${id}`);
+    await ari.channels.hangup(`media-${id}`);
+  }
+  await ari.bridges.destroy('someone-elses');
+  await dialer.close();
+});
