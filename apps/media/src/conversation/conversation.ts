@@ -248,16 +248,21 @@ export class Conversation {
     const marks: TurnMarks = { speechEnd: now - (this.callerMs() - endMs), endpointDue: now - (this.callerMs() - decidedAtMs), endpoint: now };
     const toSample = (ms: number) => (ms * RATE) / 1000;
     const audio = this.callerAudio.copy(toSample(startMs - PREROLL_MS), toSample(endMs + 200), toSample(decidedAtMs));
+    // The callee's first words ("Hello?") need no recognition before the greeting, whose words are known: greet at
+    // once. Their transcript still decides person or machine, and a machine's phrase interrupts the greeting.
+    const greeted = this.phase === 'opening' && !!this.setup.greeting?.trim() && !this.beepHeard;
     // Utterances are handled one after another, in order.
     this.utterancesPending++;
     this.utterances = this.utterances.then(() =>
-      this.track(this.handleUtterance(audio, startMs, endMs, marks)).finally(() => {
+      this.track(this.handleUtterance(audio, startMs, endMs, marks, greeted)).finally(() => {
         this.utterancesPending--;
       }),
     );
+    if (greeted) this.open({ ...marks, sttFinal: now, llmFirstToken: now }, this.utterances);
   }
 
-  private async handleUtterance(audio: Int16Array, startMs: number, endMs: number, marks: TurnMarks): Promise<void> {
+  /** `greeted`: the greeting already answered this utterance (the callee's first words). */
+  private async handleUtterance(audio: Int16Array, startMs: number, endMs: number, marks: TurnMarks, greeted = false): Promise<void> {
     if (this.phase === 'ended' || this.phase === 'ending') return;
     const machineGreeting = this.phase === 'voicemail';
     if (machineGreeting) this.onMachineGreetingEnded();
@@ -280,6 +285,7 @@ export class Conversation {
     }
     if ((this.phase as Phase) === 'voicemail') return;
     this.history.push({ role: 'user', content: text });
+    if (greeted) return;
     if (this.phase === 'opening') {
       this.open(marks);
       return;
@@ -372,17 +378,22 @@ export class Conversation {
 
   // ------------------------------------------------------------------ speaking
 
-  /** The agent's first words: the greeting, or the model's opening. */
-  private open(marks?: TurnMarks): void {
+  /**
+   * The agent's first words: the greeting, or the model's opening. `firstWords`: the recognition of what the callee
+   * said before the greeting, which goes before it in the transcript and the model's history.
+   */
+  private open(marks?: TurnMarks, firstWords?: Promise<void>): void {
     if (this.phase !== 'opening') return;
     this.phase = 'conversing';
     const greeting = this.setup.greeting?.trim();
     if (greeting) {
       this.startTurn(async (turn) => {
         await this.speakSentences(turn, fromList(splitSentences(greeting)));
+        await firstWords;
+        if (turn.controller.signal.aborted) return;
         this.remember(turn, greeting);
         await this.finishTurn(turn);
-      });
+      }, marks?.llmFirstToken !== undefined ? marks : undefined);
     } else {
       this.startTurn((t) => this.respond(t), marks);
     }

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { TranscriptSegment } from '@parley/common';
+import { EnergyVadProvider } from '../providers/vad/energy';
+import type { Stt, SttResult } from '../providers/types';
+import { Conversation, type ConversationSetup } from './conversation';
+import { Playout } from './playout';
+import type { TurnLatency } from './turn-latency';
+import { quiet, ScriptedLlm, sleep, speech, testSettings, ToneTts, words } from './testing-fakes';
+
+const setup: ConversationSetup = {
+  callId: 'c1',
+  prompt: 'You are a test.',
+  context: {},
+  language: 'en',
+  voice: null,
+  greeting: 'Hi, this is Parley calling about your appointment.',
+  voicemailAction: 'hangup',
+  voicemailMessage: null,
+  tools: [],
+  llm: {},
+  maxDurationMs: 600_000,
+  detectVoicemail: true,
+};
+
+/** Recognition that answers only when the test says so, to show what does and does not wait for it. */
+class HeldStt implements Stt {
+  readonly name = 'held';
+  private readonly pending: Array<(r: SttResult) => void> = [];
+  transcribe(): Promise<SttResult> {
+    return new Promise((resolve) => this.pending.push(resolve));
+  }
+  get waiting(): number {
+    return this.pending.length;
+  }
+  answer(text: string): void {
+    this.pending.shift()!({ text });
+  }
+}
+
+async function run(conversation: Conversation, playout: Playout, caller: Int16Array, played: Int16Array[]) {
+  for (let o = 0; o < caller.length; o += 320) {
+    conversation.onCallerAudio(caller.subarray(o, o + 320));
+    const out = playout.read(320);
+    if (out) played.push(out);
+    await sleep(10);
+  }
+  await sleep(20);
+}
+
+function open(stt: Stt, llm: ScriptedLlm, tts: ToneTts, segments: TranscriptSegment[], latencies: TurnLatency[] = []) {
+  const playout = new Playout();
+  const conversation = new Conversation(setup, {
+    stt,
+    llm,
+    tts,
+    vad: new EnergyVadProvider(-30).createStream(),
+    vadWindowSamples: 512,
+    playout,
+    control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
+    settings: testSettings,
+    onSegment: (s) => segments.push(s),
+    onTurnLatency: (l) => latencies.push(l),
+    logger: { info: () => undefined, warn: () => undefined },
+  });
+  return { conversation, playout };
+}
+
+describe('the outbound greeting', () => {
+  it("starts on the callee's first end of speech, without waiting for its transcript, which then goes before it", async () => {
+    const stt = new HeldStt();
+    const llm = new ScriptedLlm([() => words('Great, see you then.')], 1);
+    const tts = new ToneTts();
+    const segments: TranscriptSegment[] = [];
+    const latencies: TurnLatency[] = [];
+    const { conversation, playout } = open(stt, llm, tts, segments, latencies);
+    conversation.start();
+    const played: Int16Array[] = [];
+    await run(conversation, playout, quiet(200), played);
+    await run(conversation, playout, speech(500), played);
+    expect(tts.spoken).toEqual([]);
+    // The endpointing silence passes; recognition of "Hello?" has not answered.
+    await run(conversation, playout, quiet(500), played);
+    expect(stt.waiting).toBe(1);
+    expect(tts.spoken).toEqual(['Hi, this is Parley calling about your appointment.']);
+    expect(conversation.agentTalking).toBe(true);
+    // The greeting's latency counts no recognition and no model.
+    expect(latencies).toHaveLength(1);
+    expect(latencies[0]).toMatchObject({ sttMs: 0, llmFirstTokenMs: 0 });
+    // Recognition slower than the whole greeting: the greeting has played, but its segment waits for the words before it.
+    await run(conversation, playout, quiet(1500), played);
+    expect(playout.playing).toBe(false);
+    expect(segments).toEqual([]);
+    stt.answer('hello');
+    await run(conversation, playout, quiet(200), played);
+    expect(conversation.answeredBy).toBe('human');
+    expect(segments.map((s) => [s.role, s.text])).toEqual([
+      ['user', 'hello'],
+      ['agent', 'Hi, this is Parley calling about your appointment.'],
+    ]);
+    // The callee's next words get the model, which sees the conversation in the order it happened.
+    await run(conversation, playout, speech(500), played);
+    await run(conversation, playout, quiet(500), played);
+    stt.answer('yes that works');
+    await run(conversation, playout, quiet(300), played);
+    expect(llm.requests).toHaveLength(1);
+    expect(llm.requests[0]!.messages.slice(1)).toEqual([
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: 'Hi, this is Parley calling about your appointment.' },
+      { role: 'user', content: 'yes that works' },
+    ]);
+    await conversation.stop('test');
+  });
+
+  it("is cut off when the first words' transcript shows a machine", async () => {
+    const stt = new HeldStt();
+    const tts = new ToneTts();
+    const segments: TranscriptSegment[] = [];
+    const { conversation, playout } = open(stt, new ScriptedLlm([() => words('unused')], 1), tts, segments);
+    conversation.start();
+    const played: Int16Array[] = [];
+    await run(conversation, playout, speech(600), played);
+    await run(conversation, playout, quiet(400), played);
+    expect(conversation.agentTalking).toBe(true);
+    stt.answer('please leave a message');
+    await run(conversation, playout, quiet(100), played);
+    expect(conversation.answeredBy).toBe('machine');
+    expect(conversation.agentTalking).toBe(false);
+    expect(playout.playing).toBe(false);
+    await conversation.stop('test');
+  });
+});
