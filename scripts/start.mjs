@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// `pnpm start`: every Parley service in the foreground on its documented port (api on 127.0.0.1:3000), plus the
-// Asterisk simulator behind the `sandbox` trunk and, when no LLM_BASE_URL is set, the scripted sandbox model.
-// Lines are prefixed with the process name; Ctrl-C (or SIGTERM) stops everything gracefully.
+// `pnpm start`: every Parley service in the foreground on its documented port (api on 127.0.0.1:3000; API_PORT,
+// SIM_PORT, DIALER_PORT, ... and every other variable set in the environment are honoured), plus the Asterisk simulator
+// behind the `sandbox` trunk and, when no LLM_BASE_URL is set, the scripted sandbox model.
+// Lines are prefixed with the process name. Like compose's `restart: unless-stopped`, a service that exits on its own
+// is restarted (after 1 s, doubling to 30 s while it keeps crashing) and the others keep running; only Ctrl-C (or
+// SIGTERM) stops everything, gracefully.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +33,9 @@ platform = await launchPlatform({
   ports: 'default',
   llmBaseUrl: process.env.LLM_BASE_URL,
   onLog: (name, line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${name.padEnd(12)} | ${line}\n`),
-  onExit: (name, code, signal) => {
-    process.stderr.write(`start: ${name} exited (${signal ?? code}); stopping everything\n`);
-    void stop(1);
-  },
+  restart: { minDelayMs: 1000, maxDelayMs: 30_000, stableAfterMs: 60_000 },
+  onExit: (name, code, signal) => process.stderr.write(`start: ${name} exited (${signal ?? `code ${code}`}); the other services keep running\n`),
+  onRestart: (name, attempt, delayMs) => process.stderr.write(`start: restarting ${name} in ${delayMs / 1000} s (crash ${attempt} in a row)\n`),
 }).catch((err) => {
   process.stderr.write(`start: ${err.message}\n`);
   process.exit(1);
