@@ -2,6 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService, type BootstrapOptions } from '@parley/service-kit';
 import { AppModule } from './app.module';
 import type { ApiConfig } from './config';
+import { apiFrameworkErrorOptions } from './http/framework-errors';
+import { acceptOnlyJsonBodies } from './http/json-bodies';
 
 /** Starts the api (used by main.ts, by tests and by `pnpm demo`). */
 export async function createApiApp(config: ApiConfig, boot: (module: unknown, opts: BootstrapOptions) => Promise<NestFastifyApplication> = bootstrapService): Promise<NestFastifyApplication> {
@@ -11,5 +13,7 @@ export async function createApiApp(config: ApiConfig, boot: (module: unknown, op
     port: config.API_PORT,
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     logLevel: config.LOG_LEVEL,
+    fastify: apiFrameworkErrorOptions,
+    configure: acceptOnlyJsonBodies,
   });
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JSON_MAX_DEPTH } from '@parley/common';
 import { type ApiHarness, outboundSetup, startApi, type TestAccount } from './api-harness';
@@ -83,6 +84,86 @@ describe('path ids the database cannot hold', () => {
         const res = await api.call(method, path.replace(/\{\w+\}/g, bad), { key: acct.apiKey, body: method === 'GET' || method === 'DELETE' ? undefined : {} });
         expect(res.status, `${method} ${path} ${bad}: ${JSON.stringify(res.body)}`).toBe(404);
         expect(res.body.error).toMatchObject({ type: 'not_found_error', code: 'resource_not_found' });
+      }
+    }
+  });
+});
+
+/** One request written byte for byte on a socket (fetch would normalise the URL), and the answer's status and JSON body. */
+async function raw(request: string): Promise<{ status: number; body: any }> {
+  const { port } = new URL(api.url);
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let out = '';
+    socket.on('data', (d) => (out += d.toString('latin1')));
+    socket.on('end', () => resolve(out));
+    socket.on('close', () => resolve(out));
+    socket.on('error', (e) => (out ? resolve(out) : reject(e)));
+    socket.write(request);
+  });
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+  const head = text.indexOf('\r\n\r\n');
+  let body: unknown = text.slice(head + 4);
+  try {
+    body = JSON.parse(body as string);
+  } catch {
+    // left as text so the assertion shows it
+  }
+  return { status, body };
+}
+
+function rawRequest(method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): string {
+  const headers: Record<string, string> = { host: 'localhost', authorization: `Bearer ${acct.apiKey}`, connection: 'close', ...opts.headers };
+  if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
+  return `${method} ${path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${opts.body ?? ''}`;
+}
+
+function expectShape(res: { status: number; body: any }, status: number, code: string, param: string | null = null) {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(Object.keys(res.body)).toEqual(['error']);
+  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(res.body.error).toMatchObject({ code, param });
+  expect(res.body.error.type).toBe(status >= 500 ? 'api_error' : status === 404 ? 'not_found_error' : status === 401 ? 'authentication_error' : 'invalid_request_error');
+}
+
+describe('errors Fastify answers before the application', () => {
+  it('answers a long path id with 404 like any unknown id, and one past the URL limit with 414 or 431 in the error shape', async () => {
+    expectShape(await raw(rawRequest('GET', `/v1/trunks/trk_${'x'.repeat(300)}`)), 404, 'resource_not_found', 'id');
+    expectShape(await raw(rawRequest('GET', `/v1/webhook_endpoints/${'x'.repeat(3000)}`)), 414, 'uri_too_long');
+    expectShape(await raw(rawRequest('GET', `/v1/numbers/${'x'.repeat(20_000)}`)), 431, 'request_header_fields_too_large');
+    expectShape(await raw(rawRequest('GET', '/v1/agents', { headers: { 'x-filler': 'y'.repeat(20_000) } })), 431, 'request_header_fields_too_large');
+  });
+
+  it('answers a malformed URL or request line with 400 invalid_url / invalid_request', async () => {
+    expectShape(await raw(rawRequest('GET', '/v1/numbers/%zz')), 400, 'invalid_url');
+    expectShape(await raw(rawRequest('GET', '/v1/calls/%ED%B0%80')), 400, 'invalid_url');
+    expectShape(await raw('GARBAGE\r\n\r\n'), 400, 'invalid_request');
+  });
+
+  it('answers bad bodies in the error shape naming the body', async () => {
+    const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => raw(rawRequest('POST', '/v1/agents', { body, headers }));
+    expectShape(await post('{"name": '), 400, 'invalid_json', 'body');
+    expectShape(await post('{"name": "A", "type": "outbound", "__proto__": {"x": 1}}'), 400, 'invalid_json', 'body');
+    expectShape(await post('{"constructor": {"prototype": {"x": 1}}}'), 400, 'invalid_json', 'body');
+    expectShape(await post('name=A', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'invalid_request', 'body');
+    expectShape(await post('x', { 'content-type': 'text/plain' }), 415, 'invalid_request', 'body');
+    expectShape(await post(JSON.stringify({ name: 'x'.repeat(api.config.API_BODY_LIMIT_BYTES) })), 413, 'body_too_large', 'body');
+    expectShape(await raw(rawRequest('POST', '/v1/agents', { body: '', headers: { 'content-type': 'application/json' } })), 400, 'invalid_json', 'body');
+  });
+
+  it('answers an unknown route or method with 404 route_not_found', async () => {
+    expectShape(await raw(rawRequest('GET', '/nope')), 404, 'route_not_found');
+    expectShape(await raw(rawRequest('PUT', '/v1/agents')), 404, 'route_not_found');
+  });
+
+  it('documents every status the api sends on every operation', async () => {
+    const doc = (await api.call('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>> };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const statuses = Object.keys(op.responses);
+        expect(statuses, `${method} ${path}`).toEqual(expect.arrayContaining(['400', '408', '414', '431', '500']));
+        if (path.includes('{')) expect(statuses, `${method} ${path}`).toContain('404');
+        if (method !== 'get') expect(statuses, `${method} ${path}`).toEqual(expect.arrayContaining(['413', '415']));
       }
     }
   });

@@ -22,16 +22,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const fastifyCode = (exception as { code?: string })?.code;
     switch (fastifyCode) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return new ApiError(413, ErrorCodes.bodyTooLarge, 'The request body is too large');
+        return new ApiError(413, ErrorCodes.bodyTooLarge, 'The request body is too large', 'body');
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return new ApiError(415, ErrorCodes.invalidRequest, 'Send the request body as application/json');
+        return new ApiError(415, ErrorCodes.invalidRequest, 'Send the request body as application/json', 'body');
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return new ApiError(400, ErrorCodes.invalidJson, 'The request body is empty but Content-Type is application/json');
+        return new ApiError(400, ErrorCodes.invalidJson, 'The request body is empty but Content-Type is application/json', 'body');
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return new ApiError(400, ErrorCodes.invalidRequest, 'Invalid Content-Length');
+        return new ApiError(400, ErrorCodes.invalidRequest, 'Invalid Content-Length', 'body');
     }
     if (exception instanceof SyntaxError || (exception as { statusCode?: number })?.statusCode === 400) {
-      return new ApiError(400, ErrorCodes.invalidJson, `The request body is not valid JSON: ${(exception as Error).message}`);
+      return new ApiError(400, ErrorCodes.invalidJson, `The request body is not valid JSON: ${(exception as Error).message}`, 'body');
     }
     if (exception instanceof HttpException) {
       // Fastify's body-parser errors reach here wrapped by Nest, with their status kept.
@@ -40,11 +40,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
         case 404:
           return new ApiError(404, ErrorCodes.routeNotFound, 'Unknown route');
         case 413:
-          return new ApiError(413, ErrorCodes.bodyTooLarge, 'The request body is too large');
+          return new ApiError(413, ErrorCodes.bodyTooLarge, 'The request body is too large', 'body');
         case 415:
-          return new ApiError(415, ErrorCodes.invalidRequest, 'Send the request body as application/json');
+          return new ApiError(415, ErrorCodes.invalidRequest, 'Send the request body as application/json', 'body');
         case 400:
-          return new ApiError(400, ErrorCodes.invalidJson, `The request body is not valid JSON: ${exception.message}`);
+          return new ApiError(400, ErrorCodes.invalidJson, `The request body is not valid JSON: ${exception.message}`, 'body');
       }
       return new ApiError(status, status < 500 ? ErrorCodes.invalidRequest : ErrorCodes.internal, exception.message);
     }

@@ -9,14 +9,19 @@ const ErrorBody = z.object({
 });
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid request',
+  400: 'Invalid request (parameters, JSON body, URL or HTTP framing)',
   401: 'Missing, unknown or revoked API key',
   402: 'Insufficient credit',
   404: 'Not found (or not in this account)',
+  408: 'The request did not arrive in time',
   409: 'Conflict',
   413: 'Body too large',
+  414: 'A path parameter is too long',
+  415: 'The body is not application/json',
   422: 'Unprocessable',
   429: 'Rate limited (see Retry-After)',
+  431: 'The URL or the headers are too large',
+  500: 'Internal error',
   503: 'A service the request needs is unavailable',
 };
 
@@ -48,7 +53,14 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
           ? { description: 'OK', content: { [spec.produces]: {} } }
           : { description: 'OK', content: spec.response ? { 'application/json': { schema: jsonSchema(spec.response, 'output') } } : undefined },
       };
-      const errorStatuses = new Set([400, ...(spec.auth === false ? [] : [401, 429]), ...(path.includes('{') ? [404] : []), ...(spec.errors ?? [])]);
+      // What any request can meet (framing, URL and header limits, a failure), then what depends on the route.
+      const errorStatuses = new Set([
+        400, 408, 414, 431, 500,
+        ...(spec.auth === false ? [] : [401, 429]),
+        ...(path.includes('{') ? [404] : []),
+        ...(method === 'get' ? [] : [413, 415]),
+        ...(spec.errors ?? []),
+      ]);
       for (const s of [...errorStatuses].sort()) {
         responses[String(s)] = { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
       }
