@@ -109,7 +109,8 @@ export const DialerCommandReply = z.object({ ok: z.boolean(), error: z.string().
 export type DialerCommandReply = z.infer<typeof DialerCommandReply>;
 
 /** Dialer -> api: an inbound call arrived on a number; the api creates its row (it is the single writer of calls). */
-export const InboundCallCreateRequest = z.object({ to: z.string(), from: z.string(), trunk_id: z.string().nullable(), channel_id: z.string() });
+/** `trunk_id`: the trunk the call came in on; the number is looked up on it alone (a number is unique per trunk only). */
+export const InboundCallCreateRequest = z.object({ to: z.string(), from: z.string(), trunk_id: z.string(), channel_id: z.string() });
 export const InboundCallCreateReply = z
   .object({ ok: z.literal(true), call_id: z.string().uuid(), account_id: z.string(), agent_id: z.string().uuid(), max_duration_seconds: z.number().int() })
   .or(z.object({ ok: z.literal(false), error: z.string() }));

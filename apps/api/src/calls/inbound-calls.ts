@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InboundCallCreateReply, InboundCallCreateRequest } from '@parley/common';
-import { AccountEntity, AgentEntity, asRow, CallEntity, type DataSource, PhoneNumberEntity } from '@parley/db';
+import { AccountEntity, AgentEntity, asRow, CallEntity, type DataSource, PhoneNumbers } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import type { z } from 'zod';
 import { reserveForCall } from '../billing/credits';
@@ -10,7 +10,7 @@ import { newCallRow } from './call-row';
 
 type Reply = z.infer<typeof InboundCallCreateReply>;
 
-/** Answers the dialer's request for the row of an inbound call: the dialed number's inbound agent takes it. */
+/** Answers the dialer's request for the row of an inbound call: the inbound agent of the dialed number on the call's trunk takes it. */
 @Injectable()
 export class InboundCalls implements OnApplicationBootstrap {
   constructor(
@@ -24,10 +24,11 @@ export class InboundCalls implements OnApplicationBootstrap {
   }
 
   async create(req: z.infer<typeof InboundCallCreateRequest>): Promise<Reply> {
-    const number = await this.ds.getRepository(PhoneNumberEntity).findOneBy({ number: req.to });
+    // The same number may be on other trunks of other accounts: only the trunk the call came in on counts.
+    const number = await new PhoneNumbers(this.ds).onTrunk(req.trunk_id, req.to);
     if (!number) {
-      this.logger.warn({ to: req.to, from: req.from }, 'inbound call to an unknown number rejected');
-      return { ok: false, error: `no number ${req.to} is registered` };
+      this.logger.warn({ to: req.to, from: req.from, trunk_id: req.trunk_id }, 'inbound call to a number not on its trunk rejected');
+      return { ok: false, error: `no number ${req.to} is registered on trunk ${req.trunk_id}` };
     }
     const agents: AgentEntity[] = await this.ds
       .getRepository(AgentEntity)

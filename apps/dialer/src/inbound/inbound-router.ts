@@ -10,11 +10,11 @@ import type { DialerConfig } from '../config';
 import type { TrunkCapacity } from '../dispatch/trunk-capacity';
 import { ariTimestampToIso } from '../telephony/ari-time';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
-import { endpointOfChannelName } from '../trunks/trunk-endpoint';
+import { inboundTrunkOf } from './inbound-trunk';
 
 /**
  * A call from a trunk enters Stasis with args `inbound[,<dialed number>]`. The api decides whether an inbound agent
- * takes it (and creates the call row); if so we answer and it proceeds like an answered outbound call, otherwise we
+ * of the number on the trunk the call came in on (see inboundTrunkOf) takes it (and creates the call row); if so we answer and it proceeds like an answered outbound call, otherwise we
  * reject it (cause 21) with a log line that says why.
  */
 export class InboundRouter {
@@ -40,7 +40,7 @@ export class InboundRouter {
     const to = event.args[1] || channel.dialplan.exten;
     const from = channel.caller.number;
     liveCalls.hold(channel.id);
-    const trunkId = await this.trunkOf(to, channel.name);
+    const trunkId = await inboundTrunkOf(this.deps.ds, { asterisk: conn.name, channelName: channel.name, to });
     const claimId = inboundClaimId(channel.id);
     if (!(await this.deps.capacity.claim(claimId, trunkId ?? 'unknown'))) {
       // Another dialer connected to this Asterisk took it.
@@ -48,10 +48,14 @@ export class InboundRouter {
       return;
     }
     let reply: z.infer<typeof InboundCallCreateReply>;
-    try {
-      reply = await bus.request(bus.subjects.inboundCallCreate, InboundCallCreateRequest, { to, from, trunk_id: trunkId, channel_id: channel.id }, InboundCallCreateReply, 5000);
-    } catch (err) {
-      reply = { ok: false, error: `the api did not take the call: ${(err as Error).message}` };
+    if (!trunkId) {
+      reply = { ok: false, error: `no single trunk holds ${to} for a call on ${channel.name}` };
+    } else {
+      try {
+        reply = await bus.request(bus.subjects.inboundCallCreate, InboundCallCreateRequest, { to, from, trunk_id: trunkId, channel_id: channel.id }, InboundCallCreateReply, 5000);
+      } catch (err) {
+        reply = { ok: false, error: `the api did not take the call: ${(err as Error).message}` };
+      }
     }
     if (!reply.ok) {
       liveCalls.release(channel.id);
@@ -90,16 +94,6 @@ export class InboundRouter {
       logger.warn({ err, call_id: call.callId }, 'could not answer inbound call');
       await liveCalls.hangup(call, { by: 'system', outcome: { status: 'failed', errorCode: 'originate_failed', errorMessage: `answer failed: ${(err as Error).message}` } }).catch(() => undefined);
     }
-  }
-
-  /** The trunk of the dialed number; else the trunk whose endpoint the call came in on. */
-  private async trunkOf(to: string, channelName: string): Promise<string | null> {
-    const byNumber: { trunk_id: string }[] = await this.deps.ds.query(`SELECT trunk_id FROM phone_numbers WHERE number = $1`, [to]);
-    if (byNumber[0]) return byNumber[0].trunk_id;
-    const endpoint = endpointOfChannelName(channelName);
-    if (!endpoint) return null;
-    const byEndpoint: { id: string }[] = await this.deps.ds.query(`SELECT id FROM trunks WHERE id = $1`, [endpoint]);
-    return byEndpoint[0]?.id ?? null;
   }
 }
 

@@ -67,7 +67,7 @@ export class MediaStandIn {
 
 /**
  * Stands in for the api where the dialer depends on it: projects call events into the calls rows (forward only,
- * like the real single writer) and answers `api.inbound_call.create` for numbers that have an inbound agent.
+ * like the real single writer) and answers `api.inbound_call.create` for numbers that have an inbound agent on the call's trunk.
  */
 export class ApiStandIn {
   readonly inboundRequests: z.infer<typeof InboundCallCreateRequest>[] = [];
@@ -86,8 +86,8 @@ export class ApiStandIn {
         this.inboundRequests.push(req);
         const rows: { account_id: string; trunk_id: string; agent_id: string; max_duration_seconds: number; ring_timeout_seconds: number }[] = await this.ds.query(
           `SELECT n.account_id, n.trunk_id, a.id AS agent_id, a.max_duration_seconds, a.ring_timeout_seconds
-           FROM phone_numbers n JOIN agents a ON a.type = 'inbound' AND n.id = ANY(a.number_ids) WHERE n.number = $1`,
-          [req.to],
+           FROM phone_numbers n JOIN agents a ON a.type = 'inbound' AND n.id = ANY(a.number_ids) WHERE n.number = $1 AND n.trunk_id = $2`,
+          [req.to, req.trunk_id],
         );
         const agent = rows[0];
         if (!agent) return { ok: false as const, error: `no inbound agent for ${req.to}` };

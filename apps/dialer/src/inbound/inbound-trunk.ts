@@ -1,0 +1,19 @@
+import { type DataSource, PhoneNumbers, TrunkEntity } from '@parley/db';
+import type { AsteriskName } from '../telephony/asterisk-connections';
+import { endpointOfChannelName } from '../trunks/trunk-endpoint';
+
+/**
+ * The trunk an inbound call came in on, or null when it cannot be told (the call is then rejected: a number may be on
+ * several trunks of several accounts, so a guess could hand one account's caller to another's agent).
+ *
+ * On the real Asterisk the channel says it: a PJSIP channel is named after its endpoint (`PJSIP/<endpoint>-<seq>`) and
+ * TrunkProvisioner names each customer trunk's endpoint after the trunk id. On an endpoint Parley did not push (a
+ * hand-written pjsip.conf), the dialed number decides, when exactly one customer trunk holds it. The simulator's one
+ * `sandbox` endpoint serves every account's sandbox trunk, so there too the number decides among sandbox trunks.
+ */
+export async function inboundTrunkOf(ds: DataSource, call: { asterisk: AsteriskName; channelName: string; to: string }): Promise<string | null> {
+  const sandbox = call.asterisk === 'sandbox';
+  const endpoint = endpointOfChannelName(call.channelName);
+  if (!sandbox && endpoint && (await ds.getRepository(TrunkEntity).existsBy({ id: endpoint, sandbox: false }))) return endpoint;
+  return (await new PhoneNumbers(ds).onlyHolder(call.to, { sandbox }))?.trunkId ?? null;
+}
