@@ -53,7 +53,10 @@ export const MediaConfigSchema = z.object({
 
   STT_PROVIDER: z.enum(['pocketsphinx', 'whisper', 'openai']).default('pocketsphinx'),
   POCKETSPHINX_MODEL_DIR: env.string('/usr/share/pocketsphinx/model/en-us'),
-  /** Decoders loaded at once (each holds its own copy of the models, ~40 MB); utterances queue for a free one. */
+  /**
+   * Decoders loaded at once (each holds its own copy of the models, about 96 MB, and takes 1-2 s to load). A caller who
+   * starts speaking while one is idle is recognized as they speak (streamed); otherwise at the end, queued for one.
+   */
   POCKETSPHINX_DECODERS: env.int(2, 1),
   WHISPER_MODEL_PATH: env.optional(),
   WHISPER_THREADS: env.int(2, 1),

@@ -2,6 +2,9 @@
 // one ps_decoder_t (acoustic model + language model in memory). decode() runs a whole utterance
 // on the libuv thread pool so the event loop (RTP pacing) never waits for recognition; calls on
 // one Decoder are serialized by a mutex because ps_decoder_t is not thread-safe.
+// begin() / feed() / end() recognize one utterance while it is spoken (also on the thread pool):
+// the search keeps up with the audio, so end() has little left to do. The caller must not start
+// the next step before the previous one resolved (the pool may run queued work out of order).
 #include <napi.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
@@ -12,7 +15,9 @@
 class Decoder : public Napi::ObjectWrap<Decoder> {
  public:
   static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-    Napi::Function fn = DefineClass(env, "Decoder", {InstanceMethod("decode", &Decoder::Decode), InstanceMethod("close", &Decoder::Close)});
+    Napi::Function fn = DefineClass(env, "Decoder",
+                                    {InstanceMethod("decode", &Decoder::Decode), InstanceMethod("begin", &Decoder::Begin), InstanceMethod("feed", &Decoder::Feed),
+                                     InstanceMethod("end", &Decoder::End), InstanceMethod("close", &Decoder::Close)});
     exports.Set("Decoder", fn);
     return exports;
   }
@@ -57,6 +62,9 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   }
 
   Napi::Value Decode(const Napi::CallbackInfo& info);
+  Napi::Value Begin(const Napi::CallbackInfo& info);
+  Napi::Value Feed(const Napi::CallbackInfo& info);
+  Napi::Value End(const Napi::CallbackInfo& info);
 };
 
 class DecodeWorker : public Napi::AsyncWorker {
@@ -111,6 +119,74 @@ Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) {
   worker->Queue();
   return p;
 }
+
+/** One step of a streamed utterance: start it, search more audio, or end it and read the result. */
+class StreamWorker : public Napi::AsyncWorker {
+ public:
+  enum class Step { kBegin, kFeed, kEnd };
+  StreamWorker(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), step_(step), pcm_(std::move(pcm)) {
+    keep_ = Napi::Persistent(keep);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    std::lock_guard<std::mutex> lock(decoder_->mutex);
+    ps_decoder_t* ps = decoder_->ps_;
+    if (!ps) return SetError("decoder closed");
+    switch (step_) {
+      case Step::kBegin:
+        if (ps_start_utt(ps) < 0) SetError("ps_start_utt failed");
+        return;
+      case Step::kFeed:
+        if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, FALSE) < 0) SetError("ps_process_raw failed");
+        return;
+      case Step::kEnd: {
+        if (ps_end_utt(ps) < 0) return SetError("ps_end_utt failed");
+        int32 score = 0;
+        const char* hyp = ps_get_hyp(ps, &score);
+        text_ = hyp ? hyp : "";
+        score_ = score;
+        return;
+      }
+    }
+  }
+  void OnOK() override {
+    if (step_ != Step::kEnd) return deferred_.Resolve(Env().Undefined());
+    Napi::Object r = Napi::Object::New(Env());
+    r.Set("text", text_);
+    r.Set("score", score_);
+    deferred_.Resolve(r);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_;
+  Decoder* decoder_;
+  Step step_;
+  std::vector<int16_t> pcm_;
+  std::string text_;
+  int32 score_ = 0;
+};
+
+static Napi::Promise QueueStep(const Napi::CallbackInfo& info, Decoder* d, StreamWorker::Step step, std::vector<int16_t>&& pcm) {
+  auto* worker = new StreamWorker(info.Env(), d, info.This().As<Napi::Object>(), step, std::move(pcm));
+  Napi::Promise p = worker->Promise();
+  worker->Queue();
+  return p;
+}
+
+Napi::Value Decoder::Begin(const Napi::CallbackInfo& info) { return QueueStep(info, this, StreamWorker::Step::kBegin, {}); }
+
+Napi::Value Decoder::Feed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(env, "Int16Array expected");
+  Napi::Int16Array a = info[0].As<Napi::Int16Array>();
+  return QueueStep(info, this, StreamWorker::Step::kFeed, std::vector<int16_t>(a.Data(), a.Data() + a.ElementLength()));
+}
+
+Napi::Value Decoder::End(const Napi::CallbackInfo& info) { return QueueStep(info, this, StreamWorker::Step::kEnd, {}); }
 
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return Decoder::Init(env, exports); }
 NODE_API_MODULE(pocketsphinx_binding, InitAll)

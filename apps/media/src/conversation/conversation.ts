@@ -1,6 +1,6 @@
 import { rms, ToneDetector } from '@parley/audio';
 import type { AgentTool, LlmSettings, TranscriptSegment } from '@parley/common';
-import { isAbortError, type Llm, type LlmMessage, type LlmToolCall, type Stt, type Tts, type VadStream } from '../providers/types';
+import { isAbortError, type Llm, type LlmMessage, type LlmToolCall, type Stt, type SttResult, type SttStream, type Tts, type VadStream } from '../providers/types';
 import { AgentTools, type ToolOutcome } from './agent-tools';
 import { AsyncQueue } from './async-queue';
 import { CallerAudioHistory } from './caller-audio-history';
@@ -136,6 +136,8 @@ export class Conversation {
   private lastLoudMs = 0;
   private voicemailSpoken = false;
   private readonly pendingTasks = new Set<Promise<unknown>>();
+  /** Recognition of the caller's current speech, fed as it is heard (when the engine streams). */
+  private sttStream: SttStream | undefined;
 
   constructor(
     private readonly setup: ConversationSetup,
@@ -188,6 +190,7 @@ export class Conversation {
     clearTimeout(this.silenceTimer);
     if (this.turn && !this.turn.finished) this.interruptTurn();
     this.deps.playout.clear();
+    this.dropSttStream();
     this.deps.vad.close();
     await Promise.allSettled([...this.pendingTasks]);
   }
@@ -223,8 +226,10 @@ export class Conversation {
     const keepFrom = Math.max((this.endpointer.currentSpeechStartMs ?? atMs) - PREROLL_MS, atMs - MAX_UTTERANCE_MS);
     this.callerAudio.forgetBefore((keepFrom * RATE) / 1000);
 
+    // The window goes to the stream of the speech it belongs to (the one that ends here included).
+    this.sttStream?.write(pcm);
     for (const event of this.endpointer.push(probability, atMs, durationMs)) {
-      if (event.type === 'speech_start') this.onSpeechStart();
+      if (event.type === 'speech_start') this.onSpeechStart(event.atMs, atMs + durationMs);
       else this.onSpeechEnd(event.startMs, event.endMs, atMs + durationMs);
     }
     if (this.endpointer.speaking) {
@@ -234,7 +239,14 @@ export class Conversation {
     }
   }
 
-  private onSpeechStart(): void {
+  /** Speech confirmed (it began at `atMs`); the caller's audio has been heard up to `heardMs`. */
+  private onSpeechStart(atMs: number, heardMs: number): void {
+    this.dropSttStream();
+    this.sttStream = this.deps.stt.stream?.({ language: this.setup.language });
+    if (this.sttStream) {
+      const toSample = (ms: number) => (ms * RATE) / 1000;
+      this.sttStream.write(this.callerAudio.copy(toSample(atMs - PREROLL_MS), toSample(heardMs), toSample(heardMs)));
+    }
     clearTimeout(this.silenceTimer);
     this.silenceSince = undefined;
     this.reprompted = false;
@@ -248,27 +260,35 @@ export class Conversation {
     const marks: TurnMarks = { speechEnd: now - (this.callerMs() - endMs), endpointDue: now - (this.callerMs() - decidedAtMs), endpoint: now };
     const toSample = (ms: number) => (ms * RATE) / 1000;
     const audio = this.callerAudio.copy(toSample(startMs - PREROLL_MS), toSample(endMs + 200), toSample(decidedAtMs));
+    const stream = this.sttStream;
+    this.sttStream = undefined;
     // The callee's first words ("Hello?") need no recognition before the greeting, whose words are known: greet at
     // once. Their transcript still decides person or machine, and a machine's phrase interrupts the greeting.
     const greeted = this.phase === 'opening' && !!this.setup.greeting?.trim() && !this.beepHeard;
     // Utterances are handled one after another, in order.
     this.utterancesPending++;
     this.utterances = this.utterances.then(() =>
-      this.track(this.handleUtterance(audio, startMs, endMs, marks, greeted)).finally(() => {
+      this.track(this.handleUtterance(audio, stream, startMs, endMs, marks, greeted)).finally(() => {
         this.utterancesPending--;
       }),
     );
     if (greeted) this.open({ ...marks, sttFinal: now, llmFirstToken: now }, this.utterances);
   }
 
-  /** `greeted`: the greeting already answered this utterance (the callee's first words). */
-  private async handleUtterance(audio: Int16Array, startMs: number, endMs: number, marks: TurnMarks, greeted = false): Promise<void> {
-    if (this.phase === 'ended' || this.phase === 'ending') return;
+  /**
+   * `stream`: the recognition fed while the caller spoke, if any (else, or if it failed, the audio is recognized now).
+   * `greeted`: the greeting already answered this utterance (the callee's first words).
+   */
+  private async handleUtterance(audio: Int16Array, stream: SttStream | undefined, startMs: number, endMs: number, marks: TurnMarks, greeted = false): Promise<void> {
+    if (this.phase === 'ended' || this.phase === 'ending') {
+      stream?.cancel();
+      return;
+    }
     const machineGreeting = this.phase === 'voicemail';
     if (machineGreeting) this.onMachineGreetingEnded();
     let text: string;
     try {
-      text = (await this.deps.stt.transcribe(audio, { language: this.setup.language })).text;
+      text = (await this.recognize(audio, stream)).text;
     } catch (err) {
       this.deps.logger.warn({ err }, 'speech recognition failed');
       return;
@@ -291,6 +311,22 @@ export class Conversation {
       return;
     }
     if (this.phase === 'conversing') this.startTurn((t) => this.respond(t), marks);
+  }
+
+  private async recognize(audio: Int16Array, stream: SttStream | undefined): Promise<SttResult> {
+    if (stream) {
+      try {
+        return await stream.finish();
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'streamed recognition failed; recognizing the utterance in one piece');
+      }
+    }
+    return this.deps.stt.transcribe(audio, { language: this.setup.language });
+  }
+
+  private dropSttStream(): void {
+    this.sttStream?.cancel();
+    this.sttStream = undefined;
   }
 
   private onTone(frequency: number): void {
@@ -366,6 +402,7 @@ export class Conversation {
     if (this.phase !== 'voicemail' || this.voicemailSpoken || this.setup.voicemailAction !== 'leave_message') return;
     this.voicemailSpoken = true;
     this.endpointer.reset();
+    this.dropSttStream();
     const message = this.setup.voicemailMessage ?? PHRASES.voicemailDefault;
     this.phase = 'ending';
     this.endReason ??= 'voicemail_message_left';

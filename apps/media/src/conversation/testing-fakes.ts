@@ -1,5 +1,5 @@
 import { generateTone } from '@parley/audio';
-import type { Llm, LlmChunk, LlmRequest, Stt, SttResult, Tts, TtsOptions } from '../providers/types';
+import type { Llm, LlmChunk, LlmRequest, Stt, SttResult, SttStream, Tts, TtsOptions } from '../providers/types';
 import type { ConversationSettings } from './conversation';
 
 /** Fakes that implement the provider interfaces, for conversation tests without engines. */
@@ -53,10 +53,33 @@ export class ToneTts implements Tts {
 export class QueueStt implements Stt {
   readonly name = 'queue';
   readonly heard: number[] = [];
-  constructor(private readonly texts: string[]) {}
+  constructor(protected readonly texts: string[]) {}
   async transcribe(pcm: Int16Array): Promise<SttResult> {
     this.heard.push(pcm.length);
     return { text: this.texts.shift() ?? '' };
+  }
+}
+
+/** Streams each utterance: records the samples it was fed; `fail` makes finish() reject (the batch path takes over). */
+export class StreamingQueueStt extends QueueStt {
+  readonly streams: Array<{ samples: number; finished: boolean; canceled: boolean }> = [];
+  fail = false;
+  stream(): SttStream {
+    const record = { samples: 0, finished: false, canceled: false };
+    this.streams.push(record);
+    return {
+      write: (pcm) => {
+        record.samples += pcm.length;
+      },
+      finish: async () => {
+        record.finished = true;
+        if (this.fail) throw new Error('stream broke');
+        return { text: this.texts.shift() ?? '' };
+      },
+      cancel: () => {
+        record.canceled = true;
+      },
+    };
   }
 }
 

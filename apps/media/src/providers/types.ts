@@ -24,10 +24,25 @@ export interface SttResult {
   text: string;
 }
 
-/** Speech to text of one finished utterance. */
+/**
+ * Recognition of one utterance while it is spoken: audio goes in as it arrives, so the text is ready soon after the
+ * caller stops instead of a whole utterance's recognition later.
+ */
+export interface SttStream {
+  /** The next audio of the utterance, in order. The array may be reused by the caller after the call. */
+  write(pcm: Int16Array): void;
+  /** The utterance is over: its transcript. Rejects if recognition failed (recognize the audio in one piece then). */
+  finish(): Promise<SttResult>;
+  /** The utterance is dropped: frees the engine. */
+  cancel(): void;
+}
+
+/** Speech to text of one utterance: in one piece once it is over, or streamed while it is spoken where the engine can. */
 export interface Stt {
   readonly name: string;
   transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal }): Promise<SttResult>;
+  /** A stream for one utterance, or undefined when the engine cannot stream (now): then `transcribe` it when it ends. */
+  stream?(options: { language: string }): SttStream | undefined;
   close?(): Promise<void> | void;
 }
 

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProviderError, type Stt, type SttResult } from '../types';
+import { ProviderError, type Stt, type SttResult, type SttStream } from '../types';
 
 interface NativeDecoder {
   decode(pcm: Int16Array): Promise<{ text: string; score: number }>;
+  begin(): Promise<void>;
+  feed(pcm: Int16Array): Promise<void>;
+  end(): Promise<{ text: string; score: number }>;
   close(): void;
 }
 interface NativeBinding {
@@ -24,7 +27,9 @@ function loadBinding(): NativeBinding {
  * CMU pocketsphinx in-process through a small N-API binding (native/pocketsphinx): the engine that
  * always works offline. Accurate on 16 kHz speech, poor on 8 kHz telephone audio (a G.711 leg):
  * prefer a G.722 leg, or Whisper. Recognition runs on the libuv thread pool; each decoder holds
- * its own models and serves one utterance at a time, so utterances queue for a free decoder.
+ * its own models (about 96 MB) and serves one utterance at a time. A caller who starts speaking
+ * gets an idle decoder for a stream, fed while they speak; when none is idle the utterance is
+ * recognized in one piece at its end, queued for a free decoder.
  */
 export class PocketsphinxStt implements Stt {
   readonly name = 'pocketsphinx';
@@ -58,6 +63,11 @@ export class PocketsphinxStt implements Stt {
     }
   }
 
+  stream(): SttStream | undefined {
+    const decoder = this.idle.pop();
+    return decoder ? new PocketsphinxStream(decoder, () => this.release(decoder)) : undefined;
+  }
+
   close(): void {
     for (const d of this.all) d.close();
   }
@@ -71,5 +81,52 @@ export class PocketsphinxStt implements Stt {
     const next = this.waiting.shift();
     if (next) next(d);
     else this.idle.push(d);
+  }
+}
+
+/** One utterance on one decoder: each step waits for the one before (the thread pool does not keep their order). */
+class PocketsphinxStream implements SttStream {
+  private tail: Promise<void>;
+  private failure: unknown;
+  private over = false;
+
+  constructor(
+    private readonly decoder: NativeDecoder,
+    private readonly done: () => void,
+  ) {
+    this.tail = decoder.begin().catch((err: unknown) => {
+      this.failure = err;
+    });
+  }
+
+  write(pcm: Int16Array): void {
+    if (this.over) return;
+    const audio = pcm.slice();
+    this.tail = this.tail.then(() => (this.failure ? undefined : this.decoder.feed(audio))).catch((err: unknown) => {
+      this.failure ??= err;
+    });
+  }
+
+  async finish(): Promise<SttResult> {
+    if (this.over) throw new ProviderError('pocketsphinx', 'the stream is already over');
+    this.over = true;
+    await this.tail;
+    try {
+      // Ended even after a failed step, so the decoder is not left inside an utterance.
+      const { text } = await this.decoder.end();
+      if (this.failure) throw new ProviderError('pocketsphinx', 'streamed recognition failed', { cause: this.failure });
+      return { text: text.trim() };
+    } finally {
+      this.done();
+    }
+  }
+
+  cancel(): void {
+    if (this.over) return;
+    this.over = true;
+    void this.tail
+      .then(() => this.decoder.end())
+      .catch(() => undefined)
+      .finally(this.done);
   }
 }
