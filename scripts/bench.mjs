@@ -1,13 +1,22 @@
 #!/usr/bin/env node
-// `pnpm bench [api|dialer|media|webhooks ...]`: runs each app's own `bench` script (one JSON object on stdout each)
-// and prints one JSON document with every result, each figure next to its goal.
+// `pnpm bench [api|dialer|media|voice|webhooks ...]`: runs each app's own benchmark script (one JSON object on stdout
+// each) and prints one JSON document with every result, each figure next to its goal. With no name, all but `voice`
+// (conversational latency with the real engines, which takes a few minutes).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TARGETS = ['api', 'dialer', 'media', 'webhooks'];
+/** Benchmark name -> the app and its package script. */
+const TARGETS = {
+  api: ['api', 'bench'],
+  dialer: ['dialer', 'bench'],
+  media: ['media', 'bench'],
+  voice: ['media', 'bench:voice'],
+  webhooks: ['webhooks', 'bench'],
+};
+const DEFAULT_TARGETS = ['api', 'dialer', 'media', 'webhooks'];
 
 /** The benchmark's JSON result: the whole output, or else its last line that is a JSON object (log lines may precede it). */
 function lastJsonObject(out) {
@@ -27,11 +36,12 @@ function lastJsonObject(out) {
 }
 
 function run(target) {
-  const dir = join(root, 'apps', target);
+  const [app, script] = TARGETS[target];
+  const dir = join(root, 'apps', app);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  if (!pkg.scripts?.bench) return Promise.resolve({ error: `apps/${target} has no bench script` });
+  if (!pkg.scripts?.[script]) return Promise.resolve({ error: `apps/${app} has no ${script} script` });
   return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', pkg.scripts.bench], { cwd: dir, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('sh', ['-c', pkg.scripts[script]], { cwd: dir, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => {
@@ -43,14 +53,14 @@ function run(target) {
 }
 
 const asked = process.argv.slice(2);
-const unknown = asked.filter((t) => !TARGETS.includes(t));
+const unknown = asked.filter((t) => !(t in TARGETS));
 if (unknown.length) {
-  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${TARGETS.join(', ')}\n`);
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(TARGETS).join(', ')}\n`);
   process.exit(2);
 }
 const results = {};
 // One at a time: they share two cores and would skew each other.
-for (const t of asked.length ? asked : TARGETS) {
+for (const t of asked.length ? asked : DEFAULT_TARGETS) {
   process.stderr.write(`bench: ${t}...\n`);
   results[t] = await run(t);
 }

@@ -1,0 +1,235 @@
+/**
+ * Voice benchmark (`pnpm bench voice`): conversational latency with the real local engines.
+ * N concurrent calls in real time through one media process's per-call pipeline (RTP, jitter
+ * buffer, G.722, Silero VAD, endpointing, pocketsphinx, an instant model, espeak-ng through the
+ * spawn host, paced RTP out); the callers run in a child process and say flite recordings, some
+ * with a pause inside the sentence, so that a reply to a caller who only paused is counted.
+ * Per turn: caller's end of speech -> first agent audio heard at the far end, the stages inside
+ * (endpointing, VAD lag, STT, model, TTS), and premature replies; and the media process's CPU per
+ * call. Today's pipeline (whole-utterance recognition at the endpoint) is measured in the same run
+ * as the baseline, each pipeline in a fresh process.
+ *
+ *   node dist/bench/voice.js [--calls 20] [--seconds 40] [--decoders 4] [--pipelines streaming,batch]
+ */
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseWav, resample, toMono } from '@parley/audio';
+import { Conversation, type ConversationSetup, type ConversationSettings } from '../conversation/conversation';
+import { percentile, type TurnLatency } from '../conversation/turn-latency';
+import type { Llm, LlmChunk, Stt } from '../providers/types';
+import { PocketsphinxStt } from '../providers/stt/pocketsphinx';
+import { EspeakTts } from '../providers/tts/espeak';
+import { SpawnHost } from '../providers/tts/spawn-host';
+import { SileroVad } from '../providers/vad/silero';
+import type { RtpLeg } from '../rtp/rtp-leg';
+import { RtpLegs } from '../rtp/rtp-legs';
+import type { VoiceDoneMessage, VoiceUtterance } from './voice-far-end';
+
+type Pipeline = 'streaming' | 'batch';
+
+const PIPELINES: Record<Pipeline, string> = {
+  streaming: 'recognition fed while the caller speaks (pocketsphinx stream), fixed endpointing',
+  batch: "today's baseline: the whole utterance recognized at the endpoint, fixed endpointing",
+};
+
+/** What the callers say: sentences, some cut by a thinking pause shorter than the endpointing silence. */
+const UTTERANCES: Array<{ parts: string[]; pauseMs: number }> = [
+  { parts: ['I would like to book an appointment for next Tuesday afternoon.'], pauseMs: 0 },
+  { parts: ['Please send the invoice', 'to my office on Fifth Street.'], pauseMs: 450 },
+  { parts: ['My daughter has a fever', 'and needs to see a doctor.'], pauseMs: 450 },
+  { parts: ['Can you move my cleaning to Thursday?'], pauseMs: 0 },
+];
+
+const SETTINGS: ConversationSettings = {
+  endpointingSilenceMs: 600,
+  vadStartThreshold: 0.5,
+  vadEndThreshold: 0.35,
+  minSpeechMs: 96,
+  bargeInMinSpeechMs: 200,
+  silenceRepromptMs: 600_000,
+  silenceHangupMs: 1_200_000,
+  voicemailDetectMs: 6000,
+  longGreetingMs: 3500,
+};
+
+const SETUP: ConversationSetup = {
+  callId: 'bench',
+  prompt: 'bench',
+  context: {},
+  language: 'en',
+  voice: null,
+  greeting: null,
+  voicemailAction: 'continue',
+  voicemailMessage: null,
+  tools: [],
+  llm: {},
+  maxDurationMs: 3_600_000,
+  detectVoicemail: false,
+};
+
+const instantLlm: Llm = {
+  name: 'instant',
+  async *stream(): AsyncIterable<LlmChunk> {
+    yield { type: 'text', text: 'Sure, I can help with that.' };
+  },
+};
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+/** flite's 16 kHz voice (the synthetic speech pocketsphinx recognizes best), without leading and trailing silence. */
+function flite(text: string, dir: string): number[] {
+  const file = join(dir, 'line.wav');
+  execFileSync('flite', ['-voice', 'rms', '-t', text, '-o', file]);
+  const wav = parseWav(readFileSync(file));
+  const pcm = resample(toMono(wav), wav.sampleRate, 16000);
+  let start = 0;
+  let end = pcm.length;
+  while (start < end && Math.abs(pcm[start]!) < 200) start++;
+  while (end > start && Math.abs(pcm[end - 1]!) < 200) end--;
+  return Array.from(pcm.subarray(start, end));
+}
+
+function stage(values: number[]) {
+  const r = (v: number | null) => (v === null ? null : Math.round(v));
+  return { p50: r(percentile(values, 50)), p95: r(percentile(values, 95)) };
+}
+
+/** One pipeline, in this process: prints its result as JSON. */
+async function measure(pipeline: Pipeline): Promise<void> {
+  const calls = Number(arg('calls', '20'));
+  const seconds = Number(arg('seconds', '40'));
+  const decoders = Number(arg('decoders', '4'));
+  const dir = mkdtempSync(join(tmpdir(), 'parley-voice-bench-'));
+  const utterances: VoiceUtterance[] = UTTERANCES.map((u) => ({ parts: u.parts.map((p) => flite(p, dir)), pauseMs: u.pauseMs }));
+  rmSync(dir, { recursive: true, force: true });
+
+  const vad = await SileroVad.load();
+  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders });
+  // The baseline is the same engine without its stream: every utterance recognized in one piece at the endpoint.
+  const stt: Stt = pipeline === 'batch' ? { name: 'pocketsphinx-batch', transcribe: (pcm, o) => pocketsphinx.transcribe(pcm, o) } : pocketsphinx;
+  const spawnHost = new SpawnHost().start();
+  const tts = new EspeakTts({ spawnHost });
+  const legs = new RtpLegs({ engine: 'native', priority: 'realtime', threads: 2, host: '127.0.0.1', ports: { first: 47000, last: 47000 + calls + 50 }, logger: { warn: () => undefined, error: () => undefined } });
+  const farEnd = fork(join(__dirname, 'voice-far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sessions: Array<{ rtp: RtpLeg; conversation: Conversation }> = [];
+  const turns: TurnLatency[] = [];
+  const heard: string[] = [];
+  for (let i = 0; i < calls; i++) {
+    let conversation: Conversation | undefined;
+    const rtp = await legs.open({ codec: 'g722', dtx: false, onAudio: (pcm) => conversation?.onCallerAudio(pcm) });
+    conversation = new Conversation(
+      { ...SETUP, callId: `voice-${i}` },
+      {
+        stt,
+        llm: instantLlm,
+        tts,
+        vad: vad.createStream(),
+        vadWindowSamples: vad.windowSamples,
+        playout: rtp.playout,
+        control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
+        settings: SETTINGS,
+        onSegment: (s) => s.role === 'user' && heard.push(s.text),
+        onTurnLatency: (l) => turns.push(l),
+        logger: { info: () => undefined, warn: () => undefined },
+      },
+    );
+    sessions.push({ rtp, conversation });
+  }
+  const ready = new Promise<{ ports: Array<{ port: number }> }>((resolve) => farEnd.once('message', (m) => resolve(m as never)));
+  farEnd.send({ type: 'start', codec: 'g722', utterances, targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.rtp.port })), durationMs: seconds * 1000, pauseAfterReplyMs: 700 });
+  const { ports } = await ready;
+  sessions.forEach((s, i) => {
+    s.rtp.setRemote({ address: '127.0.0.1', port: ports[i]!.port });
+    s.rtp.start();
+    s.conversation.start();
+  });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const done = await new Promise<VoiceDoneMessage>((resolve) => farEnd.on('message', (m) => (m as { type: string }).type === 'done' && resolve(m as VoiceDoneMessage)));
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  for (const s of sessions) {
+    await s.conversation.stop('bench');
+    s.rtp.close();
+  }
+  legs.close();
+  farEnd.kill();
+  pocketsphinx.close();
+  await spawnHost.close();
+  const coresUsed = (cpu.user + cpu.system) / 1000 / wallMs;
+  const { gapsMs, premature, utterances: said } = done;
+  const result = {
+    pipeline,
+    what: PIPELINES[pipeline],
+    calls,
+    seconds,
+    decoders,
+    turns: gapsMs.length,
+    utterances_said: said,
+    // The figure the goals are about: at the far end, last caller speech packet -> first agent audio.
+    end_of_speech_to_first_audio_ms: stage(gapsMs),
+    premature_replies: premature,
+    premature_reply_ratio: said ? Math.round((premature / said) * 1000) / 1000 : 0,
+    stages_ms: {
+      endpointing: stage(turns.map((t) => t.endpointingMs)),
+      vad_lag: stage(turns.map((t) => t.vadLagMs)),
+      stt: stage(turns.map((t) => t.sttMs)),
+      llm_first_token: stage(turns.map((t) => t.llmFirstTokenMs)),
+      tts_first_audio: stage(turns.map((t) => t.ttsFirstAudioMs)),
+      first_audio_out_inside: stage(turns.map((t) => t.firstAudioOutMs)),
+      added: stage(turns.map((t) => t.addedMs)),
+    },
+    media_cpu_cores: Math.round(coresUsed * 1000) / 1000,
+    media_cpu_per_call: Math.round((coresUsed / calls) * 10000) / 10000,
+    far_end_cpu_cores: Math.round(done.cpuCores * 1000) / 1000,
+    load_average_1m: Math.round(loadavg()[0]! * 100) / 100,
+    sample_transcripts: [...new Set(heard)].slice(0, 6),
+    goals_met: {
+      p50_at_most_600ms: (percentile(gapsMs, 50) ?? Infinity) <= 600,
+      p95_at_most_900ms: (percentile(gapsMs, 95) ?? Infinity) <= 900,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function measureInChild(pipeline: Pipeline): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2), '--measure', pipeline], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`the ${pipeline} measurement exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const only = arg('measure', '');
+  if (only) return measure(only as Pipeline);
+  const pipelines = arg('pipelines', 'streaming,batch').split(',') as Pipeline[];
+  const result: Record<string, unknown> = {
+    cores: cpus().length,
+    what: 'caller end of speech -> first agent audio, real time, real local engines (Silero, pocketsphinx, espeak-ng), instant model; callers in a child process; each pipeline in a fresh process',
+    goals: { end_of_speech_to_first_audio_ms: { p50: '<= 600', p95: '<= 900' }, premature_replies: 'no more than the baseline' },
+    endpointing_silence_ms: SETTINGS.endpointingSilenceMs,
+    utterances: UTTERANCES,
+    node: process.version,
+  };
+  for (const p of pipelines) result[p] = await measureInChild(p);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
