@@ -35,7 +35,7 @@ export class AppModule {
       controllers: [...API_CONTROLLERS(), OpenApiController],
       providers: [
         { provide: API_CONFIG, useValue: config },
-        { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY) },
+        { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         PgNotifications,

@@ -1,14 +1,11 @@
 import { z } from 'zod';
-import { commonEnv, env, loadConfig } from '@parley/service-kit';
-
-export const DEV_SECRET_KEY = 'parley-dev-secret-change-me';
+import { commonEnv, env, loadConfig, secretKeyEnv } from '@parley/service-kit';
 
 export const ApiConfigSchema = z.object({
   ...commonEnv,
   API_HOST: env.string('127.0.0.1'),
   API_PORT: env.port(3000),
-  /** Encrypts trunk passwords at rest. Change it in production; the default only suits a local trial. */
-  PARLEY_SECRET_KEY: env.string(DEV_SECRET_KEY),
+  ...secretKeyEnv,
   API_BODY_LIMIT_BYTES: env.int(256 * 1024, 1024),
   /** Requests per second per API key (token bucket); the burst is twice that. 0 disables the limit. */
   API_RATE_LIMIT_PER_SECOND: env.int(100),

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createTestDatabase, type DataSource } from '@parley/db';
+import { createTestDatabase, type DataSource, SecretBox } from '@parley/db';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import { Accounts } from '../src/accounts/accounts';
 import { loadApiConfig, type ApiConfig } from '../src/config';
@@ -13,6 +13,7 @@ export interface TestAccount {
   apiKey: string;
   apiKeyId: string;
   sandboxTrunkId: string;
+  webhookSecret: string;
 }
 
 export interface ApiResponse<T = any> {
@@ -58,7 +59,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
     billingIncrementSeconds: config.DEFAULT_BILLING_INCREMENT_SECONDS,
     billingMinimumSeconds: config.DEFAULT_BILLING_MINIMUM_SECONDS,
     sandboxHost: '127.0.0.1',
-  });
+  }, new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS));
   return {
     url,
     app,
@@ -68,7 +69,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
     namespace,
     async createAccount(name = 'Test account') {
       const r = await accounts.create(name);
-      return { accountId: r.account.id, apiKey: r.apiKey.key, apiKeyId: r.apiKey.id, sandboxTrunkId: r.sandboxTrunkId };
+      return { accountId: r.account.id, apiKey: r.apiKey.key, apiKeyId: r.apiKey.id, sandboxTrunkId: r.sandboxTrunkId, webhookSecret: r.webhookSecret };
     },
     async call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretBox } from '@parley/db';
 import { type ApiHarness, startApi, type TestAccount } from './api-harness';
 
 let api: ApiHarness;
@@ -10,6 +11,9 @@ beforeAll(async () => {
   other = await api.createAccount('Other');
 });
 afterAll(async () => api?.close());
+
+/** Signing secrets are stored sealed: what the row holds opens to what the api showed. */
+const opened = (stored: string | null) => (stored === null ? null : new SecretBox(api.config.PARLEY_SECRET_KEY).open(stored));
 
 const create = (key: string, body: unknown) => api.call('POST', '/v1/webhook_endpoints', { key, body });
 
@@ -56,9 +60,10 @@ describe('/v1/webhook_endpoints', () => {
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(created.body.secret);
     const [row] = await api.ds.query('SELECT secret, previous_secret FROM webhook_endpoints WHERE id = $1', [created.body.id]);
-    expect(row.secret).toBe(rotated.body.secret);
+    expect(row.secret).not.toContain('whsec_');
+    expect(opened(row.secret)).toBe(rotated.body.secret);
     // The old secret signs beside the new one for 24 h by default, and the endpoint says until when.
-    expect(row.previous_secret).toBe(created.body.secret);
+    expect(opened(row.previous_secret)).toBe(created.body.secret);
     expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
     expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.now()).toBeLessThanOrEqual(86_400_000);
     expect(created.body.previous_secret_expires_at).toBeNull();
@@ -66,7 +71,7 @@ describe('/v1/webhook_endpoints', () => {
     const shortly = await api.call('POST', `/v1/webhook_endpoints/${created.body.id}/rotate_secret`, { key: acct.apiKey, body: { expire_previous_in_seconds: 60 } });
     expect(Date.parse(shortly.body.previous_secret_expires_at) - Date.now()).toBeLessThanOrEqual(60_000);
     const [afterShort] = await api.ds.query('SELECT previous_secret FROM webhook_endpoints WHERE id = $1', [created.body.id]);
-    expect(afterShort.previous_secret).toBe(rotated.body.secret);
+    expect(opened(afterShort.previous_secret)).toBe(rotated.body.secret);
     const atOnce = await api.call('POST', `/v1/webhook_endpoints/${created.body.id}/rotate_secret`, { key: acct.apiKey, body: { expire_previous_in_seconds: 0 } });
     expect(atOnce.body.previous_secret_expires_at).toBeNull();
     const [afterNow] = await api.ds.query('SELECT previous_secret FROM webhook_endpoints WHERE id = $1', [created.body.id]);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { AUDIO_CODECS } from '@parley/common';
-import { ConfigError, commonEnv, env, loadConfig, outboundEnv } from '@parley/service-kit';
+import { ConfigError, commonEnv, env, loadConfig, outboundEnv, secretKeyEnv } from '@parley/service-kit';
 
 const portRange = z
   .string()
@@ -22,6 +22,8 @@ export const MediaConfigSchema = z.object({
   MEDIA_PORT: env.port(3002),
   /** The SSRF guard of agents' HTTP tools, shared with webhook delivery. */
   ...outboundEnv,
+  /** Opens agents' HTTP tool headers, which the api stores sealed. */
+  ...secretKeyEnv,
   MEDIA_HOST: env.string('127.0.0.1'),
   /** Address Asterisk sends RTP to (the ExternalMedia external_host); RTP sockets bind to it. */
   MEDIA_RTP_HOST: env.string('127.0.0.1'),

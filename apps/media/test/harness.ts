@@ -10,7 +10,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { AriClient, type AriEvent } from '@parley/ari-client';
 import { startAsteriskSim, type AsteriskSim, type ScenarioInput } from '@parley/asterisk-sim';
 import { type AudioCodecName, type CallEvent, CallEvent as CallEventSchema, DialerCommand, DialerCommandReply, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
-import { AccountEntity, AgentEntity, CallEntity, createTestDatabase } from '@parley/db';
+import { AccountEntity, AgentEntity, CallEntity, createTestDatabase, mapToolHeaders, SecretBox } from '@parley/db';
 import { startSandboxLlm, type SandboxLlm, type Script } from '@parley/sandbox-llm';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import { MediaModule } from '../src/app.module';
@@ -219,7 +219,8 @@ export class MediaHarness {
       voice: a.voice ?? null,
       language: 'en',
       returns: null,
-      tools: a.tools ?? [],
+      // Tool header values are stored sealed, as the api stores them.
+      tools: mapToolHeaders(a.tools ?? [], (v) => new SecretBox(this.config.PARLEY_SECRET_KEY).seal(v)),
       voicemailAction: a.voicemailAction ?? 'hangup',
       voicemailMessage: a.voicemailMessage ?? null,
       initialGreeting: a.initialGreeting ?? null,

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { Webhook } from 'standardwebhooks';
-import { createTestDatabase } from '@parley/db';
+import { createTestDatabase, secretBoxFromEnv } from '@parley/db';
 import { Bus, createLogger, deleteNamespaceStreams } from '@parley/service-kit';
 import { loadWebhooksConfig } from './config';
 import { WebhooksModule } from './webhooks.module';
@@ -52,8 +52,8 @@ async function main(): Promise<void> {
   await app.init();
 
   const accountId = `acct_bench`;
-  await db.dataSource.query(`INSERT INTO accounts (id, name, webhook_secret, rate_milli_cents_per_minute, billing_increment_seconds, billing_minimum_seconds) VALUES ($1, 'bench', $2, 0, 1, 0)`, [accountId, secret]);
-  await db.dataSource.query(`INSERT INTO webhook_endpoints (id, account_id, url, events, enabled, secret) VALUES ('we_bench', $1, $2, '{call.transcript}', true, $3)`, [accountId, url, secret]);
+  await db.dataSource.query(`INSERT INTO accounts (id, name, webhook_secret, rate_milli_cents_per_minute, billing_increment_seconds, billing_minimum_seconds) VALUES ($1, 'bench', $2, 0, 1, 0)`, [accountId, secretBoxFromEnv(env).seal(secret)]);
+  await db.dataSource.query(`INSERT INTO webhook_endpoints (id, account_id, url, events, enabled, secret) VALUES ('we_bench', $1, $2, '{call.transcript}', true, $3)`, [accountId, url, secretBoxFromEnv(env).seal(secret)]);
 
   const bus = new Bus({ url: config.NATS_URL, namespace, name: 'bench', logger: createLogger('bench', 'warn') });
   await bus.connect();

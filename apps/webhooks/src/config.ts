@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, ConfigError, env, loadConfig, outboundEnv, renamedOutboundVariables } from '@parley/service-kit';
+import { commonEnv, ConfigError, env, loadConfig, outboundEnv, renamedOutboundVariables, secretKeyEnv } from '@parley/service-kit';
 
 const msList = (def: string) =>
   z
@@ -15,6 +15,8 @@ export const WebhooksConfigSchema = z.object({
   ...commonEnv,
   WEBHOOKS_HOST: env.string('127.0.0.1'),
   WEBHOOKS_PORT: env.port(3004),
+  /** Opens the signing secrets, which the api stores sealed. */
+  ...secretKeyEnv,
   /** Delays before each retry: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts over about 28 h). */
   WEBHOOK_RETRY_SCHEDULE_MS: msList('5000,300000,1800000,7200000,18000000,36000000,36000000'),
   /** Each delay is spread by +/- this fraction so retries of many deliveries do not arrive at once. */

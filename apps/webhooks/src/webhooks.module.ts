@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { DataSource } from '@parley/db';
+import { type DataSource, SecretBox } from '@parley/db';
 import { DATA_SOURCE, OutboundAddressPolicy, outboundPolicy, ServiceKitModule } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from './config';
 import { DeliveryOutbox } from './delivery/delivery-outbox';
@@ -19,6 +19,7 @@ export class WebhooksModule {
       ],
       providers: [
         { provide: WEBHOOKS_CONFIG, useValue: config },
+        { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: OutboundAddressPolicy, useValue: outboundPolicy(config, env) },
         {
           provide: WebhookSender,

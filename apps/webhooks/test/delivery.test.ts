@@ -43,7 +43,7 @@ describe('webhook delivery', () => {
     const ep = await h.createEndpoint(`${rx.url}/rotated`, ['call.ringing']);
     const previous = `whsec_${Buffer.from('the-secret-before-rotation-0123456789').toString('base64')}`;
     // As POST .../rotate_secret leaves it: the old secret signs for a while longer.
-    await h.db.dataSource.query(`UPDATE webhook_endpoints SET previous_secret = $2, previous_secret_expires_at = now() + interval '1 hour' WHERE id = $1`, [ep.id, previous]);
+    await h.db.dataSource.query(`UPDATE webhook_endpoints SET previous_secret = $2, previous_secret_expires_at = now() + interval '1 hour' WHERE id = $1`, [ep.id, h.box.seal(previous)]);
     await h.publish('ringing', newCallId(), {});
     await until(() => rx.received.length >= 1);
     const during = rx.received[0]!;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CallEvent, type CallEventData, type CallEventType } from '@parley/common';
-import { createTestDatabase } from '@parley/db';
+import { createTestDatabase, secretBoxFromEnv } from '@parley/db';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import type { z } from 'zod';
 import { loadWebhooksConfig } from '../src/config';
@@ -73,9 +73,11 @@ export async function startHarness(env: Record<string, string> = {}) {
   });
   let app: INestApplicationContext | null = null;
   const accountId = `acct_${randomBytes(4).toString('hex')}`;
+  // Signing secrets are stored sealed, as the api stores them.
+  const box = secretBoxFromEnv(fullEnv);
   await db.dataSource.query(
     `INSERT INTO accounts (id, name, webhook_secret, rate_milli_cents_per_minute, billing_increment_seconds, billing_minimum_seconds) VALUES ($1, 'test', $2, 0, 1, 0)`,
-    [accountId, WHSEC],
+    [accountId, box.seal(WHSEC)],
   );
   const h = {
     db,
@@ -84,6 +86,7 @@ export async function startHarness(env: Record<string, string> = {}) {
     namespace,
     accountId,
     webhookEvents,
+    box,
     /** The running service (after start). */
     get app(): INestApplicationContext | null {
       return app;
@@ -105,7 +108,7 @@ export async function startHarness(env: Record<string, string> = {}) {
     async createEndpoint(url: string, events: string[]): Promise<{ id: string; secret: string }> {
       const id = `we_${randomBytes(8).toString('hex')}`;
       const secret = `whsec_${randomBytes(24).toString('base64')}`;
-      await db.dataSource.query(`INSERT INTO webhook_endpoints (id, account_id, url, events, enabled, secret) VALUES ($1, $2, $3, $4, true, $5)`, [id, accountId, url, events, secret]);
+      await db.dataSource.query(`INSERT INTO webhook_endpoints (id, account_id, url, events, enabled, secret) VALUES ($1, $2, $3, $4, true, $5)`, [id, accountId, url, events, box.seal(secret)]);
       return { id, secret };
     },
     publish<T extends CallEventType>(type: T, callId: string, data: z.input<(typeof CallEventData)[T]>) {

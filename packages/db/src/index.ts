@@ -3,6 +3,8 @@ export * from './migrations';
 export * from './data-source';
 export * from './phone-numbers';
 export * from './secret-box';
+export * from './stored-secrets';
+export * from './agent-tool-headers';
 export * from './test-database';
 export { DataSource, EntityManager, Repository, In, IsNull, Not } from 'typeorm';
 

@@ -1,3 +1,4 @@
+import { DEV_SECRET_KEY } from '@parley/db';
 import { z } from 'zod';
 
 export class ConfigError extends Error {}
@@ -42,4 +43,14 @@ export const commonEnv = {
   NATS_URL: env.string('nats://127.0.0.1:4222'),
   NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
   SHUTDOWN_TIMEOUT_MS: env.int(15_000),
+};
+
+/**
+ * The key that seals secrets at rest (trunk passwords, webhook signing secrets, HTTP tool headers); every service of
+ * an install needs the same one. During a key rotation the previous key still opens what it sealed, until
+ * `pnpm parley secrets reseal` has sealed everything under the new key (README, "Rotating PARLEY_SECRET_KEY").
+ */
+export const secretKeyEnv = {
+  PARLEY_SECRET_KEY: env.string(DEV_SECRET_KEY),
+  PARLEY_SECRET_KEY_PREVIOUS: env.optional(),
 };

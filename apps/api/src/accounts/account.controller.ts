@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { AccountEntity, type DataSource } from '@parley/db';
+import { AccountEntity, type DataSource, SecretBox } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
 import { z } from 'zod';
 import { AccountId, ApiRoute } from '../http/api-route';
@@ -14,12 +14,15 @@ export const Account = z.object({
 
 @Controller('v1/account')
 export class AccountController {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly secrets: SecretBox,
+  ) {}
 
   @Get()
   @ApiRoute({ tag: 'Account', summary: "The key's account, with the secret that signs per-call webhooks", response: Account })
   async get(@AccountId() accountId: string) {
     const a = await this.ds.getRepository(AccountEntity).findOneByOrFail({ id: accountId });
-    return { id: a.id, object: 'account' as const, name: a.name, webhook_secret: a.webhookSecret, created_at: a.createdAt.toISOString() };
+    return { id: a.id, object: 'account' as const, name: a.name, webhook_secret: this.secrets.open(a.webhookSecret), created_at: a.createdAt.toISOString() };
   }
 }

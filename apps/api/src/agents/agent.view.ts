@@ -1,5 +1,6 @@
-import type { Agent, AgentTool, LlmSettings } from '@parley/common';
+import type { Agent, LlmSettings } from '@parley/common';
 import type { AgentEntity } from '@parley/db';
+import { maskedTools } from './tool-headers';
 
 export function agentView(a: AgentEntity): Agent {
   return {
@@ -12,7 +13,7 @@ export function agentView(a: AgentEntity): Agent {
     voice: a.voice,
     language: a.language,
     returns: a.returns,
-    tools: a.tools as AgentTool[],
+    tools: maskedTools(a.tools),
     voicemail_action: a.voicemailAction,
     voicemail_message: a.voicemailMessage,
     initial_greeting: a.initialGreeting,

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AgentCreate, type AgentTool, type AgentUpdate, ErrorCodes } from '@parley/common';
-import { AgentEntity, asRow, CallEntity, type DataSource, type EntityManager, In, PhoneNumberEntity } from '@parley/db';
+import { AgentEntity, asRow, CallEntity, type DataSource, type EntityManager, In, PhoneNumberEntity, SecretBox } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { paginate } from '../http/pagination';
+import { toolsToStore } from './tool-headers';
 
 type AgentShape = Pick<AgentEntity, 'type' | 'numberIds' | 'primaryNumberId' | 'voicemailAction' | 'voicemailMessage' | 'tools'>;
 
@@ -14,6 +15,7 @@ export class AgentsService {
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly contexts: CallContexts,
+    private readonly secrets: SecretBox,
   ) {}
 
   private get repo() {
@@ -34,7 +36,7 @@ export class AgentsService {
         voice: input.voice,
         language: input.language,
         returns: input.returns,
-        tools: input.tools,
+        tools: toolsToStore(input.tools, [], this.secrets),
         voicemailAction: input.voicemail_action,
         voicemailMessage: input.voicemail_message,
         initialGreeting: input.initial_greeting,
@@ -77,7 +79,7 @@ export class AgentsService {
       if (input.voice !== undefined) patch.voice = input.voice;
       if (input.language !== undefined) patch.language = input.language;
       if (input.returns !== undefined) patch.returns = input.returns;
-      if (input.tools !== undefined) patch.tools = input.tools;
+      if (input.tools !== undefined) patch.tools = toolsToStore(input.tools, agent.tools, this.secrets);
       if (input.voicemail_action !== undefined) patch.voicemailAction = input.voicemail_action;
       if (input.voicemail_message !== undefined) patch.voicemailMessage = input.voicemail_message;
       if (input.initial_greeting !== undefined) patch.initialGreeting = input.initial_greeting;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Agent, setGlobalDispatcher } from 'undici';
-import { createTestDatabase } from '@parley/db';
+import { createTestDatabase, secretBoxFromEnv } from '@parley/db';
 import { deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import { Accounts } from '../accounts/accounts';
 import { runLoad } from './load';
@@ -43,7 +43,7 @@ async function main() {
       if (i > 200) throw new Error('api did not become ready');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const acct = await new Accounts(db.dataSource, { rateMilliCentsPerMinute: 1000, billingIncrementSeconds: 1, billingMinimumSeconds: 0, sandboxHost: '127.0.0.1' }).create('bench');
+    const acct = await new Accounts(db.dataSource, { rateMilliCentsPerMinute: 1000, billingIncrementSeconds: 1, billingMinimumSeconds: 0, sandboxHost: '127.0.0.1' }, secretBoxFromEnv()).create('bench');
     const auth = { authorization: `Bearer ${acct.apiKey.key}`, 'content-type': 'application/json' };
     const number = (await (await fetch(`${url}/v1/numbers`, { method: 'POST', headers: auth, body: JSON.stringify({ number: '+15550001000', trunk_id: acct.sandboxTrunkId }) })).json()) as { id: string };
     const agent = (await (

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { AccountEntity, type DataSource, openDatabase } from '@parley/db';
+import { AccountEntity, type DataSource, openDatabase, resealStoredSecrets, SecretBox } from '@parley/db';
 import { Accounts } from '../accounts/accounts';
 import { ApiKeys } from '../accounts/api-keys';
 import { setCredits } from '../billing/credits';
@@ -15,9 +15,12 @@ const USAGE = `parley: the admin CLI (prints JSON on stdout)
   pnpm parley keys revoke KEY_ID
   pnpm parley credits set --account ID --amount MILLI_CENTS
   pnpm parley credits add --account ID --amount MILLI_CENTS
+  pnpm parley secrets reseal
   pnpm parley migrate
 
-Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/parley).`;
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/parley).
+secrets reseal: seals every stored secret (trunk passwords, webhook secrets, tool headers) under PARLEY_SECRET_KEY,
+opening the old ones with PARLEY_SECRET_KEY_PREVIOUS; afterwards the previous key can be removed.`;
 
 class UsageError extends Error {}
 
@@ -56,20 +59,21 @@ async function run(argv: string[]): Promise<unknown> {
   if (values.help || !group) throw new UsageError('');
   const config = loadApiConfig();
   const ds = await openDatabase({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'parley-cli' });
+  const secrets = new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS);
   try {
     const accounts = new Accounts(ds, {
       rateMilliCentsPerMinute: config.DEFAULT_RATE_MILLI_CENTS_PER_MINUTE,
       billingIncrementSeconds: config.DEFAULT_BILLING_INCREMENT_SECONDS,
       billingMinimumSeconds: config.DEFAULT_BILLING_MINIMUM_SECONDS,
       sandboxHost: config.SANDBOX_TRUNK_HOST,
-    });
+    }, secrets);
     const keys = new ApiKeys(ds);
     switch (`${group} ${verb ?? ''}`.trim()) {
       case 'migrate':
         return { migrated: true };
       case 'accounts create': {
         const r = await accounts.create(need(values.name, 'name'));
-        return { account_id: r.account.id, name: r.account.name, api_key: r.apiKey.key, api_key_id: r.apiKey.id, sandbox_trunk_id: r.sandboxTrunkId, webhook_secret: r.account.webhookSecret };
+        return { account_id: r.account.id, name: r.account.name, api_key: r.apiKey.key, api_key_id: r.apiKey.id, sandbox_trunk_id: r.sandboxTrunkId, webhook_secret: r.webhookSecret };
       }
       case 'accounts list':
         return (await accounts.list()).map((a) => ({
@@ -105,6 +109,8 @@ async function run(argv: string[]): Promise<unknown> {
         if (!(await keys.revoke(id))) throw new Error(`no active key with id ${id}`);
         return { api_key_id: id, revoked: true };
       }
+      case 'secrets reseal':
+        return { resealed: await ds.transaction((m) => resealStoredSecrets(m, secrets)) };
       case 'credits set':
       case 'credits add': {
         const a = await account(ds, need(values.account, 'account'));

@@ -1,8 +1,8 @@
 import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from '@parley/common';
 import type { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '@parley/db';
 
-/** The secret is shown only when it was just created or rotated. */
-export function webhookEndpointView(e: WebhookEndpointEntity, opts: { withSecret?: boolean } = {}): WebhookEndpoint {
+/** The secret (stored sealed) is shown only when it was just created or rotated: the caller passes it in plaintext then. */
+export function webhookEndpointView(e: WebhookEndpointEntity, opts: { secret?: string } = {}): WebhookEndpoint {
   return {
     id: e.id,
     object: 'webhook_endpoint',
@@ -11,7 +11,7 @@ export function webhookEndpointView(e: WebhookEndpointEntity, opts: { withSecret
     description: e.description,
     enabled: e.enabled,
     disabled_reason: e.disabledReason,
-    ...(opts.withSecret ? { secret: e.secret } : {}),
+    ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
     previous_secret_expires_at: e.previousSecret && e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
     created_at: e.createdAt.toISOString(),
     updated_at: e.updatedAt.toISOString(),

@@ -17,7 +17,8 @@ export class WebhookEndpointsController {
   @HttpCode(201)
   @ApiRoute({ tag: TAG, summary: 'Create a webhook endpoint (the signing secret is shown once, here)', body: WebhookEndpointCreate, response: WebhookEndpoint, status: 201 })
   async create(@AccountId() accountId: string, @ValidBody() body: WebhookEndpointCreate) {
-    return webhookEndpointView(await this.endpoints.create(accountId, body), { withSecret: true });
+    const { endpoint, secret } = await this.endpoints.create(accountId, body);
+    return webhookEndpointView(endpoint, { secret });
   }
 
   @Get()
@@ -55,7 +56,8 @@ export class WebhookEndpointsController {
     response: WebhookEndpoint,
   })
   async rotateSecret(@AccountId() accountId: string, @Param('id') id: string, @ValidBody() body: WebhookSecretRotate) {
-    return webhookEndpointView(await this.endpoints.rotateSecret(accountId, id, body.expire_previous_in_seconds), { withSecret: true });
+    const { endpoint, secret } = await this.endpoints.rotateSecret(accountId, id, body.expire_previous_in_seconds);
+    return webhookEndpointView(endpoint, { secret });
   }
 
   @Post(':id/test')

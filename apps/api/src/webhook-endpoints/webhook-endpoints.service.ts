@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCodes, WEBHOOK_TEST_EVENT_TYPE, type WebhookDeliveryListQuery, type WebhookEndpointCreate, type WebhookEndpointUpdate } from '@parley/common';
-import { type DataSource, In, WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '@parley/db';
+import { type DataSource, In, SecretBox, WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
 import { newWebhookSecret } from '../accounts/accounts';
 import { ApiError } from '../http/api-error';
@@ -14,11 +14,15 @@ const newDeliveryId = () => `msg_${randomBytes(15).toString('base64url')}`;
 
 /**
  * Account webhook endpoints and their delivery log. Sending is the webhooks service's job: a test event or a retry is
- * a `webhook_deliveries` row made due now, which it picks up from the outbox.
+ * a `webhook_deliveries` row made due now, which it picks up from the outbox. Signing secrets are stored sealed
+ * (the webhooks service opens them to sign); a new one is answered in plaintext once, beside its endpoint.
  */
 @Injectable()
 export class WebhookEndpointsService {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly secrets: SecretBox,
+  ) {}
 
   private get endpoints() {
     return this.ds.getRepository(WebhookEndpointEntity);
@@ -27,10 +31,11 @@ export class WebhookEndpointsService {
     return this.ds.getRepository(WebhookDeliveryEntity);
   }
 
-  async create(accountId: string, input: WebhookEndpointCreate): Promise<WebhookEndpointEntity> {
+  async create(accountId: string, input: WebhookEndpointCreate): Promise<{ endpoint: WebhookEndpointEntity; secret: string }> {
     const id = newEndpointId();
-    await this.endpoints.insert({ id, accountId, url: input.url, events: input.events, description: input.description, enabled: input.enabled, secret: newWebhookSecret(), disabledReason: null });
-    return this.get(accountId, id);
+    const secret = newWebhookSecret();
+    await this.endpoints.insert({ id, accountId, url: input.url, events: input.events, description: input.description, enabled: input.enabled, secret: this.secrets.seal(secret), disabledReason: null });
+    return { endpoint: await this.get(accountId, id), secret };
   }
 
   async get(accountId: string, id: string): Promise<WebhookEndpointEntity> {
@@ -64,19 +69,20 @@ export class WebhookEndpointsService {
   }
 
   /** A new secret; the current one keeps signing beside it for `previousForSeconds` (0: not at all). */
-  async rotateSecret(accountId: string, id: string, previousForSeconds: number): Promise<WebhookEndpointEntity> {
+  async rotateSecret(accountId: string, id: string, previousForSeconds: number): Promise<{ endpoint: WebhookEndpointEntity; secret: string }> {
     const current = await this.get(accountId, id);
     const now = new Date();
+    const secret = newWebhookSecret();
     await this.endpoints.update(
       { id, accountId },
       {
-        secret: newWebhookSecret(),
+        secret: this.secrets.seal(secret),
         previousSecret: previousForSeconds > 0 ? current.secret : null,
         previousSecretExpiresAt: previousForSeconds > 0 ? new Date(now.getTime() + previousForSeconds * 1000) : null,
         updatedAt: now,
       },
     );
-    return this.get(accountId, id);
+    return { endpoint: await this.get(accountId, id), secret };
   }
 
   /** Queues a signed `webhook.test` event for the endpoint (sent even if the endpoint is disabled, to check it before re-enabling). */

@@ -77,9 +77,9 @@ export class TrunkProvisioner {
   private syncing: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { ds: DataSource; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; inboundContext: string; logger: Logger },
+    private readonly deps: { ds: DataSource; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; previousSecretKey?: string; inboundContext: string; logger: Logger },
   ) {
-    this.box = new SecretBox(deps.secretKey);
+    this.box = new SecretBox(deps.secretKey, deps.previousSecretKey);
   }
 
   start(): void {

@@ -2,12 +2,13 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
 import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
-import { AgentEntity, CallEntity, type DataSource } from '@parley/db';
+import { AgentEntity, CallEntity, type DataSource, SecretBox } from '@parley/db';
 import { Bus, createGuardedFetch, DATA_SOURCE, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
 import { RtpLegs } from '../rtp/rtp-legs';
+import { withOpenedToolHeaders } from './agent-tool-headers';
 import { CallSession } from './call-session';
 
 export const PROVIDERS = Symbol('PROVIDERS');
@@ -25,6 +26,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly subscriptions: Subscription[] = [];
   private accepting = true;
   private readonly toolFetch: typeof fetch;
+  private readonly secrets: SecretBox;
 
   constructor(
     @Inject(MEDIA_CONFIG) private readonly config: MediaConfig,
@@ -41,6 +43,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     readiness.register('accepting_calls', () => this.accepting);
     // A tool's answer is cut to a few KB for the model anyway; more is not read.
     this.toolFetch = createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 64 * 1024 });
+    this.secrets = new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS);
   }
 
   get active(): number {
@@ -74,7 +77,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     if (!call) return { ok: false, error: `call ${callId} not found` };
     const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId });
     if (!agent) return { ok: false, error: `agent ${call.agentId} of call ${callId} not found` };
-    const session = await CallSession.open(callId, codec, { call, agent }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
+    const session = await CallSession.open(callId, codec, { call, agent: withOpenedToolHeaders(agent, this.secrets, this.logger) }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
     const port = session.port;
     this.sessions.set(callId, session);
     this.metrics.sessionsTotal.inc({ codec });

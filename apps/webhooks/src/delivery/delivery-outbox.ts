@@ -25,6 +25,7 @@ export interface ClaimedDelivery {
   /** Attempts made before this one. */
   attempts: number;
   endpointUrl: string | null;
+  /** The signing secrets below are as stored: sealed (SecretBox). */
   endpointSecret: string | null;
   /** The endpoint's secret before its last rotation, while it still signs. */
   endpointPreviousSecret: string | null;

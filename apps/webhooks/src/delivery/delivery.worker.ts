@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { WEBHOOK_TEST_EVENT_TYPE } from '@parley/common';
+import { SecretBox } from '@parley/db';
 import { Bus, LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../config';
 import { type ClaimedDelivery, DeliveryOutbox, type Settlement } from './delivery-outbox';
@@ -25,6 +26,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
     @Inject(WebhookSender) private readonly sender: WebhookSender,
     @Inject(Bus) private readonly bus: Bus,
+    @Inject(SecretBox) private readonly box: SecretBox,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(Metrics) metrics: Metrics,
   ) {
@@ -121,7 +123,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const url = d.endpointId !== null ? d.endpointUrl! : d.url;
-    const secrets = d.endpointId === null ? [d.accountSecret] : d.endpointPreviousSecret ? [d.endpointSecret!, d.endpointPreviousSecret] : [d.endpointSecret!];
+    const sealed = d.endpointId === null ? [d.accountSecret] : d.endpointPreviousSecret ? [d.endpointSecret!, d.endpointPreviousSecret] : [d.endpointSecret!];
+    let secrets: string[];
+    try {
+      secrets = sealed.map((s) => this.box.open(s));
+    } catch (err) {
+      // A key mismatch is an operator's mistake to fix, not the receiver's: the delivery waits for its lease and is tried again.
+      this.log.error({ err, delivery_id: d.id, endpoint_id: d.endpointId }, 'signing secret cannot be decrypted (PARLEY_SECRET_KEY differs from the api?); delivery retried after its lease');
+      return;
+    }
     const body = JSON.stringify({ type: d.payload.type, timestamp: d.payload.timestamp, data: d.payload.data });
     const outcome = await this.sender.send({ id: d.id, url, secrets, body });
     this.m.latency.observe(outcome.latencyMs / 1000);

@@ -3,6 +3,12 @@ import { AGENT_TYPES, VOICEMAIL_ACTIONS } from '../enums';
 import { normalizeReturns, ReturnsSchemaError } from '../returns';
 import { HttpUrl, JsonObject, storedJsonObject, Text, Timestamp } from './primitives';
 
+/**
+ * What the api answers in place of every HTTP tool header value: header values are write-only (stored encrypted,
+ * often `Authorization: Bearer ...`). A PATCH that sends this back as a value keeps that header's stored value.
+ */
+export const TOOL_HEADER_MASK = '********';
+
 const ToolName = Text.regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, _ or -');
 
 export const HttpTool = z.strictObject({
@@ -12,7 +18,10 @@ export const HttpTool = z.strictObject({
   parameters: storedJsonObject('JSON Schema of the arguments').default({ type: 'object', properties: {} }),
   url: HttpUrl,
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  headers: z.record(Text, Text).default({}),
+  headers: z
+    .record(Text, Text)
+    .optional()
+    .describe(`sent with every request; write-only: answered as "${TOOL_HEADER_MASK}" per value. In a PATCH, a value of "${TOOL_HEADER_MASK}", or no headers at all, keeps the stored values of the tool with the same name; {} removes them`),
   timeout_ms: z.number().int().min(100).max(30_000).default(5000),
   speak_while_waiting: Text.max(200).nullable().default(null).describe('said if the tool takes longer than a moment'),
 });
