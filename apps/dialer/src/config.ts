@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { AUDIO_CODECS } from '@parley/common';
-import { commonEnv, env, loadConfig, secretKeyEnv } from '@parley/service-kit';
+import { commonEnv, env, loadConfig } from '@parley/service-kit';
 
 export const DialerConfigSchema = z.object({
   ...commonEnv,
@@ -22,16 +22,20 @@ export const DialerConfigSchema = z.object({
   MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
   MEDIA_REQUEST_TIMEOUT_MS: env.int(3000, 100),
   DEFAULT_RING_TIMEOUT_SECONDS: env.int(30, 1),
-  ...secretKeyEnv,
+  PARLEY_SECRET_KEY: env.string('parley-dev-secret-change-me'),
   /** Dialplan context of inbound calls on pushed trunks (deploy/asterisk/extensions.conf). */
   ASTERISK_INBOUND_CONTEXT: env.string('from-trunk'),
   /** Dispatch messages held at once (queued calls waiting for trunk capacity included). */
   DIALER_MAX_IN_FLIGHT: env.int(4000, 1),
   /** Postgres connections (slot grants, status checks, adoption). */
   DIALER_DB_POOL_SIZE: env.int(20, 2),
-  DIALER_HEARTBEAT_MS: env.int(5000, 50),
-  /** A dialer whose heartbeat is older than this is dead: its slots are freed and its calls adopted. */
-  DIALER_DEAD_AFTER_MS: env.int(20_000, 200),
+  /** How often the dialer renews its ownership lease, and looks for live calls whose owner's lease ran out. */
+  DIALER_HEARTBEAT_MS: env.int(1000, 50),
+  /**
+   * Length of the ownership lease each renewal grants: a dialer that has not renewed it for this long is dead, its
+   * slots are freed and its calls adopted. Keep it a few heartbeats long (a slow renewal must not look like death).
+   */
+  DIALER_DEAD_AFTER_MS: env.int(3000, 200),
   /** Re-check of live calls against Asterisk (adoption, stuck calls, max duration). */
   DIALER_WATCHDOG_INTERVAL_MS: env.int(10_000, 50),
   /** How often queued calls ask for trunk capacity when nothing local freed any. */

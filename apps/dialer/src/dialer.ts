@@ -14,6 +14,7 @@ import { CallWatchdog } from './recovery/call-watchdog';
 import { ChannelAdoption } from './recovery/channel-adoption';
 import { DialerPresence } from './recovery/dialer-presence';
 import { MediaLeftovers } from './recovery/media-leftovers';
+import { OrphanWatch } from './recovery/orphan-watch';
 import { AsteriskConnections } from './telephony/asterisk-connections';
 import { TrunkProvisioner } from './trunks/trunk-provisioner';
 
@@ -37,6 +38,7 @@ export class Dialer {
   readonly capacity: TrunkCapacity;
   readonly adoption: ChannelAdoption;
   readonly watchdog: CallWatchdog;
+  readonly orphans: OrphanWatch;
   readonly provisioner: TrunkProvisioner;
   private readonly publisher: CallEventPublisher;
   private readonly presence: DialerPresence;
@@ -44,14 +46,16 @@ export class Dialer {
   private readonly inbound: InboundRouter;
   private consumer: RunningConsumer | undefined;
   private stopped = false;
+  private fenced = false;
 
   constructor(private readonly deps: DialerDeps) {
     const { config, bus, ds, logger } = deps;
     const metrics = new DialerMetrics(deps.metrics);
     this.connections = new AsteriskConnections(config, logger);
     this.publisher = new CallEventPublisher(bus, logger, () => config.SHUTDOWN_TIMEOUT_MS);
-    this.capacity = new TrunkCapacity(ds, config.DIALER_ID, config.DIALER_DEAD_AFTER_MS);
-    this.presence = new DialerPresence(ds, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, deadAfterMs: config.DIALER_DEAD_AFTER_MS }, logger);
+    this.capacity = new TrunkCapacity(ds, config.DIALER_ID);
+    this.presence = new DialerPresence(ds, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, leaseMs: config.DIALER_DEAD_AFTER_MS }, logger);
+    this.presence.onLost = () => this.fence();
     this.liveCalls = new LiveCalls({ bus, publisher: this.publisher, capacity: this.capacity, config, metrics, logger });
     const originator = new Originator({ ds, connections: this.connections, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });
     this.queue = new OriginationQueue({ originator, capacity: this.capacity, metrics, logger, pollMs: config.DIALER_QUEUE_POLL_MS });
@@ -60,14 +64,16 @@ export class Dialer {
     this.inbound = new InboundRouter({ bus, ds, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
     const leftovers = new MediaLeftovers({ ds, liveCalls: this.liveCalls, metrics, logger });
     this.adoption = new ChannelAdoption({ ds, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, presence: this.presence, leftovers, publisher: this.publisher, config, metrics, logger });
+    this.orphans = new OrphanWatch({ connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_HEARTBEAT_MS, logger });
     this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
-    this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
+    this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
   }
 
   async start(): Promise<void> {
     const { bus, config, readiness, logger } = this.deps;
     await this.presence.start();
     await this.presence.prune().catch(() => undefined);
+    readiness.register('dialer_lease', () => !this.fenced);
     for (const conn of this.connections.all()) readiness.register(`ari_${conn.name}`, () => conn.isConnected);
     this.connections.start({
       onEvent: (conn, event) => {
@@ -86,6 +92,7 @@ export class Dialer {
     this.provisioner.start();
     this.queue.start();
     this.watchdog.start();
+    this.orphans.start();
     this.consumer = await bus.consumeDurable({
       stream: bus.subjects.dispatchStream,
       durable: DISPATCH_CONSUMER,
@@ -114,6 +121,7 @@ export class Dialer {
     if (live > 0) logger.info({ live_calls: live, timeout_ms: config.SHUTDOWN_TIMEOUT_MS }, 'waiting for live calls to end');
     const remaining = await this.liveCalls.whenIdle(config.SHUTDOWN_TIMEOUT_MS);
     if (remaining > 0) logger.warn({ live_calls: remaining }, 'leaving live calls to be adopted by another dialer');
+    this.orphans.stop();
     this.watchdog.stop();
     this.commands.stop();
     this.provisioner.stop();
@@ -121,6 +129,25 @@ export class Dialer {
     await Promise.allSettled(this.liveCalls.list().map((c) => c.publishing));
     await this.presence.stop(true);
     await this.connections.close();
+  }
+
+  /**
+   * The lease is gone (it ran out, or a newer process with this DIALER_ID took it): other dialers may own these calls
+   * now, so this one stops acting at once (no dispatch, commands, adoption or ARI events) and reports itself not
+   * ready; a restart gives it a new lease.
+   */
+  private fence(): void {
+    if (this.fenced || this.stopped) return;
+    this.fenced = true;
+    this.orphans.stop();
+    this.watchdog.stop();
+    this.commands.stop();
+    this.provisioner.stop();
+    void (async () => {
+      await this.queue.stop();
+      await this.consumer?.stop();
+      await this.connections.close();
+    })().catch((err: Error) => this.deps.logger.error({ err }, 'stopping after the lease was lost failed'));
   }
 
   private async loadTrunkAddress(id: string): Promise<{ id: string; sandbox: boolean; host: string; port: number } | null> {

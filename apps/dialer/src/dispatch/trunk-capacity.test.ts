@@ -16,8 +16,9 @@ afterAll(async () => {
 
 async function beat(dialerId: string, ageMs = 0): Promise<void> {
   await ds.query(
-    `INSERT INTO dialer_instances (dialer_id, heartbeat_at) VALUES ($1, clock_timestamp() - make_interval(secs => $2::double precision / 1000))
-     ON CONFLICT (dialer_id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at`,
+    `INSERT INTO dialer_instances (dialer_id, heartbeat_at, lease_expires_at)
+     VALUES ($1, clock_timestamp() - make_interval(secs => $2::double precision / 1000), clock_timestamp() - make_interval(secs => $2::double precision / 1000) + interval '1 second')
+     ON CONFLICT (dialer_id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, lease_expires_at = EXCLUDED.lease_expires_at`,
     [dialerId, ageMs],
   );
 }
@@ -33,12 +34,12 @@ async function call(status: string, trunkId: string): Promise<string> {
 }
 
 it('grants the oldest waiting calls first, across dialers, never beyond max_concurrent_calls, skipping dead dialers', async () => {
-  const a = new TrunkCapacity(ds, 'dialer-a', 1000);
-  const b = new TrunkCapacity(ds, 'dialer-b', 1000);
+  const a = new TrunkCapacity(ds, 'dialer-a');
+  const b = new TrunkCapacity(ds, 'dialer-b');
   await beat('dialer-a');
   await beat('dialer-b');
   await beat('dialer-dead', 60_000);
-  const dead = new TrunkCapacity(ds, 'dialer-dead', 1000);
+  const dead = new TrunkCapacity(ds, 'dialer-dead');
   const t = Date.now();
   const ids = Array.from({ length: 5 }, () => randomUUID());
   await dead.enqueue(ids[0]!, 'trk_1', new Date(t));
@@ -63,7 +64,7 @@ it('grants the oldest waiting calls first, across dialers, never beyond max_conc
 });
 
 it('an enqueue of a call that already holds an active slot says so (it was originated before)', async () => {
-  const a = new TrunkCapacity(ds, 'dialer-a', 1000);
+  const a = new TrunkCapacity(ds, 'dialer-a');
   await beat('dialer-a');
   const id = randomUUID();
   expect(await a.enqueue(id, 'trk_2', new Date())).toBe(true);
@@ -75,8 +76,8 @@ it('sweep frees what dead dialers left (queue places, ended calls, stale claims)
   await ds.query(`DELETE FROM dialer_trunk_slots`);
   await beat('dialer-live');
   await beat('dialer-gone', 60_000);
-  const live = new TrunkCapacity(ds, 'dialer-live', 1000);
-  const gone = new TrunkCapacity(ds, 'dialer-gone', 1000);
+  const live = new TrunkCapacity(ds, 'dialer-live');
+  const gone = new TrunkCapacity(ds, 'dialer-gone');
   const waiting = await call('queued', 'trk_3');
   const ended = await call('completed', 'trk_3');
   const talking = await call('in_progress', 'trk_3');

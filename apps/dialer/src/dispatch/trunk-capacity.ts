@@ -1,4 +1,5 @@
 import type { DataSource } from '@parley/db';
+import { holdsLease } from '../recovery/dialer-presence';
 
 export interface TrunkLimits {
   maxConcurrentCalls: number;
@@ -16,13 +17,12 @@ export interface GrantedSlot {
  * the trunk. Each call on a trunk has a row in `dialer_trunk_slots`: `waiting` while queued, `active` once granted
  * (until the call ends). Grants go to the oldest waiting calls first, whichever dialer holds them, under a
  * per-trunk transaction-scoped advisory lock; each grant also reserves its origination time in
- * `dialer_trunk_pacing`, spaced 1/cps apart. Waiting rows of dead dialers (stale heartbeat) are passed over.
+ * `dialer_trunk_pacing`, spaced 1/cps apart. Waiting rows of dead dialers (lease run out) are passed over.
  */
 export class TrunkCapacity {
   constructor(
     private readonly ds: DataSource,
     private readonly dialerId: string,
-    private readonly deadAfterMs: number,
   ) {}
 
   /**
@@ -59,11 +59,11 @@ export class TrunkCapacity {
       if (free > 0) {
         const waiting: { call_id: string }[] = await tx.query(
           `SELECT s.call_id FROM dialer_trunk_slots s
-           JOIN dialer_instances d ON d.dialer_id = s.dialer_id AND d.heartbeat_at > clock_timestamp() - make_interval(secs => $3::double precision / 1000)
+           JOIN dialer_instances d ON d.dialer_id = s.dialer_id AND d.lease_expires_at > clock_timestamp()
            WHERE s.trunk_id = $1 AND s.state = 'waiting'
            ORDER BY s.enqueued_at, s.call_id
            LIMIT $2`,
-          [trunkId, free, this.deadAfterMs],
+          [trunkId, free],
         );
         if (waiting.length > 0) {
           const pacing: { next_at: Date }[] = await tx.query(`SELECT next_at FROM dialer_trunk_pacing WHERE trunk_id = $1`, [trunkId]);
@@ -97,6 +97,26 @@ export class TrunkCapacity {
        ON CONFLICT (call_id) DO UPDATE SET dialer_id = EXCLUDED.dialer_id, state = 'active'`,
       [callId, trunkId, this.dialerId, direction],
     );
+  }
+
+  /**
+   * Takes a live call over from a dialer whose lease ran out (or from this dialer's previous process): moves its slot
+   * to this dialer only if the slot's owner holds no lease (or is this dialer) and this dialer still holds `epoch`,
+   * in one statement, so that two dialers never both adopt a call and a dialer that lost its lease adopts nothing.
+   * Returns false when the call is someone else's.
+   */
+  async adopt(callId: string, trunkId: string, direction: 'outbound' | 'inbound', epoch: string): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query(
+      `INSERT INTO dialer_trunk_slots (call_id, trunk_id, dialer_id, state, direction, enqueued_at, start_at, acquired_at)
+       SELECT $1, $2, $3, 'active', $4, clock_timestamp(), clock_timestamp(), clock_timestamp() WHERE ${holdsLease('$3', '$5')}
+       ON CONFLICT (call_id) DO UPDATE SET dialer_id = EXCLUDED.dialer_id, state = 'active'
+         WHERE (dialer_trunk_slots.dialer_id = EXCLUDED.dialer_id
+                OR NOT EXISTS (SELECT 1 FROM dialer_instances d WHERE d.dialer_id = dialer_trunk_slots.dialer_id AND d.lease_expires_at > clock_timestamp()))
+           AND ${holdsLease('$3', '$5')}
+       RETURNING call_id`,
+      [callId, trunkId, this.dialerId, direction, epoch],
+    );
+    return rows.length === 1;
   }
 
   /**
@@ -137,11 +157,10 @@ export class TrunkCapacity {
     // TypeORM answers a DELETE with [rows, affected].
     const [, affected] = (await this.ds.query(
       `DELETE FROM dialer_trunk_slots s
-       WHERE NOT EXISTS (SELECT 1 FROM dialer_instances d WHERE d.dialer_id = s.dialer_id AND d.heartbeat_at > clock_timestamp() - make_interval(secs => $1::double precision / 1000))
+       WHERE NOT EXISTS (SELECT 1 FROM dialer_instances d WHERE d.dialer_id = s.dialer_id AND d.lease_expires_at > clock_timestamp())
          AND (s.state = 'waiting'
               OR NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = s.call_id AND c.status IN ('queued', 'initiated', 'ringing', 'in_progress')))
        RETURNING s.call_id`,
-      [this.deadAfterMs],
     )) as [unknown[], number];
     return affected;
   }

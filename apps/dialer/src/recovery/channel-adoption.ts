@@ -112,6 +112,28 @@ export class ChannelAdoption {
     if (removed > 0) logger.info({ removed, asterisk: conn.name }, 'removed media objects left by ended calls');
   }
 
+  /**
+   * Whether any live call of the install is owned by no dialer holding a lease: cheap enough to ask at every
+   * heartbeat, so that a dead dialer's calls are adopted as soon as its lease runs out rather than at the next
+   * watchdog tick.
+   */
+  async hasOrphans(): Promise<boolean> {
+    const [row] = (await this.deps.ds.query(
+      `SELECT EXISTS (
+         SELECT 1 FROM calls c LEFT JOIN dialer_trunk_slots s ON s.call_id = c.id
+         WHERE c.status IN ('initiated', 'ringing', 'in_progress')
+           AND NOT EXISTS (SELECT 1 FROM dialer_instances d WHERE d.dialer_id = COALESCE(s.dialer_id, c.dialer_id) AND d.lease_expires_at > clock_timestamp())
+       ) AS orphans`,
+    )) as { orphans: boolean }[];
+    return row!.orphans;
+  }
+
+  private epoch(): string {
+    const epoch = this.deps.presence.epoch;
+    if (epoch === null) throw new Error('the dialer holds no lease yet');
+    return epoch;
+  }
+
   /** Live calls on this connection's trunks that no live dialer looks after. */
   private async orphanedCalls(conn: AsteriskConnection): Promise<LiveCallRow[]> {
     const rows: LiveCallRow[] = await this.deps.ds.query(
@@ -133,11 +155,17 @@ export class ChannelAdoption {
   private async adopt(conn: AsteriskConnection, row: LiveCallRow, ch: Channel): Promise<void> {
     const { liveCalls, capacity, metrics, logger, config } = this.deps;
     liveCalls.hold(ch.id);
+    let ours: boolean;
     try {
-      await capacity.occupy(row.id, row.trunk_id, row.direction);
+      ours = await capacity.adopt(row.id, row.trunk_id, row.direction, this.epoch());
     } catch (err) {
       liveCalls.release(ch.id);
       throw err;
+    }
+    if (!ours) {
+      liveCalls.release(ch.id);
+      logger.info({ call_id: row.id }, 'call taken over by another dialer first');
+      return;
     }
     const call = new LiveCall({
       callId: row.id,
@@ -159,6 +187,8 @@ export class ChannelAdoption {
 
   private async endOrphan(conn: AsteriskConnection, row: LiveCallRow): Promise<void> {
     const { publisher, capacity, leftovers, metrics, logger } = this.deps;
+    // Taken like an adoption, so that one dialer ends it (and none while its owner's lease still runs).
+    if (!(await capacity.adopt(row.id, row.trunk_id, row.direction, this.epoch()))) return;
     const answered = row.status === 'in_progress';
     const message = 'the dialer handling this call stopped and its channel no longer exists';
     await publisher.publish('ended', { callId: row.id, accountId: row.account_id }, new Date().toISOString(), {
