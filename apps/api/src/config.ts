@@ -17,8 +17,13 @@ export const ApiConfigSchema = z.object({
   DEFAULT_RATE_MILLI_CENTS_PER_MINUTE: env.int(1_000),
   DEFAULT_BILLING_INCREMENT_SECONDS: env.int(1, 1),
   DEFAULT_BILLING_MINIMUM_SECONDS: env.int(0),
-  /** How long POST /v1/calls/:id/end waits for a dialer to own the call before ending it itself. */
+  /** How long one command to the dialer owning a call may take to be answered. */
   API_DIALER_COMMAND_TIMEOUT_MS: env.int(3000, 100),
+  /**
+   * How long POST /v1/calls/:id/end keeps asking when no dialer answers for a live call, so that the adoption of a
+   * dead dialer's calls (about 4 s, apps/dialer/README.md "Recovery") can finish; then 503 `call_owner_unavailable`.
+   */
+  API_DIALER_ADOPTION_WAIT_MS: env.int(6000, 0),
   /** The watchdog ends calls nobody is driving any more, so no call stays live and no reservation stays held. */
   API_WATCHDOG_INTERVAL_MS: env.int(30_000, 100),
   /** A call still queued this long after creation (e.g. no dialer running) fails with `dispatch_timeout`. */

@@ -225,14 +225,61 @@ describe('POST /v1/calls/:id/end', () => {
     expect(ended.body.hangup_cause).toBe('Normal Clearing');
   });
 
-  it('ends a live call itself when no dialer owns it', async () => {
+  it('a live call whose dialer just died: the end command waits for the dialer that adopts it, and is not lost', async () => {
     const c = await api.call('POST', '/v1/calls', { key: acct.apiKey, body: { agent_id: agent.id, to: randomE164() } });
     const id = c.body.id;
     await api.bus.publishCallEvent('initiated', { call_id: id, account_id: acct.accountId }, { channel_id: id, dialer_id: 'gone' });
-    await expect.poll(async () => (await api.call('GET', `/v1/calls/${id}`, { key: acct.apiKey })).body.status).toBe('initiated');
-    const ended = await api.call('POST', `/v1/calls/${id}/end`, { key: acct.apiKey });
+    await api.bus.publishCallEvent('answered', { call_id: id, account_id: acct.accountId }, {});
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${id}`, { key: acct.apiKey })).body.status).toBe('in_progress');
+    const commands: unknown[] = [];
+    // A dialer that holds no call yet hears the command and stays silent; the adopting one answers from then on.
+    let tried: () => void;
+    const firstTry = new Promise<void>((r) => (tried = r));
+    const bystander = api.bus.connection.subscribe(api.bus.subjects.dialerCommand(id), { callback: () => tried() });
+    const ending = api.call('POST', `/v1/calls/${id}/end`, { key: acct.apiKey });
+    await firstTry;
+    bystander.unsubscribe();
+    const adopter = api.bus.connection.subscribe(api.bus.subjects.dialerCommand(id), {
+      callback: (_err, msg) => {
+        commands.push(JSON.parse(new TextDecoder().decode(msg.data)));
+        msg.respond(new TextEncoder().encode(JSON.stringify({ ok: true, status: 'in_progress' })));
+        void api.bus.publishCallEvent('ended', { call_id: id, account_id: acct.accountId }, { status: 'completed', answered: true, hangup_cause: 'Normal Clearing', hangup_cause_code: 16, hangup_by: 'api', error_code: null, error_message: null });
+      },
+    });
+    const ended = await ending;
+    adopter.unsubscribe();
+    expect(commands).toEqual([{ command: 'hangup', call_id: id, reason: 'api' }]);
     expect(ended.status).toBe(200);
-    expect(ended.body).toMatchObject({ status: 'canceled', error_code: 'dialer_lost' });
+    expect(ended.body).toMatchObject({ status: 'completed', error_code: null, hangup_cause: 'Normal Clearing' });
+  });
+});
+
+describe('POST /v1/calls/{id}/end with no dialer taking the call over', () => {
+  let quick: ApiHarness;
+  let qacct: TestAccount;
+  let qagent: any;
+  beforeAll(async () => {
+    quick = await startApi({ API_DIALER_ADOPTION_WAIT_MS: '300', API_DIALER_COMMAND_TIMEOUT_MS: '100' });
+    qacct = await quick.createAccount();
+    ({ agent: qagent } = await outboundSetup(quick, qacct));
+  });
+  afterAll(async () => quick?.close());
+
+  it('answers 503 call_owner_unavailable and leaves the call live (its channel may be up), instead of ending it here', async () => {
+    const c = await quick.call('POST', '/v1/calls', { key: qacct.apiKey, body: { agent_id: qagent.id, to: randomE164() } });
+    const id = c.body.id;
+    await quick.bus.publishCallEvent('initiated', { call_id: id, account_id: qacct.accountId }, { channel_id: id, dialer_id: 'gone' });
+    await quick.bus.publishCallEvent('answered', { call_id: id, account_id: qacct.accountId }, {});
+    await expect.poll(async () => (await quick.call('GET', `/v1/calls/${id}`, { key: qacct.apiKey })).body.status).toBe('in_progress');
+    const res = await quick.call('POST', `/v1/calls/${id}/end`, { key: qacct.apiKey });
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: { type: 'api_error', code: 'call_owner_unavailable', message: expect.stringContaining('not ended'), param: 'id' } });
+    expect((await quick.call('GET', `/v1/calls/${id}`, { key: qacct.apiKey })).body).toMatchObject({ status: 'in_progress', ended_at: null });
+  });
+
+  it('documents call_owner_unavailable on the end route', async () => {
+    const doc = (await quick.call('GET', '/v1/openapi.json')).body;
+    expect(doc.paths['/v1/calls/{id}/end'].post.responses['503'].description).toContain('call_owner_unavailable');
   });
 });
 

@@ -56,6 +56,8 @@ export const ErrorCodes = {
   rateLimited: 'rate_limited',
   internal: 'internal_error',
   unavailable: 'service_unavailable',
+  /** A command for a live call that no dialer holds yet (between a dialer's death and the adoption of its calls). */
+  callOwnerUnavailable: 'call_owner_unavailable',
   // call failure codes
   callRejected: 'call_rejected',
   numberUnallocated: 'number_unallocated',

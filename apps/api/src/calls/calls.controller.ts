@@ -48,7 +48,16 @@ export class CallsController {
 
   @Post(':id/end')
   @HttpCode(200)
-  @ApiRoute({ tag: 'Calls', summary: 'End a call: cancel it if queued, hang it up if live', response: Call, errors: [409, 503] })
+  @ApiRoute({
+    tag: 'Calls',
+    summary: 'End a call: cancel it if queued, hang it up if live',
+    response: Call,
+    errors: [409, 503],
+    errorCodes: {
+      409: '`call_already_ended`',
+      503: '`call_owner_unavailable`: no dialer holds the live call right now (its dialer stopped and none took it over within the wait); the call was not ended, retry shortly. `service_unavailable`: the dialer could not hang up.',
+    },
+  })
   async end(@AccountId() accountId: string, @Param('id') id: string) {
     return this.calls.view(await this.calls.end(accountId, id));
   }

@@ -158,8 +158,8 @@ export class CallsService {
   }
 
   /**
-   * Ends a call: a queued one is canceled here at once; a live one is hung up by the dialer that owns its channel.
-   * If no dialer answers for it, the call is ended here so it never stays live forever.
+   * Ends a call: a queued one is canceled here at once; a live one is hung up by the dialer that owns its channel,
+   * waiting for the adoption when that dialer just died; a call no dialer takes over is left to the watchdog.
    */
   async end(accountId: string, id: string): Promise<CallEntity> {
     const call = await this.get(accountId, id);
@@ -171,24 +171,41 @@ export class CallsService {
       if (ended) return this.get(accountId, id);
       return this.end(accountId, id);
     }
-    let reply: DialerCommandReply | null = null;
-    try {
-      reply = await this.bus.request(this.bus.subjects.dialerCommand(id), DialerCommand, { command: 'hangup', call_id: id, reason: 'api' }, DialerCommandReply, this.config.API_DIALER_COMMAND_TIMEOUT_MS);
-    } catch (err) {
-      this.logger.warn({ err: String(err), call: id }, 'no dialer owns this call; ending it here');
-    }
+    const reply = await this.hangupThroughDialer(accountId, id);
+    if (reply === 'ended') return this.get(accountId, id);
     if (!reply) {
-      await this.endHere(call, {
-        status: call.answeredAt ? 'completed' : 'canceled',
-        hangupCause: 'Ended by API; no dialer held the call',
-        errorCode: ErrorCodes.dialerLost,
-      });
-    } else if (!reply.ok) {
-      throw new ApiError(503, ErrorCodes.unavailable, `The dialer could not hang up the call: ${reply.error ?? 'unknown error'}`);
-    } else {
-      await this.waitForTerminal(accountId, id, 3000);
+      // Not ended here: its channel may still be up, and the dialer that adopts it will report how it ends.
+      throw new ApiError(
+        503,
+        ErrorCodes.callOwnerUnavailable,
+        `No dialer holds call '${id}' right now (its dialer stopped and no other took it over within ${this.config.API_DIALER_ADOPTION_WAIT_MS} ms); the call was not ended, retry shortly`,
+        'id',
+      );
     }
+    if (!reply.ok) throw new ApiError(503, ErrorCodes.unavailable, `The dialer could not hang up the call: ${reply.error ?? 'unknown error'}`);
+    await this.waitForTerminal(accountId, id, 3000);
     return this.get(accountId, id);
+  }
+
+  /**
+   * Asks the dialer that owns the call to hang it up. Between a dialer's death and the adoption of its calls no
+   * dialer answers (NATS says "no responders", or the request times out), so it keeps asking for
+   * API_DIALER_ADOPTION_WAIT_MS, and stops early if the call ended meanwhile.
+   */
+  private async hangupThroughDialer(accountId: string, id: string): Promise<DialerCommandReply | 'ended' | null> {
+    const deadline = Date.now() + this.config.API_DIALER_ADOPTION_WAIT_MS;
+    for (;;) {
+      const timeoutMs = Math.max(100, Math.min(this.config.API_DIALER_COMMAND_TIMEOUT_MS, deadline - Date.now()));
+      try {
+        return await this.bus.request(this.bus.subjects.dialerCommand(id), DialerCommand, { command: 'hangup', call_id: id, reason: 'api' }, DialerCommandReply, timeoutMs);
+      } catch (err) {
+        this.logger.info({ err: String(err), call: id }, 'no dialer answered for this call yet; waiting for its adoption');
+      }
+      if (isTerminalStatus((await this.get(accountId, id)).status as CallStatus)) return 'ended';
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await new Promise((r) => setTimeout(r, Math.min(250, left)));
+    }
   }
 
   /**

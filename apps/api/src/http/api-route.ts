@@ -21,6 +21,8 @@ export interface RouteSpec {
   auth?: boolean;
   /** Extra documented error statuses besides 400/401/404/429. */
   errors?: number[];
+  /** What the route's own error codes mean, by status, for the OpenAPI document. */
+  errorCodes?: Record<number, string>;
   headers?: Record<string, string>;
 }
 

@@ -62,7 +62,8 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
         ...(spec.errors ?? []),
       ]);
       for (const s of [...errorStatuses].sort()) {
-        responses[String(s)] = { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+        const description = [STATUS_TEXT[s] ?? 'Error', spec.errorCodes?.[s]].filter(Boolean).join(': ');
+        responses[String(s)] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
       }
       paths[path] ??= {};
       paths[path][method] = {
