@@ -16,7 +16,11 @@ function refusal(value: unknown): ApiError {
 
 describe('zod errors as API errors', () => {
   it('names the body when it is missing', () => {
-    expect(refusal(undefined).message).toBe('Missing request body');
+    expect(refusal(undefined)).toMatchObject({ message: 'Missing request body', param: 'body' });
+  });
+
+  it('names the body when it is not an object', () => {
+    expect(refusal([{ name: 'x' }])).toMatchObject({ message: 'The request body must be a JSON object', param: 'body' });
   });
 
   it('names the field when a field is missing', () => {

@@ -16,10 +16,10 @@ export function zodErrorToApiError(error: z.ZodError, root: 'body' | 'query' = '
   if (missing) {
     // A missing body has no path: name the body, not "null".
     const message = param ? `Missing required parameter: ${param}` : root === 'body' ? 'Missing request body' : 'Missing query';
-    return new ApiError(400, ErrorCodes.parameterMissing, message, param);
+    return new ApiError(400, ErrorCodes.parameterMissing, message, param ?? root);
   }
   if (issue.code === 'invalid_type' && !param) {
-    return new ApiError(400, ErrorCodes.invalidRequest, root === 'body' ? 'The request body must be a JSON object' : 'Invalid query', null);
+    return new ApiError(400, ErrorCodes.invalidRequest, root === 'body' ? 'The request body must be a JSON object' : 'Invalid query', root);
   }
   return new ApiError(400, ErrorCodes.parameterInvalid, param ? `Invalid ${param}: ${issue.message}` : issue.message, param);
 }
