@@ -33,6 +33,25 @@ async function leftoversRemoved(url: string): Promise<number> {
   return [...text.matchAll(/^parley_dialer_leftovers_removed_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
+it('the only dialer killed mid-call, the far end hanging up before a new dialer comes up: the call ends and the simulator lists no bridge or channel', async () => {
+  await world.scenario('+15554450003', { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  const first = await world.startDialer(FAST);
+  const callId = await world.dispatch({ to: '+15554450003' });
+  await world.until(() => world.media.attached.some((a) => a.call_id === callId), 'media attached');
+  await first.crash();
+  await fetch(`${world.sim.url}/sim/calls/${callId}/hangup`, { method: 'POST' });
+  await world.until(async () => (await world.simCall(callId))?.state === 'ended', 'far end hung up');
+
+  const next = await world.startDialer(FAST);
+  expect((await world.ended(callId)).data).toMatchObject({ status: 'completed', answered: true, hangup_by: 'system', error_code: null });
+  await world.until(async () => {
+    const left = await ariObjects();
+    return left.bridges.length === 0 && left.channels.length === 0;
+  }, 'nothing left in Asterisk');
+  expect(world.typesOf(callId).filter((t) => t === 'ended')).toHaveLength(1);
+  await next.close();
+});
+
 it('a dialer killed mid-call whose far end hangs up meanwhile: the call ends and nothing of it stays in Asterisk, while a live dialer\'s call keeps its bridge', async () => {
   await world.scenario('+15554450001', { outcome: 'answer', answer_after_ms: 100, ...quiet });
   await world.scenario('+15554450002', { outcome: 'answer', answer_after_ms: 100, ...quiet });
