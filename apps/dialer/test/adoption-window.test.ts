@@ -65,3 +65,24 @@ it('an end command sent while no dialer holds the call is answered once the call
   }, 'nothing left in Asterisk');
   await survivor.close();
 });
+
+it('a newer process with the same DIALER_ID owns the calls at once; the old one loses its lease at its next renewal and stops acting', async () => {
+  await world.scenario('+15554460003', { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  const old = await world.startDialer({ ...LEASE, DIALER_ID: 'dialer-twin' });
+  const callId = await world.dispatch({ to: '+15554460003' });
+  await world.until(() => world.media.attached.some((a) => a.call_id === callId), 'media attached');
+  await (old.dialer as unknown as { consumer: { stop(): Promise<void> } }).consumer.stop();
+
+  const next = await world.startDialer({ ...LEASE, DIALER_ID: 'dialer-twin' });
+  await world.until(() => next.dialer.liveCalls.get(callId), 'the new process took its call over');
+  await world.until(async () => (await fetch(`${old.url}/readyz`)).status === 503, 'the old process reports itself not ready');
+  expect(old.dialer.connections.sandbox.isConnected).toBe(false);
+
+  const reply = await world.command({ command: 'hangup', call_id: callId, reason: 'api' });
+  expect(reply).toMatchObject({ ok: true });
+  expect((await world.ended(callId)).data).toMatchObject({ status: 'completed', hangup_by: 'api' });
+  await world.until(async () => (await world.slots()).length === 0, 'slot freed');
+  expect(world.typesOf(callId).filter((t) => t === 'ended')).toHaveLength(1);
+  await next.close();
+  await old.close();
+});
