@@ -1,9 +1,10 @@
-import pino from 'pino';
+import { createLogger } from '@parley/service-kit';
 import { startAsteriskSim } from './server';
 
 /** Runs the simulator as a process: `node packages/asterisk-sim/dist/main.js`. */
 async function main(): Promise<void> {
-  const log = pino({ name: 'asterisk-sim', level: process.env.LOG_LEVEL ?? 'info' });
+  // The services' logger: the trunk credentials the dialer pushes and the ARI password are redacted from its lines.
+  const log = createLogger('asterisk-sim');
   const env = process.env;
   const port = env.SIM_PORT === undefined ? 8188 : Number(env.SIM_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
