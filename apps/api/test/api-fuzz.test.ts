@@ -121,8 +121,13 @@ function body(op: Operation): fc.Arbitrary<{ text?: string; contentType?: string
 
 function requestFor(op: Operation): fc.Arbitrary<Sent> {
   const collection = op.path.split('/')[2]!;
-  return fc.tuple(pathId(collection), queryString(op), body(op), fc.option(fc.stringMatching(/^[\x21-\x7e]{1,300}$/), { nil: undefined })).map(([id, query, b, idempotencyKey]) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${acct.apiKey}` };
+  const authorization = fc.oneof(
+    { weight: 12, arbitrary: fc.constant(`Bearer ${acct.apiKey}`) },
+    fc.constantFrom(undefined, 'Bearer', 'Bearer sk_live_unknown', 'Basic Zm9vOmJhcg==', `Bearer ${acct.apiKey} extra`, `Bearer ${acct.apiKey.toUpperCase()}`),
+  );
+  const idempotencyKey = fc.option(fc.stringMatching(/^[\x21-\x7e]{1,300}$/), { nil: undefined });
+  return fc.tuple(pathId(collection), queryString(op), body(op), authorization, idempotencyKey).map(([id, query, b, auth, idempotencyKey]) => {
+    const headers: Record<string, string> = auth ? { authorization: auth } : {};
     if (b.contentType) headers['content-type'] = b.contentType;
     if (idempotencyKey && op.path === '/v1/calls') headers['idempotency-key'] = idempotencyKey;
     return { method: op.method, path: op.path.replace(/\{\w+\}/g, id) + query, headers, body: b.text };
