@@ -50,8 +50,11 @@ describe('kill -9 of each service during a call, then restart', () => {
       expect(new Set(mine.map((d) => d.headers['webhook-id'])).size, id).toBe(1);
       expect(mine.every((d) => d.verified)).toBe(true);
     }
-    // Nothing is left live.
+    // Nothing is left live, and nothing of the calls stays in Asterisk (a dialer's death leaves bridges and
+    // ExternalMedia channels there until recovery removes them).
     const live = (await tp.api(account, 'GET', '/v1/calls?status=in_progress')).body.data;
     expect(live).toEqual([]);
+    const ari = async (what: string) => (await fetch(`${tp.platform.simUrl}/ari/${what}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } })).json();
+    await expect.poll(async () => [...(await ari('bridges')), ...(await ari('channels'))].map((o: { id: string }) => o.id), { timeout: 15_000, interval: 250 }).toEqual([]);
   });
 });
