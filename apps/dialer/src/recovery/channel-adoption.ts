@@ -36,8 +36,9 @@ const LIST_GRACE_MS = 2000;
  * - tracked calls whose channel is gone end (we missed their ChannelDestroyed), and those whose state moved on
  *   while we were not listening catch up (answered, media connected);
  * - live calls of this install that no live dialer looks after (this one before a restart, or a dialer whose
- *   heartbeat stopped) are adopted when their channel is alive, and ended when it is not: answered -> completed,
- *   otherwise failed with `dialer_lost`;
+ *   lease ran out) are taken over through TrunkCapacity.adopt (one dialer wins, fenced by this dialer's lease), then
+ *   adopted when their channel is alive, and ended when it is not: answered -> completed, otherwise failed with
+ *   `dialer_lost`;
  * - bridges and ExternalMedia channels that ended calls left behind are removed (MediaLeftovers).
  */
 export class ChannelAdoption {
