@@ -251,6 +251,7 @@ export class LiveCalls {
     if (this.byCall.get(call.callId) !== call) return;
     this.byChannel.delete(call.channelId);
     this.byCall.delete(call.callId);
+    call.conn.stasis.forget(call.channelId);
     this.deps.metrics.activeCalls.dec({ trunk_id: call.trunkId });
     const cutoff = Date.now() - RECENTLY_ENDED_MS;
     for (const [id, t] of this.recentlyEnded) {

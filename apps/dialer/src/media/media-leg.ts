@@ -64,6 +64,10 @@ export class MediaLeg {
       rtpRemote = rtpRemoteOf(external.channelvars);
       await client.bridges.create({ bridgeId: this.bridgeId, type: 'mixing', name: `parley-${callId}` });
       this.bridgeCreated = true;
+      // The phone channel is in Stasis (we are called on its StasisStart); the ExternalMedia channel's StasisStart
+      // often comes after the response that created it, and Asterisk refuses to bridge it until then (422).
+      await this.conn.stasis.whenInStasis(this.externalChannelId, this.opts.timeoutMs);
+      if (this.tornDown) return;
       await client.bridges.addChannel(this.bridgeId, [channelId, this.externalChannelId]);
     } catch (err) {
       throw new MediaUnavailableError(`could not bridge the call to media: ${(err as Error).message}`);
@@ -88,6 +92,7 @@ export class MediaLeg {
     };
     if (this.bridgeCreated) await client.bridges.destroy(this.bridgeId).catch(gone);
     if (this.externalCreated) await client.channels.hangup(this.externalChannelId).catch(gone);
+    this.conn.stasis.forget(this.externalChannelId);
     if (this.allocated) {
       await this.bus
         .request(this.bus.subjects.mediaSession(this.call.callId, 'release'), MediaReleaseRequest, { call_id: this.call.callId, reason }, MediaAck, this.opts.timeoutMs)

@@ -1,12 +1,15 @@
 import { AriClient, type AriEvent } from '@parley/ari-client';
 import type { Logger } from '@parley/service-kit';
 import type { DialerConfig } from '../config';
+import { StasisChannels } from './stasis-channels';
 
 export type AsteriskName = 'sandbox' | 'asterisk';
 
 /** One ARI connection (REST + events WebSocket of our Stasis app) to one Asterisk, real or simulated. */
 export class AsteriskConnection {
   readonly client: AriClient;
+  /** Channels in our Stasis app; fed by the event stream before any other listener sees an event. */
+  readonly stasis = new StasisChannels();
   private everConnected = false;
 
   constructor(
@@ -16,6 +19,7 @@ export class AsteriskConnection {
     credentials: { username: string; password: string },
   ) {
     this.client = new AriClient({ url, username: credentials.username, password: credentials.password, app, subscribeAll: true, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 }, pingIntervalMs: 5000 });
+    this.client.on('event', (event) => this.stasis.observe(event));
   }
 
   get isConnected(): boolean {
