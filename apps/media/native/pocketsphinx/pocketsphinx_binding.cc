@@ -2,7 +2,8 @@
 // one ps_decoder_t (acoustic model + language model in memory). decode() runs a whole utterance
 // on the libuv thread pool so the event loop (RTP pacing) never waits for recognition; calls on
 // one Decoder are serialized by a mutex because ps_decoder_t is not thread-safe.
-// begin() / feed() / end() recognize one utterance while it is spoken (also on the thread pool):
+// begin() / feed() / end() recognize one utterance while it is spoken (also on the thread pool),
+// partial() reads the hypothesis so far:
 // the search keeps up with the audio, so end() has little left to do. The caller must not start
 // the next step before the previous one resolved (the pool may run queued work out of order).
 #include <napi.h>
@@ -17,7 +18,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Function fn = DefineClass(env, "Decoder",
                                     {InstanceMethod("decode", &Decoder::Decode), InstanceMethod("begin", &Decoder::Begin), InstanceMethod("feed", &Decoder::Feed),
-                                     InstanceMethod("end", &Decoder::End), InstanceMethod("close", &Decoder::Close)});
+                                     InstanceMethod("end", &Decoder::End), InstanceMethod("partial", &Decoder::Partial),
+                                     InstanceMethod("close", &Decoder::Close)});
     exports.Set("Decoder", fn);
     return exports;
   }
@@ -31,7 +33,9 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     std::string dict = o.Get("dict").ToString();
     std::string rate = o.Has("sampleRate") ? o.Get("sampleRate").ToString().Utf8Value() : std::string("16000");
     err_set_logfp(NULL);
-    config_ = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict", dict.c_str(), "-samprate", rate.c_str(), NULL);
+    // fwdflat: the second (flat-lexicon) search pass at the end of an utterance, the bulk of its cost when streamed.
+    std::string fwdflat = o.Has("fwdflat") && !o.Get("fwdflat").ToBoolean().Value() ? "no" : "yes";
+    config_ = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict", dict.c_str(), "-samprate", rate.c_str(), "-fwdflat", fwdflat.c_str(), NULL);
     if (config_ == NULL) throw Napi::Error::New(env, "pocketsphinx: invalid configuration");
     ps_ = ps_init(config_);
     if (ps_ == NULL) {
@@ -65,6 +69,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   Napi::Value Begin(const Napi::CallbackInfo& info);
   Napi::Value Feed(const Napi::CallbackInfo& info);
   Napi::Value End(const Napi::CallbackInfo& info);
+  Napi::Value Partial(const Napi::CallbackInfo& info);
 };
 
 class DecodeWorker : public Napi::AsyncWorker {
@@ -123,7 +128,7 @@ Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) {
 /** One step of a streamed utterance: start it, search more audio, or end it and read the result. */
 class StreamWorker : public Napi::AsyncWorker {
  public:
-  enum class Step { kBegin, kFeed, kEnd };
+  enum class Step { kBegin, kFeed, kPartial, kEnd };
   StreamWorker(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), step_(step), pcm_(std::move(pcm)) {
     keep_ = Napi::Persistent(keep);
@@ -141,8 +146,10 @@ class StreamWorker : public Napi::AsyncWorker {
       case Step::kFeed:
         if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, FALSE) < 0) SetError("ps_process_raw failed");
         return;
+      case Step::kPartial:
       case Step::kEnd: {
-        if (ps_end_utt(ps) < 0) return SetError("ps_end_utt failed");
+        // Mid-utterance, the hypothesis of the forward search so far; at the end, after the final passes.
+        if (step_ == Step::kEnd && ps_end_utt(ps) < 0) return SetError("ps_end_utt failed");
         int32 score = 0;
         const char* hyp = ps_get_hyp(ps, &score);
         text_ = hyp ? hyp : "";
@@ -152,7 +159,7 @@ class StreamWorker : public Napi::AsyncWorker {
     }
   }
   void OnOK() override {
-    if (step_ != Step::kEnd) return deferred_.Resolve(Env().Undefined());
+    if (step_ != Step::kEnd && step_ != Step::kPartial) return deferred_.Resolve(Env().Undefined());
     Napi::Object r = Napi::Object::New(Env());
     r.Set("text", text_);
     r.Set("score", score_);
@@ -187,6 +194,8 @@ Napi::Value Decoder::Feed(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Decoder::End(const Napi::CallbackInfo& info) { return QueueStep(info, this, StreamWorker::Step::kEnd, {}); }
+
+Napi::Value Decoder::Partial(const Napi::CallbackInfo& info) { return QueueStep(info, this, StreamWorker::Step::kPartial, {}); }
 
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return Decoder::Init(env, exports); }
 NODE_API_MODULE(pocketsphinx_binding, InitAll)

@@ -128,4 +128,32 @@ describe('the outbound greeting', () => {
     expect(playout.playing).toBe(false);
     await conversation.stop('test');
   });
+
+  it('keeps the order the words were said in when the callee cuts the greeting short before "Hello?" is recognized', async () => {
+    const stt = new HeldStt();
+    const llm = new ScriptedLlm([() => words('Of course.')], 1);
+    const tts = new ToneTts();
+    const segments: TranscriptSegment[] = [];
+    const { conversation, playout } = open(stt, llm, tts, segments);
+    conversation.start();
+    const played: Int16Array[] = [];
+    await run(conversation, playout, speech(500), played);
+    await run(conversation, playout, quiet(400), played);
+    expect(conversation.agentTalking).toBe(true);
+    // The callee talks over the greeting; "Hello?" is still being recognized.
+    await run(conversation, playout, speech(500), played);
+    expect(conversation.agentTalking).toBe(false);
+    expect(segments).toEqual([]);
+    stt.answer('hello');
+    await run(conversation, playout, quiet(500), played);
+    stt.answer('who is this');
+    await run(conversation, playout, quiet(200), played);
+    expect(segments.map((s) => [s.role, s.interrupted])).toEqual([
+      ['user', false],
+      ['agent', true],
+      ['user', false],
+    ]);
+    expect(llm.requests[0]!.messages.slice(1).map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    await conversation.stop('test');
+  });
 });

@@ -5,6 +5,7 @@ import { AgentTools, type ToolOutcome } from './agent-tools';
 import { AsyncQueue } from './async-queue';
 import { CallerAudioHistory } from './caller-audio-history';
 import { Endpointer } from './endpointer';
+import { turnCompleteness } from './turn-completeness';
 import type { AgentAudioOut } from './playout';
 import { SentenceChunker } from './sentence-chunker';
 import { type TurnLatency, type TurnMarks, turnLatency } from './turn-latency';
@@ -61,6 +62,16 @@ export interface ConversationSettings {
   silenceHangupMs: number;
   voicemailDetectMs: number;
   longGreetingMs: number;
+  /**
+   * Adaptive endpointing (with a streaming recognizer): after this much silence the words so far are looked at and, if
+   * they read like a finished sentence, the reply is prepared (recognition, model, speech) but not played until the
+   * turn has ended. Undefined: a fixed `endpointingSilenceMs`.
+   */
+  pauseMs?: number;
+  /** The silence that ends a turn whose words read like a finished sentence. */
+  completeSilenceMs?: number;
+  /** The silence that ends a turn whose last word needs more ("and", "the", "um"). */
+  incompleteSilenceMs?: number;
 }
 
 export interface CallControl {
@@ -102,6 +113,27 @@ interface AgentTurn {
   messages: LlmMessage[];
   /** A filler was already said in this turn. */
   filled: boolean;
+  /** A reply prepared while the caller was only quiet: it plays once this resolves true (the turn ended), never if false. */
+  gate?: Promise<boolean>;
+  /** Words said before this turn still being recognized: the turn's segment waits for theirs. */
+  after?: Promise<void>;
+}
+
+/** A reply being prepared during a pause of the caller, before the turn has surely ended. */
+interface Speculation {
+  /** The pause it was started in (the end of the last voiced window): speech that resumes changes it. */
+  pauseAt: number;
+  startMs: number;
+  text: string | undefined;
+  turn: AgentTurn | undefined;
+  marks: TurnMarks;
+  committed: boolean;
+  dropped: boolean;
+  /** The caller's words in the model's history, while the reply is prepared. */
+  message: LlmMessage | undefined;
+  /** Kept at the turn's end, in case preparing fails after it: the utterance then goes the usual way. */
+  utterance: { audio: Int16Array; endMs: number; marks: TurnMarks } | undefined;
+  open(play: boolean): void;
 }
 
 /**
@@ -136,8 +168,11 @@ export class Conversation {
   private lastLoudMs = 0;
   private voicemailSpoken = false;
   private readonly pendingTasks = new Set<Promise<unknown>>();
+  /** Caller audio time handed to the endpointer so far (ms). */
+  private heardMs = 0;
   /** Recognition of the caller's current speech, fed as it is heard (when the engine streams). */
   private sttStream: SttStream | undefined;
+  private speculation: Speculation | undefined;
 
   constructor(
     private readonly setup: ConversationSetup,
@@ -145,7 +180,7 @@ export class Conversation {
   ) {
     this.tools = new AgentTools(setup.tools, { sendDtmf: (d) => deps.control.sendDtmf(d) }, deps.fetch);
     const s = deps.settings;
-    this.endpointer = new Endpointer({ startThreshold: s.vadStartThreshold, endThreshold: s.vadEndThreshold, minSpeechMs: s.minSpeechMs, silenceMs: s.endpointingSilenceMs });
+    this.endpointer = new Endpointer({ startThreshold: s.vadStartThreshold, endThreshold: s.vadEndThreshold, minSpeechMs: s.minSpeechMs, silenceMs: s.endpointingSilenceMs, pauseMs: s.pauseMs });
     this.detector = new VoicemailDetector({ longGreetingMs: s.longGreetingMs, windowMs: s.voicemailDetectMs });
     this.callerAudio = new CallerAudioHistory(deps.vadWindowSamples);
     this.history.push({ role: 'system', content: setup.prompt });
@@ -191,6 +226,7 @@ export class Conversation {
     if (this.turn && !this.turn.finished) this.interruptTurn();
     this.deps.playout.clear();
     this.dropSttStream();
+    this.speculation?.open(false);
     this.deps.vad.close();
     await Promise.allSettled([...this.pendingTasks]);
   }
@@ -230,12 +266,16 @@ export class Conversation {
     this.sttStream?.write(pcm);
     for (const event of this.endpointer.push(probability, atMs, durationMs)) {
       if (event.type === 'speech_start') this.onSpeechStart(event.atMs, atMs + durationMs);
+      else if (event.type === 'pause') this.onPause(event.endMs, atMs + durationMs);
       else this.onSpeechEnd(event.startMs, event.endMs, atMs + durationMs);
     }
+    this.heardMs = atMs + durationMs;
+    // The caller went on after the pause a reply was being prepared in: it is thrown away, unheard.
+    if (this.speculation && !this.speculation.committed && this.endpointer.lastVoicedEndMs !== this.speculation.pauseAt) this.dropSpeculation();
     if (this.endpointer.speaking) {
       const speechMs = this.endpointer.currentSpeechMs;
       if (!this.detector.decided && this.setup.detectVoicemail) this.applyVerdict(this.detector.speaking(speechMs));
-      if (speechMs >= this.deps.settings.bargeInMinSpeechMs && this.agentTalking && this.phase === 'conversing') this.bargeIn();
+      if (speechMs >= this.deps.settings.bargeInMinSpeechMs && this.agentTalking && !this.speculation && this.phase === 'conversing') this.bargeIn();
     }
   }
 
@@ -260,6 +300,16 @@ export class Conversation {
     const marks: TurnMarks = { speechEnd: now - (this.callerMs() - endMs), endpointDue: now - (this.callerMs() - decidedAtMs), endpoint: now };
     const toSample = (ms: number) => (ms * RATE) / 1000;
     const audio = this.callerAudio.copy(toSample(startMs - PREROLL_MS), toSample(endMs + 200), toSample(decidedAtMs));
+    const speculation = this.speculation;
+    if (speculation && !speculation.dropped) {
+      speculation.utterance = { audio, endMs, marks };
+      this.commitSpeculation(speculation, marks);
+      return;
+    }
+    this.queueUtterance(audio, startMs, endMs, marks);
+  }
+
+  private queueUtterance(audio: Int16Array, startMs: number, endMs: number, marks: TurnMarks): void {
     const stream = this.sttStream;
     this.sttStream = undefined;
     // The callee's first words ("Hello?") need no recognition before the greeting, whose words are known: greet at
@@ -272,7 +322,7 @@ export class Conversation {
         this.utterancesPending--;
       }),
     );
-    if (greeted) this.open({ ...marks, sttFinal: now, llmFirstToken: now }, this.utterances);
+    if (greeted) this.open({ ...marks, sttFinal: marks.endpoint, llmFirstToken: marks.endpoint }, this.utterances);
   }
 
   /**
@@ -304,13 +354,115 @@ export class Conversation {
       if (verdict?.answeredBy === 'machine') return;
     }
     if ((this.phase as Phase) === 'voicemail') return;
+    if (greeted) {
+      // Said before the greeting, which may already be in the history (cut short by the callee).
+      const greeting = this.history.findIndex((m) => m.role === 'assistant');
+      this.history.splice(greeting === -1 ? this.history.length : greeting, 0, { role: 'user', content: text });
+      return;
+    }
     this.history.push({ role: 'user', content: text });
-    if (greeted) return;
     if (this.phase === 'opening') {
       this.open(marks);
       return;
     }
     if (this.phase === 'conversing') this.startTurn((t) => this.respond(t), marks);
+  }
+
+  /**
+   * The caller has been quiet for `pauseMs`: what they said so far sets how long a silence ends the turn, and if it
+   * reads like a finished sentence the reply is prepared now, to play the moment the turn ends.
+   */
+  private onPause(pauseAt: number, heardMs: number): void {
+    const s = this.deps.settings;
+    const stream = this.sttStream;
+    if (!stream?.partial || this.phase !== 'conversing' || this.agentTalking || this.speculation || this.utterancesPending > 0) return;
+    void stream.partial().then((partial) => {
+      // Still the same pause of the same speech?
+      if (this.sttStream !== stream || this.endpointer.lastVoicedEndMs !== pauseAt || this.phase !== 'conversing') return;
+      const completeness = turnCompleteness(partial, this.setup.language);
+      if (completeness === 'incomplete' && s.incompleteSilenceMs) this.endpointer.setPauseSilence(s.incompleteSilenceMs);
+      if (completeness !== 'complete') return;
+      if (s.completeSilenceMs) this.endpointer.setPauseSilence(s.completeSilenceMs);
+      this.speculate(stream, pauseAt, heardMs);
+    });
+  }
+
+  private speculate(stream: SttStream, pauseAt: number, heardMs: number): void {
+    this.sttStream = undefined;
+    const now = performance.now();
+    let open: (play: boolean) => void = () => undefined;
+    const gate = new Promise<boolean>((resolve) => (open = resolve));
+    const speculation: Speculation = { pauseAt, startMs: this.endpointer.currentSpeechStartMs ?? pauseAt, text: undefined, turn: undefined, marks: { speechEnd: now - (this.callerMs() - pauseAt) }, committed: false, dropped: false, message: undefined, utterance: undefined, open };
+    this.speculation = speculation;
+    this.deps.logger.info({ silence_ms: Math.round(heardMs - pauseAt) }, 'preparing a reply during a pause');
+    void this.track(
+      stream.finish().then(
+        ({ text }) => {
+          speculation.marks.sttFinal = performance.now();
+          speculation.text = text;
+          if (speculation.dropped || this.phase !== 'conversing') return;
+          if (!text) {
+            // Nothing recognized: the turn's end is handled as if nothing had been prepared.
+            this.abandonSpeculation(speculation);
+            return;
+          }
+          speculation.message = { role: 'user', content: text };
+          this.history.push(speculation.message);
+          this.startTurn((t) => this.respond(t), speculation.marks, gate);
+          speculation.turn = this.turn;
+          if (speculation.committed) this.onSpeculationCommitted(speculation);
+        },
+        (err: unknown) => {
+          this.deps.logger.warn({ err }, 'streamed recognition failed during a pause');
+          this.abandonSpeculation(speculation);
+        },
+      ),
+    );
+  }
+
+  /** The turn ended in the pause the reply was prepared in: it plays now (or as soon as it is ready). */
+  private commitSpeculation(speculation: Speculation, marks: TurnMarks): void {
+    speculation.committed = true;
+    speculation.marks.endpointDue = marks.endpointDue;
+    speculation.marks.endpoint = marks.endpoint;
+    this.speculation = undefined;
+    if (speculation.text !== undefined) this.onSpeculationCommitted(speculation);
+  }
+
+  private onSpeculationCommitted(speculation: Speculation): void {
+    const m = speculation.marks;
+    // Stages done before the endpoint took no time after it: the latency record shows what the caller waited for.
+    for (const k of ['sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstAudio'] as const) if (m[k] !== undefined && m[k] < m.endpoint!) m[k] = m.endpoint;
+    this.addSegment('user', speculation.text!, speculation.startMs, speculation.pauseAt, false);
+    speculation.open(true);
+  }
+
+  /** The caller went on: the prepared reply is never played, and the whole utterance is recognized at its end. */
+  private dropSpeculation(): void {
+    const speculation = this.speculation!;
+    speculation.dropped = true;
+    this.speculation = undefined;
+    speculation.open(false);
+    const turn = speculation.turn;
+    this.deps.logger.info({ text: speculation.text }, 'caller went on: prepared reply discarded');
+    if (!turn) return;
+    turn.finished = true;
+    turn.controller.abort();
+    for (const m of [...turn.messages, ...(speculation.message ? [speculation.message] : [])]) {
+      const i = this.history.lastIndexOf(m);
+      if (i >= 0) this.history.splice(i, 1);
+    }
+    if (this.turn === turn) this.turn = undefined;
+  }
+
+  /** Preparing failed or heard nothing: the turn's end is handled as usual (whole-utterance recognition). */
+  private abandonSpeculation(speculation: Speculation): void {
+    speculation.dropped = true;
+    speculation.open(false);
+    if (this.speculation === speculation) this.speculation = undefined;
+    // The turn already ended while recognizing: the utterance goes the usual way now.
+    const u = speculation.utterance;
+    if (u) this.queueUtterance(u.audio, speculation.startMs, u.endMs, u.marks);
   }
 
   private async recognize(audio: Int16Array, stream: SttStream | undefined): Promise<SttResult> {
@@ -425,6 +577,7 @@ export class Conversation {
     const greeting = this.setup.greeting?.trim();
     if (greeting) {
       this.startTurn(async (turn) => {
+        turn.after = firstWords;
         await this.speakSentences(turn, fromList(splitSentences(greeting)));
         await firstWords;
         if (turn.controller.signal.aborted) return;
@@ -436,9 +589,9 @@ export class Conversation {
     }
   }
 
-  private startTurn(body: (turn: AgentTurn) => Promise<void>, marks?: TurnMarks): void {
+  private startTurn(body: (turn: AgentTurn) => Promise<void>, marks?: TurnMarks, gate?: Promise<boolean>): void {
     if (this.turn && !this.turn.finished) this.interruptTurn();
-    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false, messages: [], filled: false };
+    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false, messages: [], filled: false, gate };
     this.turn = turn;
     clearTimeout(this.silenceTimer);
     this.track(
@@ -577,6 +730,8 @@ export class Conversation {
         for await (const pcm of this.deps.tts.synthesize(sentence, { voice: this.setup.voice, language: this.setup.language, signal })) {
           if (signal.aborted) return;
           if (marks && marks.ttsFirstAudio === undefined) marks.ttsFirstAudio = performance.now();
+          if (turn.gate && !(await turn.gate)) return;
+          if (signal.aborted) return;
           this.deps.playout.push(pcm, first ? (sentAt) => this.onSentencePlaying(turn, sentence, sentAt) : undefined);
           first = false;
         }
@@ -630,7 +785,12 @@ export class Conversation {
     this.deps.playout.clear();
     turn.controller.abort();
     const said = turn.spoken.join(' ');
-    if (said) this.addSegment('agent', said, turn.startMs ?? this.elapsedMs(), this.elapsedMs(), true);
+    if (said) {
+      const [startMs, endMs] = [turn.startMs ?? this.elapsedMs(), this.elapsedMs()];
+      const add = () => this.addSegment('agent', said, startMs, endMs, true);
+      if (turn.after) void turn.after.then(add);
+      else add();
+    }
     // The model must know what the caller actually heard, not what it wrote.
     const heard = said ? `${said} [interrupted by the caller]` : null;
     const written = turn.messages.filter((m) => m.content);

@@ -43,4 +43,36 @@ describe('Endpointer', () => {
     expect(e.speaking).toBe(true);
     expect(e.currentSpeechMs).toBe(10 * W);
   });
+
+  it('reports each pause once, before the end, and a new pause after speech resumes', () => {
+    const options = { startThreshold: 0.5, endThreshold: 0.35, minSpeechMs: 64, silenceMs: 320, pauseMs: 128 };
+    const probs = [0.9, 0.9, 0.9, 0, 0, 0, 0, 0, 0.8, 0.8, ...Array(12).fill(0)];
+    const { events } = run(probs, options);
+    expect(events).toEqual([
+      { type: 'speech_start', atMs: 0 },
+      { type: 'pause', startMs: 0, endMs: 3 * W },
+      { type: 'pause', startMs: 0, endMs: 10 * W },
+      { type: 'speech_end', startMs: 0, endMs: 10 * W },
+    ]);
+  });
+
+  it('ends a pause at the silence set for it, and forgets that silence when speech resumes', () => {
+    const e = new Endpointer({ startThreshold: 0.5, endThreshold: 0.35, minSpeechMs: 64, silenceMs: 320 });
+    const events: EndpointEvent[] = [];
+    let t = 0;
+    const push = (p: number, n: number) => {
+      for (let i = 0; i < n; i++, t += W) events.push(...e.push(p, t, W));
+    };
+    push(0.9, 3);
+    push(0, 2);
+    e.setPauseSilence(640);
+    push(0, 8);
+    expect(events.map((x) => x.type)).toEqual(['speech_start']);
+    push(0.9, 2);
+    expect(e.silenceMs).toBe(320);
+    push(0, 2);
+    e.setPauseSilence(96);
+    push(0, 1);
+    expect(events.at(-1)).toEqual({ type: 'speech_end', startMs: 0, endMs: 15 * W });
+  });
 });

@@ -11,13 +11,17 @@ export interface EndpointerOptions {
   minSpeechMs: number;
   /** Unvoiced audio that ends the turn. */
   silenceMs: number;
+  /** Unvoiced audio after which a `pause` is reported (once per pause), for a reply prepared before the turn surely ended. */
+  pauseMs?: number;
 }
 
 export type EndpointEvent =
   /** Speech began at `atMs` (the first voiced window). */
   | { type: 'speech_start'; atMs: number }
   /** The turn ended: speech ran from startMs to endMs (the end of the last voiced window); emitted `silenceMs` later. */
-  | { type: 'speech_end'; startMs: number; endMs: number };
+  | { type: 'speech_end'; startMs: number; endMs: number }
+  /** The speaker has been quiet for `pauseMs` since `endMs`: the turn may be over. Emitted once per pause. */
+  | { type: 'pause'; startMs: number; endMs: number };
 
 export class Endpointer {
   private state: 'silence' | 'maybe_speech' | 'speech' = 'silence';
@@ -25,6 +29,9 @@ export class Endpointer {
   private voicedRunMs = 0;
   private speechStart = 0;
   private lastVoicedEnd = 0;
+  private pauseReported = false;
+  /** The silence that ends the current pause (set from what was said so far), else the configured one. */
+  private pauseSilenceMs: number | undefined;
 
   constructor(private readonly options: EndpointerOptions) {}
 
@@ -66,11 +73,17 @@ export class Endpointer {
       case 'speech':
         if (probability >= this.options.endThreshold) {
           this.lastVoicedEnd = end;
+          this.pauseReported = false;
+          this.pauseSilenceMs = undefined;
           return [];
         }
-        if (end - this.lastVoicedEnd >= this.options.silenceMs) {
+        if (end - this.lastVoicedEnd >= (this.pauseSilenceMs ?? this.options.silenceMs)) {
           this.state = 'silence';
           return [{ type: 'speech_end', startMs: this.speechStart, endMs: this.lastVoicedEnd }];
+        }
+        if (this.options.pauseMs !== undefined && !this.pauseReported && end - this.lastVoicedEnd >= this.options.pauseMs) {
+          this.pauseReported = true;
+          return [{ type: 'pause', startMs: this.speechStart, endMs: this.lastVoicedEnd }];
         }
         return [];
     }
@@ -81,9 +94,29 @@ export class Endpointer {
     this.state = 'silence';
   }
 
+  /**
+   * The silence that ends the current pause, instead of the configured one (shorter after what looks like a complete
+   * sentence, longer after a trailing "and"); back to the configured one when speech resumes.
+   */
+  setPauseSilence(ms: number): void {
+    if (this.state === 'speech') this.pauseSilenceMs = ms;
+  }
+
+  /** The silence that will end the current pause. */
+  get silenceMs(): number {
+    return this.pauseSilenceMs ?? this.options.silenceMs;
+  }
+
+  /** End of the last voiced window of the current speech, while speaking (a pause's identity: it changes when speech resumes). */
+  get lastVoicedEndMs(): number | undefined {
+    return this.state === 'speech' ? this.lastVoicedEnd : undefined;
+  }
+
   private confirmIfLongEnough(): EndpointEvent[] {
     if (this.voicedRunMs < this.options.minSpeechMs) return [];
     this.state = 'speech';
+    this.pauseReported = false;
+    this.pauseSilenceMs = undefined;
     this.speechStart = this.candidateStart;
     return [{ type: 'speech_start', atMs: this.candidateStart }];
   }

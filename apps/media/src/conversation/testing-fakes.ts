@@ -64,6 +64,8 @@ export class QueueStt implements Stt {
 export class StreamingQueueStt extends QueueStt {
   readonly streams: Array<{ samples: number; finished: boolean; canceled: boolean }> = [];
   fail = false;
+  /** What `partial()` answers mid-utterance (undefined: the engine has no partials). */
+  partialText: string | undefined;
   stream(): SttStream {
     const record = { samples: 0, finished: false, canceled: false };
     this.streams.push(record);
@@ -79,6 +81,7 @@ export class StreamingQueueStt extends QueueStt {
       cancel: () => {
         record.canceled = true;
       },
+      ...(this.partialText === undefined ? {} : { partial: async () => this.partialText ?? '' }),
     };
   }
 }

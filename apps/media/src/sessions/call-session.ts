@@ -30,6 +30,9 @@ const RELEASE_GRACE_MS = 10_000;
 export function conversationSettings(config: MediaConfig): ConversationSettings {
   return {
     endpointingSilenceMs: config.ENDPOINTING_SILENCE_MS,
+    ...(config.ENDPOINTING_PAUSE_MS > 0
+      ? { pauseMs: config.ENDPOINTING_PAUSE_MS, completeSilenceMs: config.ENDPOINTING_COMPLETE_SILENCE_MS, incompleteSilenceMs: config.ENDPOINTING_INCOMPLETE_SILENCE_MS }
+      : {}),
     vadStartThreshold: config.VAD_START_THRESHOLD,
     vadEndThreshold: config.VAD_END_THRESHOLD,
     minSpeechMs: 96,

@@ -7,10 +7,11 @@ interface NativeDecoder {
   begin(): Promise<void>;
   feed(pcm: Int16Array): Promise<void>;
   end(): Promise<{ text: string; score: number }>;
+  partial(): Promise<{ text: string; score: number }>;
   close(): void;
 }
 interface NativeBinding {
-  Decoder: new (options: { hmm: string; lm: string; dict: string; sampleRate: string }) => NativeDecoder;
+  Decoder: new (options: { hmm: string; lm: string; dict: string; sampleRate: string; fwdflat: boolean }) => NativeDecoder;
 }
 
 export const POCKETSPHINX_APT_PACKAGES = 'pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev';
@@ -37,7 +38,8 @@ export class PocketsphinxStt implements Stt {
   private readonly waiting: Array<(d: NativeDecoder) => void> = [];
   private readonly all: NativeDecoder[] = [];
 
-  constructor(options: { modelDir: string; decoders: number }) {
+  /** `secondPass`: pocketsphinx's flat-lexicon pass at the end of each utterance: a little more accurate, several times slower to finish. */
+  constructor(options: { modelDir: string; decoders: number; secondPass?: boolean }) {
     const binding = loadBinding();
     const hmm = join(options.modelDir, 'en-us');
     const lm = join(options.modelDir, 'en-us.lm.bin');
@@ -46,7 +48,7 @@ export class PocketsphinxStt implements Stt {
       if (!existsSync(file)) throw new ProviderError('pocketsphinx', `model file ${file} is missing: apt-get install pocketsphinx-en-us, or set POCKETSPHINX_MODEL_DIR`);
     }
     for (let i = 0; i < options.decoders; i++) {
-      const decoder = new binding.Decoder({ hmm, lm, dict, sampleRate: '16000' });
+      const decoder = new binding.Decoder({ hmm, lm, dict, sampleRate: '16000', fwdflat: options.secondPass ?? true });
       this.all.push(decoder);
       this.idle.push(decoder);
     }
@@ -105,6 +107,22 @@ class PocketsphinxStream implements SttStream {
     this.tail = this.tail.then(() => (this.failure ? undefined : this.decoder.feed(audio))).catch((err: unknown) => {
       this.failure ??= err;
     });
+  }
+
+  /** The words heard so far (the forward search's hypothesis, before the final passes). */
+  async partial(): Promise<string> {
+    if (this.over) return '';
+    const step = this.tail.then(() => (this.failure ? { text: '' } : this.decoder.partial()));
+    this.tail = step.then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err;
+      },
+    );
+    return step.then(
+      (r) => r.text.trim(),
+      () => '',
+    );
   }
 
   async finish(): Promise<SttResult> {

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { TranscriptSegment } from '@parley/common';
+import { EnergyVadProvider } from '../providers/vad/energy';
+import { Conversation, type ConversationSetup } from './conversation';
+import { Playout } from './playout';
+import type { TurnLatency } from './turn-latency';
+import { quiet, ScriptedLlm, sleep, speech, StreamingQueueStt, testSettings, ToneTts, words } from './testing-fakes';
+
+const setup: ConversationSetup = {
+  callId: 'c1',
+  prompt: 'You are a test.',
+  context: {},
+  language: 'en-US',
+  voice: null,
+  greeting: 'Hello.',
+  voicemailAction: 'hangup',
+  voicemailMessage: null,
+  tools: [],
+  llm: {},
+  maxDurationMs: 600_000,
+  detectVoicemail: false,
+};
+
+// Fixed endpointing would wait 300 ms; a pause is looked at after 150 ms; a finished sentence ends at 250, an "and" at 700.
+const settings = { ...testSettings, endpointingSilenceMs: 300, pauseMs: 150, completeSilenceMs: 250, incompleteSilenceMs: 700 };
+
+function open(stt: StreamingQueueStt, llmDelayMs = 1) {
+  const playout = new Playout();
+  const segments: TranscriptSegment[] = [];
+  const latencies: TurnLatency[] = [];
+  const llm = new ScriptedLlm([() => words('Sure thing.')], llmDelayMs);
+  const tts = new ToneTts();
+  const conversation = new Conversation(setup, {
+    stt,
+    llm,
+    tts,
+    vad: new EnergyVadProvider(-30).createStream(),
+    vadWindowSamples: 512,
+    playout,
+    control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
+    settings,
+    onSegment: (s) => segments.push(s),
+    onTurnLatency: (l) => latencies.push(l),
+    logger: { info: () => undefined, warn: () => undefined },
+  });
+  return { conversation, playout, segments, latencies, llm, tts };
+}
+
+/** Caller audio 20 ms at a time as the RTP clock would play it; returns how many agent frames were sent meanwhile. */
+async function run(conversation: Conversation, playout: Playout, caller: Int16Array): Promise<number> {
+  let played = 0;
+  for (let o = 0; o < caller.length; o += 320) {
+    conversation.onCallerAudio(caller.subarray(o, o + 320));
+    if (playout.read(320)) played++;
+    await sleep(5);
+  }
+  await sleep(20);
+  return played;
+}
+
+/** Lets the greeting play out so the caller's turn comes next. */
+async function greeted(conversation: Conversation, playout: Playout) {
+  conversation.start();
+  await run(conversation, playout, quiet(600));
+}
+
+describe('adaptive endpointing', () => {
+  it('prepares the reply in the pause after a finished sentence and plays it only once the turn has ended', async () => {
+    const stt = new StreamingQueueStt(['book me for tuesday']);
+    stt.partialText = 'book me for tuesday';
+    const { conversation, playout, segments, latencies, llm } = open(stt);
+    await greeted(conversation, playout);
+    await run(conversation, playout, speech(700));
+    // 200 ms of silence: the pause was looked at and the reply prepared, but the turn has not ended, so nothing plays.
+    expect(await run(conversation, playout, quiet(200))).toBe(0);
+    expect(llm.requests).toHaveLength(1);
+    expect(stt.streams[0]!.finished).toBe(true);
+    expect(segments.filter((s) => s.role === 'user')).toEqual([]);
+    // At 250 ms of silence (shorter than the fixed 300) the turn ends and the prepared reply plays at once.
+    expect(await run(conversation, playout, quiet(300))).toBeGreaterThan(0);
+    expect(segments.filter((s) => s.role === 'user').map((s) => s.text)).toEqual(['book me for tuesday']);
+    const turn = latencies.at(-1)!;
+    expect(turn).toMatchObject({ sttMs: 0, llmFirstTokenMs: 0 });
+    expect(turn.endpointingMs).toBeLessThan(300);
+    expect(stt.heard).toEqual([]);
+    await conversation.stop('test');
+  });
+
+  it('throws the prepared reply away, unheard, when the caller goes on, and answers the whole utterance once', async () => {
+    const stt = new StreamingQueueStt(['send the invoice', 'send the invoice to my office']);
+    stt.partialText = 'send the invoice';
+    const { conversation, playout, segments, llm } = open(stt);
+    await greeted(conversation, playout);
+    await run(conversation, playout, speech(600));
+    // A 200 ms pause: the reply is prepared...
+    expect(await run(conversation, playout, quiet(200))).toBe(0);
+    expect(llm.requests).toHaveLength(1);
+    // ...and the caller goes on before the turn ends.
+    expect(await run(conversation, playout, speech(500))).toBe(0);
+    expect(await run(conversation, playout, quiet(500))).toBeGreaterThan(0);
+    // Only the whole utterance is in the transcript and the model's history; the discarded reply never was.
+    expect(segments.filter((s) => s.role === 'user').map((s) => s.text)).toEqual(['send the invoice to my office']);
+    expect(segments.filter((s) => s.role === 'agent').map((s) => s.text)).toEqual(['Hello.']);
+    const second = llm.requests[1]!;
+    expect(second.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['send the invoice to my office']);
+    expect(second.messages.filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual(['Hello.']);
+    await conversation.stop('test');
+  });
+
+  it('waits longer after a word that needs more, so a thinking pause is not taken for the end', async () => {
+    const stt = new StreamingQueueStt(['my daughter has a fever and needs a doctor']);
+    stt.partialText = 'my daughter has a fever and';
+    const { conversation, playout, llm } = open(stt);
+    await greeted(conversation, playout);
+    await run(conversation, playout, speech(600));
+    // 500 ms is past the fixed 300 ms silence: without the partial this would have ended the turn.
+    await run(conversation, playout, quiet(500));
+    expect(llm.requests).toHaveLength(0);
+    await run(conversation, playout, speech(400));
+    await run(conversation, playout, quiet(800));
+    expect(llm.requests).toHaveLength(1);
+    expect(llm.requests[0]!.messages.at(-1)).toEqual({ role: 'user', content: 'my daughter has a fever and needs a doctor' });
+    await conversation.stop('test');
+  });
+});

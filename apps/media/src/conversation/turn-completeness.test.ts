@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { turnCompleteness } from './turn-completeness';
+
+describe('turnCompleteness', () => {
+  it.each(['yes', 'no thanks', 'next tuesday afternoon', 'can you move my cleaning to thursday', 'my daughter has a fever'])('%s is complete', (text) => {
+    expect(turnCompleteness(text, 'en-US')).toBe('complete');
+  });
+
+  it.each(['i would like to book it for', 'my daughter has a fever and', 'um', 'it is the', 'send it to my'])('%s needs more', (text) => {
+    expect(turnCompleteness(text, 'en')).toBe('incomplete');
+  });
+
+  it('cannot tell from nothing, or in a language it has no words for', () => {
+    expect(turnCompleteness('', 'en')).toBe('unknown');
+    expect(turnCompleteness('mañana por la', 'es')).toBe('unknown');
+  });
+});
