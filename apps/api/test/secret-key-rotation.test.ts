@@ -74,10 +74,10 @@ describe('PARLEY_SECRET_KEY rotation', () => {
     expect(await open(new SecretBox(B.PARLEY_SECRET_KEY))).toEqual(plaintexts);
     await expect(open(new SecretBox(A.PARLEY_SECRET_KEY))).rejects.toThrow(/does not open/);
     expect(await parley({ PARLEY_SECRET_KEY: B.PARLEY_SECRET_KEY }, 'secrets', 'reseal')).toEqual({ resealed: { trunk_password: 0, account_webhook_secret: 0, endpoint_secret: 0, endpoint_previous_secret: 0, tool_header: 0 } });
-  });
+  }, 180_000); // four CLI processes and three api starts: a few seconds each on a busy machine
 
   it('stops with the place named, changing nothing, when a secret opens with neither key', async () => {
     await expect(parley({ PARLEY_SECRET_KEY: 'key-c', PARLEY_SECRET_KEY_PREVIOUS: 'key-d' }, 'secrets', 'reseal')).rejects.toThrow(/trunks\.password_encrypted of trk_\w+: secret opens with neither/);
     expect(new Set((await storedSecrets()).map((v) => new SecretBox('key-b-9876543210').open(v))).size).toBe(5);
-  });
+  }, 60_000);
 });
