@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { AUDIO_CODECS } from '@parley/common';
-import { commonEnv, env, loadConfig } from '@parley/service-kit';
+import { commonEnv, env, loadConfig, secretKeyEnv } from '@parley/service-kit';
 
 export const DialerConfigSchema = z.object({
   ...commonEnv,
@@ -22,7 +22,7 @@ export const DialerConfigSchema = z.object({
   MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
   MEDIA_REQUEST_TIMEOUT_MS: env.int(3000, 100),
   DEFAULT_RING_TIMEOUT_SECONDS: env.int(30, 1),
-  PARLEY_SECRET_KEY: env.string('parley-dev-secret-change-me'),
+  ...secretKeyEnv,
   /** Dialplan context of inbound calls on pushed trunks (deploy/asterisk/extensions.conf). */
   ASTERISK_INBOUND_CONTEXT: env.string('from-trunk'),
   /** Dispatch messages held at once (queued calls waiting for trunk capacity included). */

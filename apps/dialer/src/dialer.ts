@@ -66,7 +66,7 @@ export class Dialer {
     this.adoption = new ChannelAdoption({ ds, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, presence: this.presence, leftovers, publisher: this.publisher, config, metrics, logger });
     this.orphans = new OrphanWatch({ connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_HEARTBEAT_MS, logger });
     this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
-    this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
+    this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
   }
 
   async start(): Promise<void> {

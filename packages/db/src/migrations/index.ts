@@ -4,8 +4,9 @@ import { Webhooks1763960000000 } from './1763960000000-webhooks';
 import { ConfigChangeNotifications1763980000000 } from './1763980000000-config-change-notifications';
 import { WebhookDeliveryRetention1764700000000 } from './1764700000000-webhook-delivery-retention';
 import { WebhookSecretRotation1764710000000 } from './1764710000000-webhook-secret-rotation';
-import { NumbersPerTrunk1764800000000 } from './1764800000000-numbers-per-trunk';
 import { DialerLeases1764820000000 } from './1764820000000-dialer-leases';
+import { SecretsAtRest1764810000000 } from './1764810000000-secrets-at-rest';
+import { NumbersPerTrunk1764800000000 } from './1764800000000-numbers-per-trunk';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [InitialSchema1732406400000, DialerTables1763942400000, Webhooks1763960000000, ConfigChangeNotifications1763980000000, WebhookDeliveryRetention1764700000000, WebhookSecretRotation1764710000000, NumbersPerTrunk1764800000000, DialerLeases1764820000000];
+export const MIGRATIONS = [InitialSchema1732406400000, DialerTables1763942400000, Webhooks1763960000000, ConfigChangeNotifications1763980000000, WebhookDeliveryRetention1764700000000, WebhookSecretRotation1764710000000, NumbersPerTrunk1764800000000, SecretsAtRest1764810000000, DialerLeases1764820000000];
