@@ -9,7 +9,8 @@
  * call. Today's pipeline (whole-utterance recognition at the endpoint) is measured in the same run
  * as the baseline, each pipeline in a fresh process.
  *
- *   node dist/bench/voice.js [--calls 20] [--seconds 40] [--decoders 4] [--pipelines streaming,batch]
+ *   node dist/bench/voice.js [--calls 20] [--seconds 40] [--decoders 4] [--pipelines adaptive,streaming,batch]
+ *     [--second-pass true|false]
  */
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,22 +28,27 @@ import type { RtpLeg } from '../rtp/rtp-leg';
 import { RtpLegs } from '../rtp/rtp-legs';
 import type { VoiceDoneMessage, VoiceUtterance } from './voice-far-end';
 
-type Pipeline = 'streaming' | 'batch';
+type Pipeline = 'adaptive' | 'streaming' | 'batch';
 
 const PIPELINES: Record<Pipeline, string> = {
-  streaming: 'recognition fed while the caller speaks (pocketsphinx stream), fixed endpointing',
-  batch: "today's baseline: the whole utterance recognized at the endpoint, fixed endpointing",
+  adaptive: 'recognition fed while the caller speaks; the partial transcript sets the endpoint (400 ms after a finished sentence, 1000 after a trailing "and"), the reply prepared during the pause',
+  streaming: 'recognition fed while the caller speaks, fixed 600 ms endpointing',
+  batch: "round 1's pipeline: the whole utterance recognized at the endpoint, fixed 600 ms endpointing",
 };
 
-/** What the callers say: sentences, some cut by a thinking pause shorter than the endpointing silence. */
+/**
+ * What the callers say. People pause inside a turn mostly where the sentence is not finished (after "and", "to");
+ * one pause here follows a finished sentence and is shorter than the complete-sentence silence.
+ */
 const UTTERANCES: Array<{ parts: string[]; pauseMs: number }> = [
   { parts: ['I would like to book an appointment for next Tuesday afternoon.'], pauseMs: 0 },
-  { parts: ['Please send the invoice', 'to my office on Fifth Street.'], pauseMs: 450 },
-  { parts: ['My daughter has a fever', 'and needs to see a doctor.'], pauseMs: 450 },
-  { parts: ['Can you move my cleaning to Thursday?'], pauseMs: 0 },
+  { parts: ['My daughter has a fever and', 'she needs to see a doctor.'], pauseMs: 500 },
+  { parts: ['Yes.'], pauseMs: 0 },
+  { parts: ['Can you move my cleaning to', 'Thursday at four?'], pauseMs: 450 },
+  { parts: ['Please send the invoice.', 'To my office on Fifth Street.'], pauseMs: 300 },
 ];
 
-const SETTINGS: ConversationSettings = {
+const FIXED: ConversationSettings = {
   endpointingSilenceMs: 600,
   vadStartThreshold: 0.5,
   vadEndThreshold: 0.35,
@@ -53,6 +59,8 @@ const SETTINGS: ConversationSettings = {
   voicemailDetectMs: 6000,
   longGreetingMs: 3500,
 };
+/** The media service's defaults (ENDPOINTING_PAUSE_MS, ENDPOINTING_COMPLETE_SILENCE_MS, ENDPOINTING_INCOMPLETE_SILENCE_MS). */
+const ADAPTIVE: ConversationSettings = { ...FIXED, pauseMs: 200, completeSilenceMs: 400, incompleteSilenceMs: 1000 };
 
 const SETUP: ConversationSetup = {
   callId: 'bench',
@@ -109,7 +117,8 @@ async function measure(pipeline: Pipeline): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   const vad = await SileroVad.load();
-  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders });
+  const secondPass = arg('second-pass', 'true') !== 'false';
+  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, secondPass });
   // The baseline is the same engine without its stream: every utterance recognized in one piece at the endpoint.
   const stt: Stt = pipeline === 'batch' ? { name: 'pocketsphinx-batch', transcribe: (pcm, o) => pocketsphinx.transcribe(pcm, o) } : pocketsphinx;
   const spawnHost = new SpawnHost().start();
@@ -132,7 +141,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
         vadWindowSamples: vad.windowSamples,
         playout: rtp.playout,
         control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-        settings: SETTINGS,
+        settings: pipeline === 'adaptive' ? ADAPTIVE : FIXED,
         onSegment: (s) => s.role === 'user' && heard.push(s.text),
         onTurnLatency: (l) => turns.push(l),
         logger: { info: () => undefined, warn: () => undefined },
@@ -169,6 +178,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
     calls,
     seconds,
     decoders,
+    second_pass: secondPass,
     turns: gapsMs.length,
     utterances_said: said,
     // The figure the goals are about: at the far end, last caller speech packet -> first agent audio.
@@ -213,12 +223,12 @@ function measureInChild(pipeline: Pipeline): Promise<Record<string, unknown>> {
 async function main(): Promise<void> {
   const only = arg('measure', '');
   if (only) return measure(only as Pipeline);
-  const pipelines = arg('pipelines', 'streaming,batch').split(',') as Pipeline[];
+  const pipelines = arg('pipelines', 'adaptive,streaming,batch').split(',') as Pipeline[];
   const result: Record<string, unknown> = {
     cores: cpus().length,
     what: 'caller end of speech -> first agent audio, real time, real local engines (Silero, pocketsphinx, espeak-ng), instant model; callers in a child process; each pipeline in a fresh process',
     goals: { end_of_speech_to_first_audio_ms: { p50: '<= 600', p95: '<= 900' }, premature_replies: 'no more than the baseline' },
-    endpointing_silence_ms: SETTINGS.endpointingSilenceMs,
+    endpointing: { fixed_silence_ms: FIXED.endpointingSilenceMs, adaptive: { pause_ms: ADAPTIVE.pauseMs, complete_silence_ms: ADAPTIVE.completeSilenceMs, incomplete_silence_ms: ADAPTIVE.incompleteSilenceMs } },
     utterances: UTTERANCES,
     node: process.version,
   };
