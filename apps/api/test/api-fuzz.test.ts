@@ -54,6 +54,8 @@ beforeAll(async () => {
     primary_number_id: fc.constant(number.id),
     number: e164,
     to: e164,
+    // the short form of `returns`, so that agents get created and updated, not only refused
+    returns: fc.option(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/), fc.constantFrom('string', 'boolean', 'number', 'date', 'enum(yes|no)', 'string?'), { minKeys: 1, maxKeys: 4 }), { nil: null }),
     starting_after: fc.constantFrom(agent.id, number.id, trunk.body.id, call.body.id, '1'),
   };
   const doc = (await api.call('GET', '/v1/openapi.json')).body;
@@ -93,9 +95,11 @@ function pathId(collection: string): fc.Arbitrary<string> {
 
 function queryString(op: Operation): fc.Arbitrary<string> {
   const params = fc.record(Object.fromEntries(op.query.map((q) => [q.name, fc.oneof({ weight: 3, arbitrary: validValue(q.schema, known, q.name) }, hostileValue)])), { requiredKeys: [] });
-  return params.map((p) => {
+  // Raw tails that URLSearchParams would never write: bad percent-encoding, NUL, a lone surrogate, repeated names.
+  const rawTail = fc.option(fc.tuple(fc.constantFrom(...op.query.map((q) => q.name), 'x'), fc.constantFrom('%00', '%ED%A0%80', '%zz', '%', '', '1&limit=2', '%C0%80')), { nil: undefined });
+  return fc.tuple(params, rawTail).map(([p, tail]) => {
     const pairs = Object.entries(p).filter(([, v]) => v !== undefined).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? ''] as [string, string]);
-    const text = new URLSearchParams(pairs).toString();
+    const text = [new URLSearchParams(pairs).toString(), tail ? `${tail[0]}=${tail[1]}` : ''].filter(Boolean).join('&');
     return text ? `?${text}` : '';
   });
 }
