@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -322,15 +322,15 @@ export class MediaHarness {
 }
 
 /** A tiny HTTP endpoint for agent tools: records each request and answers with `reply`. */
-export async function startToolServer(reply: (body: unknown, url: URL) => { status?: number; body: unknown; delayMs?: number }): Promise<{ url: string; requests: Array<{ method: string; url: string; body: unknown }>; close(): Promise<void> }> {
-  const requests: Array<{ method: string; url: string; body: unknown }> = [];
+export async function startToolServer(reply: (body: unknown, url: URL) => { status?: number; body: unknown; delayMs?: number }): Promise<{ url: string; requests: Array<{ method: string; url: string; body: unknown; headers: IncomingHttpHeaders }>; close(): Promise<void> }> {
+  const requests: Array<{ method: string; url: string; body: unknown; headers: IncomingHttpHeaders }> = [];
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d.toString()));
     req.on('end', () => {
       const body = raw ? (JSON.parse(raw) as unknown) : null;
       const url = new URL(req.url ?? '/', 'http://localhost');
-      requests.push({ method: req.method ?? '', url: url.toString(), body });
+      requests.push({ method: req.method ?? '', url: url.toString(), body, headers: req.headers });
       const r = reply(body, url);
       setTimeout(() => {
         res.writeHead(r.status ?? 200, { 'content-type': 'application/json' });
