@@ -57,7 +57,8 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
       const errorStatuses = new Set([
         400, 408, 414, 431, 500,
         ...(spec.auth === false ? [] : [401, 429]),
-        ...(path.includes('{') ? [404] : []),
+        // an id in the path, or one in the body (a trunk, an agent, numbers) that names nothing in this account
+        ...(path.includes('{') || spec.body ? [404] : []),
         ...(method === 'get' ? [] : [413, 415]),
         ...(spec.errors ?? []),
       ]);
