@@ -156,4 +156,28 @@ describe('the outbound greeting', () => {
     expect(llm.requests[0]!.messages.slice(1).map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     await conversation.stop('test');
   });
+
+  it('holds the greeting after longer first words until their transcript shows a person, and never plays it to a machine', async () => {
+    for (const [heard, plays] of [['you have reached maria please leave a message', false], ['hello this is john speaking', true]] as const) {
+      const stt = new HeldStt();
+      const tts = new ToneTts();
+      const segments: TranscriptSegment[] = [];
+      const { conversation, playout } = open(stt, new ScriptedLlm([() => words('unused')], 1), tts, segments);
+      conversation.start();
+      const played: Int16Array[] = [];
+      await run(conversation, playout, speech(1500), played);
+      await run(conversation, playout, quiet(400), played);
+      // Ready to play, but not playing: these may be a machine's words.
+      expect(stt.waiting).toBe(1);
+      expect(tts.spoken).toEqual(['Hi, this is Parley calling about your appointment.']);
+      expect(playout.playing).toBe(false);
+      const before = played.length;
+      stt.answer(heard);
+      await run(conversation, playout, quiet(300), played);
+      expect(conversation.answeredBy).toBe(plays ? 'human' : 'machine');
+      expect(played.length > before).toBe(plays);
+      expect(segments.filter((s) => s.role === 'agent')).toEqual([]);
+      await conversation.stop('test');
+    }
+  });
 });

@@ -17,6 +17,8 @@ const MAX_UTTERANCE_MS = 30_000;
 const MAX_TOOL_ROUNDS = 5;
 /** Without caller speech this long after answer, the agent opens the conversation. */
 const OPENING_WAIT_MS = 1500;
+/** First words up to this long are a person's "Hello?"; a machine's greeting runs longer before its first pause. */
+const SHORT_FIRST_WORDS_MS = 1200;
 /** A tool that takes longer than this gets a spoken filler. */
 const TOOL_FILLER_AFTER_MS = 1200;
 /** A model that has said nothing for this long gets a spoken filler (once per turn). */
@@ -117,6 +119,8 @@ interface AgentTurn {
   gate?: Promise<boolean>;
   /** Words said before this turn still being recognized: the turn's segment waits for theirs. */
   after?: Promise<void>;
+  /** The turn waits on its gate: nothing has played, so the caller talking is no barge-in. */
+  held: boolean;
 }
 
 /** A reply being prepared during a pause of the caller, before the turn has surely ended. */
@@ -275,7 +279,7 @@ export class Conversation {
     if (this.endpointer.speaking) {
       const speechMs = this.endpointer.currentSpeechMs;
       if (!this.detector.decided && this.setup.detectVoicemail) this.applyVerdict(this.detector.speaking(speechMs));
-      if (speechMs >= this.deps.settings.bargeInMinSpeechMs && this.agentTalking && !this.speculation && this.phase === 'conversing') this.bargeIn();
+      if (speechMs >= this.deps.settings.bargeInMinSpeechMs && this.agentTalking && !this.turn?.held && this.phase === 'conversing') this.bargeIn();
     }
   }
 
@@ -312,27 +316,50 @@ export class Conversation {
   private queueUtterance(audio: Int16Array, startMs: number, endMs: number, marks: TurnMarks): void {
     const stream = this.sttStream;
     this.sttStream = undefined;
-    // The callee's first words ("Hello?") need no recognition before the greeting, whose words are known: greet at
-    // once. Their transcript still decides person or machine, and a machine's phrase interrupts the greeting.
+    // The callee's first words need no recognition before the greeting, whose words are known. Short ones ("Hello?")
+    // are answered at once; longer ones may be a machine's greeting, so the greeting is made ready but plays only once
+    // their transcript shows a person. Either way the transcript decides person or machine.
     const greeted = this.phase === 'opening' && !!this.setup.greeting?.trim() && !this.beepHeard;
+    const greetingMarks: TurnMarks = { ...marks, sttFinal: marks.endpoint, llmFirstToken: marks.endpoint };
+    let verdict: ((greet: boolean) => void) | undefined;
+    const gate =
+      greeted && endMs - startMs > SHORT_FIRST_WORDS_MS
+        ? new Promise<boolean>((resolve) => {
+            verdict = (greet) => {
+              greetingMarks.sttFinal = greetingMarks.llmFirstToken = performance.now();
+              resolve(greet);
+            };
+          })
+        : undefined;
     // Utterances are handled one after another, in order.
     this.utterancesPending++;
     this.utterances = this.utterances.then(() =>
-      this.track(this.handleUtterance(audio, stream, startMs, endMs, marks, greeted)).finally(() => {
+      this.track(this.handleUtterance(audio, stream, startMs, endMs, marks, greeted, verdict)).finally(() => {
         this.utterancesPending--;
       }),
     );
-    if (greeted) this.open({ ...marks, sttFinal: marks.endpoint, llmFirstToken: marks.endpoint }, this.utterances);
+    if (greeted) this.open(greetingMarks, this.utterances, gate);
   }
 
   /**
    * `stream`: the recognition fed while the caller spoke, if any (else, or if it failed, the audio is recognized now).
-   * `greeted`: the greeting already answered this utterance (the callee's first words).
+   * `greeted`: the greeting already answered this utterance (the callee's first words); `greetWhen`, if given, is told
+   * whether the greeting may play (not to a machine).
    */
-  private async handleUtterance(audio: Int16Array, stream: SttStream | undefined, startMs: number, endMs: number, marks: TurnMarks, greeted = false): Promise<void> {
+  private async handleUtterance(audio: Int16Array, stream: SttStream | undefined, startMs: number, endMs: number, marks: TurnMarks, greeted = false, greetWhen?: (greet: boolean) => void): Promise<void> {
+    let greet = true;
+    try {
+      greet = await this.hearUtterance(audio, stream, startMs, endMs, marks, greeted);
+    } finally {
+      greetWhen?.(greet);
+    }
+  }
+
+  /** Returns false when what was heard is a machine's (nothing may be said to it yet). */
+  private async hearUtterance(audio: Int16Array, stream: SttStream | undefined, startMs: number, endMs: number, marks: TurnMarks, greeted: boolean): Promise<boolean> {
     if (this.phase === 'ended' || this.phase === 'ending') {
       stream?.cancel();
-      return;
+      return false;
     }
     const machineGreeting = this.phase === 'voicemail';
     if (machineGreeting) this.onMachineGreetingEnded();
@@ -341,31 +368,33 @@ export class Conversation {
       text = (await this.recognize(audio, stream)).text;
     } catch (err) {
       this.deps.logger.warn({ err }, 'speech recognition failed');
-      return;
+      return true;
     }
     marks.sttFinal = performance.now();
-    if (!text || (this.phase as Phase) === 'ended') return;
+    if ((this.phase as Phase) === 'ended') return false;
+    if (!text) return true;
     this.addSegment('user', text, startMs, endMs, false);
-    if (machineGreeting) return;
+    if (machineGreeting) return false;
 
     if (!this.detector.decided && this.setup.detectVoicemail) {
       const verdict = this.detector.utterance(text, endMs - startMs);
       this.applyVerdict(verdict);
-      if (verdict?.answeredBy === 'machine') return;
+      if (verdict?.answeredBy === 'machine') return false;
     }
-    if ((this.phase as Phase) === 'voicemail') return;
+    if ((this.phase as Phase) === 'voicemail') return false;
     if (greeted) {
       // Said before the greeting, which may already be in the history (cut short by the callee).
       const greeting = this.history.findIndex((m) => m.role === 'assistant');
       this.history.splice(greeting === -1 ? this.history.length : greeting, 0, { role: 'user', content: text });
-      return;
+      return true;
     }
     this.history.push({ role: 'user', content: text });
     if (this.phase === 'opening') {
       this.open(marks);
-      return;
+      return true;
     }
     if (this.phase === 'conversing') this.startTurn((t) => this.respond(t), marks);
+    return true;
   }
 
   /**
@@ -571,7 +600,7 @@ export class Conversation {
    * The agent's first words: the greeting, or the model's opening. `firstWords`: the recognition of what the callee
    * said before the greeting, which goes before it in the transcript and the model's history.
    */
-  private open(marks?: TurnMarks, firstWords?: Promise<void>): void {
+  private open(marks?: TurnMarks, firstWords?: Promise<void>, gate?: Promise<boolean>): void {
     if (this.phase !== 'opening') return;
     this.phase = 'conversing';
     const greeting = this.setup.greeting?.trim();
@@ -583,7 +612,7 @@ export class Conversation {
         if (turn.controller.signal.aborted) return;
         this.remember(turn, greeting);
         await this.finishTurn(turn);
-      }, marks?.llmFirstToken !== undefined ? marks : undefined);
+      }, marks?.llmFirstToken !== undefined ? marks : undefined, gate);
     } else {
       this.startTurn((t) => this.respond(t), marks);
     }
@@ -591,7 +620,8 @@ export class Conversation {
 
   private startTurn(body: (turn: AgentTurn) => Promise<void>, marks?: TurnMarks, gate?: Promise<boolean>): void {
     if (this.turn && !this.turn.finished) this.interruptTurn();
-    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false, messages: [], filled: false, gate };
+    const turn: AgentTurn = { controller: new AbortController(), spoken: [], startMs: undefined, marks, finished: false, messages: [], filled: false, gate, held: gate !== undefined };
+    void gate?.then(() => (turn.held = false));
     this.turn = turn;
     clearTimeout(this.silenceTimer);
     this.track(
