@@ -1,4 +1,4 @@
-import { AriClient, type AriEvent } from '@parley/ari-client';
+import { AriClient, AriError, type AriEvent } from '@parley/ari-client';
 import type { Logger } from '@parley/service-kit';
 import type { DialerConfig } from '../config';
 import { StasisChannels } from './stasis-channels';
@@ -9,7 +9,7 @@ export type AsteriskName = 'sandbox' | 'asterisk';
 export class AsteriskConnection {
   readonly client: AriClient;
   /** Channels in our Stasis app; fed by the event stream before any other listener sees an event. */
-  readonly stasis = new StasisChannels();
+  readonly stasis: StasisChannels;
   private everConnected = false;
 
   constructor(
@@ -19,7 +19,18 @@ export class AsteriskConnection {
     credentials: { username: string; password: string },
   ) {
     this.client = new AriClient({ url, username: credentials.username, password: credentials.password, app, subscribeAll: true, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 }, pingIntervalMs: 5000 });
+    // A channel's snapshot names the app it runs: `Stasis` while it is in ours (as adoption reads it too).
+    this.stasis = new StasisChannels((id) =>
+      this.client.channels.get(id).then(
+        (ch) => ch.dialplan?.app_name === 'Stasis',
+        (err: unknown) => {
+          if (err instanceof AriError && err.isNotFound) return false;
+          throw err;
+        },
+      ),
+    );
     this.client.on('event', (event) => this.stasis.observe(event));
+    this.client.on('reconnected', () => void this.stasis.recheckWaiting());
   }
 
   get isConnected(): boolean {
