@@ -100,11 +100,17 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 type Mutation = (value: unknown) => unknown;
 
-/** Every place in a value (the value itself included) as a path of keys. */
-function placesIn(value: unknown, path: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
-  out.push(path);
-  if (Array.isArray(value)) value.forEach((v, i) => placesIn(v, [...path, i], out));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) placesIn(v, [...path, k], out);
+/** The places in a value (the value itself included) as paths of keys, down to a depth past every schema's own. */
+function placesIn(root: unknown): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [];
+  // A stack, not recursion: an earlier mutation may have nested the value thousands of levels deep.
+  const stack: Array<{ value: unknown; path: Array<string | number> }> = [{ value: root, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    out.push(path);
+    if (path.length >= 40 || !value || typeof value !== 'object') continue;
+    for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, Array.isArray(value) ? Number(k) : k] });
+  }
   return out;
 }
 
