@@ -286,6 +286,8 @@ export class MediaHarness {
     const em = await this.ari.channels.externalMedia({ app: 'dialer', external_host: `${reply.host}:${reply.port}`, format: codec, channelId: externalChannelId });
     const vars = (em as { channelvars?: Record<string, string> }).channelvars ?? {};
     await this.ari.bridges.create({ bridgeId, type: 'mixing', name: `parley-${callId}` });
+    // As the dialer does: the ExternalMedia channel can join the bridge only once its StasisStart came (it may follow the response).
+    await this.waitForAri((e) => e.type === 'StasisStart' && (e as { channel?: { id: string } }).channel?.id === externalChannelId);
     await this.ari.bridges.addChannel(bridgeId, [phoneChannelId, externalChannelId]);
     const ack = await this.bus.request(
       subjects.mediaSession(callId, 'attach'),
