@@ -66,6 +66,10 @@ export class CallStateMachine {
   get isEnded(): boolean {
     return this.phaseValue === 'ended';
   }
+  /** The channel is in our Stasis app (its StasisStart came, or adoption found it there): it can be acted on. */
+  get inStasisApp(): boolean {
+    return this.inStasis;
+  }
   get hangupRequested(): OwnHangup | null {
     return this.ownHangup;
   }

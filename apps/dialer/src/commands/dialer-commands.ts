@@ -50,6 +50,7 @@ export class DialerCommands {
           return { ok: true, status: statusOf(call) };
         case 'dtmf':
           if (!call.machine.answered) return { ok: false, error: 'call is not answered', status: statusOf(call) };
+          await inStasis(call);
           await call.conn.client.channels.sendDtmf(call.channelId, cmd.digits);
           return { ok: true, status: statusOf(call) };
         case 'transfer':
@@ -70,6 +71,7 @@ export class DialerCommands {
     if (!call.machine.answered) return { ok: false, error: 'only an answered call can be transferred', status: statusOf(call) };
     const trunk = await this.deps.loadTrunk(call.trunkId);
     const target = /^sips?:/i.test(destination) ? destination : trunk && !trunk.sandbox && trunk.host ? `sip:${destination}@${trunk.host}${trunk.port ? `:${trunk.port}` : ''}` : `${destination}@${trunk ? trunkEndpointName(trunk) : 'sandbox'}`;
+    await inStasis(call);
     const alreadyHangingUp = call.machine.hangupRequested !== null;
     call.machine.requestHangup({ by: 'agent' });
     try {
@@ -80,6 +82,18 @@ export class DialerCommands {
     }
     return { ok: true, status: statusOf(call) };
   }
+}
+
+/** How long a command waits for an answered call's StasisStart, which comes a few ms after its Up. */
+const STASIS_WAIT_MS = 2000;
+
+/**
+ * An originated call is answered (ChannelStateChange Up) before it enters Stasis (fixtures/asterisk-22/races/
+ * originate-order.json, 10 of 10), and until then Asterisk refuses DTMF and redirect (409): a command that lands in
+ * between waits for the StasisStart.
+ */
+async function inStasis(call: LiveCall): Promise<void> {
+  if (!call.machine.inStasisApp) await call.conn.stasis.whenInStasis(call.channelId, STASIS_WAIT_MS);
 }
 
 function statusOf(call: LiveCall): CallStatus {
