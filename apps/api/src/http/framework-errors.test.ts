@@ -2,12 +2,15 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { apiFrameworkErrorOptions } from './framework-errors';
 
+type ClientErrorHandler = NonNullable<typeof apiFrameworkErrorOptions.clientErrorHandler>;
+
 /** What the handler writes on a socket, parsed back into status and JSON body. */
 function answerTo(code: string): { status: number; body: any; destroyed: boolean } {
   let written = '';
   let destroyed = false;
   const socket = { destroyed: false, writable: true, write: (s: string) => (written += s), destroy: () => (destroyed = true) } as unknown as Socket;
-  apiFrameworkErrorOptions.clientErrorHandler!.call(undefined as never, Object.assign(new Error(code), { code }), socket);
+  const error = Object.assign(new Error(code), { code }) as unknown as Parameters<ClientErrorHandler>[0];
+  apiFrameworkErrorOptions.clientErrorHandler!.call(undefined as never, error, socket);
   return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(written)?.[1]), body: written ? JSON.parse(written.slice(written.indexOf('\r\n\r\n') + 4)) : null, destroyed };
 }
 
