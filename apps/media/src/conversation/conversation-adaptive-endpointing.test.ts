@@ -1,61 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { TranscriptSegment } from '@parley/common';
-import { EnergyVadProvider } from '../providers/vad/energy';
-import { Conversation, type ConversationSetup } from './conversation';
-import { Playout } from './playout';
-import type { TurnLatency } from './turn-latency';
-import { quiet, ScriptedLlm, sleep, speech, StreamingQueueStt, testSettings, ToneTts, words } from './testing-fakes';
-
-const setup: ConversationSetup = {
-  callId: 'c1',
-  prompt: 'You are a test.',
-  context: {},
-  language: 'en-US',
-  voice: null,
-  greeting: 'Hello.',
-  voicemailAction: 'hangup',
-  voicemailMessage: null,
-  tools: [],
-  llm: {},
-  maxDurationMs: 600_000,
-  detectVoicemail: false,
-};
+import type { Conversation } from './conversation';
+import type { Playout } from './playout';
+import { playCaller, quiet, ScriptedLlm, speech, StreamingQueueStt, testConversation, testSettings, ToneTts, words } from './testing-fakes';
 
 // Fixed endpointing would wait 300 ms; a pause is looked at after 150 ms; a finished sentence ends at 250, an "and" at 700.
 const settings = { ...testSettings, endpointingSilenceMs: 300, pauseMs: 150, completeSilenceMs: 250, incompleteSilenceMs: 700 };
 
-function open(stt: StreamingQueueStt, llmDelayMs = 1) {
-  const playout = new Playout();
-  const segments: TranscriptSegment[] = [];
-  const latencies: TurnLatency[] = [];
-  const llm = new ScriptedLlm([() => words('Sure thing.')], llmDelayMs);
-  const tts = new ToneTts();
-  const conversation = new Conversation(setup, {
-    stt,
-    llm,
-    tts,
-    vad: new EnergyVadProvider(-30).createStream(),
-    vadWindowSamples: 512,
-    playout,
-    control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-    settings,
-    onSegment: (s) => segments.push(s),
-    onTurnLatency: (l) => latencies.push(l),
-    logger: { info: () => undefined, warn: () => undefined },
-  });
-  return { conversation, playout, segments, latencies, llm, tts };
+function open(stt: StreamingQueueStt) {
+  const llm = new ScriptedLlm([() => words('Sure thing.')], 1);
+  return { ...testConversation({ language: 'en-US', greeting: 'Hello.' }, { stt, llm, tts: new ToneTts(), settings }), llm };
 }
 
-/** Caller audio 20 ms at a time as the RTP clock would play it; returns how many agent frames were sent meanwhile. */
+/** Caller audio as the RTP clock would play it; returns how many agent frames were sent meanwhile. */
 async function run(conversation: Conversation, playout: Playout, caller: Int16Array): Promise<number> {
-  let played = 0;
-  for (let o = 0; o < caller.length; o += 320) {
-    conversation.onCallerAudio(caller.subarray(o, o + 320));
-    if (playout.read(320)) played++;
-    await sleep(5);
-  }
-  await sleep(20);
-  return played;
+  return (await playCaller(conversation, playout, caller)).length;
 }
 
 /** Lets the greeting play out so the caller's turn comes next. */

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TranscriptSegment } from '@parley/common';
-import { EnergyVadProvider } from '../providers/vad/energy';
 import type { Stt, SttResult } from '../providers/types';
-import { Conversation, type ConversationSetup } from './conversation';
-import { Playout } from './playout';
+import type { Conversation } from './conversation';
+import type { Playout } from './playout';
 import type { TurnLatency } from './turn-latency';
-import { quiet, ScriptedLlm, sleep, speech, testSettings, ToneTts, words } from './testing-fakes';
-
-const setup: ConversationSetup = {
-  callId: 'c1',
-  prompt: 'You are a test.',
-  context: {},
-  language: 'en',
-  voice: null,
-  greeting: 'Hi, this is Parley calling about your appointment.',
-  voicemailAction: 'hangup',
-  voicemailMessage: null,
-  tools: [],
-  llm: {},
-  maxDurationMs: 600_000,
-  detectVoicemail: true,
-};
+import { playCaller, quiet, ScriptedLlm, speech, testConversation, ToneTts, words } from './testing-fakes';
 
 /** Recognition that answers only when the test says so, to show what does and does not wait for it. */
 class HeldStt implements Stt {
@@ -38,31 +22,12 @@ class HeldStt implements Stt {
 }
 
 async function run(conversation: Conversation, playout: Playout, caller: Int16Array, played: Int16Array[]) {
-  for (let o = 0; o < caller.length; o += 320) {
-    conversation.onCallerAudio(caller.subarray(o, o + 320));
-    const out = playout.read(320);
-    if (out) played.push(out);
-    await sleep(10);
-  }
-  await sleep(20);
+  played.push(...(await playCaller(conversation, playout, caller, 10)));
 }
 
 function open(stt: Stt, llm: ScriptedLlm, tts: ToneTts, segments: TranscriptSegment[], latencies: TurnLatency[] = []) {
-  const playout = new Playout();
-  const conversation = new Conversation(setup, {
-    stt,
-    llm,
-    tts,
-    vad: new EnergyVadProvider(-30).createStream(),
-    vadWindowSamples: 512,
-    playout,
-    control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-    settings: testSettings,
-    onSegment: (s) => segments.push(s),
-    onTurnLatency: (l) => latencies.push(l),
-    logger: { info: () => undefined, warn: () => undefined },
-  });
-  return { conversation, playout };
+  const c = testConversation({ greeting: 'Hi, this is Parley calling about your appointment.', detectVoicemail: true }, { stt, llm, tts, onSegment: (s) => segments.push(s), onTurnLatency: (l) => latencies.push(l) });
+  return { conversation: c.conversation, playout: c.playout };
 }
 
 describe('the outbound greeting', () => {

@@ -1,52 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { TranscriptSegment } from '@parley/common';
-import { EnergyVadProvider } from '../providers/vad/energy';
-import { Conversation, type ConversationSetup } from './conversation';
-import { Playout } from './playout';
-import { quiet, ScriptedLlm, sleep, speech, StreamingQueueStt, testSettings, ToneTts, words } from './testing-fakes';
+import type { Conversation } from './conversation';
+import type { Playout } from './playout';
+import { playCaller, quiet, ScriptedLlm, sleep, speech, StreamingQueueStt, testConversation, ToneTts, words } from './testing-fakes';
 
-const setup: ConversationSetup = {
-  callId: 'c1',
-  prompt: 'You are a test.',
-  context: {},
-  language: 'en',
-  voice: null,
-  greeting: null,
-  voicemailAction: 'hangup',
-  voicemailMessage: null,
-  tools: [],
-  llm: {},
-  maxDurationMs: 600_000,
-  detectVoicemail: false,
-};
-
-async function run(conversation: Conversation, playout: Playout, caller: Int16Array) {
-  for (let o = 0; o < caller.length; o += 320) {
-    conversation.onCallerAudio(caller.subarray(o, o + 320));
-    playout.read(320);
-    await sleep(5);
-  }
-  await sleep(20);
-}
+const run = (conversation: Conversation, playout: Playout, caller: Int16Array) => playCaller(conversation, playout, caller);
 
 function open(stt: StreamingQueueStt) {
-  const playout = new Playout();
-  const segments: TranscriptSegment[] = [];
   const llm = new ScriptedLlm([() => words('Hello.'), () => words('Sure.')], 1);
-  const conversation = new Conversation(setup, {
-    stt,
-    llm,
-    tts: new ToneTts(),
-    vad: new EnergyVadProvider(-30).createStream(),
-    vadWindowSamples: 512,
-    playout,
-    control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-    settings: testSettings,
-    onSegment: (s) => segments.push(s),
-    onTurnLatency: () => undefined,
-    logger: { info: () => undefined, warn: () => undefined },
-  });
-  return { conversation, playout, segments, llm };
+  return { ...testConversation({}, { stt, llm, tts: new ToneTts() }), llm };
 }
 
 describe('streamed recognition', () => {

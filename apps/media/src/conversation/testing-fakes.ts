@@ -1,6 +1,10 @@
 import { generateTone } from '@parley/audio';
 import type { Llm, LlmChunk, LlmRequest, Stt, SttResult, SttStream, Tts, TtsOptions } from '../providers/types';
-import type { ConversationSettings } from './conversation';
+import type { TranscriptSegment } from '@parley/common';
+import { EnergyVadProvider } from '../providers/vad/energy';
+import { Conversation, type ConversationDeps, type ConversationSettings, type ConversationSetup } from './conversation';
+import { Playout } from './playout';
+import type { TurnLatency } from './turn-latency';
 
 /** Fakes that implement the provider interfaces, for conversation tests without engines. */
 export class ScriptedLlm implements Llm {
@@ -104,3 +108,57 @@ export const testSettings: ConversationSettings = {
 
 export const speech = (ms: number) => generateTone({ frequency: 300, sampleRate: 16000, durationMs: ms, amplitude: 12000 });
 export const quiet = (ms: number) => new Int16Array((ms * 16000) / 1000);
+
+/** A call's setup for conversation tests: no greeting, no voicemail detection, unless overridden. */
+export const testSetup: ConversationSetup = {
+  callId: 'c1',
+  prompt: 'You are a test.',
+  context: {},
+  language: 'en',
+  voice: null,
+  greeting: null,
+  voicemailAction: 'hangup',
+  voicemailMessage: null,
+  tools: [],
+  llm: {},
+  maxDurationMs: 600_000,
+  detectVoicemail: false,
+};
+
+/** A conversation over fakes (energy VAD, a real Playout), recording its segments and turn latencies. */
+export function testConversation(setup: Partial<ConversationSetup>, deps: Pick<ConversationDeps, 'stt' | 'llm' | 'tts'> & Partial<ConversationDeps>) {
+  const playout = new Playout();
+  const segments: TranscriptSegment[] = [];
+  const latencies: TurnLatency[] = [];
+  const conversation = new Conversation(
+    { ...testSetup, ...setup },
+    {
+      vad: new EnergyVadProvider(-30).createStream(),
+      vadWindowSamples: 512,
+      playout,
+      control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
+      settings: testSettings,
+      onSegment: (s) => segments.push(s),
+      onTurnLatency: (l) => latencies.push(l),
+      logger: { info: () => undefined, warn: () => undefined },
+      ...deps,
+    },
+  );
+  return { conversation, playout, segments, latencies };
+}
+
+/**
+ * Plays caller audio 20 ms at a time as the RTP clock would, reading the agent's audio meanwhile; returns the agent
+ * frames that were sent.
+ */
+export async function playCaller(conversation: Conversation, playout: Playout, caller: Int16Array, stepMs = 5): Promise<Int16Array[]> {
+  const played: Int16Array[] = [];
+  for (let o = 0; o < caller.length; o += 320) {
+    conversation.onCallerAudio(caller.subarray(o, o + 320));
+    const out = playout.read(320);
+    if (out) played.push(out);
+    await sleep(stepMs);
+  }
+  await sleep(20);
+  return played;
+}
