@@ -6,6 +6,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { type CodecName, createCodec, parseRtpPacket, rms, RtpSequencer } from '@parley/audio';
+import { downsample } from './bench-support';
 
 interface StartMessage {
   type: 'start';
@@ -127,10 +128,4 @@ function speak(call: CallState, endAt: number, pauseMs: number): void {
     }
   };
   tick();
-}
-
-function downsample(pcm: Int16Array): Int16Array {
-  const out = new Int16Array(Math.floor(pcm.length / 2));
-  for (let i = 0; i < out.length; i++) out[i] = (pcm[2 * i]! + pcm[2 * i + 1]!) >> 1;
-  return out;
 }

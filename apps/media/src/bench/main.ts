@@ -26,7 +26,7 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { type CodecName, g722Engine, parseWav, resample, RtpEngine, type RtpEnginePriority, toMono, WakeProbe } from '@parley/audio';
+import { type CodecName, g722Engine, RtpEngine, type RtpEnginePriority, WakeProbe } from '@parley/audio';
 import { Conversation, type ConversationSetup } from '../conversation/conversation';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
 import type { Llm, LlmChunk, Stt, Tts } from '../providers/types';
@@ -36,13 +36,10 @@ import { SpawnHost } from '../providers/tts/spawn-host';
 import { SileroVad } from '../providers/vad/silero';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import { type RtpEngineName, RtpLegs } from '../rtp/rtp-legs';
+import { arg, trimmedSpeech } from './bench-support';
 
 const ENDPOINTING_MS = 600;
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 
 const instantStt: Stt = { name: 'instant', transcribe: () => Promise.resolve({ text: 'I would like an appointment' }) };
 const instantLlm: Llm = {
@@ -62,15 +59,9 @@ function instantTts(reply: Int16Array, spawnHost: SpawnHost | undefined): Tts {
   };
 }
 
-/** espeak-ng speech at 16 kHz without its leading and trailing silence (a caller's last word is the end of speech). */
+/** espeak-ng speech at 16 kHz without its leading and trailing silence. */
 function espeak(text: string): Int16Array {
-  const wav = parseWav(execFileSync('espeak-ng', ['--stdout', '-v', 'en-us', '-s', '170', text]));
-  const pcm = resample(toMono(wav), wav.sampleRate, 16000);
-  let start = 0;
-  let end = pcm.length;
-  while (start < end && Math.abs(pcm[start]!) < 200) start++;
-  while (end > start && Math.abs(pcm[end - 1]!) < 200) end--;
-  return pcm.slice(start, end);
+  return trimmedSpeech(execFileSync('espeak-ng', ['--stdout', '-v', 'en-us', '-s', '170', text]));
 }
 
 const setup: ConversationSetup = {

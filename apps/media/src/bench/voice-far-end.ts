@@ -7,6 +7,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { type CodecName, createCodec, parseRtpPacket, rms, RtpSequencer } from '@parley/audio';
+import { downsample } from './bench-support';
 
 export interface VoiceUtterance {
   /** 16 kHz PCM of each part, as plain arrays; the parts are separated by `pauseMs` of silence. */
@@ -166,10 +167,4 @@ function say(caller: Caller, utterances: Frames[], endAt: number, pauseAfterRepl
     }
   };
   tick();
-}
-
-function downsample(pcm: Int16Array): Int16Array {
-  const out = new Int16Array(Math.floor(pcm.length / 2));
-  for (let i = 0; i < out.length; i++) out[i] = (pcm[2 * i]! + pcm[2 * i + 1]!) >> 1;
-  return out;
 }

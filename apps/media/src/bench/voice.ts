@@ -16,7 +16,6 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWav, resample, toMono } from '@parley/audio';
 import { Conversation, type ConversationSetup, type ConversationSettings } from '../conversation/conversation';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
 import type { Llm, LlmChunk, Stt } from '../providers/types';
@@ -26,6 +25,7 @@ import { SpawnHost } from '../providers/tts/spawn-host';
 import { SileroVad } from '../providers/vad/silero';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import { RtpLegs } from '../rtp/rtp-legs';
+import { arg, trimmedSpeech } from './bench-support';
 import type { VoiceDoneMessage, VoiceUtterance } from './voice-far-end';
 
 type Pipeline = 'adaptive' | 'streaming' | 'batch';
@@ -84,22 +84,12 @@ const instantLlm: Llm = {
   },
 };
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 
 /** flite's 16 kHz voice (the synthetic speech pocketsphinx recognizes best), without leading and trailing silence. */
 function flite(text: string, dir: string): number[] {
   const file = join(dir, 'line.wav');
   execFileSync('flite', ['-voice', 'rms', '-t', text, '-o', file]);
-  const wav = parseWav(readFileSync(file));
-  const pcm = resample(toMono(wav), wav.sampleRate, 16000);
-  let start = 0;
-  let end = pcm.length;
-  while (start < end && Math.abs(pcm[start]!) < 200) start++;
-  while (end > start && Math.abs(pcm[end - 1]!) < 200) end--;
-  return Array.from(pcm.subarray(start, end));
+  return Array.from(trimmedSpeech(readFileSync(file)));
 }
 
 function stage(values: number[]) {
