@@ -30,7 +30,8 @@ apt_install() {
 APT_PACKAGES=(espeak-ng flite sox pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev python3 make g++)
 [ "${PARLEY_SETUP_BROWSER:-1}" = 1 ] && APT_PACKAGES+=(chromium)
 missing=()
-for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# Installed, not merely known to dpkg: a removed package keeps its config files and `dpkg -s` still succeeds.
+for p in "${APT_PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q ' installed$' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; else say "system packages: all present"; fi
 
 # pnpm at the version package.json pins (corepack enable fails its signature check on some machines: npm instead).
