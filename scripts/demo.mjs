@@ -276,6 +276,8 @@ async function main() {
   }
   say(`      ${'result'.padEnd(28)} ${bold(JSON.stringify(final.result))}`);
   if (final.recording_url) say(`      ${'recording'.padEnd(28)} ${api}${final.recording_url}`);
+  const out = final.latency?.first_audio_out_ms;
+  if (out?.count) say(`      ${'turn latency'.padEnd(28)} end of speech -> agent audio p50 ${out.p50_ms} ms, p95 ${out.p95_ms} ms (${out.count} turns; recognition p50 ${final.latency.stt_ms.p50_ms} ms)`);
 
   step(6, TOTAL, 'Webhook');
   const completed = deliveries.find((d) => d.payload?.type === 'call.completed');
