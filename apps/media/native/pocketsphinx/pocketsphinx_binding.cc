@@ -72,64 +72,14 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   Napi::Value Partial(const Napi::CallbackInfo& info);
 };
 
-class DecodeWorker : public Napi::AsyncWorker {
+/**
+ * One step on a decoder: a whole utterance at once (decode), or one step of a streamed one (start it, search more
+ * audio, read the hypothesis so far, or end it and read the result).
+ */
+class DecoderStep : public Napi::AsyncWorker {
  public:
-  DecodeWorker(Napi::Env env, Decoder* decoder, Napi::Object keep, std::vector<int16_t>&& pcm)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), pcm_(std::move(pcm)) {
-    keep_ = Napi::Persistent(keep);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    std::lock_guard<std::mutex> lock(decoder_->mutex);
-    ps_decoder_t* ps = decoder_->ps_;
-    if (!ps) return SetError("decoder closed");
-    if (ps_start_utt(ps) < 0) return SetError("ps_start_utt failed");
-    if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, TRUE) < 0) {
-      ps_end_utt(ps);
-      return SetError("ps_process_raw failed");
-    }
-    if (ps_end_utt(ps) < 0) return SetError("ps_end_utt failed");
-    int32 score = 0;
-    const char* hyp = ps_get_hyp(ps, &score);
-    text_ = hyp ? hyp : "";
-    score_ = score;
-  }
-  void OnOK() override {
-    Napi::Object r = Napi::Object::New(Env());
-    r.Set("text", text_);
-    r.Set("score", score_);
-    deferred_.Resolve(r);
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference keep_;
-  Decoder* decoder_;
-  std::vector<int16_t> pcm_;
-  std::string text_;
-  int32 score_ = 0;
-};
-
-Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray()) throw Napi::TypeError::New(env, "Int16Array expected");
-  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(env, "Int16Array expected");
-  Napi::Int16Array a = ta.As<Napi::Int16Array>();
-  std::vector<int16_t> pcm(a.Data(), a.Data() + a.ElementLength());
-  auto* worker = new DecodeWorker(env, this, info.This().As<Napi::Object>(), std::move(pcm));
-  Napi::Promise p = worker->Promise();
-  worker->Queue();
-  return p;
-}
-
-/** One step of a streamed utterance: start it, search more audio, or end it and read the result. */
-class StreamWorker : public Napi::AsyncWorker {
- public:
-  enum class Step { kBegin, kFeed, kPartial, kEnd };
-  StreamWorker(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm)
+  enum class Step { kWhole, kBegin, kFeed, kPartial, kEnd };
+  DecoderStep(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), step_(step), pcm_(std::move(pcm)) {
     keep_ = Napi::Persistent(keep);
   }
@@ -140,6 +90,15 @@ class StreamWorker : public Napi::AsyncWorker {
     ps_decoder_t* ps = decoder_->ps_;
     if (!ps) return SetError("decoder closed");
     switch (step_) {
+      case Step::kWhole:
+        if (ps_start_utt(ps) < 0) return SetError("ps_start_utt failed");
+        // full_utt: the whole utterance is here, so cepstral mean normalization uses all of it.
+        if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, TRUE) < 0) {
+          ps_end_utt(ps);
+          return SetError("ps_process_raw failed");
+        }
+        ReadHypothesis(ps, true);
+        return;
       case Step::kBegin:
         if (ps_start_utt(ps) < 0) SetError("ps_start_utt failed");
         return;
@@ -147,19 +106,25 @@ class StreamWorker : public Napi::AsyncWorker {
         if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, FALSE) < 0) SetError("ps_process_raw failed");
         return;
       case Step::kPartial:
-      case Step::kEnd: {
-        // Mid-utterance, the hypothesis of the forward search so far; at the end, after the final passes.
-        if (step_ == Step::kEnd && ps_end_utt(ps) < 0) return SetError("ps_end_utt failed");
-        int32 score = 0;
-        const char* hyp = ps_get_hyp(ps, &score);
-        text_ = hyp ? hyp : "";
-        score_ = score;
+        // Mid-utterance: the hypothesis of the forward search so far.
+        ReadHypothesis(ps, false);
         return;
-      }
+      case Step::kEnd:
+        ReadHypothesis(ps, true);
+        return;
     }
   }
+
+  /** Ends the utterance first (the final passes run) when `end`, then reads its best hypothesis. */
+  void ReadHypothesis(ps_decoder_t* ps, bool end) {
+    if (end && ps_end_utt(ps) < 0) return SetError("ps_end_utt failed");
+    int32 score = 0;
+    const char* hyp = ps_get_hyp(ps, &score);
+    text_ = hyp ? hyp : "";
+    score_ = score;
+  }
   void OnOK() override {
-    if (step_ != Step::kEnd && step_ != Step::kPartial) return deferred_.Resolve(Env().Undefined());
+    if (step_ == Step::kBegin || step_ == Step::kFeed) return deferred_.Resolve(Env().Undefined());
     Napi::Object r = Napi::Object::New(Env());
     r.Set("text", text_);
     r.Set("score", score_);
@@ -177,25 +142,28 @@ class StreamWorker : public Napi::AsyncWorker {
   int32 score_ = 0;
 };
 
-static Napi::Promise QueueStep(const Napi::CallbackInfo& info, Decoder* d, StreamWorker::Step step, std::vector<int16_t>&& pcm) {
-  auto* worker = new StreamWorker(info.Env(), d, info.This().As<Napi::Object>(), step, std::move(pcm));
+static Napi::Promise QueueStep(const Napi::CallbackInfo& info, Decoder* d, DecoderStep::Step step, std::vector<int16_t>&& pcm) {
+  auto* worker = new DecoderStep(info.Env(), d, info.This().As<Napi::Object>(), step, std::move(pcm));
   Napi::Promise p = worker->Promise();
   worker->Queue();
   return p;
 }
 
-Napi::Value Decoder::Begin(const Napi::CallbackInfo& info) { return QueueStep(info, this, StreamWorker::Step::kBegin, {}); }
+Napi::Value Decoder::Begin(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kBegin, {}); }
 
-Napi::Value Decoder::Feed(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(env, "Int16Array expected");
+static std::vector<int16_t> Samples(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(info.Env(), "Int16Array expected");
   Napi::Int16Array a = info[0].As<Napi::Int16Array>();
-  return QueueStep(info, this, StreamWorker::Step::kFeed, std::vector<int16_t>(a.Data(), a.Data() + a.ElementLength()));
+  return std::vector<int16_t>(a.Data(), a.Data() + a.ElementLength());
 }
 
-Napi::Value Decoder::End(const Napi::CallbackInfo& info) { return QueueStep(info, this, StreamWorker::Step::kEnd, {}); }
+Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kWhole, Samples(info)); }
 
-Napi::Value Decoder::Partial(const Napi::CallbackInfo& info) { return QueueStep(info, this, StreamWorker::Step::kPartial, {}); }
+Napi::Value Decoder::Feed(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kFeed, Samples(info)); }
+
+Napi::Value Decoder::End(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kEnd, {}); }
+
+Napi::Value Decoder::Partial(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kPartial, {}); }
 
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return Decoder::Init(env, exports); }
 NODE_API_MODULE(pocketsphinx_binding, InitAll)
