@@ -2,10 +2,10 @@
 // one ps_decoder_t (acoustic model + language model in memory). decode() runs a whole utterance
 // on the libuv thread pool so the event loop (RTP pacing) never waits for recognition; calls on
 // one Decoder are serialized by a mutex because ps_decoder_t is not thread-safe.
-// begin() / feed() / end() recognize one utterance while it is spoken (also on the thread pool),
-// partial() reads the hypothesis so far:
-// the search keeps up with the audio, so end() has little left to do. The caller must not start
-// the next step before the previous one resolved (the pool may run queued work out of order).
+// begin() / feed() / end() recognize one utterance while it is spoken (also on the thread pool):
+// the search keeps up with the audio, so end() has little left to do; partial() reads the words so
+// far. The caller must not start the next step before the previous one resolved (the pool may run
+// queued work out of order).
 #include <napi.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
