@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { TranscriptSegment } from '@parley/common';
-import { EnergyVadProvider } from '../providers/vad/energy';
-import { Conversation, type ConversationSetup } from './conversation';
-import { Playout } from './playout';
-import { QueueStt, quiet, ScriptedLlm, sleep, speech, testSettings, ToneTts, words } from './testing-fakes';
+import type { Conversation } from './conversation';
+import type { Playout } from './playout';
+import { playCaller, QueueStt, quiet, ScriptedLlm, sleep, speech, testConversation, ToneTts, words } from './testing-fakes';
 
 const LONG = 'First sentence of a long answer. Second sentence goes on. Third sentence goes on and on. Fourth sentence never ends.';
 
-const setup: ConversationSetup = {
-  callId: 'c1',
-  prompt: 'You are a test.',
-  context: {},
-  language: 'en',
-  voice: null,
-  greeting: null,
-  voicemailAction: 'hangup',
-  voicemailMessage: null,
-  tools: [],
-  llm: {},
-  maxDurationMs: 600_000,
-  detectVoicemail: false,
-};
-
-/** Plays `ms` of the caller and of the agent, 20 ms at a time, as the RTP clock would. */
+/** Plays caller audio and reads the agent's, 20 ms at a time, as the RTP clock would. */
 async function run(conversation: Conversation, playout: Playout, caller: Int16Array, played: Int16Array[]) {
-  for (let o = 0; o < caller.length; o += 320) {
-    conversation.onCallerAudio(caller.subarray(o, o + 320));
-    const out = playout.read(320);
-    if (out) played.push(out);
-    await sleep(10);
-  }
-  await sleep(20);
+  played.push(...(await playCaller(conversation, playout, caller, 10)));
 }
 
 describe('barge-in', () => {
@@ -38,21 +15,7 @@ describe('barge-in', () => {
     const llm = new ScriptedLlm([() => words(LONG), () => words("Yes?")], 5);
     const tts = new ToneTts();
     const stt = new QueueStt(['wait a moment']);
-    const playout = new Playout();
-    const segments: TranscriptSegment[] = [];
-    const conversation = new Conversation(setup, {
-      stt,
-      llm,
-      tts,
-      vad: new EnergyVadProvider(-30).createStream(),
-      vadWindowSamples: 512,
-      playout,
-      control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-      settings: testSettings,
-      onSegment: (s) => segments.push(s),
-      onTurnLatency: () => undefined,
-      logger: { info: () => undefined, warn: () => undefined },
-    });
+    const { conversation, playout, segments } = testConversation({}, { stt, llm, tts });
     conversation.start();
     const played: Int16Array[] = [];
     // The model speaks first; let its first sentence play for a while.
@@ -88,21 +51,7 @@ describe('barge-in', () => {
 
   it('does not treat a short noise as barge-in', async () => {
     const llm = new ScriptedLlm([() => words(LONG)], 5);
-    const playout = new Playout();
-    const segments: TranscriptSegment[] = [];
-    const conversation = new Conversation(setup, {
-      stt: new QueueStt(['']),
-      llm,
-      tts: new ToneTts(),
-      vad: new EnergyVadProvider(-30).createStream(),
-      vadWindowSamples: 512,
-      playout,
-      control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-      settings: testSettings,
-      onSegment: (s) => segments.push(s),
-      onTurnLatency: () => undefined,
-      logger: { info: () => undefined, warn: () => undefined },
-    });
+    const { conversation, playout, segments } = testConversation({}, { stt: new QueueStt(['']), llm, tts: new ToneTts() });
     conversation.start();
     const played: Int16Array[] = [];
     await run(conversation, playout, quiet(600), played);

@@ -1,11 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentTool, TranscriptSegment } from '@parley/common';
-import { EnergyVadProvider } from '../providers/vad/energy';
-import { Conversation, type ConversationSetup, PHRASES } from './conversation';
-import { Playout } from './playout';
-import { QueueStt, quiet, ScriptedLlm, sleep, testSettings, ToneTts, words } from './testing-fakes';
+import type { AgentTool } from '@parley/common';
+import { PHRASES } from './conversation';
+import { QueueStt, quiet, ScriptedLlm, sleep, testConversation, ToneTts, words } from './testing-fakes';
 
 // An HTTP tool that never answers in time: the caller hears a filler while it runs, and the
 // model gets the failure as the tool result and says something about it.
@@ -34,35 +32,7 @@ describe('a slow, failing HTTP tool', () => {
       () => [{ type: 'tool_call', call: { id: 'call_1', name: 'lookup', arguments: '{"id":"A7"}' } }],
       (req) => words(req.messages.at(-1)?.content?.includes('no answer within 2000 ms') ? 'Sorry, I cannot reach our system right now.' : 'Unexpected.'),
     ]);
-    const playout = new Playout();
-    const segments: TranscriptSegment[] = [];
-    const setup: ConversationSetup = {
-      callId: 'c2',
-      prompt: 'You look up orders.',
-      context: {},
-      language: 'en',
-      voice: null,
-      greeting: null,
-      voicemailAction: 'hangup',
-      voicemailMessage: null,
-      tools: [tool],
-      llm: {},
-      maxDurationMs: 600_000,
-      detectVoicemail: false,
-    };
-    const conversation = new Conversation(setup, {
-      stt: new QueueStt([]),
-      llm,
-      tts: new ToneTts(),
-      vad: new EnergyVadProvider(-30).createStream(),
-      vadWindowSamples: 512,
-      playout,
-      control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-      settings: testSettings,
-      onSegment: (s) => segments.push(s),
-      onTurnLatency: () => undefined,
-      logger: { info: () => undefined, warn: () => undefined },
-    });
+    const { conversation, playout, segments } = testConversation({ callId: 'c2', prompt: 'You look up orders.', tools: [tool] }, { stt: new QueueStt([]), llm, tts: new ToneTts() });
     conversation.start();
     for (let t = 0; t < 4000 && !segments.some((s) => s.role === 'agent'); t += 20) {
       conversation.onCallerAudio(quiet(20));
@@ -82,24 +52,7 @@ describe('a slow, failing HTTP tool', () => {
 describe('a slow model', () => {
   it('says a filler while it thinks, then its answer', async () => {
     const llm = new ScriptedLlm([() => words('Ships tomorrow.')], 3000);
-    const playout = new Playout();
-    const segments: TranscriptSegment[] = [];
-    const conversation = new Conversation(
-      { callId: 'c3', prompt: 'p', context: {}, language: 'en', voice: null, greeting: null, voicemailAction: 'hangup', voicemailMessage: null, tools: [], llm: {}, maxDurationMs: 600_000, detectVoicemail: false },
-      {
-        stt: new QueueStt([]),
-        llm,
-        tts: new ToneTts(),
-        vad: new EnergyVadProvider(-30).createStream(),
-        vadWindowSamples: 512,
-        playout,
-        control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-        settings: testSettings,
-        onSegment: (s) => segments.push(s),
-        onTurnLatency: () => undefined,
-        logger: { info: () => undefined, warn: () => undefined },
-      },
-    );
+    const { conversation, playout, segments } = testConversation({ callId: 'c3', prompt: 'p' }, { stt: new QueueStt([]), llm, tts: new ToneTts() });
     conversation.start();
     let tokensWhenAudioStarted: number | undefined;
     for (let t = 0; t < 20_000 && !segments.some((s) => s.role === 'agent'); t += 20) {
