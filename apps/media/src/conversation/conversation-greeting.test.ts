@@ -145,4 +145,20 @@ describe('the outbound greeting', () => {
       await conversation.stop('test');
     }
   });
+
+  it('takes a callee who stays silent through the detection window and then talks for a person', async () => {
+    const stt = new HeldStt();
+    const { conversation, playout } = open(stt, new ScriptedLlm([() => words('Great.')], 1), new ToneTts(), []);
+    conversation.start();
+    const played: Int16Array[] = [];
+    // testSettings' window is 3 s of wall time (audio plays here at twice real time): nothing is said in it.
+    await run(conversation, playout, quiet(6600), played);
+    expect(conversation.answeredBy).toBe('unknown');
+    await run(conversation, playout, speech(500), played);
+    await run(conversation, playout, quiet(400), played);
+    stt.answer('yes this is maria');
+    await run(conversation, playout, quiet(100), played);
+    expect(conversation.answeredBy).toBe('human');
+    await conversation.stop('test');
+  });
 });

@@ -9,7 +9,7 @@ import { turnCompleteness } from './turn-completeness';
 import type { AgentAudioOut } from './playout';
 import { SentenceChunker } from './sentence-chunker';
 import { type TurnLatency, type TurnMarks, turnLatency } from './turn-latency';
-import { type AnsweredBy, type VoicemailVerdict, VoicemailDetector } from './voicemail-detector';
+import { type AnsweredBy, soundsLikeMachine, type VoicemailVerdict, VoicemailDetector } from './voicemail-detector';
 
 const RATE = 16000;
 const PREROLL_MS = 300;
@@ -382,6 +382,11 @@ export class Conversation {
       if (verdict?.answeredBy === 'machine') return false;
     }
     if ((this.phase as Phase) === 'voicemail') return false;
+    // Silent through the detection window, then talking with the agent: a person who let the agent speak first.
+    if (this.answeredBy === 'unknown' && this.detector.decided && !soundsLikeMachine(text)) {
+      this.answeredBy = 'human';
+      this.deps.logger.info({ answered_by: 'human', reason: 'spoke_after_window' }, 'answered by');
+    }
     if (greeted) {
       // Said before the greeting, which may already be in the history (cut short by the callee).
       const greeting = this.history.findIndex((m) => m.role === 'assistant');
