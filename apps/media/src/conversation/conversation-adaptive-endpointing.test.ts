@@ -80,4 +80,26 @@ describe('adaptive endpointing', () => {
     expect(llm.requests[0]!.messages.at(-1)).toEqual({ role: 'user', content: 'my daughter has a fever and needs a doctor' });
     await conversation.stop('test');
   });
+
+  it('runs no tool of a prepared reply the caller never heard', async () => {
+    const stt = new StreamingQueueStt(['that is all', 'that is all for today thanks']);
+    stt.partialText = 'that is all';
+    let hangups = 0;
+    const llm = new ScriptedLlm([() => [{ type: 'tool_call', call: { id: 't1', name: 'end_call', arguments: '{}' } }], () => words('Anything else?')], 1);
+    const { conversation, playout } = testConversation(
+      { language: 'en-US', greeting: 'Hello.', tools: [{ type: 'end_call' }] },
+      { stt, llm, tts: new ToneTts(), settings, control: { hangup: async () => void hangups++, transfer: async () => undefined, sendDtmf: async () => undefined } },
+    );
+    conversation.start();
+    await run(conversation, playout, quiet(600));
+    await run(conversation, playout, speech(500));
+    await run(conversation, playout, quiet(200));
+    // The model answered the prepared turn with end_call, but the turn has not ended.
+    expect(llm.requests).toHaveLength(1);
+    await run(conversation, playout, speech(400));
+    await run(conversation, playout, quiet(600));
+    expect(hangups).toBe(0);
+    expect(llm.requests).toHaveLength(2);
+    await conversation.stop('test');
+  });
 });

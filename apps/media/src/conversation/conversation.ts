@@ -692,6 +692,8 @@ export class Conversation {
       this.history.push(message);
       turn.messages.push(message);
       if (calls.length === 0) break;
+      // A reply prepared during a pause acts (tools, hang-up, transfer) only once the turn has surely ended.
+      if (turn.gate && !(await turn.gate)) return;
 
       for (const call of calls) {
         const outcome = await this.runTool(turn, call);
