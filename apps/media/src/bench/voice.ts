@@ -108,7 +108,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
 
   const vad = await SileroVad.load();
   const secondPass = arg('second-pass', 'true') !== 'false';
-  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, secondPass });
+  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, secondPass, streaming: true });
   // The baseline is the same engine without its stream: every utterance recognized in one piece at the endpoint.
   const stt: Stt = pipeline === 'batch' ? { name: 'pocketsphinx-batch', transcribe: (pcm, o) => pocketsphinx.transcribe(pcm, o) } : pocketsphinx;
   const spawnHost = new SpawnHost().start();

@@ -14,7 +14,7 @@ let dir: string;
 let audio: Int16Array[];
 
 beforeAll(() => {
-  stt = new PocketsphinxStt({ modelDir: MODEL_DIR, decoders: 1 });
+  stt = new PocketsphinxStt({ modelDir: MODEL_DIR, decoders: 1, streaming: true });
   dir = mkdtempSync(join(tmpdir(), 'parley-ps-'));
   audio = LINES.map((line, i) => {
     const file = join(dir, `${i}.wav`);

@@ -39,7 +39,15 @@ export class PocketsphinxStt implements Stt {
   private readonly all: NativeDecoder[] = [];
 
   /** `secondPass`: pocketsphinx's flat-lexicon pass at the end of each utterance: a little more accurate, several times slower to finish. */
-  constructor(options: { modelDir: string; decoders: number; secondPass?: boolean }) {
+  /**
+   * `streaming`: recognize callers while they speak. Off by default for now: a streamed utterance uses pocketsphinx's
+   * live cepstral mean, carried over from whatever the decoder heard before (another caller, another codec), which
+   * cost accuracy in the wideband test (a G.722 line at WER 0.7 after ulaw utterances on the same decoder).
+   */
+  private readonly streaming: boolean;
+
+  constructor(options: { modelDir: string; decoders: number; secondPass?: boolean; streaming?: boolean }) {
+    this.streaming = options.streaming ?? false;
     const binding = loadBinding();
     const hmm = join(options.modelDir, 'en-us');
     const lm = join(options.modelDir, 'en-us.lm.bin');
@@ -66,6 +74,7 @@ export class PocketsphinxStt implements Stt {
   }
 
   stream(): SttStream | undefined {
+    if (!this.streaming) return undefined;
     const decoder = this.idle.pop();
     return decoder ? new PocketsphinxStream(decoder, () => this.release(decoder)) : undefined;
   }
