@@ -6,6 +6,7 @@ export * from './secret-box';
 export * from './stored-secrets';
 export * from './agent-tool-headers';
 export * from './test-database';
+export * from './repositories';
 export { DataSource, EntityManager, Repository, In, IsNull, Not } from 'typeorm';
 
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';

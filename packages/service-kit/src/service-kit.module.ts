@@ -1,6 +1,6 @@
-import { Controller, type DynamicModule, Get, Global, Header, Inject, Injectable, Module, type BeforeApplicationShutdown, type OnApplicationShutdown, Res } from '@nestjs/common';
+import { Controller, type DynamicModule, Get, Global, Header, Inject, Injectable, Module, type BeforeApplicationShutdown, type Provider, type OnApplicationShutdown, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { type DataSource, openDatabase } from '@parley/db';
+import { type DataSource, openDatabase, type RepositoryClass } from '@parley/db';
 import { Bus } from './bus';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics';
@@ -129,4 +129,9 @@ export class ServiceKitModule {
       exports: [SERVICE_NAME, LOGGER, Metrics, Readiness, Bus, DATA_SOURCE],
     };
   }
+}
+
+/** Nest providers for repositories, each built on the service's pool: `providers: [...repositoryProviders(CallsRepository)]`. */
+export function repositoryProviders(...classes: RepositoryClass[]): Provider[] {
+  return classes.map((Repo) => ({ provide: Repo, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new Repo(ds) }));
 }

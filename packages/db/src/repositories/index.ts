@@ -1,0 +1,2 @@
+// One line per aggregate's repository.
+export * from './db-repository';
