@@ -1,0 +1,32 @@
+import { AccountEntity } from '../entities/account.entity';
+import { DbRepository } from './db-repository';
+
+/** An account as written: everything but the creation time Postgres sets. */
+export type NewAccount = Omit<AccountEntity, 'createdAt'>;
+
+/** What an account is charged: per minute, rounded up to the increment, never less than the minimum. */
+export type AccountRate = Pick<AccountEntity, 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'>;
+
+/** Accounts (their API keys and credit ledger have repositories of their own). */
+export class AccountsRepository extends DbRepository {
+  private get repo() {
+    return this.db.getRepository(AccountEntity);
+  }
+
+  async create(account: NewAccount): Promise<void> {
+    await this.repo.insert(account);
+  }
+
+  get(id: string): Promise<AccountEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Oldest first, as the admin CLI lists them. */
+  list(): Promise<AccountEntity[]> {
+    return this.repo.find({ order: { createdAt: 'ASC' } });
+  }
+
+  async setRate(id: string, rate: AccountRate): Promise<void> {
+    await this.repo.update({ id }, rate);
+  }
+}
