@@ -1,2 +1,4 @@
 // One line per aggregate's repository.
 export * from './db-repository';
+export * from './accounts.repository';
+export * from './trunks.repository';
