@@ -2,3 +2,4 @@
 export * from './db-repository';
 export * from './accounts.repository';
 export * from './trunks.repository';
+export * from './webhook-endpoints.repository';
