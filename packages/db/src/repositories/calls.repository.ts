@@ -1,0 +1,284 @@
+import { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { AccountEntity } from '../entities/account.entity';
+import { AgentEntity } from '../entities/agent.entity';
+import { CallEntity } from '../entities/call.entity';
+import { IdempotencyKeyEntity } from '../entities/idempotency-key.entity';
+import { RecordingEntity } from '../entities/recording.entity';
+import { TranscriptSegmentEntity } from '../entities/transcript-segment.entity';
+import { DbRepository } from './db-repository';
+import { newestFirst, type Page, type PageCursor } from './page';
+
+/** Filters of the call list; every one optional. `number` matches either end of the call. */
+export interface CallListFilter {
+  status?: CallEntity['status'];
+  agentId?: string;
+  direction?: CallEntity['direction'];
+  toNumber?: string;
+  fromNumber?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  number?: string;
+}
+
+/** What a new outbound call is built from: its agent, its account's billing and the number it calls from (null if the agent has none that fits). */
+export interface NewCallSource {
+  agent: Pick<AgentEntity, 'id' | 'type' | 'persona' | 'instructions' | 'returns' | 'language' | 'webhookUrl' | 'maxDurationSeconds' | 'ringTimeoutSeconds'>;
+  account: Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'>;
+  from: { number: string; trunkId: string } | null;
+}
+
+/** A lifecycle event as the projector records it (its id is the dedupe key). */
+export interface RecordedCallEvent {
+  id: string;
+  callId: string;
+  accountId: string;
+  type: string;
+  seq: number;
+  /** ISO 8601, stored as given. */
+  at: string;
+  data: unknown;
+}
+
+export type SegmentRow = Pick<TranscriptSegmentEntity, 'index' | 'role' | 'text' | 'startMs' | 'endMs' | 'interrupted'>;
+export type RecordingRow = Pick<RecordingEntity, 'path' | 'durationMs' | 'bytes' | 'format'>;
+
+/** What an exclusive run gives back: its value, or that another process holds the lock and nothing ran. */
+export type Exclusive<T> = { ran: true; value: T } | { ran: false };
+
+/** Advisory lock keys; one namespace per kind of exclusive work. */
+const WATCHDOG_LOCK = 727_275;
+const SETTLEMENT_LOCK_NAMESPACE = 727_301;
+
+/**
+ * The call aggregate: call rows and what hangs off them (lifecycle events, transcript segments, the recording, the
+ * idempotency key that created it). The api is the only writer of call rows; other services read them here.
+ */
+export class CallsRepository extends DbRepository {
+  private get calls() {
+    return this.db.getRepository(CallEntity);
+  }
+
+  // --- call rows
+
+  get(accountId: string, id: string): Promise<CallEntity | null> {
+    return this.calls.findOneBy({ id, accountId });
+  }
+
+  /** The row locked until the transaction ends: per-call work is serialised on it. Only inside a transaction. */
+  getForUpdate(accountId: string, id: string): Promise<CallEntity | null> {
+    return this.calls.createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id AND c.account_id = :accountId', { id, accountId }).getOne();
+  }
+
+  async insert(call: CallEntity): Promise<void> {
+    await this.calls.insert(call as QueryDeepPartialEntity<CallEntity>);
+  }
+
+  async update(accountId: string, id: string, patch: Partial<CallEntity>): Promise<void> {
+    await this.calls.update({ id, accountId }, patch as QueryDeepPartialEntity<CallEntity>);
+  }
+
+  /** The extraction's state only, for a consumer deciding whether there is work left. */
+  async resultStatus(accountId: string, id: string): Promise<CallEntity['resultStatus'] | null> {
+    const row = await this.calls.findOne({ where: { id, accountId }, select: { id: true, resultStatus: true } });
+    return row?.resultStatus ?? null;
+  }
+
+  /** The URL the call's own `call.completed` webhook goes to (null: none). */
+  async webhookUrl(accountId: string, id: string): Promise<string | null> {
+    const row = await this.calls.findOne({ where: { id, accountId }, select: { id: true, webhookUrl: true } });
+    return row?.webhookUrl ?? null;
+  }
+
+  list(accountId: string, filter: CallListFilter, page: { limit: number; after: PageCursor | null }): Promise<Page<CallEntity>> {
+    const qb = this.calls.createQueryBuilder('c').where('c.account_id = :accountId', { accountId });
+    if (filter.status) qb.andWhere('c.status = :status', { status: filter.status });
+    if (filter.agentId) qb.andWhere('c.agent_id = :agentId', { agentId: filter.agentId });
+    if (filter.direction) qb.andWhere('c.direction = :direction', { direction: filter.direction });
+    if (filter.toNumber) qb.andWhere('c.to_number = :to', { to: filter.toNumber });
+    if (filter.fromNumber) qb.andWhere('c.from_number = :from', { from: filter.fromNumber });
+    if (filter.createdAfter) qb.andWhere('c.created_at > :after', { after: filter.createdAfter });
+    if (filter.createdBefore) qb.andWhere('c.created_at < :before', { before: filter.createdBefore });
+    if (filter.number) qb.andWhere('(c.from_number = :n OR c.to_number = :n)', { n: filter.number });
+    return newestFirst(qb, 'c', page);
+  }
+
+  /** The list position of a call, for `starting_after`. `id` must be a UUID. */
+  cursor(accountId: string, id: string): Promise<PageCursor | null> {
+    return this.calls.findOne({ where: { id, accountId }, select: { id: true, createdAt: true } });
+  }
+
+  /**
+   * Calls nothing drives any more, across accounts: queued longer than `queuedSeconds`, ringing past their ring
+   * timeout or connected past their max duration, each plus `graceSeconds`.
+   */
+  findStale(o: { queuedSeconds: number; graceSeconds: number; limit: number }): Promise<CallEntity[]> {
+    return this.calls
+      .createQueryBuilder('c')
+      .where(
+        `(c.status = 'queued' AND c.created_at < now() - make_interval(secs => :queued))
+          OR (c.status IN ('initiated', 'ringing') AND c.updated_at < now() - make_interval(secs => c.ring_timeout_seconds + :grace))
+          OR (c.status = 'in_progress' AND c.answered_at < now() - make_interval(secs => c.max_duration_seconds + :grace))`,
+        { queued: o.queuedSeconds, grace: o.graceSeconds },
+      )
+      .limit(o.limit)
+      .getMany();
+  }
+
+  // --- creating calls
+
+  /** The agent, account billing and caller number a new call of `agentId` takes; `fromNumber` null = the agent's primary number. */
+  async findNewCallSource(accountId: string, agentId: string, fromNumber: string | null): Promise<NewCallSource | null> {
+    const rows: NewCallSourceRow[] = await this.db.query(
+      `SELECT a.id, a.type, a.persona, a.instructions, a.returns, a.language, a.webhook_url, a.max_duration_seconds, a.ring_timeout_seconds,
+              acc.balance_milli_cents, acc.rate_milli_cents_per_minute, acc.billing_increment_seconds, acc.billing_minimum_seconds,
+              n.number AS from_number, n.trunk_id AS from_trunk_id
+         FROM agents a
+         JOIN accounts acc ON acc.id = a.account_id
+         LEFT JOIN phone_numbers n ON n.account_id = a.account_id AND n.id = ANY(a.number_ids)
+              AND (CASE WHEN $3::text IS NULL THEN n.id = COALESCE(a.primary_number_id, a.number_ids[1]) ELSE n.number = $3::text END)
+        WHERE a.id = $1 AND a.account_id = $2`,
+      [agentId, accountId, fromNumber],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      agent: {
+        id: r.id,
+        type: r.type,
+        persona: r.persona,
+        instructions: r.instructions,
+        returns: r.returns,
+        language: r.language,
+        webhookUrl: r.webhook_url,
+        maxDurationSeconds: r.max_duration_seconds,
+        ringTimeoutSeconds: r.ring_timeout_seconds,
+      },
+      account: {
+        id: accountId,
+        balanceMilliCents: r.balance_milli_cents === null ? null : Number(r.balance_milli_cents),
+        rateMilliCentsPerMinute: r.rate_milli_cents_per_minute,
+        billingIncrementSeconds: r.billing_increment_seconds,
+        billingMinimumSeconds: r.billing_minimum_seconds,
+      },
+      from: r.from_number && r.from_trunk_id ? { number: r.from_number, trunkId: r.from_trunk_id } : null,
+    };
+  }
+
+  /** The inbound agent that answers a number: the oldest inbound agent of the account with the number attached. */
+  inboundAgentFor(accountId: string, numberId: string): Promise<AgentEntity | null> {
+    return this.db
+      .getRepository(AgentEntity)
+      .createQueryBuilder('a')
+      .where(`a.account_id = :accountId AND a.type = 'inbound' AND :numberId = ANY(a.number_ids)`, { accountId, numberId })
+      .orderBy('a.created_at')
+      .getOne();
+  }
+
+  /** Records which call an Idempotency-Key created; false if the key is taken already (by a concurrent request). */
+  async claimIdempotencyKey(k: Pick<IdempotencyKeyEntity, 'accountId' | 'key' | 'requestHash' | 'callId'>): Promise<boolean> {
+    const inserted: unknown[] = await this.db.query(
+      `INSERT INTO idempotency_keys (account_id, key, request_hash, call_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING RETURNING key`,
+      [k.accountId, k.key, k.requestHash, k.callId],
+    );
+    return inserted.length > 0;
+  }
+
+  findIdempotencyKey(accountId: string, key: string): Promise<IdempotencyKeyEntity | null> {
+    return this.db.getRepository(IdempotencyKeyEntity).findOneBy({ accountId, key });
+  }
+
+  // --- what hangs off a call
+
+  /** Records a lifecycle event; false if its id was recorded before (a redelivery). */
+  async recordEvent(e: RecordedCallEvent): Promise<boolean> {
+    const fresh: unknown[] = await this.db.query(
+      `INSERT INTO call_events (id, call_id, account_id, type, seq, at, data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [e.id, e.callId, e.accountId, e.type, e.seq, e.at, JSON.stringify(e.data)],
+    );
+    return fresh.length > 0;
+  }
+
+  /** Writes transcript segments; a segment seen before (same index) takes the newer text, end and interruption. */
+  async saveSegments(call: Pick<CallEntity, 'id' | 'accountId'>, segments: SegmentRow[]): Promise<void> {
+    // One statement per segment: a batch repeating an index would make ON CONFLICT DO UPDATE fail.
+    for (const s of segments) {
+      await this.db.query(
+        `INSERT INTO transcript_segments (call_id, index, account_id, role, text, start_ms, end_ms, interrupted) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+         ON CONFLICT (call_id, index) DO UPDATE SET text = EXCLUDED.text, end_ms = EXCLUDED.end_ms, interrupted = EXCLUDED.interrupted`,
+        [call.id, s.index, call.accountId, s.role, s.text, s.startMs, s.endMs, s.interrupted],
+      );
+    }
+  }
+
+  /** The call's transcript segments in order. */
+  transcript(accountId: string, callId: string): Promise<TranscriptSegmentEntity[]> {
+    return this.db.getRepository(TranscriptSegmentEntity).find({ where: { callId, accountId }, order: { index: 'ASC' } });
+  }
+
+  async saveRecording(call: Pick<CallEntity, 'id' | 'accountId'>, r: RecordingRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recordings (call_id, account_id, path, duration_ms, bytes, format) VALUES ($1,$2,$3,$4,$5,$6)
+       ON CONFLICT (call_id) DO UPDATE SET path = EXCLUDED.path, duration_ms = EXCLUDED.duration_ms, bytes = EXCLUDED.bytes`,
+      [call.id, call.accountId, r.path, r.durationMs, r.bytes, r.format],
+    );
+  }
+
+  recording(accountId: string, callId: string): Promise<RecordingEntity | null> {
+    return this.db.getRepository(RecordingEntity).findOneBy({ callId, accountId });
+  }
+
+  async hasRecording(accountId: string, callId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query('SELECT 1 FROM recordings WHERE call_id = $1 AND account_id = $2', [callId, accountId]);
+    return rows.length > 0;
+  }
+
+  // --- exclusive work across processes
+
+  /** Runs one watchdog sweep unless another process is sweeping. */
+  whileSweeping<T>(work: () => Promise<T>): Promise<Exclusive<T>> {
+    return this.exclusively([WATCHDOG_LOCK], work);
+  }
+
+  /** Runs the settlement of one call's result unless another process is settling that call. */
+  whileSettling<T>(callId: string, work: () => Promise<T>): Promise<Exclusive<T>> {
+    return this.exclusively([SETTLEMENT_LOCK_NAMESPACE, callId], work);
+  }
+
+  /** A session advisory lock held on a connection of its own for the length of `work`. */
+  private async exclusively<T>(key: [number] | [number, string], work: () => Promise<T>): Promise<Exclusive<T>> {
+    const ds = this.db instanceof EntityManager ? this.db.connection : this.db;
+    const runner = ds.createQueryRunner();
+    const lockArgs = key.length === 1 ? '$1' : '$1, hashtext($2)';
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(${lockArgs}) AS locked`, key)) as [{ locked: boolean }];
+      if (!locked) return { ran: false };
+      try {
+        return { ran: true, value: await work() };
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(${lockArgs})`, key);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+interface NewCallSourceRow {
+  id: string;
+  type: AgentEntity['type'];
+  persona: string | null;
+  instructions: string | null;
+  returns: Record<string, unknown> | null;
+  language: string;
+  webhook_url: string | null;
+  max_duration_seconds: number;
+  ring_timeout_seconds: number;
+  balance_milli_cents: string | null;
+  rate_milli_cents_per_minute: number;
+  billing_increment_seconds: number;
+  billing_minimum_seconds: number;
+  from_number: string | null;
+  from_trunk_id: string | null;
+}
