@@ -1,4 +1,5 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { PageCursor } from '@parley/db';
 import { ApiError } from './api-error';
 
 /**
@@ -11,15 +12,25 @@ export async function paginate<T extends ObjectLiteral & { id: string; createdAt
   opts: { limit: number; starting_after?: string },
   findCursor: (id: string) => Promise<{ createdAt: Date; id: string } | null>,
 ): Promise<{ rows: T[]; hasMore: boolean }> {
-  if (opts.starting_after) {
-    // No stored id contains NUL, and Postgres refuses it in a text parameter with a 500.
-    const cursor = opts.starting_after.includes('\u0000') ? null : await findCursor(opts.starting_after);
-    if (!cursor) throw ApiError.invalid(`starting_after refers to an unknown object '${opts.starting_after}'`, 'starting_after');
+  const cursor = await cursorAfter(opts.starting_after, findCursor);
+  if (cursor) {
     qb.andWhere(`(${alias}.created_at, ${alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: cursor.createdAt, cursorId: cursor.id });
   }
   qb.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').take(opts.limit + 1);
   const rows = await qb.getMany();
   return { rows: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
+/**
+ * Where the page `starting_after` asks for begins: `find` looks the object up in the list's scope, and an id it does
+ * not know is refused as a parameter (a 400), not answered with an empty page.
+ */
+export async function cursorAfter(startingAfter: string | undefined, find: (id: string) => Promise<PageCursor | null>): Promise<PageCursor | null> {
+  if (!startingAfter) return null;
+  // No stored id contains NUL, and Postgres refuses it in a text parameter with a 500.
+  const cursor = startingAfter.includes('\u0000') ? null : await find(startingAfter);
+  if (!cursor) throw ApiError.invalid(`starting_after refers to an unknown object '${startingAfter}'`, 'starting_after');
+  return cursor;
 }
 
 export function list<T>(data: T[], hasMore: boolean) {
