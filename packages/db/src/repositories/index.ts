@@ -3,3 +3,6 @@ export * from './db-repository';
 export * from './accounts.repository';
 export * from './trunks.repository';
 export * from './webhook-endpoints.repository';
+export * from './page';
+export * from './calls.repository';
+export * from './outbox.repository';
