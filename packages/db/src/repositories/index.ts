@@ -6,3 +6,4 @@ export * from './webhook-endpoints.repository';
 export * from './page';
 export * from './calls.repository';
 export * from './outbox.repository';
+export * from './webhook-deliveries.repository';
