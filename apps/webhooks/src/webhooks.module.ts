@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type DataSource, SecretBox } from '@parley/db';
-import { DATA_SOURCE, OutboundAddressPolicy, outboundPolicy, ServiceKitModule } from '@parley/service-kit';
+import { CallsRepository, SecretBox, WebhookDeliveriesRepository, WebhookEndpointsRepository } from '@parley/db';
+import { OutboundAddressPolicy, outboundPolicy, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from './config';
 import { DeliveryOutbox } from './delivery/delivery-outbox';
 import { DeliveryRetention } from './delivery/delivery-retention';
@@ -27,7 +27,8 @@ export class WebhooksModule {
           useFactory: (policy: OutboundAddressPolicy) =>
             new WebhookSender(policy, { timeoutMs: config.WEBHOOK_TIMEOUT_MS, maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES, maxSockets: config.WEBHOOK_CONCURRENCY }),
         },
-        { provide: DeliveryOutbox, inject: [DATA_SOURCE], useFactory: (db: DataSource) => new DeliveryOutbox(db) },
+        ...repositoryProviders(WebhookDeliveriesRepository, WebhookEndpointsRepository, CallsRepository),
+        DeliveryOutbox,
         DeliveryWorker,
         DeliveryRetention,
         CallEventFanout,

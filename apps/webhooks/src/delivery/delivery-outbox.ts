@@ -1,201 +1,45 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from '@parley/db';
+import { Inject, Injectable } from '@nestjs/common';
+import { type ClaimedWebhookDelivery, type DeliveryAttempt, type DeliverySettlement, type NewWebhookDelivery, WebhookDeliveriesRepository } from '@parley/db';
 import type { AttemptOutcome } from './webhook-sender';
 import { WriteBatcher } from './write-batcher';
 
-export interface NewDelivery {
-  accountId: string;
-  /** null: the call's own webhook_url. */
-  endpointId: string | null;
-  callId: string | null;
-  url: string;
-  eventType: string;
-  eventId: string;
-  payload: { type: string; timestamp: string; data: Record<string, unknown> };
-}
-
-export interface ClaimedDelivery {
-  id: string;
-  accountId: string;
-  endpointId: string | null;
-  callId: string | null;
-  url: string;
-  eventType: string;
-  payload: { type: string; timestamp: string; data: Record<string, unknown> };
-  /** Attempts made before this one. */
-  attempts: number;
-  endpointUrl: string | null;
-  /** The signing secrets below are as stored: sealed (SecretBox). */
-  endpointSecret: string | null;
-  /** The endpoint's secret before its last rotation, while it still signs. */
-  endpointPreviousSecret: string | null;
-  endpointEnabled: boolean | null;
-  accountSecret: string;
-}
-
-interface AttemptRecord {
-  id: string;
-  url: string;
-  outcome: AttemptOutcome;
-  next: Settlement;
-}
-
-export type Settlement = { status: 'delivered' } | { status: 'pending'; nextAttemptAt: Date } | { status: 'failed' };
+/** A delivery to enqueue; the outbox gives it its id. */
+export type NewDelivery = Omit<NewWebhookDelivery, 'id'>;
 
 export function newDeliveryId(): string {
   return `msg_${randomBytes(15).toString('base64url')}`;
 }
 
 /**
- * The `webhook_deliveries` outbox. Rows are claimed with `FOR UPDATE SKIP LOCKED` and leased (their
- * next_attempt_at pushed past the lease), so no two workers send a row at once and a crash mid-send only delays it.
+ * The writes to the `webhook_deliveries` outbox that come many at a time (one per event target, one per attempt):
+ * concurrent ones share one statement. Claims, reads and pruning go to the repository directly.
  */
+@Injectable()
 export class DeliveryOutbox {
-  private readonly inserts = new WriteBatcher<NewDelivery & { id: string }, boolean>((rows) => this.insertMany(rows));
-  private readonly attempts = new WriteBatcher<AttemptRecord, void>((records) => this.recordMany(records));
+  private readonly inserts = new WriteBatcher<NewWebhookDelivery, boolean>(async (rows) => {
+    const inserted = await this.deliveries.enqueue(rows);
+    return rows.map((r) => inserted.has(r.id));
+  });
+  private readonly attempts = new WriteBatcher<DeliveryAttempt, void>(async (records) => {
+    await this.deliveries.recordAttempts(records);
+    return records.map(() => undefined);
+  });
 
-  constructor(private readonly db: DataSource) {}
+  constructor(@Inject(WebhookDeliveriesRepository) private readonly deliveries: WebhookDeliveriesRepository) {}
 
-  /**
-   * Inserts deliveries; one per (event, target), so a redelivered event adds nothing. Returns those inserted.
-   * Concurrent calls share one INSERT.
-   */
+  /** Adds deliveries; one per (event, target), so a redelivered event adds nothing. Returns those inserted. */
   async enqueue(rows: NewDelivery[]): Promise<Array<{ id: string; endpointId: string | null; callId: string | null }>> {
     const withIds = rows.map((r) => ({ ...r, id: newDeliveryId() }));
     const inserted = await Promise.all(withIds.map((r) => this.inserts.add(r)));
     return withIds.filter((_r, i) => inserted[i]).map((r) => ({ id: r.id, endpointId: r.endpointId, callId: r.callId }));
   }
 
-  private async insertMany(rows: Array<NewDelivery & { id: string }>): Promise<boolean[]> {
-    const inserted: Array<{ id: string }> = await this.db.query(
-      `INSERT INTO webhook_deliveries (id, account_id, endpoint_id, call_id, url, event_type, event_id, payload, status, attempts, next_attempt_at)
-       SELECT id, account_id, endpoint_id, call_id, url, event_type, event_id, payload, 'pending', 0, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-         AS t(id, account_id, endpoint_id, call_id, url, event_type, event_id, payload)
-       ON CONFLICT DO NOTHING
-       RETURNING id`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.accountId),
-        rows.map((r) => r.endpointId),
-        rows.map((r) => r.callId),
-        rows.map((r) => r.url),
-        rows.map((r) => r.eventType),
-        rows.map((r) => r.eventId),
-        rows.map((r) => JSON.stringify(r.payload)),
-      ],
-    );
-    const ids = new Set(inserted.map((r) => r.id));
-    return rows.map((r) => ids.has(r.id));
-  }
-
-  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const rows: Array<Record<string, unknown>> = await this.db.query(
-      `WITH due AS (
-         SELECT id FROM webhook_deliveries
-         WHERE status = 'pending' AND next_attempt_at <= now()
-         ORDER BY next_attempt_at
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
-         FROM due WHERE d.id = due.id
-         RETURNING d.id, d.account_id, d.endpoint_id, d.call_id, d.url, d.event_type, d.payload, d.attempts
-       )
-       SELECT c.*, e.url AS endpoint_url, e.secret AS endpoint_secret, e.enabled AS endpoint_enabled, a.webhook_secret AS account_secret,
-              CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS endpoint_previous_secret
-       FROM claimed c
-       JOIN accounts a ON a.id = c.account_id
-       LEFT JOIN webhook_endpoints e ON e.id = c.endpoint_id`,
-      [limit, leaseMs],
-    );
-    return rows.map((r) => ({
-      id: r.id as string,
-      accountId: r.account_id as string,
-      endpointId: r.endpoint_id as string | null,
-      callId: r.call_id as string | null,
-      url: r.url as string,
-      eventType: r.event_type as string,
-      payload: r.payload as ClaimedDelivery['payload'],
-      attempts: r.attempts as number,
-      endpointUrl: r.endpoint_url as string | null,
-      endpointSecret: r.endpoint_secret as string | null,
-      endpointPreviousSecret: r.endpoint_previous_secret as string | null,
-      endpointEnabled: r.endpoint_enabled as boolean | null,
-      accountSecret: r.account_secret as string,
-    }));
-  }
-
   /**
-   * Settles one attempt and logs it; concurrent calls share one statement. A row settled meanwhile (e.g. after its
-   * lease ran out and another worker took it) is left alone.
+   * Settles one attempt and logs it. A row settled meanwhile (e.g. after its lease ran out and another worker took
+   * it) is left alone.
    */
-  recordAttempt(d: ClaimedDelivery, url: string, outcome: AttemptOutcome, next: Settlement): Promise<void> {
+  recordAttempt(d: ClaimedWebhookDelivery, url: string, outcome: AttemptOutcome, next: DeliverySettlement): Promise<void> {
     return this.attempts.add({ id: d.id, url, outcome, next });
-  }
-
-  private async recordMany(records: AttemptRecord[]): Promise<void[]> {
-    await this.db.query(
-      `WITH v AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::int[], $7::text[], $8::timestamptz[], $9::text[])
-           AS t(id, status, next_at, status_code, error, latency_ms, url, started_at, response_body)
-       ), u AS (
-         UPDATE webhook_deliveries d
-         SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_at, last_status_code = v.status_code, last_error = v.error,
-             last_latency_ms = v.latency_ms, delivered_at = CASE WHEN v.status = 'delivered' THEN now() ELSE d.delivered_at END, updated_at = now()
-         FROM v
-         WHERE d.id = v.id AND d.status = 'pending'
-         RETURNING d.id, d.account_id, d.attempts
-       )
-       INSERT INTO webhook_delivery_attempts (delivery_id, account_id, attempt, url, started_at, status_code, latency_ms, error, response_body)
-       SELECT u.id, u.account_id, u.attempts, v.url, v.started_at, v.status_code, v.latency_ms, v.error, v.response_body FROM u JOIN v ON v.id = u.id`,
-      [
-        records.map((r) => r.id),
-        records.map((r) => r.next.status),
-        records.map((r) => (r.next.status === 'pending' ? r.next.nextAttemptAt : null)),
-        records.map((r) => r.outcome.statusCode),
-        records.map((r) => r.outcome.error),
-        records.map((r) => r.outcome.latencyMs),
-        records.map((r) => r.url),
-        records.map((r) => r.outcome.startedAt),
-        records.map((r) => r.outcome.responseBody),
-      ],
-    );
-    return records.map(() => undefined);
-  }
-
-  /** Fails a delivery that will not be attempted (its endpoint was disabled). */
-  async failUnsent(id: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, [id, error]);
-  }
-
-  /** Whether the call's own webhook_url already has a delivery for this event (a redelivered event). */
-  async hasCallDelivery(eventId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM webhook_deliveries WHERE event_id = $1 AND endpoint_id IS NULL`, [eventId]);
-    return rows.length > 0;
-  }
-
-  async backlog(): Promise<{ pending: number; due: number }> {
-    const [row] = await this.db.query(
-      `SELECT count(*)::int AS pending, count(*) FILTER (WHERE next_attempt_at <= now())::int AS due FROM webhook_deliveries WHERE status = 'pending'`,
-    );
-    return row as { pending: number; due: number };
-  }
-
-  /**
-   * Deletes up to `limit` deliveries settled (delivered or failed) before `cutoff`, oldest first, with their
-   * attempts; returns how many. Pending ones stay whatever their age.
-   */
-  async deleteSettledBefore(cutoff: Date, limit: number): Promise<number> {
-    const [, count] = (await this.db.query(
-      `DELETE FROM webhook_deliveries WHERE id IN (
-         SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 ORDER BY updated_at LIMIT $2)`,
-      [cutoff, limit],
-    )) as [unknown, number];
-    return count;
-  }
-
-  async disableEndpoint(endpointId: string, reason: string): Promise<void> {
-    await this.db.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1`, [endpointId, reason]);
   }
 }

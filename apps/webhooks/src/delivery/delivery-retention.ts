@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { WebhookDeliveriesRepository } from '@parley/db';
 import { LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../config';
-import { DeliveryOutbox } from './delivery-outbox';
 
 /** Rows per DELETE: short statements, so the outbox's own writes never wait long behind one. */
 const BATCH = 5000;
@@ -20,7 +20,7 @@ export class DeliveryRetention implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
-    @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
+    @Inject(WebhookDeliveriesRepository) private readonly deliveries: WebhookDeliveriesRepository,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(Metrics) metrics: Metrics,
   ) {
@@ -56,7 +56,7 @@ export class DeliveryRetention implements OnApplicationBootstrap, OnModuleDestro
     const cutoff = new Date(Date.now() - this.config.WEBHOOK_DELIVERY_RETENTION_DAYS * DAY_MS);
     let total = 0;
     for (;;) {
-      const n = await this.outbox.deleteSettledBefore(cutoff, BATCH);
+      const n = await this.deliveries.deleteSettledBefore(cutoff, BATCH);
       total += n;
       this.pruned.inc(n);
       if (n < BATCH) break;

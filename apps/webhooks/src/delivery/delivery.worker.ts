@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { WEBHOOK_TEST_EVENT_TYPE } from '@parley/common';
-import { SecretBox } from '@parley/db';
+import { type ClaimedWebhookDelivery, type DeliverySettlement, SecretBox, WebhookDeliveriesRepository, WebhookEndpointsRepository } from '@parley/db';
 import { Bus, LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../config';
-import { type ClaimedDelivery, DeliveryOutbox, type Settlement } from './delivery-outbox';
+import { DeliveryOutbox } from './delivery-outbox';
 import { nextRetryDelayMs } from './retry-schedule';
 import { type AttemptOutcome, WebhookSender } from './webhook-sender';
 
@@ -24,6 +24,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
     @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
+    @Inject(WebhookDeliveriesRepository) private readonly deliveries: WebhookDeliveriesRepository,
+    @Inject(WebhookEndpointsRepository) private readonly endpoints: WebhookEndpointsRepository,
     @Inject(WebhookSender) private readonly sender: WebhookSender,
     @Inject(Bus) private readonly bus: Bus,
     @Inject(SecretBox) private readonly box: SecretBox,
@@ -49,7 +51,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async measureBacklog(): Promise<void> {
     try {
-      const { pending, due } = await this.outbox.backlog();
+      const { pending, due } = await this.deliveries.backlog();
       this.m.pending.set(pending);
       this.m.due.set(due);
     } catch (err) {
@@ -80,9 +82,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         await Promise.race(this.inFlight);
         continue;
       }
-      let claimed: ClaimedDelivery[] = [];
+      let claimed: ClaimedWebhookDelivery[] = [];
       try {
-        claimed = await this.outbox.claimDue(Math.min(free, 500), this.config.WEBHOOK_LEASE_MS);
+        claimed = await this.deliveries.claimDue(Math.min(free, 500), this.config.WEBHOOK_LEASE_MS);
       } catch (err) {
         this.log.error({ err }, 'claiming due deliveries failed');
       }
@@ -115,10 +117,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  private async process(d: ClaimedDelivery): Promise<void> {
+  private async process(d: ClaimedWebhookDelivery): Promise<void> {
     // Test events go out even to a disabled endpoint: that is how one checks it before enabling it again.
     if (d.endpointId !== null && d.endpointEnabled !== true && d.eventType !== WEBHOOK_TEST_EVENT_TYPE) {
-      await this.outbox.failUnsent(d.id, 'not sent: the endpoint is disabled');
+      await this.deliveries.failUnsent(d.accountId, d.id, 'not sent: the endpoint is disabled');
       this.m.attempts.inc({ outcome: 'skipped_disabled' });
       return;
     }
@@ -140,7 +142,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // The endpoint is disabled before the delivery is settled: once nothing is pending, it is off
     // (and after a crash in between, the retried delivery finds it disabled and fails unsent).
     if (outcome.gone && d.endpointId !== null) {
-      await this.outbox.disableEndpoint(d.endpointId, `the endpoint answered 410 Gone on ${outcome.startedAt.toISOString()}`);
+      await this.endpoints.disable(d.endpointId, `the endpoint answered 410 Gone on ${outcome.startedAt.toISOString()}`);
       this.m.disabled.inc();
       this.log.warn({ endpoint_id: d.endpointId, url }, 'endpoint answered 410 Gone: disabled');
     }
@@ -149,7 +151,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (d.endpointId === null && d.callId !== null) await this.reportCallWebhook(d, attempt, outcome, next);
   }
 
-  private settlementFor(attempt: number, outcome: AttemptOutcome): Settlement {
+  private settlementFor(attempt: number, outcome: AttemptOutcome): DeliverySettlement {
     if (outcome.delivered) return { status: 'delivered' };
     if (outcome.gone || outcome.refused) return { status: 'failed' };
     const delay = nextRetryDelayMs(attempt, this.config.WEBHOOK_RETRY_SCHEDULE_MS, this.config.WEBHOOK_RETRY_JITTER);
@@ -157,7 +159,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The api projects these onto the call's webhook_status / webhook_error. */
-  private async reportCallWebhook(d: ClaimedDelivery, attempt: number, outcome: AttemptOutcome, next: Settlement): Promise<void> {
+  private async reportCallWebhook(d: ClaimedWebhookDelivery, attempt: number, outcome: AttemptOutcome, next: DeliverySettlement): Promise<void> {
     const error =
       next.status === 'delivered'
         ? null

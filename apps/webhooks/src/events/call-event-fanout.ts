@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { CallEvent, type CallEventType, type WebhookEventType } from '@parley/common';
-import { CallEntity, type DataSource, WebhookEndpointEntity } from '@parley/db';
-import { Bus, DATA_SOURCE, Metrics } from '@parley/service-kit';
+import { CallsRepository, WebhookDeliveriesRepository, WebhookEndpointsRepository, type WebhookEndpointTarget } from '@parley/db';
+import { Bus, Metrics } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../config';
 import { DeliveryOutbox, type NewDelivery } from '../delivery/delivery-outbox';
 import { DeliveryWorker } from '../delivery/delivery.worker';
@@ -15,21 +15,21 @@ const WEBHOOK_TYPE_OF: Partial<Record<CallEventType, WebhookEventType>> = {
   transcript: 'call.transcript',
 };
 
-type EndpointTarget = Pick<WebhookEndpointEntity, 'id' | 'url' | 'events'>;
-
 /**
  * Turns call events into outbox rows: one per subscribed, enabled account endpoint, plus the call's own
  * `webhook_url` for `call.completed`. The JetStream message is acked only once its rows are committed.
  */
 @Injectable()
 export class CallEventFanout implements OnApplicationBootstrap {
-  private readonly endpointCache = new Map<string, { at: number; endpoints: EndpointTarget[] }>();
+  private readonly endpointCache = new Map<string, { at: number; endpoints: WebhookEndpointTarget[] }>();
   private readonly m;
 
   constructor(
     @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
     @Inject(Bus) private readonly bus: Bus,
-    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(CallsRepository) private readonly calls: CallsRepository,
+    @Inject(WebhookEndpointsRepository) private readonly endpoints: WebhookEndpointsRepository,
+    @Inject(WebhookDeliveriesRepository) private readonly deliveries: WebhookDeliveriesRepository,
     @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
     @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
     @Inject(Metrics) metrics: Metrics,
@@ -66,7 +66,7 @@ export class CallEventFanout implements OnApplicationBootstrap {
       if (url) {
         rows.push({ ...base, endpointId: null, url });
         // Announced before the row exists, so it can never land after the worker's delivered/failed for this call.
-        if (!(await this.outbox.hasCallDelivery(event.id))) {
+        if (!(await this.deliveries.hasCallDelivery(event.account_id, event.id))) {
           await this.bus.publishCallEvent('webhook', { call_id: event.call_id, account_id: event.account_id, id: `${event.id}:webhook-pending` }, { webhook_status: 'pending', webhook_error: null });
         }
       }
@@ -80,15 +80,14 @@ export class CallEventFanout implements OnApplicationBootstrap {
   /** The call object carries its webhook_url (the api resolved the agent's default at creation); the row is the fallback. */
   private async callWebhookUrl(callId: string, accountId: string, call: Record<string, unknown>): Promise<string | null> {
     if ('webhook_url' in call) return typeof call.webhook_url === 'string' && call.webhook_url ? call.webhook_url : null;
-    const row = await this.db.getRepository(CallEntity).findOne({ where: { id: callId, accountId }, select: { id: true, webhookUrl: true } });
-    return row?.webhookUrl ?? null;
+    return this.calls.webhookUrl(accountId, callId);
   }
 
-  private async endpointsFor(accountId: string): Promise<EndpointTarget[]> {
+  private async endpointsFor(accountId: string): Promise<WebhookEndpointTarget[]> {
     const ttl = this.config.WEBHOOK_ENDPOINT_CACHE_MS;
     const cached = this.endpointCache.get(accountId);
     if (cached && Date.now() - cached.at < ttl) return cached.endpoints;
-    const endpoints = await this.db.getRepository(WebhookEndpointEntity).find({ where: { accountId, enabled: true }, select: { id: true, url: true, events: true } });
+    const endpoints = await this.endpoints.enabledTargets(accountId);
     if (ttl > 0) {
       if (this.endpointCache.size > 10_000) this.endpointCache.clear();
       this.endpointCache.set(accountId, { at: Date.now(), endpoints });
