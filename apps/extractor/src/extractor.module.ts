@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import OpenAI from 'openai';
-import { ServiceKitModule } from '@parley/service-kit';
+import { CallsRepository } from '@parley/db';
+import { repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { EXTRACTOR_CONFIG, type ExtractorConfig, resolveModel } from './config';
 import { ExtractionConsumer } from './extraction/extraction.consumer';
 import { ResultExtractor } from './extraction/result-extractor';
@@ -16,6 +17,7 @@ export class ExtractorModule {
       ],
       providers: [
         { provide: EXTRACTOR_CONFIG, useValue: config },
+        ...repositoryProviders(CallsRepository),
         {
           provide: ResultExtractor,
           useFactory: () =>

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { JsMsg } from 'nats';
 import { CallEvent, type CallEventOf, normalizeReturns, ReturnsSchemaError, type TranscriptSegment } from '@parley/common';
-import { CallEntity, type DataSource, TranscriptSegmentEntity } from '@parley/db';
-import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics, type RunningConsumer } from '@parley/service-kit';
+import { type CallEntity, CallsRepository } from '@parley/db';
+import { Bus, LOGGER, type Logger, Metrics, type RunningConsumer } from '@parley/service-kit';
 import { EXTRACTOR_CONFIG, type ExtractorConfig } from '../config';
 import { missingConversationReason, unansweredReason } from './no-conversation';
 import { ModelUnavailableError, ResultExtractor } from './result-extractor';
@@ -12,9 +12,6 @@ type Settlement = { result_status: 'completed' | 'failed'; result: Record<string
 
 const failed = (error: string, reason: string): Settlement => ({ result_status: 'failed', result: null, result_error: error, reason });
 const completed = (result: Record<string, unknown>, reason: string): Settlement => ({ result_status: 'completed', result, result_error: null, reason });
-
-/** Advisory lock namespace: one extraction per call across every extractor process. */
-const LOCK_NAMESPACE = 727_301;
 
 class ShuttingDown extends Error {}
 
@@ -38,7 +35,7 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
   constructor(
     @Inject(EXTRACTOR_CONFIG) private readonly config: ExtractorConfig,
     @Inject(Bus) private readonly bus: Bus,
-    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(CallsRepository) private readonly calls: CallsRepository,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(ResultExtractor) private readonly extractor: ResultExtractor,
     metrics: Metrics,
@@ -102,7 +99,7 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
       const reason = unansweredReason(event.data);
       return this.settle(event, async () => failed(reason, 'unanswered'));
     }
-    if (await this.isSettled(event.call_id)) {
+    if (await this.isSettled(event.account_id, event.call_id)) {
       this.m.skipped.inc({ event: 'ended' });
       return;
     }
@@ -142,7 +139,7 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async loadSegments(call: CallEntity): Promise<TranscriptSegment[]> {
-    const rows = await this.db.getRepository(TranscriptSegmentEntity).find({ where: { callId: call.id, accountId: call.accountId }, order: { index: 'ASC' } });
+    const rows = await this.calls.transcript(call.accountId, call.id);
     return rows.map((r) => ({ index: r.index, role: r.role, text: r.text, start_ms: r.startMs, end_ms: r.endMs, interrupted: r.interrupted }));
   }
 
@@ -191,9 +188,9 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /** Settled = the row says so, or a `result` event for the call is already in the stream (the api may lag behind). */
-  private async isSettled(callId: string): Promise<boolean> {
-    const row = await this.db.getRepository(CallEntity).findOne({ where: { id: callId }, select: { id: true, resultStatus: true } });
-    return (row !== null && row.resultStatus !== 'pending') || (await this.resultPublished(callId));
+  private async isSettled(accountId: string, callId: string): Promise<boolean> {
+    const status = await this.calls.resultStatus(accountId, callId);
+    return (status !== null && status !== 'pending') || (await this.resultPublished(callId));
   }
 
   private async resultPublished(callId: string): Promise<boolean> {
@@ -218,7 +215,7 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async settleNow(event: CallEvent, decide: (call: CallEntity) => Promise<Settlement>): Promise<void> {
-    const call = await this.db.getRepository(CallEntity).findOne({ where: { id: event.call_id, accountId: event.account_id } });
+    const call = await this.calls.get(event.account_id, event.call_id);
     if (!call) {
       this.log.warn({ call_id: event.call_id, event: event.type }, 'event for an unknown call ignored');
       return;
@@ -227,30 +224,22 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
       this.m.skipped.inc({ event: event.type });
       return;
     }
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [LOCK_NAMESPACE, call.id])) as [{ locked: boolean }];
-      if (!locked) throw new Error(`another extractor is settling call ${call.id}`);
-      try {
-        if (await this.resultPublished(call.id)) {
-          this.m.skipped.inc({ event: event.type });
-          return;
-        }
-        const settlement = await decide(call);
-        // A fixed id per call: JetStream drops a second result for the same call within its duplicate window.
-        await this.bus.publishCallEvent('result', { call_id: call.id, account_id: call.accountId, id: `${call.id}:result` }, {
-          result_status: settlement.result_status,
-          result: settlement.result,
-          result_error: settlement.result_error,
-        });
-        this.m.results.inc({ result_status: settlement.result_status, reason: settlement.reason });
-        this.log.info({ call_id: call.id, result_status: settlement.result_status, reason: settlement.reason, result_error: settlement.result_error }, 'result published');
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, call.id]);
+    // One settlement per call across every extractor process; the event is redelivered to whoever loses.
+    const settled = await this.calls.whileSettling(call.id, async () => {
+      if (await this.resultPublished(call.id)) {
+        this.m.skipped.inc({ event: event.type });
+        return;
       }
-    } finally {
-      await runner.release();
-    }
+      const settlement = await decide(call);
+      // A fixed id per call: JetStream drops a second result for the same call within its duplicate window.
+      await this.bus.publishCallEvent('result', { call_id: call.id, account_id: call.accountId, id: `${call.id}:result` }, {
+        result_status: settlement.result_status,
+        result: settlement.result,
+        result_error: settlement.result_error,
+      });
+      this.m.results.inc({ result_status: settlement.result_status, reason: settlement.reason });
+      this.log.info({ call_id: call.id, result_status: settlement.result_status, reason: settlement.reason, result_error: settlement.result_error }, 'result published');
+    });
+    if (!settled.ran) throw new Error(`another extractor is settling call ${call.id}`);
   }
 }
