@@ -6,8 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { Webhook } from 'standardwebhooks';
 import { createTestDatabase, secretBoxFromEnv } from '@parley/db';
 import { Bus, createLogger, deleteNamespaceStreams } from '@parley/service-kit';
-import { loadWebhooksConfig } from './config';
-import { WebhooksModule } from './webhooks.module';
+import { loadWebhooksConfig } from '../config';
+import { WebhooksModule } from '../webhooks.module';
 
 /**
  * `pnpm --filter @parley/webhooks bench`: publishes BENCH_EVENTS call events to JetStream, with one account endpoint
