@@ -33,8 +33,27 @@ export type ResultStatus = (typeof RESULT_STATUSES)[number];
 export const WEBHOOK_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
+/** A webhook delivery's state (one event to one target); the call's own `webhook_status` takes the same values. */
+export const WEBHOOK_DELIVERY_STATUSES = WEBHOOK_STATUSES;
+export type WebhookDeliveryStatus = WebhookStatus;
+
 export const RESERVATION_STATUSES = ['reserved', 'settled', 'released'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+/** Movements of an account's credit balance (credit_ledger.type). */
+export const LEDGER_ENTRY_TYPES = ['set', 'add', 'reserve', 'release', 'charge'] as const;
+export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
+
+export const ANSWERED_BY = ['human', 'machine', 'unknown'] as const;
+export type AnsweredBy = (typeof ANSWERED_BY)[number];
+
+/** Who ended a call (the `ended` event's `hangup_by`). */
+export const HANGUP_BY = ['agent', 'caller', 'api', 'system'] as const;
+export type HangupBy = (typeof HANGUP_BY)[number];
+
+/** Who may ask the dialer to hang up or cancel a call: anyone but the caller, who hangs up on the phone. */
+export const HANGUP_REQUESTERS = ['api', 'agent', 'system'] as const satisfies readonly HangupBy[];
+export type HangupRequester = (typeof HANGUP_REQUESTERS)[number];
 
 export const VOICEMAIL_ACTIONS = ['hangup', 'leave_message', 'continue'] as const;
 export type VoicemailAction = (typeof VOICEMAIL_ACTIONS)[number];

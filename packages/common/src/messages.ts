@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CallLatency, TranscriptSegment } from './api/calls';
-import { AUDIO_CODECS, CALL_STATUSES, RESULT_STATUSES, TERMINAL_CALL_STATUSES, WEBHOOK_STATUSES } from './enums';
+import { ANSWERED_BY, AUDIO_CODECS, CALL_STATUSES, HANGUP_BY, HANGUP_REQUESTERS, RESULT_STATUSES, TERMINAL_CALL_STATUSES, WEBHOOK_STATUSES } from './enums';
 import { CALL_EVENT_TYPES, type CallEventType } from './subjects';
 
 /** JetStream `calls.dispatch`: one per call to originate. Message id = call id (JetStream dedupes republished outbox rows). */
@@ -39,14 +39,14 @@ export const CallEventData = {
     answered_at: z.string().nullable().optional(),
     hangup_cause: z.string().nullable(),
     hangup_cause_code: z.number().int().nullable(),
-    hangup_by: z.enum(['agent', 'caller', 'api', 'system']).nullable(),
+    hangup_by: z.enum(HANGUP_BY).nullable(),
     error_code: z.string().nullable(),
     error_message: z.string().nullable(),
   }),
   transcript: z.object({ segment: TranscriptSegment }),
   conversation_ended: z.object({
     segments: z.array(TranscriptSegment),
-    answered_by: z.enum(['human', 'machine', 'unknown']),
+    answered_by: z.enum(ANSWERED_BY),
     latency: CallLatency.nullable(),
     reason: z.string(),
   }),
@@ -100,7 +100,7 @@ export const MediaAck = z.object({ ok: z.boolean(), error: z.string().optional()
 
 /** Request/reply to the dialer owning a call. */
 export const DialerCommand = z.discriminatedUnion('command', [
-  z.object({ command: z.literal('hangup'), call_id: z.string().uuid(), reason: z.enum(['api', 'agent', 'system']).default('api') }),
+  z.object({ command: z.literal('hangup'), call_id: z.string().uuid(), reason: z.enum(HANGUP_REQUESTERS).default('api') }),
   z.object({ command: z.literal('transfer'), call_id: z.string().uuid(), destination: z.string().min(1) }),
   z.object({ command: z.literal('dtmf'), call_id: z.string().uuid(), digits: z.string().regex(/^[0-9*#A-Da-dwW]+$/) }),
 ]);

@@ -74,7 +74,7 @@ export class CallProjector {
       case 'ringing':
         return { ...this.advance(call, 'ringing'), startedAt: earliest(call.startedAt, at) };
       case 'answered':
-        if (isTerminalStatus(call.status as CallStatus)) return null;
+        if (isTerminalStatus(call.status)) return null;
         return { ...this.advance(call, 'in_progress'), startedAt: earliest(call.startedAt, at), answeredAt: earliest(call.answeredAt, at) };
       case 'ended':
         return this.end(m, call, event);
@@ -95,7 +95,7 @@ export class CallProjector {
             [call.id, s.index, call.accountId, s.role, s.text, s.start_ms, s.end_ms, s.interrupted],
           );
         }
-        return { answeredBy: event.data.answered_by, latency: event.data.latency as Record<string, unknown> | null };
+        return { answeredBy: event.data.answered_by, latency: event.data.latency };
       }
       case 'recording':
         await m.query(
@@ -115,11 +115,11 @@ export class CallProjector {
   }
 
   private advance(call: CallEntity, to: CallStatus): Partial<CallEntity> {
-    return CALL_STATUS_RANK[to] > CALL_STATUS_RANK[call.status as CallStatus] ? { status: to } : {};
+    return CALL_STATUS_RANK[to] > CALL_STATUS_RANK[call.status] ? { status: to } : {};
   }
 
   private async end(m: EntityManager, call: CallEntity, event: CallEventOf<'ended'>): Promise<Partial<CallEntity> | null> {
-    if (isTerminalStatus(call.status as CallStatus)) return null;
+    if (isTerminalStatus(call.status)) return null;
     const d = event.data;
     const endedAt = new Date(event.at);
     const answeredAt = d.answered ? (call.answeredAt ?? (d.answered_at ? new Date(d.answered_at) : null)) : null;
@@ -144,7 +144,7 @@ export class CallProjector {
 
   /** Once a call is terminal and its result settled, announce the final call object (once). */
   private completedIfSettled(call: CallEntity): OutboxEntry[] {
-    if (!isTerminalStatus(call.status as CallStatus) || call.resultStatus === 'pending' || call.completedPublishedAt) return [];
+    if (!isTerminalStatus(call.status) || call.resultStatus === 'pending' || call.completedPublishedAt) return [];
     call.completedPublishedAt = new Date();
     call.updatedAt = call.completedPublishedAt;
     const event = {

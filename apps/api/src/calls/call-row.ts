@@ -1,4 +1,4 @@
-import { renderPrompt } from '@parley/common';
+import { type CallDirection, renderPrompt } from '@parley/common';
 import type { AgentEntity, CallEntity } from '@parley/db';
 
 /** What a new call takes from its agent. */
@@ -10,7 +10,7 @@ export function newCallRow(o: {
   accountId: string;
   agent: AgentSnapshot;
   trunkId: string;
-  direction: 'outbound' | 'inbound';
+  direction: CallDirection;
   toNumber: string;
   fromNumber: string;
   instructions?: string;

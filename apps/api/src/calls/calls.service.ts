@@ -6,7 +6,6 @@ import {
   CallCreate as CallCreateSchema,
   type CallEvent,
   type CallListQuery,
-  type CallStatus,
   DialerCommand,
   DialerCommandReply,
   DispatchMessage,
@@ -163,7 +162,7 @@ export class CallsService {
    */
   async end(accountId: string, id: string): Promise<CallEntity> {
     const call = await this.get(accountId, id);
-    if (isTerminalStatus(call.status as CallStatus)) throw ApiError.conflict(ErrorCodes.callAlreadyEnded, `Call '${id}' already ended (${call.status})`, 'id');
+    if (isTerminalStatus(call.status)) throw ApiError.conflict(ErrorCodes.callAlreadyEnded, `Call '${id}' already ended (${call.status})`, 'id');
     if (call.status === 'queued') {
       const ended = await this.endHere(call, { status: 'canceled', hangupCause: 'Canceled before dialing', errorCode: null });
       // A dialer may hold the dispatch message right now: tell it too (silence is fine).
@@ -201,7 +200,7 @@ export class CallsService {
       } catch (err) {
         this.logger.info({ err: String(err), call: id }, 'no dialer answered for this call yet; waiting for its adoption');
       }
-      if (isTerminalStatus((await this.get(accountId, id)).status as CallStatus)) return 'ended';
+      if (isTerminalStatus((await this.get(accountId, id)).status)) return 'ended';
       const left = deadline - Date.now();
       if (left <= 0) return null;
       await new Promise((r) => setTimeout(r, Math.min(250, left)));
@@ -228,14 +227,14 @@ export class CallsService {
     });
     await this.outbox.publish(out);
     const now = await this.ds.getRepository(CallEntity).findOneByOrFail({ id: call.id });
-    return now.status === o.status || isTerminalStatus(now.status as CallStatus);
+    return now.status === o.status || isTerminalStatus(now.status);
   }
 
   private async waitForTerminal(accountId: string, id: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const c = await this.get(accountId, id);
-      if (isTerminalStatus(c.status as CallStatus)) return;
+      if (isTerminalStatus(c.status)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }

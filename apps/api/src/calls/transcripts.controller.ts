@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type CallStatus, CallEvent, ErrorCodes, isTerminalStatus, Transcript, TranscriptSegment } from '@parley/common';
+import { CallEvent, ErrorCodes, isTerminalStatus, Transcript, TranscriptSegment } from '@parley/common';
 import { type DataSource, RecordingEntity, TranscriptSegmentEntity } from '@parley/db';
 import { Bus, DATA_SOURCE } from '@parley/service-kit';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -95,7 +95,7 @@ export class TranscriptsController {
       if (!sent.has(s.index)) (sent.add(s.index), write('segment', segmentView(s)));
     }
     const now = await this.calls.get(accountId, id);
-    if (isTerminalStatus(now.status as CallStatus)) finish(now.status);
+    if (isTerminalStatus(now.status)) finish(now.status);
   }
 
   @Get('recording')

@@ -1,4 +1,4 @@
-import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from '@parley/common';
+import type { WebhookDelivery, WebhookEndpoint } from '@parley/common';
 import type { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '@parley/db';
 
 /** The secret (stored sealed) is shown only when it was just created or rotated: the caller passes it in plaintext then. */
@@ -7,7 +7,7 @@ export function webhookEndpointView(e: WebhookEndpointEntity, opts: { secret?: s
     id: e.id,
     object: 'webhook_endpoint',
     url: e.url,
-    events: e.events as WebhookEventType[],
+    events: e.events,
     description: e.description,
     enabled: e.enabled,
     disabled_reason: e.disabledReason,

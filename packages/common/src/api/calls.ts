@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CALL_DIRECTIONS, CALL_STATUSES, RESERVATION_STATUSES, RESULT_STATUSES, TRANSCRIPT_ROLES, WEBHOOK_STATUSES } from '../enums';
+import { ANSWERED_BY, CALL_DIRECTIONS, CALL_STATUSES, RESERVATION_STATUSES, RESULT_STATUSES, TRANSCRIPT_ROLES, WEBHOOK_STATUSES } from '../enums';
 import { E164, HttpUrl, JsonObject, Pagination, storedJsonObject, Text, Timestamp } from './primitives';
 
 /** Agent fields that a single call may not override: they shape the agent, not the call. */
@@ -35,6 +35,7 @@ export const CallLatency = z.object({
   tts_first_audio_ms: LatencyStageSummary,
   first_audio_out_ms: LatencyStageSummary,
 });
+export type CallLatency = z.infer<typeof CallLatency>;
 
 export const Call = z.object({
   id: z.string().uuid(),
@@ -67,7 +68,7 @@ export const Call = z.object({
   error_code: z.string().nullable(),
   error_message: z.string().nullable(),
   hangup_cause: z.string().nullable(),
-  answered_by: z.enum(['human', 'machine', 'unknown']).nullable(),
+  answered_by: z.enum(ANSWERED_BY).nullable(),
   latency: CallLatency.nullable(),
   recording_url: z.string().nullable(),
   metadata: JsonObject,

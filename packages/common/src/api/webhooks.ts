@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_DELIVERY_STATUSES } from '../enums';
 import { HttpUrl, Pagination, Text, Timestamp } from './primitives';
 
 /** Event types a webhook endpoint can subscribe to. The per-call `webhook_url` receives `call.completed` only. */
@@ -72,7 +73,7 @@ export const WebhookDelivery = z.object({
   call_id: z.string().nullable(),
   event_type: z.string(),
   url: z.string(),
-  status: z.enum(['pending', 'delivered', 'failed']),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES),
   attempts: z.number().int(),
   next_attempt_at: Timestamp.nullable(),
   last_status_code: z.number().int().nullable(),
@@ -84,5 +85,5 @@ export const WebhookDelivery = z.object({
 });
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 
-export const WebhookDeliveryListQuery = Pagination.extend({ status: z.enum(['pending', 'delivered', 'failed']).optional() });
+export const WebhookDeliveryListQuery = Pagination.extend({ status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional() });
 export type WebhookDeliveryListQuery = z.infer<typeof WebhookDeliveryListQuery>;

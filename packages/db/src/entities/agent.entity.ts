@@ -1,3 +1,4 @@
+import type { AgentType, VoicemailAction } from '@parley/common';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'agents' })
@@ -5,7 +6,7 @@ export class AgentEntity {
   @PrimaryColumn('uuid') id!: string;
   @Index() @Column('text', { name: 'account_id' }) accountId!: string;
   @Column('text') name!: string;
-  @Column('text') type!: 'outbound' | 'inbound';
+  @Column('text') type!: AgentType;
   @Column('text', { nullable: true }) persona!: string | null;
   @Column('text', { nullable: true }) instructions!: string | null;
   @Column('text', { nullable: true }) voice!: string | null;
@@ -13,7 +14,7 @@ export class AgentEntity {
   /** As given by the user (short form or JSON Schema); normalise with `normalizeReturns`. */
   @Column('jsonb', { nullable: true }) returns!: Record<string, unknown> | null;
   @Column('jsonb') tools!: unknown[];
-  @Column('text', { name: 'voicemail_action' }) voicemailAction!: 'hangup' | 'leave_message' | 'continue';
+  @Column('text', { name: 'voicemail_action' }) voicemailAction!: VoicemailAction;
   @Column('text', { name: 'voicemail_message', nullable: true }) voicemailMessage!: string | null;
   @Column('text', { name: 'initial_greeting', nullable: true }) initialGreeting!: string | null;
   @Column('text', { name: 'webhook_url', nullable: true }) webhookUrl!: string | null;

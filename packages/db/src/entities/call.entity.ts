@@ -1,3 +1,4 @@
+import type { AnsweredBy, CallDirection, CallLatency, CallStatus, ReservationStatus, ResultStatus, WebhookStatus } from '@parley/common';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNullable } from './transformers';
 
@@ -9,8 +10,8 @@ export class CallEntity {
   @Column('text', { name: 'account_id' }) accountId!: string;
   @Index() @Column('uuid', { name: 'agent_id' }) agentId!: string;
   @Column('text', { name: 'trunk_id' }) trunkId!: string;
-  @Column('text') direction!: 'outbound' | 'inbound';
-  @Column('text') status!: string;
+  @Column('text') direction!: CallDirection;
+  @Column('text') status!: CallStatus;
   @Column('text', { name: 'to_number' }) toNumber!: string;
   @Index() @Column('text', { name: 'from_number' }) fromNumber!: string;
   @Column('text', { nullable: true }) persona!: string | null;
@@ -19,11 +20,11 @@ export class CallEntity {
   @Column('jsonb') context!: Record<string, unknown>;
   @Column('jsonb', { nullable: true }) returns!: Record<string, unknown> | null;
   @Column('jsonb', { nullable: true }) result!: Record<string, unknown> | null;
-  @Column('text', { name: 'result_status' }) resultStatus!: string;
+  @Column('text', { name: 'result_status' }) resultStatus!: ResultStatus;
   @Column('text', { name: 'result_error', nullable: true }) resultError!: string | null;
   @Column('text') language!: string;
   @Column('text', { name: 'webhook_url', nullable: true }) webhookUrl!: string | null;
-  @Column('text', { name: 'webhook_status', nullable: true }) webhookStatus!: string | null;
+  @Column('text', { name: 'webhook_status', nullable: true }) webhookStatus!: WebhookStatus | null;
   @Column('text', { name: 'webhook_error', nullable: true }) webhookError!: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
@@ -32,14 +33,14 @@ export class CallEntity {
   @Column('integer', { name: 'duration_seconds', nullable: true }) durationSeconds!: number | null;
   @Column('integer', { name: 'billed_duration_seconds', nullable: true }) billedDurationSeconds!: number | null;
   @Column('bigint', { name: 'billing_amount_milli_cents', nullable: true, transformer: bigintNullable }) billingAmountMilliCents!: number | null;
-  @Column('text', { name: 'reservation_status', nullable: true }) reservationStatus!: string | null;
+  @Column('text', { name: 'reservation_status', nullable: true }) reservationStatus!: ReservationStatus | null;
   @Column('bigint', { name: 'reserved_milli_cents', nullable: true, transformer: bigintNullable }) reservedMilliCents!: number | null;
   @Column('text', { name: 'error_code', nullable: true }) errorCode!: string | null;
   @Column('text', { name: 'error_message', nullable: true }) errorMessage!: string | null;
   @Column('text', { name: 'hangup_cause', nullable: true }) hangupCause!: string | null;
   @Column('integer', { name: 'hangup_cause_code', nullable: true }) hangupCauseCode!: number | null;
-  @Column('text', { name: 'answered_by', nullable: true }) answeredBy!: string | null;
-  @Column('jsonb', { nullable: true }) latency!: Record<string, unknown> | null;
+  @Column('text', { name: 'answered_by', nullable: true }) answeredBy!: AnsweredBy | null;
+  @Column('jsonb', { nullable: true }) latency!: CallLatency | null;
   @Column('jsonb') metadata!: Record<string, unknown>;
   @Column('integer', { name: 'max_duration_seconds' }) maxDurationSeconds!: number;
   @Column('integer', { name: 'ring_timeout_seconds' }) ringTimeoutSeconds!: number;

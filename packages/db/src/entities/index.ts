@@ -48,4 +48,4 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
 ];
-export type { WebhookDeliveryStatus } from './webhook-delivery.entity';
+export type { WebhookDeliveryStatus } from '@parley/common';

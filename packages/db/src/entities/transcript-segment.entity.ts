@@ -1,3 +1,4 @@
+import type { TranscriptRole } from '@parley/common';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'transcript_segments' })
@@ -5,7 +6,7 @@ export class TranscriptSegmentEntity {
   @PrimaryColumn('uuid', { name: 'call_id' }) callId!: string;
   @PrimaryColumn('integer') index!: number;
   @Column('text', { name: 'account_id' }) accountId!: string;
-  @Column('text') role!: 'agent' | 'user';
+  @Column('text') role!: TranscriptRole;
   @Column('text') text!: string;
   @Column('integer', { name: 'start_ms' }) startMs!: number;
   @Column('integer', { name: 'end_ms' }) endMs!: number;

@@ -1,3 +1,4 @@
+import type { AudioCodecName, TrunkTransport } from '@parley/common';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'trunks' })
@@ -10,12 +11,12 @@ export class TrunkEntity {
   @Column('boolean', { default: false }) sandbox!: boolean;
   @Column('text') host!: string;
   @Column('integer') port!: number;
-  @Column('text') transport!: 'udp' | 'tcp' | 'tls';
+  @Column('text') transport!: TrunkTransport;
   @Column('text', { nullable: true }) username!: string | null;
   /** AES-256-GCM ciphertext (see secret-box), never the password itself. */
   @Column('text', { name: 'password_encrypted', nullable: true }) passwordEncrypted!: string | null;
   @Column('text', { name: 'from_domain', nullable: true }) fromDomain!: string | null;
-  @Column('text', { array: true }) codecs!: string[];
+  @Column('text', { array: true }) codecs!: AudioCodecName[];
   @Column('integer', { name: 'max_concurrent_calls' }) maxConcurrentCalls!: number;
   @Column('real', { name: 'calls_per_second' }) callsPerSecond!: number;
   @Column('boolean', { default: false }) register!: boolean;

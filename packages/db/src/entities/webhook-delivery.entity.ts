@@ -1,6 +1,5 @@
+import type { WebhookDeliveryStatus } from '@parley/common';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-
-export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 /**
  * One event to one target (an account endpoint, or the call's own `webhook_url` when `endpoint_id` is null): the

@@ -1,3 +1,4 @@
+import type { WebhookEventType } from '@parley/common';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** An account's webhook endpoint: receives the event types it subscribes to, across all calls. */
@@ -8,7 +9,7 @@ export class WebhookEndpointEntity {
   @PrimaryColumn('text') id!: string;
   @Column('text', { name: 'account_id' }) accountId!: string;
   @Column('text') url!: string;
-  @Column('text', { array: true }) events!: string[];
+  @Column('text', { array: true }) events!: WebhookEventType[];
   @Column('text', { nullable: true }) description!: string | null;
   @Column('boolean') enabled!: boolean;
   /** Standard Webhooks signing secret (`whsec_...`). */
