@@ -193,4 +193,43 @@ describe('WebhookDeliveriesRepository', () => {
     expect(await left()).toEqual([recent, oldPending].sort());
     expect(await attemptsOf(recent)).toHaveLength(1);
   });
+
+  it("lists an endpoint's deliveries newest first, by status and page, with each one's attempts in order", async () => {
+    const rows = Array.from({ length: 4 }, () => delivery({ endpointId: 'we_rotated' }));
+    const other = delivery();
+    await deliveries.enqueue([...rows, other]);
+    const repo = db.dataSource.getRepository(WebhookDeliveryEntity);
+    for (const [i, r] of rows.entries()) await repo.update({ id: r.id }, { createdAt: new Date(Date.now() - (10 - i) * 1000) });
+    const [a, b, c, d] = rows.map((r) => r.id) as [string, string, string, string];
+    await deliveries.recordAttempts([{ id: b, url: 'https://example.com/endpoint', outcome: outcome(), next: { status: 'pending', nextAttemptAt: new Date() } }]);
+    await deliveries.recordAttempts([{ id: b, url: 'https://example.com/endpoint', outcome: outcome({ statusCode: 200, error: null }), next: { status: 'delivered' } }]);
+
+    const first = await deliveries.listForEndpoint('acct_a', 'we_rotated', undefined, { limit: 3, after: null });
+    expect(first.rows.map((r) => r.id)).toEqual([d, c, b]);
+    expect(first.hasMore).toBe(true);
+    const after = await deliveries.cursor('acct_a', 'we_rotated', b);
+    expect(await deliveries.listForEndpoint('acct_a', 'we_rotated', undefined, { limit: 3, after })).toEqual({ rows: [expect.objectContaining({ id: a })], hasMore: false });
+    expect((await deliveries.listForEndpoint('acct_a', 'we_rotated', 'delivered', { limit: 10, after: null })).rows.map((r) => r.id)).toEqual([b]);
+    expect((await deliveries.listForEndpoint('acct_b', 'we_rotated', undefined, { limit: 10, after: null })).rows).toEqual([]);
+    expect(await deliveries.cursor('acct_a', 'we_rotated', other.id)).toBeNull();
+    expect(await deliveries.cursor('acct_b', 'we_rotated', b)).toBeNull();
+
+    expect((await deliveries.attemptsOf('acct_a', [a, b])).map((x) => [x.deliveryId, x.attempt, x.statusCode])).toEqual([[b, 1, 500], [b, 2, 200]]);
+    expect(await deliveries.attemptsOf('acct_b', [b])).toEqual([]);
+    expect(await deliveries.attemptsOf('acct_a', [])).toEqual([]);
+    expect(await deliveries.get('acct_a', b)).toMatchObject({ id: b, status: 'delivered', attempts: 2 });
+    expect(await deliveries.get('acct_b', b)).toBeNull();
+  });
+
+  it('makes a delivery due again: a settled one gets one more attempt, in its own account only', async () => {
+    const [failed, waiting] = [delivery(), delivery()];
+    await deliveries.enqueue([failed, waiting]);
+    await deliveries.recordAttempts([{ id: failed.id, url: failed.url, outcome: outcome(), next: { status: 'failed' } }]);
+    await db.dataSource.getRepository(WebhookDeliveryEntity).update({ id: waiting.id }, { nextAttemptAt: new Date(Date.now() + 60_000) });
+    await deliveries.makeDue('acct_b', failed.id);
+    expect(await row(failed.id)).toMatchObject({ status: 'failed' });
+    await deliveries.makeDue('acct_a', failed.id);
+    await deliveries.makeDue('acct_a', waiting.id);
+    expect((await deliveries.claimDue(10, 60_000)).map((x) => [x.id, x.attempts]).sort()).toEqual([[failed.id, 1], [waiting.id, 0]].sort());
+  });
 });

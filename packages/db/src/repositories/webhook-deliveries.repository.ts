@@ -1,4 +1,7 @@
+import { In } from 'typeorm';
+import { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { DbRepository } from './db-repository';
+import { newestFirst, type Page, type PageCursor } from './page';
 
 /** The exact body a delivery sends: `WebhookPayload` in @parley/common, which this package does not depend on. */
 interface Payload {
@@ -57,9 +60,14 @@ export interface DeliveryAttempt {
 /**
  * The `webhook_deliveries` outbox and its attempt log. Rows are claimed with `FOR UPDATE SKIP LOCKED` and leased
  * (their next_attempt_at pushed past the lease), so no two workers send a row at once and a crash mid-send only
- * delays it. The statements take many rows at once: the webhooks service batches concurrent writes into one.
+ * delays it. The outbox statements take many rows at once: the webhooks service batches concurrent writes into one.
+ * The api reads the log and makes deliveries due again (a test event or a retry).
  */
 export class WebhookDeliveriesRepository extends DbRepository {
+  private get deliveries() {
+    return this.db.getRepository(WebhookDeliveryEntity);
+  }
+
   /**
    * Adds pending deliveries, due now; one per (event, target), so a row for an event and target already there is
    * skipped. Returns the ids of those inserted.
@@ -193,5 +201,34 @@ export class WebhookDeliveriesRepository extends DbRepository {
       [cutoff, limit],
     )) as [unknown, number];
     return count;
+  }
+
+  // --- the delivery log (the api)
+
+  get(accountId: string, id: string): Promise<WebhookDeliveryEntity | null> {
+    return this.deliveries.findOneBy({ id, accountId });
+  }
+
+  /** The endpoint's deliveries, newest first, of one status or all. */
+  listForEndpoint(accountId: string, endpointId: string, status: WebhookDeliveryEntity['status'] | undefined, page: { limit: number; after: PageCursor | null }): Promise<Page<WebhookDeliveryEntity>> {
+    const qb = this.deliveries.createQueryBuilder('d').where('d.account_id = :accountId AND d.endpoint_id = :endpointId', { accountId, endpointId });
+    if (status) qb.andWhere('d.status = :status', { status });
+    return newestFirst(qb, 'd', page);
+  }
+
+  /** Where a page of the endpoint's deliveries after this one starts; null when the endpoint has no such delivery. */
+  cursor(accountId: string, endpointId: string, id: string): Promise<PageCursor | null> {
+    return this.deliveries.findOne({ where: { id, accountId, endpointId }, select: { id: true, createdAt: true } });
+  }
+
+  /** The attempts of these deliveries, each delivery's in order. */
+  attemptsOf(accountId: string, deliveryIds: string[]): Promise<WebhookDeliveryAttemptEntity[]> {
+    if (deliveryIds.length === 0) return Promise.resolve([]);
+    return this.db.getRepository(WebhookDeliveryAttemptEntity).find({ where: { accountId, deliveryId: In(deliveryIds) }, order: { deliveryId: 'ASC', attempt: 'ASC' } });
+  }
+
+  /** Due now: a settled delivery gets one more attempt, a pending one is brought forward. */
+  async makeDue(accountId: string, id: string): Promise<void> {
+    await this.deliveries.update({ id, accountId }, { status: 'pending', nextAttemptAt: new Date(), updatedAt: new Date() });
   }
 }
