@@ -1,14 +1,8 @@
+import type { WebhookDeliveryStatus, WebhookPayload } from '@parley/common';
 import { In } from 'typeorm';
 import { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { DbRepository } from './db-repository';
 import { newestFirst, type Page, type PageCursor } from './page';
-
-/** The exact body a delivery sends: `WebhookPayload` in @parley/common, which this package does not depend on. */
-interface Payload {
-  type: string;
-  timestamp: string;
-  data: Record<string, unknown>;
-}
 
 /** A delivery to add to the outbox; its id (`msg_...`) is made by the caller. */
 export interface NewWebhookDelivery {
@@ -20,7 +14,7 @@ export interface NewWebhookDelivery {
   url: string;
   eventType: string;
   eventId: string;
-  payload: Payload;
+  payload: WebhookPayload;
 }
 
 /** A due delivery leased to one worker, with what it needs to sign and send it. */
@@ -125,7 +119,7 @@ export class WebhookDeliveriesRepository extends DbRepository {
       callId: r.call_id as string | null,
       url: r.url as string,
       eventType: r.event_type as string,
-      payload: r.payload as Payload,
+      payload: r.payload as WebhookPayload,
       attempts: r.attempts as number,
       endpointUrl: r.endpoint_url as string | null,
       endpointSecret: r.endpoint_secret as string | null,
@@ -210,7 +204,7 @@ export class WebhookDeliveriesRepository extends DbRepository {
   }
 
   /** The endpoint's deliveries, newest first, of one status or all. */
-  listForEndpoint(accountId: string, endpointId: string, status: WebhookDeliveryEntity['status'] | undefined, page: { limit: number; after: PageCursor | null }): Promise<Page<WebhookDeliveryEntity>> {
+  listForEndpoint(accountId: string, endpointId: string, status: WebhookDeliveryStatus | undefined, page: { limit: number; after: PageCursor | null }): Promise<Page<WebhookDeliveryEntity>> {
     const qb = this.deliveries.createQueryBuilder('d').where('d.account_id = :accountId AND d.endpoint_id = :endpointId', { accountId, endpointId });
     if (status) qb.andWhere('d.status = :status', { status });
     return newestFirst(qb, 'd', page);
