@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CallsRepository, SecretBox, WebhookDeliveriesRepository, WebhookEndpointsRepository } from '@parley/db';
+import { SecretBox, WebhookDeliveriesRepository, WebhookEndpointsRepository } from '@parley/db';
 import { OutboundAddressPolicy, outboundPolicy, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from './config';
 import { DeliveryOutbox } from './delivery/delivery-outbox';
@@ -27,7 +27,7 @@ export class WebhooksModule {
           useFactory: (policy: OutboundAddressPolicy) =>
             new WebhookSender(policy, { timeoutMs: config.WEBHOOK_TIMEOUT_MS, maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES, maxSockets: config.WEBHOOK_CONCURRENCY }),
         },
-        ...repositoryProviders(WebhookDeliveriesRepository, WebhookEndpointsRepository, CallsRepository),
+        ...repositoryProviders(WebhookDeliveriesRepository, WebhookEndpointsRepository),
         DeliveryOutbox,
         DeliveryWorker,
         DeliveryRetention,

@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CallEvent, type CallEventData, type CallEventType } from '@parley/common';
+import { type Call, CallEvent, type CallEventData, type CallEventType } from '@parley/common';
 import { createTestDatabase, secretBoxFromEnv } from '@parley/db';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import type { z } from 'zod';
@@ -141,8 +141,16 @@ export async function until(check: () => boolean | Promise<boolean>, limitMs = 3
   }
 }
 
-export function callObject(callId: string, webhookUrl: string | null): Record<string, unknown> {
-  return { id: callId, object: 'call', status: 'completed', result_status: 'completed', result: { confirmed: true }, webhook_url: webhookUrl, webhook_status: 'pending' };
+/** A finished call as the api's `completed` event carries it. */
+export function callObject(callId: string, webhookUrl: string | null): Call {
+  const at = new Date().toISOString();
+  return {
+    id: callId, object: 'call', agent_id: randomUUID(), to_number: '+15550002000', from_number: '+15550001000', status: 'completed', direction: 'outbound',
+    persona: null, instructions: 'Confirm.', prompt: 'Confirm.', context: {}, returns: { confirmed: 'boolean' }, result: { confirmed: true }, result_status: 'completed',
+    result_error: null, language: 'en', webhook_url: webhookUrl, webhook_status: 'pending', webhook_error: null, created_at: at, started_at: at, answered_at: at,
+    ended_at: at, duration_seconds: 1, billed_duration_seconds: 1, billing_amount_milli_cents: 0, reservation_status: 'settled', error_code: null, error_message: null,
+    hangup_cause: 'normal_clearing', answered_by: 'human', latency: null, recording_url: null, metadata: {}, updated_at: at,
+  };
 }
 
 export const newCallId = () => randomUUID();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CallLatency, TranscriptSegment } from './api/calls';
+import { Call, CallLatency, TranscriptSegment } from './api/calls';
 import { ANSWERED_BY, AUDIO_CODECS, CALL_STATUSES, HANGUP_BY, HANGUP_REQUESTERS, RESULT_STATUSES, TERMINAL_CALL_STATUSES, WEBHOOK_STATUSES } from './enums';
 import { CALL_EVENT_TYPES, type CallEventType } from './subjects';
 
@@ -53,7 +53,7 @@ export const CallEventData = {
   recording: z.object({ path: z.string(), duration_ms: z.number().int().min(0), bytes: z.number().int().min(0), format: z.literal('wav') }),
   result: z.object({ result_status: z.enum(RESULT_STATUSES), result: z.record(z.string(), z.unknown()).nullable(), result_error: z.string().nullable() }),
   /** Published by the api once a call is terminal and its result settled: carries the final call object. */
-  completed: z.object({ call: z.record(z.string(), z.unknown()) }),
+  completed: z.object({ call: Call }),
   webhook: z.object({ webhook_status: z.enum(WEBHOOK_STATUSES), webhook_error: z.string().nullable() }),
 } satisfies Record<(typeof CALL_EVENT_TYPES)[number], z.ZodType>;
 

@@ -154,7 +154,7 @@ export class CallProjector {
       seq: 0,
       at: call.completedPublishedAt.toISOString(),
       type: 'completed' as const,
-      data: { call: callView(call) as unknown as Record<string, unknown> },
+      data: { call: callView(call) },
     };
     return [{ subject: this.subjects.callEvent(call.id, 'completed'), msgId: event.id, payload: event }];
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { CallEvent, type CallEventType, type WebhookEventType } from '@parley/common';
-import { CallsRepository, WebhookDeliveriesRepository, WebhookEndpointsRepository, type WebhookEndpointTarget } from '@parley/db';
+import { WebhookDeliveriesRepository, WebhookEndpointsRepository, type WebhookEndpointTarget } from '@parley/db';
 import { Bus, Metrics } from '@parley/service-kit';
 import { WEBHOOKS_CONFIG, type WebhooksConfig } from '../config';
 import { DeliveryOutbox, type NewDelivery } from '../delivery/delivery-outbox';
@@ -27,7 +27,6 @@ export class CallEventFanout implements OnApplicationBootstrap {
   constructor(
     @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
     @Inject(Bus) private readonly bus: Bus,
-    @Inject(CallsRepository) private readonly calls: CallsRepository,
     @Inject(WebhookEndpointsRepository) private readonly endpoints: WebhookEndpointsRepository,
     @Inject(WebhookDeliveriesRepository) private readonly deliveries: WebhookDeliveriesRepository,
     @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
@@ -62,7 +61,8 @@ export class CallEventFanout implements OnApplicationBootstrap {
       .filter((e) => e.events.includes(type))
       .map((e) => ({ ...base, endpointId: e.id, url: e.url }));
     if (event.type === 'completed') {
-      const url = await this.callWebhookUrl(event.call_id, event.account_id, event.data.call);
+      // The call object carries its webhook_url (the api resolved the agent's default at creation).
+      const url = event.data.call.webhook_url;
       if (url) {
         rows.push({ ...base, endpointId: null, url });
         // Announced before the row exists, so it can never land after the worker's delivered/failed for this call.
@@ -75,12 +75,6 @@ export class CallEventFanout implements OnApplicationBootstrap {
     if (inserted.length === 0) return;
     for (const r of inserted) this.m.enqueued.inc({ event_type: type, target: r.endpointId ? 'endpoint' : 'call_url' });
     this.worker.wake();
-  }
-
-  /** The call object carries its webhook_url (the api resolved the agent's default at creation); the row is the fallback. */
-  private async callWebhookUrl(callId: string, accountId: string, call: Record<string, unknown>): Promise<string | null> {
-    if ('webhook_url' in call) return typeof call.webhook_url === 'string' && call.webhook_url ? call.webhook_url : null;
-    return this.calls.webhookUrl(accountId, callId);
   }
 
   private async endpointsFor(accountId: string): Promise<WebhookEndpointTarget[]> {
