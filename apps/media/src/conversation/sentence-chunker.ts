@@ -60,3 +60,9 @@ export class SentenceChunker {
     return ABBREVIATIONS.has(word) || /^([a-z]\.)*[a-z]$/.test(word);
   }
 }
+
+/** A whole text's sentences (as streamed text would be cut). */
+export function splitSentences(text: string): string[] {
+  const c = new SentenceChunker();
+  return [...c.push(text), ...c.flush()];
+}

@@ -1,10 +1,10 @@
+import type { AnsweredBy } from '@parley/common';
+
 /**
  * Tells a person from an answering machine in the first seconds of a call. People answer with a
  * short "Hello?" and wait; machines play a long uninterrupted greeting with typical phrases,
  * then beep. Feed it what the call hears; it decides once.
  */
-export type AnsweredBy = 'human' | 'machine' | 'unknown';
-
 export interface VoicemailVerdict {
   answeredBy: AnsweredBy;
   reason: 'beep' | 'phrase' | 'long_greeting' | 'short_greeting' | 'no_speech' | 'timeout';

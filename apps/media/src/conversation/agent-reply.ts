@@ -1,0 +1,131 @@
+import type { LlmSettings } from '@parley/common';
+import { isAbortError, type Llm, type LlmMessage, type LlmToolCall } from '../providers/types';
+import type { AgentTools, ToolOutcome } from './agent-tools';
+import type { AgentTurn } from './agent-turn';
+import { AsyncQueue } from './async-queue';
+import type { ConversationLogger } from './conversation-inputs';
+import { PHRASES } from './phrases';
+import { SentenceChunker } from './sentence-chunker';
+
+const MAX_TOOL_ROUNDS = 5;
+/** A tool that takes longer than this gets a spoken filler. */
+const TOOL_FILLER_AFTER_MS = 1200;
+/** A model that has said nothing for this long gets a spoken filler (once per turn). */
+const LLM_FILLER_AFTER_MS = 2500;
+
+/** The model the agent replies with, its tools and the history it replies to. */
+export interface ReplyModel {
+  llm: Llm;
+  settings: LlmSettings;
+  tools: AgentTools;
+  history: LlmMessage[];
+  logger: ConversationLogger;
+}
+
+/**
+ * How a reply ended: said in full (or given up on: interrupted, or a prepared reply never played), or with a tool
+ * that ends the agent's part: the call is to be hung up, or handed to `destination`. The turn has finished playing.
+ */
+export type ReplyEnd = { kind: 'said' } | { kind: 'end_call' } | { kind: 'transfer'; destination: string };
+
+/**
+ * The model's reply to the conversation so far, streamed sentence by sentence into the turn, with tool rounds; a slow
+ * model or tool gets a spoken filler and a failing model a spoken fallback.
+ */
+export async function reply(turn: AgentTurn, model: ReplyModel): Promise<ReplyEnd> {
+  const said = { kind: 'said' } as const;
+  const signal = turn.signal;
+  const marks = turn.marks;
+  for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
+    const sentences = new AsyncQueue<string>();
+    const speaking = turn.speak(sentences);
+    const chunker = new SentenceChunker();
+    let text = '';
+    const calls: LlmToolCall[] = [];
+    // A slow model must not leave the line dead: say something while it thinks.
+    let stall: NodeJS.Timeout | undefined = turn.filled
+      ? undefined
+      : setTimeout(() => {
+          turn.filled = true;
+          sentences.push(PHRASES.llmFiller);
+        }, LLM_FILLER_AFTER_MS);
+    try {
+      for await (const chunk of model.llm.stream({
+        messages: model.history,
+        tools: model.tools.specs(),
+        model: model.settings.model,
+        temperature: model.settings.temperature,
+        maxTokens: model.settings.max_tokens,
+        signal,
+      })) {
+        clearTimeout(stall);
+        stall = undefined;
+        if (chunk.type === 'text') {
+          if (marks && marks.llmFirstToken === undefined) marks.llmFirstToken = performance.now();
+          text += chunk.text;
+          for (const s of chunker.push(chunk.text)) sentences.push(s);
+        } else {
+          calls.push(chunk.call);
+        }
+      }
+      clearTimeout(stall);
+      for (const s of chunker.flush()) sentences.push(s);
+      sentences.close();
+    } catch (err) {
+      clearTimeout(stall);
+      sentences.close();
+      await speaking;
+      if (signal.aborted || isAbortError(err)) return said;
+      model.logger.warn({ err }, 'language model failed; speaking the fallback');
+      await turn.say(PHRASES.llmFallback);
+      turn.remember(PHRASES.llmFallback);
+      await turn.finish();
+      return said;
+    }
+    await speaking;
+    if (signal.aborted) return said;
+    turn.record({ role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) });
+    if (calls.length === 0) break;
+    // A reply prepared during a pause acts (tools, hang-up, transfer) only once the turn has surely ended.
+    if (turn.gate && !(await turn.gate)) return said;
+
+    for (const call of calls) {
+      const outcome = await runTool(turn, call, model);
+      if (signal.aborted) return said;
+      if (outcome.kind === 'end_call') {
+        model.history.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify({ ok: true }) });
+        if (!text.trim()) await turn.say(PHRASES.goodbye);
+        await turn.finish();
+        return { kind: 'end_call' };
+      }
+      if (outcome.kind === 'transfer') {
+        model.history.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify({ ok: true, destination: outcome.destination }) });
+        await turn.finish();
+        return { kind: 'transfer', destination: outcome.destination };
+      }
+      model.history.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
+    }
+  }
+  await turn.finish();
+  return said;
+}
+
+/** Runs a tool; one that takes long gets a filler sentence so the line is never dead. */
+async function runTool(turn: AgentTurn, call: LlmToolCall, model: ReplyModel): Promise<ToolOutcome> {
+  const tool = model.tools.get(call.name);
+  model.logger.info({ tool: call.name, arguments: call.arguments }, 'tool call');
+  const filler = tool?.type === 'http' ? (tool.speak_while_waiting ?? PHRASES.toolFiller) : undefined;
+  let fillerTimer: NodeJS.Timeout | undefined;
+  let fillerSpeech: Promise<void> | undefined;
+  if (filler) {
+    fillerTimer = setTimeout(() => {
+      fillerSpeech = turn.say(filler);
+    }, TOOL_FILLER_AFTER_MS);
+  }
+  try {
+    return await model.tools.run(call, turn.signal);
+  } finally {
+    clearTimeout(fillerTimer);
+    await fillerSpeech;
+  }
+}
