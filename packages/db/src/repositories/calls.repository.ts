@@ -84,12 +84,6 @@ export class CallsRepository extends DbRepository {
     return row?.resultStatus ?? null;
   }
 
-  /** The URL the call's own `call.completed` webhook goes to (null: none). */
-  async webhookUrl(accountId: string, id: string): Promise<string | null> {
-    const row = await this.calls.findOne({ where: { id, accountId }, select: { id: true, webhookUrl: true } });
-    return row?.webhookUrl ?? null;
-  }
-
   list(accountId: string, filter: CallListFilter, page: { limit: number; after: PageCursor | null }): Promise<Page<CallEntity>> {
     const qb = this.calls.createQueryBuilder('c').where('c.account_id = :accountId', { accountId });
     if (filter.status) qb.andWhere('c.status = :status', { status: filter.status });
