@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { dbfs } from '@parley/audio';
 import type { Vad, VadStream } from '../types';
+import type { SileroThreadData, SileroThreadReply } from './silero-thread';
 
 /** Samples of 16 kHz audio per window, whatever rate the model runs at (32 ms). */
 const WINDOW = 512;
@@ -27,84 +29,16 @@ export function sileroModelPath(): string {
 }
 
 /**
- * The inference thread: one onnxruntime session, one batch at a time. At 8 kHz it first halves the rate with a 15-tap half-band filter (over each window's lead-in, so
- * every window is filtered exactly as the continuous stream would be). Plain CommonJS run with
- * \`eval\` so the same code serves the build and the tests (which run the TypeScript sources);
- * onnxruntime-node is required by the absolute path the parent resolved.
+ * Starts the inference thread: its module compiled beside this one (dist), or, run from the TypeScript sources (the
+ * tests), that module's source transpiled and evaluated.
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const ort = require(workerData.ortPath);
-const RATE = workerData.rate;
-const IN = ${WINDOW}, LEAD = ${LEAD}, MAX = ${MAX_BATCH};
-const WIN = RATE === 16000 ? 512 : 256, CTX = RATE === 16000 ? 64 : 32, N = CTX + WIN;
-// Half-band low-pass for 16 -> 8 kHz: a Hann-windowed sinc cut at 4 kHz, unity gain at DC.
-const TAPS = 15, H = new Float32Array(TAPS);
-for (let j = 0; j < TAPS; j++) {
-  const n = j - 7;
-  H[j] = (n === 0 ? 0.5 : Math.sin((Math.PI * n) / 2) / (Math.PI * n)) * (0.5 + 0.5 * Math.cos((Math.PI * n) / 8));
+function startThread(workerData: SileroThreadData): Worker {
+  if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'silero-thread.js'), { workerData });
+  const ts = require('typescript') as typeof import('typescript');
+  const source = readFileSync(join(__dirname, 'silero-thread.ts'), 'utf8');
+  const script = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  return new Worker(script, { eval: true, workerData });
 }
-const gain = H.reduce((a, b) => a + b, 0);
-for (let j = 0; j < TAPS; j++) H[j] /= gain;
-/** Window i of the batch (with its lead-in) as the model's input row at 'at'. */
-function row(pcm, i, input, at) {
-  const base = i * (LEAD + IN);
-  if (RATE === 16000) {
-    for (let j = 0; j < N; j++) input[at + j] = pcm[base + LEAD - CTX + j] / 32768;
-    return;
-  }
-  // Output k sits at the odd input sample 'p': the last N outputs end with the window. The
-  // filter is symmetric and every other tap is zero: five products per output.
-  const h0 = H[0], h2 = H[2], h4 = H[4], h6 = H[6], h7 = H[7];
-  for (let k = 0, p = base + LEAD + IN - 2 * N + 1; k < N; k++, p += 2) {
-    input[at + k] = (h0 * (pcm[p] + pcm[p - 14]) + h2 * (pcm[p - 2] + pcm[p - 12]) + h4 * (pcm[p - 4] + pcm[p - 10]) + h6 * (pcm[p - 6] + pcm[p - 8]) + h7 * pcm[p - 7]) / 32768;
-  }
-}
-// The batch channel (see Channel below): requests and answers in shared memory, woken by Atomics.
-const ctrl = new Int32Array(workerData.shared, 0, 4);
-let at = 16;
-const pcm = new Int16Array(workerData.shared, at, MAX * (LEAD + IN));
-at += pcm.byteLength;
-const stateIn = new Float32Array(workerData.shared, at, 2 * MAX * 128);
-at += stateIn.byteLength;
-const probsOut = new Float32Array(workerData.shared, at, MAX);
-at += probsOut.byteLength;
-const stateOut = new Float32Array(workerData.shared, at, 2 * MAX * 128);
-(async () => {
-  const session = await ort.InferenceSession.create(workerData.modelPath, {
-    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
-  });
-  const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), [1]);
-  parentPort.postMessage({ ready: true });
-  let seen = 0;
-  for (;;) {
-    // This thread has nothing else to do: it sleeps on the request counter (a plain futex wait,
-    // which the event loop's notify wakes cheaply; an asynchronous wait costs both sides a task).
-    Atomics.wait(ctrl, 0, seen);
-    seen = Atomics.load(ctrl, 0);
-    const batch = ctrl[2];
-    try {
-      const input = new Float32Array(batch * N);
-      for (let i = 0; i < batch; i++) row(pcm, i, input, i * N);
-      // State layout [2, batch, 128]: the request's two halves sit MAX apart.
-      const state = new Float32Array(2 * batch * 128);
-      state.set(stateIn.subarray(0, batch * 128), 0);
-      state.set(stateIn.subarray(MAX * 128, MAX * 128 + batch * 128), batch * 128);
-      const out = await session.run({ input: new ort.Tensor('float32', input, [batch, N]), state: new ort.Tensor('float32', state, [2, batch, 128]), sr });
-      probsOut.set(out.output.data);
-      const next = out.stateN.data;
-      stateOut.set(next.subarray(0, batch * 128), 0);
-      stateOut.set(next.subarray(batch * 128, 2 * batch * 128), MAX * 128);
-      ctrl[3] = 0;
-    } catch (err) {
-      ctrl[3] = 1;
-      parentPort.postMessage({ error: String((err && err.message) || err) });
-    }
-    Atomics.store(ctrl, 1, seen);
-    Atomics.notify(ctrl, 1);
-  }
-})().catch((err) => parentPort.postMessage({ fatal: String((err && err.stack) || err) }));
-`;
 
 /**
  * The batch channel to the inference thread, in shared memory: the request (each window with its
@@ -113,7 +47,7 @@ const stateOut = new Float32Array(workerData.shared, at, 2 * MAX * 128);
  * Under load a postMessage of a batch cost the event loop about 0.4 ms; this costs the copies.
  */
 class Channel {
-  readonly shared: SharedArrayBuffer;
+  /** The request counter, the answer counter, the batch's size, and 1 if the model failed on it. */
   readonly ctrl: Int32Array;
   readonly pcm: Int16Array;
   readonly stateIn: Float32Array;
@@ -123,16 +57,17 @@ class Channel {
 
   constructor() {
     const sizes = [MAX_BATCH * (LEAD + WINDOW) * 2, 2 * MAX_BATCH * 128 * 4, MAX_BATCH * 4, 2 * MAX_BATCH * 128 * 4];
-    this.shared = new SharedArrayBuffer(16 + sizes.reduce((a, b) => a + b, 0));
-    this.ctrl = new Int32Array(this.shared, 0, 4);
+    // The thread gets these views (they share this memory), so the layout is stated here only.
+    const shared = new SharedArrayBuffer(16 + sizes.reduce((a, b) => a + b, 0));
+    this.ctrl = new Int32Array(shared, 0, 4);
     let at = 16;
-    this.pcm = new Int16Array(this.shared, at, MAX_BATCH * (LEAD + WINDOW));
+    this.pcm = new Int16Array(shared, at, MAX_BATCH * (LEAD + WINDOW));
     at += sizes[0]!;
-    this.stateIn = new Float32Array(this.shared, at, 2 * MAX_BATCH * 128);
+    this.stateIn = new Float32Array(shared, at, 2 * MAX_BATCH * 128);
     at += sizes[1]!;
-    this.probs = new Float32Array(this.shared, at, MAX_BATCH);
+    this.probs = new Float32Array(shared, at, MAX_BATCH);
     at += sizes[2]!;
-    this.stateOut = new Float32Array(this.shared, at, 2 * MAX_BATCH * 128);
+    this.stateOut = new Float32Array(shared, at, 2 * MAX_BATCH * 128);
   }
 
   /** Sends the batch written into pcm/stateIn; resolves once the answer is in probs/stateOut (false: the model failed). */
@@ -156,8 +91,6 @@ interface Pending {
   resolve: (p: number) => void;
   reject: (e: unknown) => void;
 }
-
-type WorkerReply = { ready: true } | { fatal: string } | { error: string };
 
 /**
  * Silero VAD v5 on onnxruntime-node, in its own thread: the model's few ms per batch never hold
@@ -185,7 +118,7 @@ export class SileroVad implements Vad {
     private readonly channel: Channel,
     private readonly energyFloorDbfs: number,
   ) {
-    worker.on('message', (msg: WorkerReply) => {
+    worker.on('message', (msg: SileroThreadReply) => {
       if ('error' in msg) this.lastError = msg.error;
     });
     worker.on('error', (err) => this.fail(err));
@@ -199,12 +132,10 @@ export class SileroVad implements Vad {
    */
   static async load(options: { energyFloorDbfs?: number; modelPath?: string; sampleRate?: 8000 | 16000 } = {}): Promise<SileroVad> {
     const channel = new Channel();
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { ortPath: require.resolve('onnxruntime-node'), modelPath: options.modelPath ?? sileroModelPath(), rate: options.sampleRate ?? 8000, shared: channel.shared },
-    });
+    const { ctrl, pcm, stateIn, probs, stateOut } = channel;
+    const worker = startThread({ ortPath: require.resolve('onnxruntime-node'), modelPath: options.modelPath ?? sileroModelPath(), rate: options.sampleRate ?? 8000, window: WINDOW, lead: LEAD, maxBatch: MAX_BATCH, ctrl, pcm, stateIn, probs, stateOut });
     await new Promise<void>((resolve, reject) => {
-      const onMessage = (msg: WorkerReply) => {
+      const onMessage = (msg: SileroThreadReply) => {
         worker.off('error', reject);
         worker.off('message', onMessage);
         if ('ready' in msg) resolve();
