@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appointmentReminderScript, type SandboxLlm, startSandboxLlm } from '@parley/sandbox-llm';
+import { CallsRepository } from '@parley/db';
 import { ended, segments, startHarness } from './harness';
 
 const RETURNS = { confirmed: 'boolean', reschedule_to: 'string' };
@@ -148,6 +149,22 @@ describe('extractor', () => {
     await h.idle();
     expect(llm.completions()).toHaveLength(0);
     expect(h.results.filter((r) => r.call_id === callId)).toHaveLength(0);
+  });
+
+  it("leaves a call another extractor process is settling (it holds the call's lock) and settles it once that lock is free", async () => {
+    const callId = await h.createCall({ returns: RETURNS });
+    const other = new CallsRepository(h.db.dataSource);
+    const held = await other.whileSettling(callId, async () => {
+      await h.publish('conversation_ended', callId, { segments: CONVERSATION, answered_by: 'human', latency: null, reason: 'x' });
+      await new Promise((r) => setTimeout(r, 500));
+      return h.results.filter((r) => r.call_id === callId).length;
+    });
+    expect(held).toEqual({ ran: true, value: 0 });
+    expect(llm.completions()).toHaveLength(0);
+    // Redelivered after EXTRACTOR_RETRY_DELAY_MS, the event finds the lock free.
+    expect((await h.resultFor(callId)).data.result_status).toBe('completed');
+    await h.idle();
+    expect(h.results.filter((r) => r.call_id === callId)).toHaveLength(1);
   });
 
   it('marks the result failed when the model stays unreachable', async () => {
