@@ -60,7 +60,7 @@ beforeAll(async () => {
   await answerOn(accounts.a, trunks.a, ON_ONE_SANDBOX_TRUNK);
   await world.startDialer({ ARI_URL: asterisk.ariUrl, ARI_USER: 'parley', ARI_PASSWORD: 'parley' });
   // Customer trunks are pushed to Asterisk at start; a call can come in on them once they exist there.
-  await world.until(() => asterisk.core.endpointExists(trunks.a) && asterisk.core.endpointExists(trunks.b), 'trunks pushed to Asterisk');
+  await world.until(() => asterisk.core.endpoints.exists(trunks.a) && asterisk.core.endpoints.exists(trunks.b), 'trunks pushed to Asterisk');
 });
 afterAll(async () => {
   await world?.close();

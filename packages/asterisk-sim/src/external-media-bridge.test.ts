@@ -31,7 +31,7 @@ it('a two-party bridge sends nothing until the far end sends, and drops slin16 a
   await settle(300);
 
   expect(peer.packets).toHaveLength(0);
-  expect(h.sim.core.legStats(em.id)).toMatchObject({ rxPackets: 15, rxDropped: 15 });
+  expect(h.sim.core.externalMedia.stats(em.id)).toMatchObject({ rxPackets: 15, rxDropped: 15 });
   expect(h.sim.calls.get(id)!.toJSON().agent_audio_ms).toBe(0);
 });
 

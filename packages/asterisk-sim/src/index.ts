@@ -1,5 +1,6 @@
 export { startAsteriskSim, type AsteriskSim, type AsteriskSimOptions, type SimLogger } from './server';
-export { AsteriskCore, parseDialEndpoint } from './ari/core';
+export { AsteriskCore } from './ari/core';
+export { parseDialEndpoint } from './ari/params';
 export { SIM_ORDERINGS, type SimOrdering } from './ari/ordering';
 export { CAUSE_TEXT, causeText, dialStatusForCause, sipToCause } from './ari/causes';
 export { CallLog, SimCall, type HungUpBy } from './calls';

@@ -59,7 +59,7 @@ describe('adversarial ordering (the default)', () => {
     h = await startHarness({ seed: SEED, endpoints: ['trunk'] });
     await h.scenario('+15551234567', { outcome: 'answer', answer_after_ms: 30, lines: [] });
     const core = h.sim.core;
-    const bridge = core.createBridge({ type: 'mixing' });
+    const bridge = core.bridges.create({ type: 'mixing' });
     const between: Array<{ status: number; message: unknown }> = [];
     const refusal = (fn: () => unknown) => {
       try {
@@ -76,9 +76,9 @@ describe('adversarial ordering (the default)', () => {
         // The next turn of the event loop, as soon as a request could arrive after the Up went out.
         setImmediate(() => {
           const id = payload.channel.id;
-          between.push(refusal(() => core.addToBridge(bridge.id, { channel: id })));
-          between.push(refusal(() => core.answer(id)));
-          between.push(refusal(() => core.playOnChannel(id, { media: 'sound:hello' })));
+          between.push(refusal(() => core.bridges.addChannels(bridge.id, { channel: id })));
+          between.push(refusal(() => core.control.answer(id)));
+          between.push(refusal(() => core.control.play(id, { media: 'sound:hello' })));
         });
       }
     };

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CallLog } from './calls';
-import { AsteriskCore, type Params } from './ari/core';
+import { AsteriskCore } from './ari/core';
+import type { Params } from './ari/params';
 import { AriHttpError } from './ari/errors';
 import { EventBus } from './ari/event-bus';
 import { orderingFrom, type SimOrdering } from './ari/ordering';
@@ -122,33 +123,33 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
     { method: 'GET', pattern: /^\/applications\/([^/]+)$/, handler: (m) => registeredApplication(bus, d(m[1]!)) },
     { method: 'POST', pattern: /^\/applications\/([^/]+)\/subscription$/, handler: (m) => registeredApplication(bus, d(m[1]!)) },
     { method: 'DELETE', pattern: /^\/applications\/([^/]+)\/subscription$/, handler: (m) => registeredApplication(bus, d(m[1]!)) },
-    { method: 'GET', pattern: /^\/endpoints$/, handler: () => core.endpointNames().map((resource) => ({ technology: 'PJSIP', resource, state: 'online', channel_ids: [] })) },
-    { method: 'GET', pattern: /^\/channels$/, handler: () => [...core.channels.values()].map((c) => c.snapshot()) },
-    { method: 'POST', pattern: /^\/channels$/, handler: (_m, p, _b, lead) => core.originate(p, lead), lead: true },
-    { method: 'POST', pattern: /^\/channels\/externalMedia$/, handler: (_m, p, _b, lead) => core.externalMedia(p, lead), lead: true },
-    { method: 'GET', pattern: /^\/channels\/([^/]+)$/, handler: (m) => core.getChannel(d(m[1]!)).snapshot() },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)$/, handler: (m, p, _b, lead) => core.originate({ ...p, channelId: d(m[1]!) }, lead), lead: true },
-    { method: 'DELETE', pattern: /^\/channels\/([^/]+)$/, handler: (m, p) => core.hangupRequest(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/answer$/, handler: (m) => core.answer(d(m[1]!)) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/ring$/, handler: (m) => core.ring(d(m[1]!)) },
-    { method: 'DELETE', pattern: /^\/channels\/([^/]+)\/ring$/, handler: (m) => core.ring(d(m[1]!)) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/dtmf$/, handler: (m, p) => core.sendDtmf(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/redirect$/, handler: (m, p) => core.redirect(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/continue$/, handler: (m) => core.continueInDialplan(d(m[1]!)) },
-    { method: 'GET', pattern: /^\/channels\/([^/]+)\/variable$/, handler: (m, p) => core.getVariable(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/variable$/, handler: (m, p) => core.setVariable(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/play$/, handler: (m, p) => core.playOnChannel(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/play\/([^/]+)$/, handler: (m, p) => core.playOnChannel(d(m[1]!), p, d(m[2]!)) },
-    { method: 'POST', pattern: /^\/channels\/([^/]+)\/record$/, handler: (m, p) => core.recordChannel(d(m[1]!), p) },
-    { method: 'GET', pattern: /^\/bridges$/, handler: () => [...core.bridges.values()].map((b) => b.snapshot()) },
-    { method: 'POST', pattern: /^\/bridges$/, handler: (_m, p) => core.createBridge(p).snapshot() },
-    { method: 'GET', pattern: /^\/bridges\/([^/]+)$/, handler: (m) => core.getBridge(d(m[1]!)).snapshot() },
-    { method: 'POST', pattern: /^\/bridges\/([^/]+)$/, handler: (m, p) => core.createBridge(p, d(m[1]!)).snapshot() },
-    { method: 'DELETE', pattern: /^\/bridges\/([^/]+)$/, handler: (m) => core.destroyBridge(d(m[1]!)) },
-    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/addChannel$/, handler: (m, p) => core.addToBridge(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/removeChannel$/, handler: (m, p) => core.removeFromBridge(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/play$/, handler: (m, p) => core.playOnBridge(d(m[1]!), p) },
-    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/record$/, handler: (m, p) => core.recordBridge(d(m[1]!), p) },
+    { method: 'GET', pattern: /^\/endpoints$/, handler: () => core.endpoints.names().map((resource) => ({ technology: 'PJSIP', resource, state: 'online', channel_ids: [] })) },
+    { method: 'GET', pattern: /^\/channels$/, handler: () => core.channels.list().map((c) => c.snapshot()) },
+    { method: 'POST', pattern: /^\/channels$/, handler: (_m, p, _b, lead) => core.outbound.originate(p, lead), lead: true },
+    { method: 'POST', pattern: /^\/channels\/externalMedia$/, handler: (_m, p, _b, lead) => core.externalMedia.create(p, lead), lead: true },
+    { method: 'GET', pattern: /^\/channels\/([^/]+)$/, handler: (m) => core.channels.get(d(m[1]!)).snapshot() },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)$/, handler: (m, p, _b, lead) => core.outbound.originate({ ...p, channelId: d(m[1]!) }, lead), lead: true },
+    { method: 'DELETE', pattern: /^\/channels\/([^/]+)$/, handler: (m, p) => core.control.hangup(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/answer$/, handler: (m) => core.control.answer(d(m[1]!)) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/ring$/, handler: (m) => core.control.ring(d(m[1]!)) },
+    { method: 'DELETE', pattern: /^\/channels\/([^/]+)\/ring$/, handler: (m) => core.control.ring(d(m[1]!)) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/dtmf$/, handler: (m, p) => core.control.sendDtmf(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/redirect$/, handler: (m, p) => core.control.redirect(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/continue$/, handler: (m) => core.control.continueInDialplan(d(m[1]!)) },
+    { method: 'GET', pattern: /^\/channels\/([^/]+)\/variable$/, handler: (m, p) => core.control.getVariable(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/variable$/, handler: (m, p) => core.control.setVariable(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/play$/, handler: (m, p) => core.control.play(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/play\/([^/]+)$/, handler: (m, p) => core.control.play(d(m[1]!), p, d(m[2]!)) },
+    { method: 'POST', pattern: /^\/channels\/([^/]+)\/record$/, handler: (m, p) => core.control.record(d(m[1]!), p) },
+    { method: 'GET', pattern: /^\/bridges$/, handler: () => core.bridges.list().map((b) => b.snapshot()) },
+    { method: 'POST', pattern: /^\/bridges$/, handler: (_m, p) => core.bridges.create(p).snapshot() },
+    { method: 'GET', pattern: /^\/bridges\/([^/]+)$/, handler: (m) => core.bridges.get(d(m[1]!)).snapshot() },
+    { method: 'POST', pattern: /^\/bridges\/([^/]+)$/, handler: (m, p) => core.bridges.create(p, d(m[1]!)).snapshot() },
+    { method: 'DELETE', pattern: /^\/bridges\/([^/]+)$/, handler: (m) => core.bridges.destroy(d(m[1]!)) },
+    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/addChannel$/, handler: (m, p) => core.bridges.addChannels(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/removeChannel$/, handler: (m, p) => core.bridges.removeChannels(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/play$/, handler: (m, p) => core.bridges.play(d(m[1]!), p) },
+    { method: 'POST', pattern: /^\/bridges\/([^/]+)\/record$/, handler: (m, p) => core.bridges.record(d(m[1]!), p) },
     { method: 'GET', pattern: /^\/playbacks\/([^/]+)$/, handler: (m) => core.playbacks.get(d(m[1]!)) },
     { method: 'DELETE', pattern: /^\/playbacks\/([^/]+)$/, handler: (m) => core.playbacks.stop(d(m[1]!)) },
     { method: 'GET', pattern: /^\/recordings\/live\/([^/]+)$/, handler: (m) => core.recordings.getLive(d(m[1]!)) },
@@ -180,7 +181,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
       },
     },
     { method: 'DELETE', pattern: /^\/scenarios$/, handler: () => scenarios.clear() },
-    { method: 'POST', pattern: /^\/inbound$/, handler: (_m, _p, body) => core.inbound((body ?? {}) as Params) },
+    { method: 'POST', pattern: /^\/inbound$/, handler: (_m, _p, body) => core.inbound.place((body ?? {}) as Params) },
     { method: 'GET', pattern: /^\/calls$/, handler: () => core.calls.list().map((c) => c.toJSON()) },
     { method: 'DELETE', pattern: /^\/calls$/, handler: () => core.calls.clear() },
     { method: 'GET', pattern: /^\/calls\/([^/]+)$/, handler: (m) => requireCall(core, d(m[1]!)).toJSON() },
@@ -197,8 +198,8 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
       method: 'POST',
       pattern: /^\/calls\/([^/]+)\/hangup$/,
       handler: (m) => {
-        const ch = core.getChannel(d(m[1]!));
-        core.farEndHangsUp(ch);
+        const ch = core.channels.get(d(m[1]!));
+        core.farEnds.hangUp(ch);
       },
     },
     { method: 'GET', pattern: /^\/events$/, handler: () => bus.history.slice(-500) },
