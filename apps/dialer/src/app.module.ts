@@ -1,8 +1,14 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { DataSource } from '@parley/db';
+import { type DataSource, openDatabase } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics, Readiness, ServiceKitModule } from '@parley/service-kit';
 import { DIALER_CONFIG, type DialerConfig } from './config';
 import { Dialer } from './dialer';
+
+/**
+ * One Postgres connection for the dialer's ownership lease alone (start, renewals, leaving), so that a renewal never
+ * waits behind call traffic in the service's pool (see DialerPresence).
+ */
+export const LEASE_DATA_SOURCE = Symbol('LEASE_DATA_SOURCE');
 
 /** Runs the Dialer inside Nest's lifecycle: started after NATS and Postgres are up, stopped before they close. */
 @Injectable()
@@ -13,11 +19,12 @@ export class DialerLifecycle implements OnModuleInit, OnModuleDestroy {
     @Inject(DIALER_CONFIG) config: DialerConfig,
     @Inject(Bus) bus: Bus,
     @Inject(DATA_SOURCE) ds: DataSource,
+    @Inject(LEASE_DATA_SOURCE) private readonly leaseDs: DataSource,
     @Inject(Metrics) metrics: Metrics,
     @Inject(Readiness) readiness: Readiness,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.dialer = new Dialer({ config, bus, ds, metrics, readiness, logger });
+    this.dialer = new Dialer({ config, bus, ds, leaseDs, metrics, readiness, logger });
   }
 
   async onModuleInit(): Promise<void> {
@@ -27,6 +34,7 @@ export class DialerLifecycle implements OnModuleInit, OnModuleDestroy {
   // onModuleDestroy runs before service-kit closes NATS and Postgres (beforeApplicationShutdown / onApplicationShutdown).
   async onModuleDestroy(): Promise<void> {
     await this.dialer.stop();
+    if (this.leaseDs.isInitialized) await this.leaseDs.destroy();
   }
 }
 
@@ -38,7 +46,16 @@ export class AppModule {
       imports: [
         ServiceKitModule.forService('dialer', config, { poolSize: config.DIALER_DB_POOL_SIZE }),
       ],
-      providers: [{ provide: DIALER_CONFIG, useValue: config }, DialerLifecycle],
+      providers: [
+        { provide: DIALER_CONFIG, useValue: config },
+        {
+          provide: LEASE_DATA_SOURCE,
+          // Injected after DATA_SOURCE, which creates the database and runs the migrations.
+          inject: [DATA_SOURCE],
+          useFactory: () => openDatabase({ url: config.DATABASE_URL, poolSize: 1, migrate: false, applicationName: 'parley-dialer-lease' }),
+        },
+        DialerLifecycle,
+      ],
       exports: [DialerLifecycle],
     };
   }

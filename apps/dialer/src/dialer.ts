@@ -22,6 +22,8 @@ export interface DialerDeps {
   config: DialerConfig;
   bus: Bus;
   ds: DataSource;
+  /** The lease's own connection (see DialerPresence), apart from `ds`, which call traffic shares. */
+  leaseDs: DataSource;
   metrics: Metrics;
   readiness: Readiness;
   logger: Logger;
@@ -54,7 +56,7 @@ export class Dialer {
     this.connections = new AsteriskConnections(config, logger);
     this.publisher = new CallEventPublisher(bus, logger, () => config.SHUTDOWN_TIMEOUT_MS);
     this.capacity = new TrunkCapacity(ds, config.DIALER_ID);
-    this.presence = new DialerPresence(ds, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, leaseMs: config.DIALER_DEAD_AFTER_MS }, logger);
+    this.presence = new DialerPresence(deps.leaseDs, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, leaseMs: config.DIALER_DEAD_AFTER_MS }, logger, metrics);
     this.presence.onLost = () => this.fence();
     this.liveCalls = new LiveCalls({ bus, publisher: this.publisher, capacity: this.capacity, config, metrics, logger });
     const originator = new Originator({ ds, connections: this.connections, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });

@@ -10,7 +10,7 @@ import type { TrunkCapacity } from '../dispatch/trunk-capacity';
 import { mediaObjectIds } from '../media/media-leg';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
-import type { DialerPresence } from './dialer-presence';
+import { type DialerPresence, liveDialers } from './dialer-presence';
 import type { MediaLeftovers } from './media-leftovers';
 
 interface LiveCallRow {
@@ -144,7 +144,7 @@ export class ChannelAdoption {
        WHERE c.status IN ('initiated', 'ringing', 'in_progress')`,
     );
     if (rows.length === 0) return [];
-    const live = await this.deps.presence.liveDialers();
+    const live = await liveDialers(this.deps.ds);
     const me = this.deps.config.DIALER_ID;
     return rows.filter((r) => {
       if (this.deps.connections.forTrunk(r) !== conn) return false;

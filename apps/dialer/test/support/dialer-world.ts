@@ -7,7 +7,7 @@ import { CallEvent, type CallEventType, DialerCommand, DialerCommandReply, Dispa
 import { createTestDatabase, type DataSource } from '@parley/db';
 import { Bus, createLogger, DATA_SOURCE } from '@parley/service-kit';
 import type { z } from 'zod';
-import { AppModule, DialerLifecycle } from '../../src/app.module';
+import { AppModule, DialerLifecycle, LEASE_DATA_SOURCE } from '../../src/app.module';
 import { type DialerConfig, loadDialerConfig } from '../../src/config';
 import type { Dialer } from '../../src/dialer';
 import { ApiStandIn, insertCall, MediaStandIn } from './stand-ins';
@@ -145,6 +145,7 @@ export class DialerWorld {
         await app.get(Bus).connection.close();
         await dialer.connections.close();
         await (app.get(DATA_SOURCE) as DataSource).destroy();
+        await (app.get(LEASE_DATA_SOURCE) as DataSource).destroy();
         await new Promise((r) => app.getHttpServer().close(r));
       },
     };
