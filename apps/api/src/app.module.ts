@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { type DataSource, SecretBox } from '@parley/db';
-import { DATA_SOURCE, ServiceKitModule } from '@parley/service-kit';
+import { AccountsRepository, CallsRepository, type DataSource, OutboxRepository, SecretBox } from '@parley/db';
+import { DATA_SOURCE, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
 import { ApiKeyCache } from './accounts/api-key-cache';
 import { ApiKeys } from './accounts/api-keys';
@@ -11,6 +11,7 @@ import { CallWatchdog } from './calls/call-watchdog';
 import { CallsService } from './calls/calls.service';
 import { InboundCalls } from './calls/inbound-calls';
 import { ProjectorConsumer } from './calls/projector.consumer';
+import { TranscriptsService } from './calls/transcripts.service';
 import { API_CONFIG, type ApiConfig } from './config';
 import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
@@ -37,6 +38,7 @@ export class AppModule {
         { provide: API_CONFIG, useValue: config },
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
+        ...repositoryProviders(CallsRepository, OutboxRepository, AccountsRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         PgNotifications,
         ApiKeyCache,
@@ -49,6 +51,7 @@ export class AppModule {
         ProjectorConsumer,
         InboundCalls,
         CallsService,
+        TranscriptsService,
         CallWatchdog,
         AgentsService,
         NumbersService,

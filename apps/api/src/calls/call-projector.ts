@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CALL_STATUS_RANK, type CallEvent, type CallEventOf, type CallStatus, isTerminalStatus, Subjects } from '@parley/common';
-import { AccountEntity, asRow, CallEntity, type DataSource, type EntityManager } from '@parley/db';
+import { CALL_STATUS_RANK, type CallEvent, type CallEventOf, type CallStatus, isTerminalStatus, Subjects, type TranscriptSegment } from '@parley/common';
+import { AccountsRepository, type CallEntity, CallsRepository, type DataSource, type EntityManager, type OutboxEntry, type SegmentRow, type WrittenOutboxEntry } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { billedSeconds, wholeSecondsBetween } from '../billing/billing-math';
 import { settleCall } from '../billing/credits';
 import { newId } from '../http/ids';
-import { Outbox, type OutboxEntry } from '../outbox/outbox';
+import { Outbox } from '../outbox/outbox';
 import { callView } from './call.view';
 
 /**
@@ -20,6 +20,8 @@ export class CallProjector {
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly calls: CallsRepository,
+    private readonly accounts: AccountsRepository,
     private readonly outbox: Outbox,
     bus: Bus,
     metrics: Metrics,
@@ -36,16 +38,14 @@ export class CallProjector {
   }
 
   /** Applies an event inside the caller's transaction; returns outbox rows to publish after commit. */
-  async applyIn(m: EntityManager, event: CallEvent): Promise<Awaited<ReturnType<Outbox['write']>>> {
-    const fresh: unknown[] = await m.query(
-      `INSERT INTO call_events (id, call_id, account_id, type, seq, at, data) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [event.id, event.call_id, event.account_id, event.type, event.seq, event.at, JSON.stringify(event.data)],
-    );
-    if (fresh.length === 0) {
+  async applyIn(m: EntityManager, event: CallEvent): Promise<WrittenOutboxEntry[]> {
+    const calls = this.calls.with(m);
+    const fresh = await calls.recordEvent({ id: event.id, callId: event.call_id, accountId: event.account_id, type: event.type, seq: event.seq, at: event.at, data: event.data });
+    if (!fresh) {
       this.applied.inc({ type: event.type, outcome: 'duplicate' });
       return [];
     }
-    const call = await m.getRepository(CallEntity).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id AND c.account_id = :acc', { id: event.call_id, acc: event.account_id }).getOne();
+    const call = await calls.getForUpdate(event.account_id, event.call_id);
     if (!call) {
       this.logger.warn({ event: event.id, type: event.type, call: event.call_id }, 'event for an unknown call ignored');
       this.applied.inc({ type: event.type, outcome: 'unknown_call' });
@@ -59,7 +59,7 @@ export class CallProjector {
     if (announce.length) patch.completedPublishedAt = call.completedPublishedAt;
     patch.updatedAt = new Date();
     call.updatedAt = patch.updatedAt;
-    await m.update(CallEntity, { id: call.id }, asRow(patch));
+    await calls.update(call.accountId, call.id, patch);
     return this.outbox.write(m, announce);
   }
 
@@ -78,32 +78,18 @@ export class CallProjector {
         return { ...this.advance(call, 'in_progress'), startedAt: earliest(call.startedAt, at), answeredAt: earliest(call.answeredAt, at) };
       case 'ended':
         return this.end(m, call, event);
-      case 'transcript': {
-        const s = event.data.segment;
-        await m.query(
-          `INSERT INTO transcript_segments (call_id, index, account_id, role, text, start_ms, end_ms, interrupted) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-           ON CONFLICT (call_id, index) DO UPDATE SET text = EXCLUDED.text, end_ms = EXCLUDED.end_ms, interrupted = EXCLUDED.interrupted`,
-          [call.id, s.index, call.accountId, s.role, s.text, s.start_ms, s.end_ms, s.interrupted],
-        );
+      case 'transcript':
+        await this.calls.with(m).saveSegments(call, [segmentRow(event.data.segment)]);
         return {};
-      }
       case 'conversation_ended': {
-        for (const s of event.data.segments) {
-          await m.query(
-            `INSERT INTO transcript_segments (call_id, index, account_id, role, text, start_ms, end_ms, interrupted) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-             ON CONFLICT (call_id, index) DO UPDATE SET text = EXCLUDED.text, end_ms = EXCLUDED.end_ms, interrupted = EXCLUDED.interrupted`,
-            [call.id, s.index, call.accountId, s.role, s.text, s.start_ms, s.end_ms, s.interrupted],
-          );
-        }
+        await this.calls.with(m).saveSegments(call, event.data.segments.map(segmentRow));
         return { answeredBy: event.data.answered_by, latency: event.data.latency };
       }
-      case 'recording':
-        await m.query(
-          `INSERT INTO recordings (call_id, account_id, path, duration_ms, bytes, format) VALUES ($1,$2,$3,$4,$5,$6)
-           ON CONFLICT (call_id) DO UPDATE SET path = EXCLUDED.path, duration_ms = EXCLUDED.duration_ms, bytes = EXCLUDED.bytes`,
-          [call.id, call.accountId, event.data.path, event.data.duration_ms, event.data.bytes, event.data.format],
-        );
+      case 'recording': {
+        const r = event.data;
+        await this.calls.with(m).saveRecording(call, { path: r.path, durationMs: r.duration_ms, bytes: r.bytes, format: r.format });
         return {};
+      }
       case 'result':
         // A settled result is never overwritten by a late or repeated extraction.
         if (call.resultStatus !== 'pending') return null;
@@ -123,7 +109,8 @@ export class CallProjector {
     const d = event.data;
     const endedAt = new Date(event.at);
     const answeredAt = d.answered ? (call.answeredAt ?? (d.answered_at ? new Date(d.answered_at) : null)) : null;
-    const account = await m.findOneByOrFail(AccountEntity, { id: call.accountId });
+    const account = await this.accounts.with(m).get(call.accountId);
+    if (!account) throw new Error(`account ${call.accountId} of call ${call.id} not found`);
     const billed = answeredAt ? billedSeconds(endedAt.getTime() - answeredAt.getTime(), account.billingIncrementSeconds, account.billingMinimumSeconds) : 0;
     const settlement = await settleCall(m, call, account, billed);
     return {
@@ -158,6 +145,10 @@ export class CallProjector {
     };
     return [{ subject: this.subjects.callEvent(call.id, 'completed'), msgId: event.id, payload: event }];
   }
+}
+
+function segmentRow(s: TranscriptSegment): SegmentRow {
+  return { index: s.index, role: s.role, text: s.text, startMs: s.start_ms, endMs: s.end_ms, interrupted: s.interrupted };
 }
 
 function earliest(current: Date | null, at: Date): Date {

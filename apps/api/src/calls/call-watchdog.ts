@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DialerCommand, ErrorCodes } from '@parley/common';
-import { CallEntity, type DataSource } from '@parley/db';
-import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
+import { CallsRepository } from '@parley/db';
+import { Bus, LOGGER, type Logger } from '@parley/service-kit';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { CallsService } from './calls.service';
 
@@ -16,7 +16,7 @@ export class CallWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   private running: Promise<number> | null = null;
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly rows: CallsRepository,
     private readonly calls: CallsService,
     private readonly bus: Bus,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -40,42 +40,23 @@ export class CallWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async sweepOnce(): Promise<number> {
-    const runner = this.ds.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(727275) AS locked`);
-      if (!locked) return 0;
-      try {
-        const grace = this.config.API_WATCHDOG_GRACE_SECONDS;
-        const stale: Array<{ id: string; account_id: string }> = await runner.query(
-          `SELECT id, account_id FROM calls
-            WHERE (status = 'queued' AND created_at < now() - make_interval(secs => $1))
-               OR (status IN ('initiated', 'ringing') AND updated_at < now() - make_interval(secs => ring_timeout_seconds + $2))
-               OR (status = 'in_progress' AND answered_at < now() - make_interval(secs => max_duration_seconds + $2))
-            LIMIT 500`,
-          [this.config.API_QUEUED_CALL_TIMEOUT_SECONDS, grace],
-        );
-        let ended = 0;
-        for (const row of stale) {
-          const call = await this.ds.getRepository(CallEntity).findOneBy({ id: row.id });
-          if (!call) continue;
-          // Best effort: if a dialer still holds a channel, it hangs it up.
-          this.bus.publish(this.bus.subjects.dialerCommand(call.id), DialerCommand, { command: 'hangup', call_id: call.id, reason: 'system' });
-          const outcome =
-            call.status === 'queued'
-              ? { status: 'failed' as const, hangupCause: 'Never dispatched: no dialer took the call in time', errorCode: ErrorCodes.dispatchTimeout }
-              : call.answeredAt
-                ? { status: 'completed' as const, hangupCause: 'Ended by the watchdog past max duration', errorCode: ErrorCodes.maxDurationExceeded }
-                : { status: 'failed' as const, hangupCause: 'Ended by the watchdog: no dialer reported the call', errorCode: ErrorCodes.dialerLost };
-          if (await this.calls.endHere(call, outcome)) ended++;
-          this.logger.warn({ call: call.id, was: call.status, code: outcome.errorCode }, 'watchdog ended a stale call');
-        }
-        return ended;
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock(727275)`);
+    const sweep = await this.rows.whileSweeping(async () => {
+      const stale = await this.rows.findStale({ queuedSeconds: this.config.API_QUEUED_CALL_TIMEOUT_SECONDS, graceSeconds: this.config.API_WATCHDOG_GRACE_SECONDS, limit: 500 });
+      let ended = 0;
+      for (const call of stale) {
+        // Best effort: if a dialer still holds a channel, it hangs it up.
+        this.bus.publish(this.bus.subjects.dialerCommand(call.id), DialerCommand, { command: 'hangup', call_id: call.id, reason: 'system' });
+        const outcome =
+          call.status === 'queued'
+            ? { status: 'failed' as const, hangupCause: 'Never dispatched: no dialer took the call in time', errorCode: ErrorCodes.dispatchTimeout }
+            : call.answeredAt
+              ? { status: 'completed' as const, hangupCause: 'Ended by the watchdog past max duration', errorCode: ErrorCodes.maxDurationExceeded }
+              : { status: 'failed' as const, hangupCause: 'Ended by the watchdog: no dialer reported the call', errorCode: ErrorCodes.dialerLost };
+        if (await this.calls.endHere(call, outcome)) ended++;
+        this.logger.warn({ call: call.id, was: call.status, code: outcome.errorCode }, 'watchdog ended a stale call');
       }
-    } finally {
-      await runner.release();
-    }
+      return ended;
+    });
+    return sweep.ran ? sweep.value : 0;
   }
 }

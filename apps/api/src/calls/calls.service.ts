@@ -12,13 +12,13 @@ import {
   ErrorCodes,
   isTerminalStatus,
 } from '@parley/common';
-import { CallEntity, type DataSource, IdempotencyKeyEntity } from '@parley/db';
+import { CallEntity, CallsRepository, type DataSource } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
-import { list, paginate } from '../http/pagination';
+import { cursorAfter, list } from '../http/pagination';
 import { parseOrThrow } from '../http/zod-error';
 import { isUuid } from '../agents/agents.service';
 import { Outbox } from '../outbox/outbox';
@@ -33,6 +33,7 @@ export class CallsService {
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly calls: CallsRepository,
     private readonly outbox: Outbox,
     private readonly projector: CallProjector,
     private readonly contexts: CallContexts,
@@ -97,15 +98,15 @@ export class CallsService {
     try {
       if (!idempotencyKey && account.balanceMilliCents === null) {
         // Nothing to reserve and no key to record: one statement writes the row and its message, atomically.
-        written = await this.outbox.writeWithRow(this.ds.manager, CallEntity, call, messages);
+        written = await this.outbox.writeWithRow(CallEntity, call, messages);
       } else {
         written = await this.ds.transaction(async (m) => {
           if (idempotencyKey) {
-            const inserted: unknown[] = await m.query(`INSERT INTO idempotency_keys (account_id, key, request_hash, call_id) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING RETURNING key`, [accountId, idempotencyKey, requestHash, callId]);
-            if (inserted.length === 0) throw new IdempotencyRace();
+            const claimed = await this.calls.with(m).claimIdempotencyKey({ accountId, key: idempotencyKey, requestHash: requestHash!, callId });
+            if (!claimed) throw new IdempotencyRace();
           }
           call.reservedMilliCents = await reserveForCall(m, account, callId, agent.maxDurationSeconds);
-          return this.outbox.writeWithRow(m, CallEntity, call, messages);
+          return this.outbox.writeWithRow(CallEntity, call, messages, m);
         });
       }
     } catch (err) {
@@ -121,7 +122,7 @@ export class CallsService {
   }
 
   private async findIdempotent(accountId: string, key: string, requestHash: string): Promise<CallEntity | null> {
-    const row = await this.ds.getRepository(IdempotencyKeyEntity).findOneBy({ accountId, key });
+    const row = await this.calls.findIdempotencyKey(accountId, key);
     if (!row) return null;
     if (row.requestHash !== requestHash) {
       throw ApiError.conflict(ErrorCodes.idempotencyConflict, 'This Idempotency-Key was already used with a different request body', 'Idempotency-Key');
@@ -131,28 +132,28 @@ export class CallsService {
 
   async get(accountId: string, id: string): Promise<CallEntity> {
     if (!isUuid(id)) throw ApiError.notFound('call', id, 'id');
-    const call = await this.ds.getRepository(CallEntity).findOneBy({ id, accountId });
+    const call = await this.calls.get(accountId, id);
     if (!call) throw ApiError.notFound('call', id, 'id');
     return call;
   }
 
   async view(call: CallEntity) {
-    const rec: unknown[] = await this.ds.query('SELECT 1 FROM recordings WHERE call_id = $1', [call.id]);
-    return callView(call, { hasRecording: rec.length > 0 });
+    return callView(call, { hasRecording: await this.calls.hasRecording(call.accountId, call.id) });
   }
 
   async list(accountId: string, q: Partial<CallListQuery> & { limit: number; starting_after?: string }, scope: { number?: string } = {}) {
-    const repo = this.ds.getRepository(CallEntity);
-    const qb = repo.createQueryBuilder('c').where('c.account_id = :accountId', { accountId });
-    if (q.status) qb.andWhere('c.status = :status', { status: q.status });
-    if (q.agent_id) qb.andWhere('c.agent_id = :agentId', { agentId: q.agent_id });
-    if (q.direction) qb.andWhere('c.direction = :direction', { direction: q.direction });
-    if (q.to_number) qb.andWhere('c.to_number = :to', { to: q.to_number });
-    if (q.from_number) qb.andWhere('c.from_number = :from', { from: q.from_number });
-    if (q.created_after) qb.andWhere('c.created_at > :after', { after: new Date(q.created_after) });
-    if (q.created_before) qb.andWhere('c.created_at < :before', { before: new Date(q.created_before) });
-    if (scope.number) qb.andWhere('(c.from_number = :n OR c.to_number = :n)', { n: scope.number });
-    const page = await paginate(qb, 'c', q, (id) => (isUuid(id) ? repo.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }) : Promise.resolve(null)));
+    const after = await cursorAfter(q.starting_after, (id) => (isUuid(id) ? this.calls.cursor(accountId, id) : Promise.resolve(null)));
+    const filter = {
+      status: q.status,
+      agentId: q.agent_id,
+      direction: q.direction,
+      toNumber: q.to_number,
+      fromNumber: q.from_number,
+      createdAfter: q.created_after ? new Date(q.created_after) : undefined,
+      createdBefore: q.created_before ? new Date(q.created_before) : undefined,
+      number: scope.number,
+    };
+    const page = await this.calls.list(accountId, filter, { limit: q.limit, after });
     return list(page.rows.map((c) => callView(c)), page.hasMore);
   }
 
@@ -226,7 +227,7 @@ export class CallsService {
       return this.outbox.write(m, [{ subject: this.bus.subjects.callEvent(call.id, 'ended'), msgId: event.id, payload: event }]).then((w) => [...w, ...own]);
     });
     await this.outbox.publish(out);
-    const now = await this.ds.getRepository(CallEntity).findOneByOrFail({ id: call.id });
+    const now = await this.get(call.accountId, call.id);
     return now.status === o.status || isTerminalStatus(now.status);
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InboundCallCreateReply, InboundCallCreateRequest } from '@parley/common';
-import { AccountEntity, AgentEntity, asRow, CallEntity, type DataSource, PhoneNumbers } from '@parley/db';
+import { AccountsRepository, CallsRepository, type DataSource, PhoneNumbers } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import type { z } from 'zod';
 import { reserveForCall } from '../billing/credits';
@@ -15,6 +15,8 @@ type Reply = z.infer<typeof InboundCallCreateReply>;
 export class InboundCalls implements OnApplicationBootstrap {
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly calls: CallsRepository,
+    private readonly accounts: AccountsRepository,
     private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -30,13 +32,7 @@ export class InboundCalls implements OnApplicationBootstrap {
       this.logger.warn({ to: req.to, from: req.from, trunk_id: req.trunk_id }, 'inbound call to a number not on its trunk rejected');
       return { ok: false, error: `no number ${req.to} is registered on trunk ${req.trunk_id}` };
     }
-    const agents: AgentEntity[] = await this.ds
-      .getRepository(AgentEntity)
-      .createQueryBuilder('a')
-      .where(`a.account_id = :acc AND a.type = 'inbound' AND :nid = ANY(a.number_ids)`, { acc: number.accountId, nid: number.id })
-      .orderBy('a.created_at')
-      .getMany();
-    const agent = agents[0];
+    const agent = await this.calls.inboundAgentFor(number.accountId, number.id);
     if (!agent) {
       this.logger.warn({ to: req.to, from: req.from, number: number.id }, 'inbound call rejected: no inbound agent answers this number');
       return { ok: false, error: `number ${req.to} has no inbound agent` };
@@ -44,12 +40,12 @@ export class InboundCalls implements OnApplicationBootstrap {
     const id = newId.call();
     try {
       await this.ds.transaction(async (m) => {
-        const account = await m.findOneByOrFail(AccountEntity, { id: number.accountId });
+        const account = await this.accounts.with(m).get(number.accountId);
+        if (!account) throw new Error(`account ${number.accountId} of number ${number.id} not found`);
         const reserved = await reserveForCall(m, account, id, agent.maxDurationSeconds);
-        await m.insert(
-          CallEntity,
-          asRow(newCallRow({ id, accountId: account.id, agent, trunkId: number.trunkId, direction: 'inbound', toNumber: req.to, fromNumber: req.from, context: {}, metadata: {}, reservedMilliCents: reserved })),
-        );
+        await this.calls
+          .with(m)
+          .insert(newCallRow({ id, accountId: account.id, agent, trunkId: number.trunkId, direction: 'inbound', toNumber: req.to, fromNumber: req.from, context: {}, metadata: {}, reservedMilliCents: reserved }));
       });
     } catch (err) {
       if (err instanceof ApiError) {

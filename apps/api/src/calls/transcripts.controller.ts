@@ -1,38 +1,25 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
-import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CallEvent, ErrorCodes, isTerminalStatus, Transcript, TranscriptSegment } from '@parley/common';
-import { type DataSource, RecordingEntity, TranscriptSegmentEntity } from '@parley/db';
-import { Bus, DATA_SOURCE } from '@parley/service-kit';
-import { API_CONFIG, type ApiConfig } from '../config';
-import { ApiError } from '../http/api-error';
+import { CallEvent, isTerminalStatus, Transcript } from '@parley/common';
+import { Bus } from '@parley/service-kit';
 import { AccountId, ApiRoute } from '../http/api-route';
 import { CallsService } from './calls.service';
-
-function segmentView(s: TranscriptSegmentEntity): TranscriptSegment {
-  return { index: s.index, role: s.role, text: s.text, start_ms: s.startMs, end_ms: s.endMs, interrupted: s.interrupted };
-}
+import { TranscriptsService } from './transcripts.service';
 
 @Controller('v1/calls/:id')
 export class TranscriptsController {
   constructor(
     private readonly calls: CallsService,
+    private readonly transcripts: TranscriptsService,
     private readonly bus: Bus,
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
-
-  private segments(callId: string) {
-    return this.ds.getRepository(TranscriptSegmentEntity).find({ where: { callId }, order: { index: 'ASC' } });
-  }
 
   @Get('transcript')
   @ApiRoute({ tag: 'Calls', summary: "The call's transcript so far", response: Transcript })
   async transcript(@AccountId() accountId: string, @Param('id') id: string) {
     const call = await this.calls.get(accountId, id);
-    return { object: 'transcript' as const, call_id: call.id, segments: (await this.segments(call.id)).map(segmentView) };
+    return { object: 'transcript' as const, call_id: call.id, segments: await this.transcripts.segments(call) };
   }
 
   /**
@@ -91,8 +78,8 @@ export class TranscriptsController {
         }
       })();
     }
-    for (const s of await this.segments(call.id)) {
-      if (!sent.has(s.index)) (sent.add(s.index), write('segment', segmentView(s)));
+    for (const s of await this.transcripts.segments(call)) {
+      if (!sent.has(s.index)) (sent.add(s.index), write('segment', s));
     }
     const now = await this.calls.get(accountId, id);
     if (isTerminalStatus(now.status)) finish(now.status);
@@ -102,15 +89,11 @@ export class TranscriptsController {
   @ApiRoute({ tag: 'Calls', summary: 'Stereo WAV recording (caller left, agent right); 404 until there is one', produces: 'audio/wav' })
   async recording(@AccountId() accountId: string, @Param('id') id: string, @Res() reply: FastifyReply) {
     const call = await this.calls.get(accountId, id);
-    const rec = await this.ds.getRepository(RecordingEntity).findOneBy({ callId: call.id });
-    if (!rec) throw new ApiError(404, ErrorCodes.notFound, `Call '${id}' has no recording (yet)`, 'id');
-    const path = isAbsolute(rec.path) ? rec.path : resolve(this.config.RECORDINGS_DIR, rec.path);
-    const info = await stat(path).catch(() => null);
-    if (!info) throw new ApiError(404, ErrorCodes.notFound, `The recording file of call '${id}' is missing`, 'id');
+    const file = await this.transcripts.recordingFile(call);
     void reply
       .header('Content-Type', 'audio/wav')
-      .header('Content-Length', String(info.size))
+      .header('Content-Length', String(file.bytes))
       .header('Content-Disposition', `inline; filename="${call.id}.wav"`)
-      .send(createReadStream(path));
+      .send(createReadStream(file.path));
   }
 }
