@@ -1,22 +1,10 @@
 export * from './entities';
 export * from './migrations';
 export * from './data-source';
-export * from './phone-numbers';
 export * from './secret-box';
 export * from './stored-secrets';
 export * from './agent-tool-headers';
 export * from './test-database';
+export * from './rows';
 export * from './repositories';
 export { DataSource, EntityManager, Repository, In, IsNull, Not } from 'typeorm';
-
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-/** TypeORM's deep-partial type trips on jsonb `Record<string, unknown>` columns; entity rows and patches are exact, so cast once here. */
-export function asRow<T>(row: Partial<T>): QueryDeepPartialEntity<T> {
-  return row as QueryDeepPartialEntity<T>;
-}
-
-/** TypeORM's postgres `query()` answers UPDATE/DELETE ... RETURNING with `[rows, affected]`; this gives the rows in every case. */
-export function returnedRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
-}

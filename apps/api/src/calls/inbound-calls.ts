@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InboundCallCreateReply, InboundCallCreateRequest } from '@parley/common';
-import { AccountsRepository, CallsRepository, type DataSource, PhoneNumbers } from '@parley/db';
+import { AccountsRepository, CallsRepository, type DataSource, PhoneNumbersRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import type { z } from 'zod';
 import { reserveForCall } from '../billing/credits';
@@ -27,7 +27,7 @@ export class InboundCalls implements OnApplicationBootstrap {
 
   async create(req: z.infer<typeof InboundCallCreateRequest>): Promise<Reply> {
     // The same number may be on other trunks of other accounts: only the trunk the call came in on counts.
-    const number = await new PhoneNumbers(this.ds).onTrunk(req.trunk_id, req.to);
+    const number = await new PhoneNumbersRepository(this.ds).onTrunk(req.trunk_id, req.to);
     if (!number) {
       this.logger.warn({ to: req.to, from: req.from, trunk_id: req.trunk_id }, 'inbound call to a number not on its trunk rejected');
       return { ok: false, error: `no number ${req.to} is registered on trunk ${req.trunk_id}` };

@@ -1,4 +1,4 @@
-import { type DataSource, PhoneNumbers, TrunkEntity } from '@parley/db';
+import { type DataSource, PhoneNumbersRepository, TrunkEntity } from '@parley/db';
 import type { AsteriskName } from '../telephony/asterisk-connections';
 import { endpointOfChannelName } from '../trunks/trunk-endpoint';
 
@@ -15,5 +15,5 @@ export async function inboundTrunkOf(ds: DataSource, call: { asterisk: AsteriskN
   const sandbox = call.asterisk === 'sandbox';
   const endpoint = endpointOfChannelName(call.channelName);
   if (!sandbox && endpoint && (await ds.getRepository(TrunkEntity).existsBy({ id: endpoint, sandbox: false }))) return endpoint;
-  return (await new PhoneNumbers(ds).onlyHolder(call.to, { sandbox }))?.trunkId ?? null;
+  return (await new PhoneNumbersRepository(ds).onlyHolder(call.to, { sandbox }))?.trunkId ?? null;
 }

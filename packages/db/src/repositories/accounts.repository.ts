@@ -1,5 +1,6 @@
 import { AccountEntity } from '../entities/account.entity';
 import { DbRepository } from './db-repository';
+import { type NewTrunk, TrunksRepository } from './trunks.repository';
 
 /** An account as written: everything but the creation time Postgres sets. */
 export type NewAccount = Omit<AccountEntity, 'createdAt'>;
@@ -15,6 +16,14 @@ export class AccountsRepository extends DbRepository {
 
   async create(account: NewAccount): Promise<void> {
     await this.repo.insert(account);
+  }
+
+  /** An account and its built-in sandbox trunk, written together or not at all. */
+  createWithSandboxTrunk(account: NewAccount, sandbox: NewTrunk): Promise<void> {
+    return this.db.transaction(async (m) => {
+      await this.with(m).create(account);
+      await new TrunksRepository(m).create(sandbox);
+    });
   }
 
   get(id: string): Promise<AccountEntity | null> {

@@ -7,3 +7,8 @@ export * from './page';
 export * from './calls.repository';
 export * from './outbox.repository';
 export * from './webhook-deliveries.repository';
+export * from './phone-numbers.repository';
+export * from './agents.repository';
+export * from './credit-ledger.repository';
+export * from './api-keys.repository';
+export * from './stored-secrets.repository';

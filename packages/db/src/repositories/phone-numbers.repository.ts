@@ -1,5 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { PhoneNumberEntity } from './entities/phone-number.entity';
+import { In } from 'typeorm';
+import { PhoneNumberEntity } from '../entities/phone-number.entity';
+import { DbRepository } from './db-repository';
+import { newestFirst, type Page, type PageCursor } from './page';
 
 /** The one constraint a number can collide on: the same number twice on one trunk. */
 const TRUNK_NUMBER_KEY = 'phone_numbers_trunk_number_key';
@@ -9,16 +11,17 @@ function isTakenOnTrunk(err: unknown): boolean {
   return e.code === '23505' && e.constraint === TRUNK_NUMBER_KEY;
 }
 
-/** Phone-number rows: writes that may collide on a trunk, and the lookups inbound routing relies on. */
-export class PhoneNumbers {
-  constructor(private readonly db: DataSource | EntityManager) {}
+/** A number as written: everything but the timestamps Postgres sets. */
+export type NewPhoneNumber = Omit<PhoneNumberEntity, 'createdAt' | 'updatedAt'>;
 
+/** Phone numbers on the accounts' trunks: writes that may collide on a trunk, and the lookups inbound routing relies on. */
+export class PhoneNumbersRepository extends DbRepository {
   private get repo() {
     return this.db.getRepository(PhoneNumberEntity);
   }
 
   /** False when the trunk already holds this number (the trunk is the caller's own, so that says nothing about others). */
-  async insert(row: PhoneNumberEntity): Promise<boolean> {
+  async insert(row: NewPhoneNumber): Promise<boolean> {
     try {
       await this.repo.insert(row);
       return true;
@@ -37,6 +40,34 @@ export class PhoneNumbers {
       if (isTakenOnTrunk(err)) return false;
       throw err;
     }
+  }
+
+  get(accountId: string, id: string): Promise<PhoneNumberEntity | null> {
+    return this.repo.findOneBy({ id, accountId });
+  }
+
+  list(accountId: string, page: { limit: number; after: PageCursor | null }): Promise<Page<PhoneNumberEntity>> {
+    return newestFirst(this.repo.createQueryBuilder('n').where('n.account_id = :accountId', { accountId }), 'n', page);
+  }
+
+  /** Where a page after this number starts; null when the account has no such number. */
+  cursor(accountId: string, id: string): Promise<PageCursor | null> {
+    return this.repo.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] });
+  }
+
+  async delete(accountId: string, id: string): Promise<void> {
+    await this.repo.delete({ id, accountId });
+  }
+
+  /** Which of these ids are numbers of the account. */
+  async existingIds(accountId: string, ids: string[]): Promise<Set<string>> {
+    const found = await this.repo.find({ where: { id: In(ids), accountId }, select: ['id'] });
+    return new Set(found.map((n) => n.id));
+  }
+
+  /** How many numbers the trunk holds (a trunk with numbers cannot be deleted). */
+  countOnTrunk(trunkId: string): Promise<number> {
+    return this.repo.countBy({ trunkId });
   }
 
   /** The number as registered on this trunk. */
