@@ -1,17 +1,28 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { AccountsRepository, CallsRepository, type DataSource, OutboxRepository, SecretBox } from '@parley/db';
+import {
+  AccountsRepository,
+  AgentsRepository,
+  CreditLedgerRepository,
+  type DataSource,
+  PhoneNumbersRepository,
+  SecretBox,
+  TrunksRepository,
+  WebhookDeliveriesRepository,
+  WebhookEndpointsRepository,
+} from '@parley/db';
 import { DATA_SOURCE, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
 import { ApiKeyCache } from './accounts/api-key-cache';
+import { accountDefaults, Accounts } from './accounts/accounts';
 import { ApiKeys } from './accounts/api-keys';
+import { BalanceService } from './billing/balance.service';
 import { CallContexts } from './calls/call-context';
 import { CallProjector } from './calls/call-projector';
 import { CallWatchdog } from './calls/call-watchdog';
 import { CallsService } from './calls/calls.service';
 import { InboundCalls } from './calls/inbound-calls';
 import { ProjectorConsumer } from './calls/projector.consumer';
-import { TranscriptsService } from './calls/transcripts.service';
 import { API_CONFIG, type ApiConfig } from './config';
 import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
@@ -38,8 +49,9 @@ export class AppModule {
         { provide: API_CONFIG, useValue: config },
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
-        ...repositoryProviders(CallsRepository, OutboxRepository, AccountsRepository),
+        ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
+        { provide: Accounts, inject: [DATA_SOURCE, SecretBox], useFactory: (ds: DataSource, secrets: SecretBox) => new Accounts(ds, accountDefaults(config), secrets) },
         PgNotifications,
         ApiKeyCache,
         CallContexts,
@@ -51,12 +63,12 @@ export class AppModule {
         ProjectorConsumer,
         InboundCalls,
         CallsService,
-        TranscriptsService,
         CallWatchdog,
         AgentsService,
         NumbersService,
         TrunksService,
         WebhookEndpointsService,
+        BalanceService,
       ],
     };
   }

@@ -11,4 +11,6 @@ export * from './api/numbers';
 export * from './api/agents';
 export * from './api/calls';
 export * from './api/webhooks';
+export * from './api/accounts';
+export * from './api/billing';
 export * from './messages';

@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { type AgentCreate, type AgentTool, type AgentUpdate, ErrorCodes } from '@parley/common';
-import { AgentEntity, asRow, CallEntity, type DataSource, type EntityManager, In, PhoneNumberEntity, SecretBox } from '@parley/db';
-import { DATA_SOURCE } from '@parley/service-kit';
+import { type AgentEntity, type AgentPatch, AgentsRepository, type EntityManager, PhoneNumbersRepository, SecretBox } from '@parley/db';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
-import { paginate } from '../http/pagination';
+import { cursorAfter } from '../http/pagination';
 import { toolsToStore } from './tool-headers';
 
 type AgentShape = Pick<AgentEntity, 'type' | 'numberIds' | 'primaryNumberId' | 'voicemailAction' | 'voicemailMessage' | 'tools'>;
@@ -13,20 +12,16 @@ type AgentShape = Pick<AgentEntity, 'type' | 'numberIds' | 'primaryNumberId' | '
 @Injectable()
 export class AgentsService {
   constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly agents: AgentsRepository,
+    private readonly numbers: PhoneNumbersRepository,
     private readonly contexts: CallContexts,
     private readonly secrets: SecretBox,
   ) {}
 
-  private get repo() {
-    return this.ds.getRepository(AgentEntity);
-  }
-
   async create(accountId: string, input: AgentCreate): Promise<AgentEntity> {
     const id = newId.agent();
-    await this.ds.transaction(async (m) => {
-      await lockAccountAgents(m, accountId);
-      const agent = m.create(AgentEntity, {
+    await this.agents.serialized(accountId, async (m) => {
+      const agent = {
         id,
         accountId,
         name: input.name,
@@ -46,33 +41,33 @@ export class AgentsService {
         maxDurationSeconds: input.max_duration_seconds,
         ringTimeoutSeconds: input.ring_timeout_seconds,
         llm: input.llm,
-      });
+      };
       await this.validate(m, accountId, agent, null);
-      await m.insert(AgentEntity, asRow(agent));
+      await this.agents.with(m).insert(agent);
     });
     return this.get(accountId, id);
   }
 
   async get(accountId: string, id: string): Promise<AgentEntity> {
     if (!isUuid(id)) throw ApiError.notFound('agent', id, 'id');
-    const agent = await this.repo.findOneBy({ id, accountId });
+    const agent = await this.agents.get(accountId, id);
     if (!agent) throw ApiError.notFound('agent', id, 'id');
     return agent;
   }
 
   async list(accountId: string, page: { limit: number; starting_after?: string }) {
-    const qb = this.repo.createQueryBuilder('a').where('a.account_id = :accountId', { accountId });
-    return paginate(qb, 'a', page, (id) => (isUuid(id) ? this.repo.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }) : Promise.resolve(null)));
+    const after = await cursorAfter(page.starting_after, (id) => (isUuid(id) ? this.agents.cursor(accountId, id) : Promise.resolve(null)));
+    return this.agents.list(accountId, { limit: page.limit, after });
   }
 
   async update(accountId: string, id: string, input: AgentUpdate): Promise<AgentEntity> {
     // Like get: a non-UUID id cannot exist, and Postgres would refuse it with a 500.
     if (!isUuid(id)) throw ApiError.notFound('agent', id, 'id');
-    await this.ds.transaction(async (m) => {
-      await lockAccountAgents(m, accountId);
-      const agent = await m.findOneBy(AgentEntity, { id, accountId });
+    await this.agents.serialized(accountId, async (m) => {
+      const agents = this.agents.with(m);
+      const agent = await agents.get(accountId, id);
       if (!agent) throw ApiError.notFound('agent', id, 'id');
-      const patch: Partial<AgentEntity> = {};
+      const patch: AgentPatch = {};
       if (input.name !== undefined) patch.name = input.name;
       if (input.persona !== undefined) patch.persona = input.persona;
       if (input.instructions !== undefined) patch.instructions = input.instructions;
@@ -97,7 +92,7 @@ export class AgentsService {
       }
       if (input.primary_number_id !== undefined) patch.primaryNumberId = input.primary_number_id;
       await this.validate(m, accountId, { ...agent, ...patch }, id);
-      if (Object.keys(patch).length) await m.update(AgentEntity, { id, accountId }, asRow(patch));
+      if (Object.keys(patch).length) await agents.update(accountId, id, patch);
     });
     this.contexts.forget(accountId);
     return this.get(accountId, id);
@@ -105,17 +100,16 @@ export class AgentsService {
 
   async delete(accountId: string, id: string): Promise<void> {
     await this.get(accountId, id);
-    const live = await this.ds.getRepository(CallEntity).countBy({ agentId: id, accountId, status: In(['queued', 'initiated', 'ringing', 'in_progress']) });
+    const live = await this.agents.liveCallCount(accountId, id);
     if (live > 0) throw ApiError.conflict(ErrorCodes.resourceInUse, `Agent '${id}' has ${live} call(s) in progress; end them or wait`, 'id');
-    await this.repo.delete({ id, accountId });
+    await this.agents.delete(accountId, id);
     this.contexts.forget(accountId);
   }
 
   /** Rules that span fields and rows: attached numbers, primary number, voicemail message, unique tool names. */
   private async validate(m: EntityManager, accountId: string, a: AgentShape, selfId: string | null): Promise<void> {
     if (a.numberIds.length) {
-      const found = await m.find(PhoneNumberEntity, { where: { id: In(a.numberIds), accountId }, select: ['id'] });
-      const known = new Set(found.map((n) => n.id));
+      const known = await this.numbers.with(m).existingIds(accountId, a.numberIds);
       const missing = a.numberIds.find((n) => !known.has(n));
       if (missing) throw ApiError.invalid(`No such phone number in this account: '${missing}'`, 'number_ids');
     }
@@ -129,11 +123,8 @@ export class AgentsService {
       names.add(name);
     }
     if (a.type === 'inbound' && a.numberIds.length) {
-      const rows: Array<{ id: string; n: string }> = await m.query(
-        `SELECT a.id, n FROM agents a, unnest(a.number_ids) AS n WHERE a.account_id = $1 AND a.type = 'inbound' AND n = ANY($2) AND ($3::uuid IS NULL OR a.id <> $3::uuid) LIMIT 1`,
-        [accountId, a.numberIds, selfId],
-      );
-      if (rows[0]) throw ApiError.conflict(ErrorCodes.numberTaken, `Number '${rows[0].n}' already answers for inbound agent '${rows[0].id}'`, 'number_ids');
+      const holder = await this.agents.with(m).inboundHolder(accountId, a.numberIds, selfId);
+      if (holder) throw ApiError.conflict(ErrorCodes.numberTaken, `Number '${holder.numberId}' already answers for inbound agent '${holder.agentId}'`, 'number_ids');
     }
   }
 }
@@ -144,9 +135,4 @@ function dedupe(ids: string[]): string[] {
 
 export function isUuid(v: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
-}
-
-/** Serialises agent writes per account so the one-inbound-agent-per-number rule holds under concurrency. */
-async function lockAccountAgents(m: EntityManager, accountId: string) {
-  await m.query(`SELECT pg_advisory_xact_lock(hashtext('agents:' || $1))`, [accountId]);
 }

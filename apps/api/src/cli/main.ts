@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { AccountEntity, type DataSource, openDatabase, resealStoredSecrets, SecretBox } from '@parley/db';
-import { Accounts } from '../accounts/accounts';
+import { type AccountEntity, openDatabase, SecretBox, StoredSecretsRepository } from '@parley/db';
+import { accountDefaults, Accounts } from '../accounts/accounts';
 import { ApiKeys } from '../accounts/api-keys';
 import { setCredits } from '../billing/credits';
 import { loadApiConfig } from '../config';
@@ -35,8 +35,8 @@ function int(v: string | undefined, flag: string, min = 0): number {
   return Number(s);
 }
 
-async function account(ds: DataSource, id: string): Promise<AccountEntity> {
-  const a = await ds.getRepository(AccountEntity).findOneBy({ id });
+async function account(accounts: Accounts, id: string): Promise<AccountEntity> {
+  const a = await accounts.get(id);
   if (!a) throw new Error(`no such account: ${id}`);
   return a;
 }
@@ -61,12 +61,7 @@ async function run(argv: string[]): Promise<unknown> {
   const ds = await openDatabase({ url: config.DATABASE_URL, poolSize: 2, applicationName: 'parley-cli' });
   const secrets = new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS);
   try {
-    const accounts = new Accounts(ds, {
-      rateMilliCentsPerMinute: config.DEFAULT_RATE_MILLI_CENTS_PER_MINUTE,
-      billingIncrementSeconds: config.DEFAULT_BILLING_INCREMENT_SECONDS,
-      billingMinimumSeconds: config.DEFAULT_BILLING_MINIMUM_SECONDS,
-      sandboxHost: config.SANDBOX_TRUNK_HOST,
-    }, secrets);
+    const accounts = new Accounts(ds, accountDefaults(config), secrets);
     const keys = new ApiKeys(ds);
     switch (`${group} ${verb ?? ''}`.trim()) {
       case 'migrate':
@@ -86,22 +81,22 @@ async function run(argv: string[]): Promise<unknown> {
           created_at: a.createdAt.toISOString(),
         }));
       case 'accounts set-rate': {
-        const a = await account(ds, need(values.account, 'account'));
+        const a = await account(accounts, need(values.account, 'account'));
         const patch = {
           rateMilliCentsPerMinute: int(values.rate, 'rate'),
           billingIncrementSeconds: values.increment === undefined ? a.billingIncrementSeconds : int(values.increment, 'increment', 1),
           billingMinimumSeconds: values.minimum === undefined ? a.billingMinimumSeconds : int(values.minimum, 'minimum'),
         };
-        await ds.getRepository(AccountEntity).update({ id: a.id }, patch);
+        await accounts.setRate(a.id, patch);
         return { account_id: a.id, rate_milli_cents_per_minute: patch.rateMilliCentsPerMinute, billing_increment_seconds: patch.billingIncrementSeconds, billing_minimum_seconds: patch.billingMinimumSeconds };
       }
       case 'keys create': {
-        const a = await account(ds, need(values.account, 'account'));
+        const a = await account(accounts, need(values.account, 'account'));
         const k = await keys.create(a.id, values.name ?? null);
         return { api_key_id: k.id, api_key: k.key, prefix: k.prefix, account_id: a.id };
       }
       case 'keys list': {
-        const a = await account(ds, need(values.account, 'account'));
+        const a = await account(accounts, need(values.account, 'account'));
         return (await keys.list(a.id)).map((k) => ({ api_key_id: k.id, prefix: k.prefix, name: k.name, created_at: k.createdAt.toISOString(), revoked_at: k.revokedAt?.toISOString() ?? null }));
       }
       case 'keys revoke': {
@@ -110,12 +105,12 @@ async function run(argv: string[]): Promise<unknown> {
         return { api_key_id: id, revoked: true };
       }
       case 'secrets reseal':
-        return { resealed: await ds.transaction((m) => resealStoredSecrets(m, secrets)) };
+        return { resealed: await new StoredSecretsRepository(ds).reseal(secrets) };
       case 'credits set':
       case 'credits add': {
-        const a = await account(ds, need(values.account, 'account'));
+        const a = await account(accounts, need(values.account, 'account'));
         const amount = int(values.amount, 'amount', verb === 'set' ? 0 : -Number.MAX_SAFE_INTEGER);
-        const balance = await ds.transaction((m) => setCredits(m, a.id, amount, verb as 'set' | 'add', `cli credits ${verb}`));
+        const balance = await setCredits(ds, a.id, amount, verb as 'set' | 'add', `cli credits ${verb}`);
         return { account_id: a.id, balance_milli_cents: balance };
       }
       default:

@@ -1,26 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ErrorCodes, type PhoneNumber, type PhoneNumberCreate, type PhoneNumberUpdate } from '@parley/common';
-import { type DataSource, PhoneNumberEntity, PhoneNumbers, TrunkEntity } from '@parley/db';
-import { DATA_SOURCE } from '@parley/service-kit';
+import { AgentsRepository, type PhoneNumberEntity, PhoneNumbersRepository, TrunksRepository } from '@parley/db';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
-import { paginate } from '../http/pagination';
+import { cursorAfter } from '../http/pagination';
 
 @Injectable()
 export class NumbersService {
   constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly numbers: PhoneNumbersRepository,
+    private readonly trunks: TrunksRepository,
+    private readonly agents: AgentsRepository,
     private readonly contexts: CallContexts,
   ) {}
-
-  private get repo() {
-    return this.ds.getRepository(PhoneNumberEntity);
-  }
-
-  private get numbers() {
-    return new PhoneNumbers(this.ds);
-  }
 
   /** Only ever about the caller's own trunk: whether another account holds the number is none of its business. */
   private taken(number: string, trunkId: string): ApiError {
@@ -28,26 +21,24 @@ export class NumbersService {
   }
 
   private async assertTrunk(accountId: string, trunkId: string) {
-    const exists = await this.ds.getRepository(TrunkEntity).existsBy({ id: trunkId, accountId });
-    if (!exists) throw ApiError.notFound('trunk', trunkId, 'trunk_id');
+    if (!(await this.trunks.exists(accountId, trunkId))) throw ApiError.notFound('trunk', trunkId, 'trunk_id');
   }
 
   async create(accountId: string, input: PhoneNumberCreate): Promise<PhoneNumberEntity> {
     await this.assertTrunk(accountId, input.trunk_id);
-    const row = this.repo.create({ id: newId.number(), accountId, number: input.number, trunkId: input.trunk_id, label: input.label });
-    if (!(await this.numbers.insert(row))) throw this.taken(input.number, input.trunk_id);
-    return this.get(accountId, row.id);
+    const id = newId.number();
+    if (!(await this.numbers.insert({ id, accountId, number: input.number, trunkId: input.trunk_id, label: input.label }))) throw this.taken(input.number, input.trunk_id);
+    return this.get(accountId, id);
   }
 
   async get(accountId: string, id: string): Promise<PhoneNumberEntity> {
-    const row = await this.repo.findOneBy({ id, accountId });
+    const row = await this.numbers.get(accountId, id);
     if (!row) throw ApiError.notFound('phone number', id, 'id');
     return row;
   }
 
   async list(accountId: string, page: { limit: number; starting_after?: string }) {
-    const qb = this.repo.createQueryBuilder('n').where('n.account_id = :accountId', { accountId });
-    return paginate(qb, 'n', page, (id) => this.repo.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }));
+    return this.numbers.list(accountId, { limit: page.limit, after: await cursorAfter(page.starting_after, (id) => this.numbers.cursor(accountId, id)) });
   }
 
   async update(accountId: string, id: string, input: PhoneNumberUpdate): Promise<PhoneNumberEntity> {
@@ -65,26 +56,14 @@ export class NumbersService {
 
   async delete(accountId: string, id: string): Promise<void> {
     await this.get(accountId, id);
-    const agents = await this.agentIdsByNumber(accountId, [id]);
-    const attached = agents.get(id) ?? [];
+    const attached = (await this.agents.idsByNumber(accountId, [id])).get(id) ?? [];
     if (attached.length) throw ApiError.conflict(ErrorCodes.resourceInUse, `Number '${id}' is attached to agent(s) ${attached.join(', ')}; detach it first`, 'id');
-    await this.repo.delete({ id, accountId });
+    await this.numbers.delete(accountId, id);
     this.contexts.forget(accountId);
   }
 
-  async agentIdsByNumber(accountId: string, numberIds: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (!numberIds.length) return out;
-    const rows: Array<{ number_id: string; agent_id: string }> = await this.ds.query(
-      `SELECT n AS number_id, a.id AS agent_id FROM agents a, unnest(a.number_ids) AS n WHERE a.account_id = $1 AND n = ANY($2) ORDER BY a.created_at`,
-      [accountId, numberIds],
-    );
-    for (const r of rows) out.set(r.number_id, [...(out.get(r.number_id) ?? []), r.agent_id]);
-    return out;
-  }
-
   async views(accountId: string, rows: PhoneNumberEntity[]): Promise<PhoneNumber[]> {
-    const agents = await this.agentIdsByNumber(accountId, rows.map((r) => r.id));
+    const agents = await this.agents.idsByNumber(accountId, rows.map((r) => r.id));
     return rows.map((n) => ({
       id: n.id,
       object: 'phone_number',

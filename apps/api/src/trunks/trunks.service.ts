@@ -1,28 +1,25 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ErrorCodes, TrunksChangedMessage, type TrunkCreate, type TrunkUpdate } from '@parley/common';
-import { type DataSource, PhoneNumberEntity, SecretBox, TrunkEntity } from '@parley/db';
-import { Bus, DATA_SOURCE } from '@parley/service-kit';
+import { PhoneNumbersRepository, SecretBox, type TrunkEntity, type TrunkPatch, TrunksRepository } from '@parley/db';
+import { Bus } from '@parley/service-kit';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
-import { paginate } from '../http/pagination';
+import { cursorAfter } from '../http/pagination';
 
 @Injectable()
 export class TrunksService {
   constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly trunks: TrunksRepository,
+    private readonly numbers: PhoneNumbersRepository,
     private readonly secrets: SecretBox,
     private readonly bus: Bus,
     private readonly contexts: CallContexts,
   ) {}
 
-  private get repo() {
-    return this.ds.getRepository(TrunkEntity);
-  }
-
   async create(accountId: string, input: TrunkCreate): Promise<TrunkEntity> {
     if (input.register && (!input.username || !input.password)) throw ApiError.invalid('register needs username and password', 'register');
-    const trunk = this.repo.create({
+    const trunk = await this.trunks.create({
       id: newId.trunk(),
       accountId,
       name: input.name,
@@ -38,31 +35,25 @@ export class TrunksService {
       callsPerSecond: input.calls_per_second,
       register: input.register,
     });
-    try {
-      await this.repo.insert(trunk);
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw ApiError.conflict(ErrorCodes.resourceInUse, `A trunk named '${input.name}' already exists`, 'name');
-      throw err;
-    }
+    if (!trunk) throw this.nameTaken(input.name);
     this.announce(accountId, trunk.id);
-    return (await this.repo.findOneByOrFail({ id: trunk.id }));
+    return trunk;
   }
 
   async get(accountId: string, id: string): Promise<TrunkEntity> {
-    const trunk = await this.repo.findOneBy({ id, accountId });
+    const trunk = await this.trunks.get(accountId, id);
     if (!trunk) throw ApiError.notFound('trunk', id, 'id');
     return trunk;
   }
 
   async list(accountId: string, page: { limit: number; starting_after?: string }) {
-    const qb = this.repo.createQueryBuilder('t').where('t.account_id = :accountId', { accountId });
-    return paginate(qb, 't', page, (id) => this.repo.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }));
+    return this.trunks.list(accountId, { limit: page.limit, after: await cursorAfter(page.starting_after, (id) => this.trunks.cursor(accountId, id)) });
   }
 
   async update(accountId: string, id: string, input: TrunkUpdate): Promise<TrunkEntity> {
     const trunk = await this.get(accountId, id);
     if (trunk.sandbox) throw new ApiError(400, ErrorCodes.sandboxTrunkReadOnly, 'The built-in sandbox trunk cannot be changed', 'id');
-    const patch: Partial<TrunkEntity> = {};
+    const patch: TrunkPatch = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.host !== undefined) patch.host = input.host;
     if (input.port !== undefined) patch.port = input.port;
@@ -77,12 +68,7 @@ export class TrunksService {
     const merged = { ...trunk, ...patch };
     if (merged.register && (!merged.username || !merged.passwordEncrypted)) throw ApiError.invalid('register needs username and password', 'register');
     if (Object.keys(patch).length > 0) {
-      try {
-        await this.repo.update({ id, accountId }, patch);
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw ApiError.conflict(ErrorCodes.resourceInUse, `A trunk named '${input.name}' already exists`, 'name');
-        throw err;
-      }
+      if (!(await this.trunks.update(accountId, id, patch))) throw this.nameTaken(input.name);
       this.announce(accountId, id);
     }
     return this.get(accountId, id);
@@ -91,10 +77,14 @@ export class TrunksService {
   async delete(accountId: string, id: string): Promise<void> {
     const trunk = await this.get(accountId, id);
     if (trunk.sandbox) throw new ApiError(400, ErrorCodes.sandboxTrunkReadOnly, 'The built-in sandbox trunk cannot be deleted', 'id');
-    const inUse = await this.ds.getRepository(PhoneNumberEntity).countBy({ trunkId: id });
+    const inUse = await this.numbers.countOnTrunk(id);
     if (inUse > 0) throw ApiError.conflict(ErrorCodes.resourceInUse, `Trunk '${id}' still has ${inUse} phone number(s); move or delete them first`, 'id');
-    await this.repo.delete({ id, accountId });
+    await this.trunks.delete(accountId, id);
     this.announce(accountId, id);
+  }
+
+  private nameTaken(name: string | undefined): ApiError {
+    return ApiError.conflict(ErrorCodes.resourceInUse, `A trunk named '${name}' already exists`, 'name');
   }
 
   /** Dialers push trunks to Asterisk again on this message; new calls of the account read their context afresh. */

@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ErrorCodes, WEBHOOK_TEST_EVENT_TYPE, type WebhookDeliveryListQuery, type WebhookEndpointCreate, type WebhookEndpointUpdate } from '@parley/common';
-import { type DataSource, In, SecretBox, WebhookDeliveryAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '@parley/db';
-import { DATA_SOURCE } from '@parley/service-kit';
+import {
+  SecretBox,
+  type WebhookDeliveryEntity,
+  WebhookDeliveriesRepository,
+  type WebhookEndpointEntity,
+  type WebhookEndpointPatch,
+  WebhookEndpointsRepository,
+} from '@parley/db';
 import { newWebhookSecret } from '../accounts/accounts';
 import { ApiError } from '../http/api-error';
 import { base62 } from '../http/ids';
-import { paginate } from '../http/pagination';
+import { cursorAfter } from '../http/pagination';
 
 const newEndpointId = () => `we_${base62(16)}`;
 /** Same shape as the webhooks service's ids: the `webhook-id` header receivers deduplicate on. */
@@ -20,38 +26,31 @@ const newDeliveryId = () => `msg_${randomBytes(15).toString('base64url')}`;
 @Injectable()
 export class WebhookEndpointsService {
   constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
     private readonly secrets: SecretBox,
   ) {}
-
-  private get endpoints() {
-    return this.ds.getRepository(WebhookEndpointEntity);
-  }
-  private get deliveries() {
-    return this.ds.getRepository(WebhookDeliveryEntity);
-  }
 
   async create(accountId: string, input: WebhookEndpointCreate): Promise<{ endpoint: WebhookEndpointEntity; secret: string }> {
     const id = newEndpointId();
     const secret = newWebhookSecret();
-    await this.endpoints.insert({ id, accountId, url: input.url, events: input.events, description: input.description, enabled: input.enabled, secret: this.secrets.seal(secret), disabledReason: null });
+    await this.endpoints.create({ id, accountId, url: input.url, events: input.events, description: input.description, enabled: input.enabled, secret: this.secrets.seal(secret), disabledReason: null });
     return { endpoint: await this.get(accountId, id), secret };
   }
 
   async get(accountId: string, id: string): Promise<WebhookEndpointEntity> {
-    const endpoint = await this.endpoints.findOneBy({ id, accountId });
+    const endpoint = await this.endpoints.get(accountId, id);
     if (!endpoint) throw ApiError.notFound('webhook endpoint', id, 'id');
     return endpoint;
   }
 
   async list(accountId: string, page: { limit: number; starting_after?: string }) {
-    const qb = this.endpoints.createQueryBuilder('e').where('e.account_id = :accountId', { accountId });
-    return paginate(qb, 'e', page, (id) => this.endpoints.findOne({ where: { id, accountId }, select: ['id', 'createdAt'] }));
+    return this.endpoints.list(accountId, { limit: page.limit, after: await cursorAfter(page.starting_after, (id) => this.endpoints.cursor(accountId, id)) });
   }
 
   async update(accountId: string, id: string, input: WebhookEndpointUpdate): Promise<WebhookEndpointEntity> {
     await this.get(accountId, id);
-    const patch: Partial<WebhookEndpointEntity> = {};
+    const patch: WebhookEndpointPatch = {};
     if (input.url !== undefined) patch.url = input.url;
     if (input.events !== undefined) patch.events = input.events;
     if (input.description !== undefined) patch.description = input.description;
@@ -59,13 +58,13 @@ export class WebhookEndpointsService {
       patch.enabled = input.enabled;
       patch.disabledReason = null; // re-enabled, or now disabled by the user rather than by a 410
     }
-    if (Object.keys(patch).length > 0) await this.endpoints.update({ id, accountId }, { ...patch, updatedAt: new Date() });
+    if (Object.keys(patch).length > 0) await this.endpoints.update(accountId, id, patch);
     return this.get(accountId, id);
   }
 
   async delete(accountId: string, id: string): Promise<void> {
     await this.get(accountId, id);
-    await this.endpoints.delete({ id, accountId });
+    await this.endpoints.delete(accountId, id);
   }
 
   /** A new secret; the current one keeps signing beside it for `previousForSeconds` (0: not at all). */
@@ -73,15 +72,11 @@ export class WebhookEndpointsService {
     const current = await this.get(accountId, id);
     const now = new Date();
     const secret = newWebhookSecret();
-    await this.endpoints.update(
-      { id, accountId },
-      {
-        secret: this.secrets.seal(secret),
-        previousSecret: previousForSeconds > 0 ? current.secret : null,
-        previousSecretExpiresAt: previousForSeconds > 0 ? new Date(now.getTime() + previousForSeconds * 1000) : null,
-        updatedAt: now,
-      },
-    );
+    await this.endpoints.update(accountId, id, {
+      secret: this.secrets.seal(secret),
+      previousSecret: previousForSeconds > 0 ? current.secret : null,
+      previousSecretExpiresAt: previousForSeconds > 0 ? new Date(now.getTime() + previousForSeconds * 1000) : null,
+    });
     return { endpoint: await this.get(accountId, id), secret };
   }
 
@@ -94,51 +89,38 @@ export class WebhookEndpointsService {
       timestamp: new Date().toISOString(),
       data: { endpoint_id: endpoint.id, message: 'This is a test event from Parley. Verify its signature with your endpoint secret.' },
     };
-    await this.deliveries.insert({
-      id: deliveryId,
-      accountId,
-      endpointId: endpoint.id,
-      callId: null,
-      url: endpoint.url,
-      eventType: WEBHOOK_TEST_EVENT_TYPE,
-      eventId: `test_${base62(16)}`,
-      payload,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: new Date(),
-    });
+    await this.deliveries.enqueue([{ id: deliveryId, accountId, endpointId: endpoint.id, callId: null, url: endpoint.url, eventType: WEBHOOK_TEST_EVENT_TYPE, eventId: `test_${base62(16)}`, payload }]);
     return this.delivery(accountId, deliveryId);
   }
 
   async listDeliveries(accountId: string, endpointId: string, query: WebhookDeliveryListQuery) {
     await this.get(accountId, endpointId);
-    const qb = this.deliveries.createQueryBuilder('d').where('d.account_id = :accountId AND d.endpoint_id = :endpointId', { accountId, endpointId });
-    if (query.status) qb.andWhere('d.status = :status', { status: query.status });
-    const page = await paginate(qb, 'd', query, (id) => this.deliveries.findOne({ where: { id, accountId, endpointId }, select: ['id', 'createdAt'] }));
-    return { rows: await this.withAttempts(page.rows), hasMore: page.hasMore };
+    const after = await cursorAfter(query.starting_after, (id) => this.deliveries.cursor(accountId, endpointId, id));
+    const page = await this.deliveries.listForEndpoint(accountId, endpointId, query.status, { limit: query.limit, after });
+    return { rows: await this.withAttempts(accountId, page.rows), hasMore: page.hasMore };
   }
 
   async delivery(accountId: string, id: string) {
-    const d = await this.deliveries.findOneBy({ id, accountId });
+    const d = await this.deliveries.get(accountId, id);
     if (!d) throw ApiError.notFound('webhook delivery', id, 'id');
-    return (await this.withAttempts([d]))[0]!;
+    return (await this.withAttempts(accountId, [d]))[0]!;
   }
 
   /** Resends one delivery now. A failed one gets one more attempt; a pending one is brought forward. */
   async retry(accountId: string, id: string) {
     const d = await this.delivery(accountId, id);
     if (d.delivery.endpointId) {
-      const endpoint = await this.endpoints.findOneBy({ id: d.delivery.endpointId, accountId });
+      const endpoint = await this.endpoints.get(accountId, d.delivery.endpointId);
       if (endpoint && !endpoint.enabled && d.delivery.eventType !== WEBHOOK_TEST_EVENT_TYPE) {
         throw ApiError.conflict(ErrorCodes.resourceInUse, `Webhook endpoint '${endpoint.id}' is disabled; enable it before retrying its deliveries`, 'id');
       }
     }
-    await this.deliveries.update({ id, accountId }, { status: 'pending', nextAttemptAt: new Date(), updatedAt: new Date() });
+    await this.deliveries.makeDue(accountId, id);
     return this.delivery(accountId, id);
   }
 
-  private async withAttempts(rows: WebhookDeliveryEntity[]) {
-    const attempts = rows.length ? await this.ds.getRepository(WebhookDeliveryAttemptEntity).findBy({ deliveryId: In(rows.map((r) => r.id)) }) : [];
+  private async withAttempts(accountId: string, rows: WebhookDeliveryEntity[]) {
+    const attempts = await this.deliveries.attemptsOf(accountId, rows.map((r) => r.id));
     return rows.map((delivery) => ({ delivery, attempts: attempts.filter((a) => a.deliveryId === delivery.id) }));
   }
 }
