@@ -1,10 +1,9 @@
 import type { AriEvent } from '@parley/ari-client';
-import { type CallEventData, type ErrorCode, hangupCauseToStatus, type TerminalCallStatus } from '@parley/common';
+import { type CallDirection, type CallEventData, type ErrorCode, type HangupBy, hangupCauseToStatus, type TerminalCallStatus } from '@parley/common';
 import type { z } from 'zod';
 import { ariTimestampToIso } from '../telephony/ari-time';
 
 export type EndedData = z.infer<(typeof CallEventData)['ended']>;
-export type HangupBy = NonNullable<EndedData['hangup_by']>;
 
 export type CallPhase = 'dialing' | 'ringing' | 'answered' | 'ended';
 
@@ -45,7 +44,7 @@ export class CallStateMachine {
 
   constructor(
     readonly channelId: string,
-    opts: { direction: 'outbound' | 'inbound' } = { direction: 'outbound' },
+    opts: { direction: CallDirection } = { direction: 'outbound' },
   ) {
     if (opts.direction === 'inbound') {
       // An inbound channel arrives in Stasis, ringing; we answer it.

@@ -1,3 +1,4 @@
+import type { CallDirection } from '@parley/common';
 import { CallStateMachine } from './call-state-machine';
 import type { MediaLeg } from '../media/media-leg';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
@@ -6,7 +7,7 @@ export interface LiveCallInit {
   callId: string;
   accountId: string;
   trunkId: string;
-  direction: 'outbound' | 'inbound';
+  direction: CallDirection;
   channelId: string;
   conn: AsteriskConnection;
   ringTimeoutSeconds: number;
@@ -18,7 +19,7 @@ export class LiveCall {
   readonly callId: string;
   readonly accountId: string;
   readonly trunkId: string;
-  readonly direction: 'outbound' | 'inbound';
+  readonly direction: CallDirection;
   readonly channelId: string;
   readonly conn: AsteriskConnection;
   readonly ringTimeoutSeconds: number;

@@ -1,5 +1,5 @@
 import { AriError } from '@parley/ari-client';
-import { type CallStatus, type DispatchMessage, ErrorCodes, isTerminalStatus } from '@parley/common';
+import { type CallStatus, type DispatchMessage, ErrorCodes, type HangupRequester, isTerminalStatus } from '@parley/common';
 import type { TrunkEntity } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { JsMsg } from 'nats';
@@ -24,7 +24,7 @@ type Ticket =
   | { kind: 'granted'; delayMs: number }
   /** Canceled by the api (in the row) while it waited. */
   | { kind: 'left'; status: string }
-  | { kind: 'canceled'; by: 'api' | 'agent' | 'system' }
+  | { kind: 'canceled'; by: HangupRequester }
   | { kind: 'failed'; errorCode: string; message: string };
 
 interface Waiting {
@@ -79,7 +79,7 @@ export class OriginationQueue {
   }
 
   /** Cancels a call still waiting here (hang-up command before it was originated). */
-  cancel(callId: string, by: 'api' | 'agent' | 'system'): boolean {
+  cancel(callId: string, by: HangupRequester): boolean {
     for (const q of this.queues.values()) {
       const w = q.get(callId);
       if (w) {

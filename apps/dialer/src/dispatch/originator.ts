@@ -1,5 +1,5 @@
 import { AriError } from '@parley/ari-client';
-import { type DispatchMessage, ErrorCodes } from '@parley/common';
+import { type DispatchMessage, ErrorCodes, type HangupRequester } from '@parley/common';
 import type { DataSource, TrunkEntity } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { CallEventPublisher } from '../calls/call-event-publisher';
@@ -69,7 +69,7 @@ export class Originator {
   }
 
   /** Ends a call canceled while it waited in our queue. */
-  async cancelQueued(dispatch: DispatchMessage, by: 'api' | 'agent' | 'system'): Promise<void> {
+  async cancelQueued(dispatch: DispatchMessage, by: HangupRequester): Promise<void> {
     this.deps.metrics.outcomes.inc({ status: 'canceled', error_code: '', direction: 'outbound' });
     await this.deps.publisher.publish(
       'ended',

@@ -1,5 +1,5 @@
 import type { Channel } from '@parley/ari-client';
-import { ErrorCodes } from '@parley/common';
+import { type CallDirection, type CallStatus, ErrorCodes } from '@parley/common';
 import type { DataSource } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { CallEventPublisher } from '../calls/call-event-publisher';
@@ -17,8 +17,8 @@ interface LiveCallRow {
   id: string;
   account_id: string;
   trunk_id: string;
-  status: string;
-  direction: 'outbound' | 'inbound';
+  status: CallStatus;
+  direction: CallDirection;
   channel_id: string | null;
   dialer_id: string | null;
   max_duration_seconds: number;

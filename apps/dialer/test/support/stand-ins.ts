@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import {
   CALL_STATUS_RANK,
+  type CallDirection,
   type CallEvent,
   type CallStatus,
   InboundCallCreateReply,
@@ -144,7 +145,7 @@ export interface CallRowInput {
   accountId: string;
   agentId: string;
   trunkId: string;
-  direction: 'outbound' | 'inbound';
+  direction: CallDirection;
   status: CallStatus;
   to: string;
   from: string;
