@@ -28,70 +28,25 @@ export interface ReplyModel {
  */
 export type ReplyEnd = { kind: 'said' } | { kind: 'end_call' } | { kind: 'transfer'; destination: string };
 
+const SAID: ReplyEnd = { kind: 'said' };
+
 /**
  * The model's reply to the conversation so far, streamed sentence by sentence into the turn, with tool rounds; a slow
  * model or tool gets a spoken filler and a failing model a spoken fallback.
  */
 export async function reply(turn: AgentTurn, model: ReplyModel): Promise<ReplyEnd> {
-  const said = { kind: 'said' } as const;
-  const signal = turn.signal;
-  const marks = turn.marks;
   for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
-    const sentences = new AsyncQueue<string>();
-    const speaking = turn.speak(sentences);
-    const chunker = new SentenceChunker();
-    let text = '';
-    const calls: LlmToolCall[] = [];
-    // A slow model must not leave the line dead: say something while it thinks.
-    let stall: NodeJS.Timeout | undefined = turn.filled
-      ? undefined
-      : setTimeout(() => {
-          turn.filled = true;
-          sentences.push(PHRASES.llmFiller);
-        }, LLM_FILLER_AFTER_MS);
-    try {
-      for await (const chunk of model.llm.stream({
-        messages: model.history,
-        tools: model.tools.specs(),
-        model: model.settings.model,
-        temperature: model.settings.temperature,
-        maxTokens: model.settings.max_tokens,
-        signal,
-      })) {
-        clearTimeout(stall);
-        stall = undefined;
-        if (chunk.type === 'text') {
-          if (marks && marks.llmFirstToken === undefined) marks.llmFirstToken = performance.now();
-          text += chunk.text;
-          for (const s of chunker.push(chunk.text)) sentences.push(s);
-        } else {
-          calls.push(chunk.call);
-        }
-      }
-      clearTimeout(stall);
-      for (const s of chunker.flush()) sentences.push(s);
-      sentences.close();
-    } catch (err) {
-      clearTimeout(stall);
-      sentences.close();
-      await speaking;
-      if (signal.aborted || isAbortError(err)) return said;
-      model.logger.warn({ err }, 'language model failed; speaking the fallback');
-      await turn.say(PHRASES.llmFallback);
-      turn.remember(PHRASES.llmFallback);
-      await turn.finish();
-      return said;
-    }
-    await speaking;
-    if (signal.aborted) return said;
+    const answer = await speakAnswer(turn, model);
+    if (!answer) return SAID;
+    const { text, calls } = answer;
     turn.record({ role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) });
     if (calls.length === 0) break;
     // A reply prepared during a pause acts (tools, hang-up, transfer) only once the turn has surely ended.
-    if (turn.gate && !(await turn.gate)) return said;
+    if (turn.gate && !(await turn.gate)) return SAID;
 
     for (const call of calls) {
       const outcome = await runTool(turn, call, model);
-      if (signal.aborted) return said;
+      if (turn.signal.aborted) return SAID;
       if (outcome.kind === 'end_call') {
         model.history.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify({ ok: true }) });
         if (!text.trim()) await turn.say(PHRASES.goodbye);
@@ -107,7 +62,64 @@ export async function reply(turn: AgentTurn, model: ReplyModel): Promise<ReplyEn
     }
   }
   await turn.finish();
-  return said;
+  return SAID;
+}
+
+/**
+ * One answer of the model: its text spoken as it streams, its tool calls collected. Undefined when the turn was
+ * stopped, or the model failed (the fallback was said and the turn finished).
+ */
+async function speakAnswer(turn: AgentTurn, model: ReplyModel): Promise<{ text: string; calls: LlmToolCall[] } | undefined> {
+  const signal = turn.signal;
+  const marks = turn.marks;
+  const sentences = new AsyncQueue<string>();
+  const speaking = turn.speak(sentences);
+  const chunker = new SentenceChunker();
+  let text = '';
+  const calls: LlmToolCall[] = [];
+  // A slow model must not leave the line dead: say something while it thinks.
+  let stall: NodeJS.Timeout | undefined = turn.filled
+    ? undefined
+    : setTimeout(() => {
+        turn.filled = true;
+        sentences.push(PHRASES.llmFiller);
+      }, LLM_FILLER_AFTER_MS);
+  try {
+    for await (const chunk of model.llm.stream({
+      messages: model.history,
+      tools: model.tools.specs(),
+      model: model.settings.model,
+      temperature: model.settings.temperature,
+      maxTokens: model.settings.max_tokens,
+      signal,
+    })) {
+      clearTimeout(stall);
+      stall = undefined;
+      if (chunk.type === 'text') {
+        if (marks && marks.llmFirstToken === undefined) marks.llmFirstToken = performance.now();
+        text += chunk.text;
+        for (const s of chunker.push(chunk.text)) sentences.push(s);
+      } else {
+        calls.push(chunk.call);
+      }
+    }
+    clearTimeout(stall);
+    for (const s of chunker.flush()) sentences.push(s);
+    sentences.close();
+  } catch (err) {
+    clearTimeout(stall);
+    sentences.close();
+    await speaking;
+    if (signal.aborted || isAbortError(err)) return undefined;
+    model.logger.warn({ err }, 'language model failed; speaking the fallback');
+    await turn.say(PHRASES.llmFallback);
+    turn.remember(PHRASES.llmFallback);
+    await turn.finish();
+    return undefined;
+  }
+  await speaking;
+  if (signal.aborted) return undefined;
+  return { text, calls };
 }
 
 /** Runs a tool; one that takes long gets a filler sentence so the line is never dead. */

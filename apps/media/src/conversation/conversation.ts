@@ -6,6 +6,7 @@ import type { ConversationDeps, ConversationSetup } from './conversation-inputs'
 import { ConversationLifetime } from './conversation-lifetime';
 import type { Phase } from './phase';
 import { PHRASES } from './phrases';
+import { PreparedReply } from './prepared-reply';
 import type { LlmMessage, SttStream } from '../providers/types';
 import { splitSentences } from './sentence-chunker';
 import { SilenceWatch } from './silence-watch';
@@ -22,29 +23,12 @@ const OPENING_WAIT_MS = 1500;
 /** First words up to this long are a person's "Hello?"; a machine's greeting runs longer before its first pause. */
 const SHORT_FIRST_WORDS_MS = 1200;
 
-/** A reply being prepared during a pause of the caller, before the turn has surely ended. */
-interface Speculation {
-  /** The pause it was started in (the end of the last voiced window): speech that resumes changes it. */
-  pauseAt: number;
-  startMs: number;
-  text: string | undefined;
-  turn: AgentTurn | undefined;
-  marks: TurnMarks;
-  committed: boolean;
-  dropped: boolean;
-  /** The caller's words in the model's history, while the reply is prepared. */
-  message: LlmMessage | undefined;
-  /** Kept at the turn's end, in case preparing fails after it: the utterance then goes the usual way. */
-  utterance: CallerUtterance | undefined;
-  open(play: boolean): void;
-}
-
 /**
  * The conversation of one answered call: takes turns with the caller. It listens (`CallerSpeech`: VAD, endpointing,
  * STT), answers (`AgentTurn` and `reply`: the model streamed into sentence-sized TTS pieces, with tools), yields the
- * floor when the caller talks over it (barge-in), prepares a reply while the caller only pauses, tells a machine from
- * a person (`VoicemailFlow`), and ends the call when it should (`SilenceWatch`, the time limit). It owns no sockets:
- * caller audio comes in through onCallerAudio, agent audio leaves through the playout.
+ * floor when the caller talks over it (barge-in), prepares a reply while the caller only pauses (`PreparedReply`),
+ * tells a machine from a person (`VoicemailFlow`), and ends the call when it should (`SilenceWatch`, the time limit).
+ * It owns no sockets: caller audio comes in through onCallerAudio, agent audio leaves through the playout.
  */
 export class Conversation {
   readonly latencies: TurnLatency[] = [];
@@ -62,7 +46,7 @@ export class Conversation {
   private turn: AgentTurn | undefined;
   private utterances: Promise<void> = Promise.resolve();
   private utterancesPending = 0;
-  private speculation: Speculation | undefined;
+  private prepared: PreparedReply | undefined;
 
   constructor(
     private readonly setup: ConversationSetup,
@@ -163,7 +147,7 @@ export class Conversation {
     this.turn?.interrupt();
     this.deps.playout.clear();
     this.caller.close();
-    this.speculation?.open(false);
+    this.prepared?.cancel();
     await this.lifetime.settled();
   }
 
@@ -180,7 +164,7 @@ export class Conversation {
   private onHeard(): void {
     const endpointer = this.caller.endpointer;
     // The caller went on after the pause a reply was being prepared in: it is thrown away, unheard.
-    if (this.speculation && !this.speculation.committed && endpointer.lastVoicedEndMs !== this.speculation.pauseAt) this.dropSpeculation();
+    if (this.prepared && !this.prepared.committed && endpointer.lastVoicedEndMs !== this.prepared.pauseAt) this.dropPrepared();
     if (endpointer.speaking) {
       const speechMs = endpointer.currentSpeechMs;
       this.voicemail.speaking(speechMs);
@@ -189,10 +173,10 @@ export class Conversation {
   }
 
   private onSpeechEnd(utterance: CallerUtterance): void {
-    const speculation = this.speculation;
-    if (speculation && !speculation.dropped) {
-      speculation.utterance = utterance;
-      this.commitSpeculation(speculation, utterance.marks);
+    const prepared = this.prepared;
+    if (prepared && !prepared.dropped) {
+      this.prepared = undefined;
+      prepared.commit(utterance);
       return;
     }
     this.queueUtterance(utterance);
@@ -285,7 +269,7 @@ export class Conversation {
   private onPause(pauseAt: number, heardMs: number): void {
     const s = this.deps.settings;
     const stream = this.caller.stream;
-    if (!stream?.partial || this.phase !== 'conversing' || this.agentTalking || this.speculation || this.utterancesPending > 0) return;
+    if (!stream?.partial || this.phase !== 'conversing' || this.agentTalking || this.prepared || this.utterancesPending > 0) return;
     void stream.partial().then((partial) => {
       // Still the same pause of the same speech?
       if (this.caller.stream !== stream || this.caller.endpointer.lastVoicedEndMs !== pauseAt || this.phase !== 'conversing') return;
@@ -293,81 +277,54 @@ export class Conversation {
       if (completeness === 'incomplete' && s.incompleteSilenceMs) this.caller.endpointer.setPauseSilence(s.incompleteSilenceMs);
       if (completeness !== 'complete') return;
       if (s.completeSilenceMs) this.caller.endpointer.setPauseSilence(s.completeSilenceMs);
-      this.speculate(stream, pauseAt, heardMs);
+      this.prepare(stream, pauseAt, heardMs);
     });
   }
 
-  private speculate(stream: SttStream, pauseAt: number, heardMs: number): void {
+  private prepare(stream: SttStream, pauseAt: number, heardMs: number): void {
     this.caller.takeStream();
-    const now = performance.now();
-    let open: (play: boolean) => void = () => undefined;
-    const gate = new Promise<boolean>((resolve) => (open = resolve));
-    const speculation: Speculation = { pauseAt, startMs: this.caller.endpointer.currentSpeechStartMs ?? pauseAt, text: undefined, turn: undefined, marks: { speechEnd: now - (this.caller.receivedMs - pauseAt) }, committed: false, dropped: false, message: undefined, utterance: undefined, open };
-    this.speculation = speculation;
+    const speechEnd = performance.now() - (this.caller.receivedMs - pauseAt);
+    const prepared = new PreparedReply(pauseAt, this.caller.endpointer.currentSpeechStartMs ?? pauseAt, speechEnd, this.transcript);
+    this.prepared = prepared;
     this.deps.logger.info({ silence_ms: Math.round(heardMs - pauseAt) }, 'preparing a reply during a pause');
     void this.lifetime.track(
       stream.finish().then(
         ({ text }) => {
-          speculation.marks.sttFinal = performance.now();
-          speculation.text = text;
-          if (speculation.dropped || this.phase !== 'conversing') return;
+          prepared.recognized(text);
+          if (prepared.dropped || this.phase !== 'conversing') return;
           if (!text) {
             // Nothing recognized: the turn's end is handled as if nothing had been prepared.
-            this.abandonSpeculation(speculation);
+            this.abandonPrepared(prepared);
             return;
           }
-          speculation.message = { role: 'user', content: text };
-          this.history.push(speculation.message);
-          this.startTurn((t) => this.respond(t), speculation.marks, gate);
-          speculation.turn = this.turn;
-          if (speculation.committed) this.onSpeculationCommitted(speculation);
+          const message: LlmMessage = { role: 'user', content: text };
+          this.history.push(message);
+          this.startTurn((t) => this.respond(t), prepared.marks, prepared.gate);
+          prepared.preparing(message, this.turn);
         },
         (err: unknown) => {
           this.deps.logger.warn({ err }, 'streamed recognition failed during a pause');
-          this.abandonSpeculation(speculation);
+          this.abandonPrepared(prepared);
         },
       ),
     );
   }
 
-  /** The turn ended in the pause the reply was prepared in: it plays now (or as soon as it is ready). */
-  private commitSpeculation(speculation: Speculation, marks: TurnMarks): void {
-    speculation.committed = true;
-    speculation.marks.endpointDue = marks.endpointDue;
-    speculation.marks.endpoint = marks.endpoint;
-    this.speculation = undefined;
-    if (speculation.text !== undefined) this.onSpeculationCommitted(speculation);
-  }
-
-  private onSpeculationCommitted(speculation: Speculation): void {
-    const m = speculation.marks;
-    // Stages done before the endpoint took no time after it: the latency record shows what the caller waited for.
-    for (const k of ['sttFinal', 'llmFirstToken', 'firstSentence', 'ttsFirstAudio'] as const) if (m[k] !== undefined && m[k] < m.endpoint!) m[k] = m.endpoint;
-    this.transcript.add('user', speculation.text!, speculation.startMs, speculation.pauseAt, false);
-    speculation.open(true);
-  }
-
   /** The caller went on: the prepared reply is never played, and the whole utterance is recognized at its end. */
-  private dropSpeculation(): void {
-    const speculation = this.speculation!;
-    speculation.dropped = true;
-    this.speculation = undefined;
-    speculation.open(false);
-    const turn = speculation.turn;
-    this.deps.logger.info({ text: speculation.text }, 'caller went on: prepared reply discarded');
-    if (!turn) return;
-    turn.discard(speculation.message ? [speculation.message] : []);
-    if (this.turn === turn) this.turn = undefined;
+  private dropPrepared(): void {
+    const prepared = this.prepared!;
+    this.prepared = undefined;
+    const turn = prepared.drop();
+    this.deps.logger.info({ text: prepared.text }, 'caller went on: prepared reply discarded');
+    if (turn && this.turn === turn) this.turn = undefined;
   }
 
   /** Preparing failed or heard nothing: the turn's end is handled as usual (whole-utterance recognition). */
-  private abandonSpeculation(speculation: Speculation): void {
-    speculation.dropped = true;
-    speculation.open(false);
-    if (this.speculation === speculation) this.speculation = undefined;
+  private abandonPrepared(prepared: PreparedReply): void {
+    if (this.prepared === prepared) this.prepared = undefined;
     // The turn already ended while recognizing: the utterance goes the usual way now.
-    const u = speculation.utterance;
-    if (u) this.queueUtterance({ ...u, startMs: speculation.startMs });
+    const utterance = prepared.abandon();
+    if (utterance) this.queueUtterance(utterance);
   }
 
   // ------------------------------------------------------------------ the agent's turn
