@@ -22,7 +22,7 @@ export class AccountsRepository extends DbRepository {
   createWithSandboxTrunk(account: NewAccount, sandbox: NewTrunk): Promise<void> {
     return this.db.transaction(async (m) => {
       await this.with(m).create(account);
-      await new TrunksRepository(m).create(sandbox);
+      if (!(await new TrunksRepository(m).create(sandbox))) throw new Error(`account ${account.id} already has a trunk named '${sandbox.name}'`);
     });
   }
 

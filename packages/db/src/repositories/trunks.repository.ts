@@ -11,8 +11,12 @@ export type TrunkPatch = Partial<Omit<NewTrunk, 'id' | 'accountId' | 'sandbox'>>
 /** Where a trunk's calls go: enough to route to the simulator or the real Asterisk. */
 export type TrunkAddress = Pick<TrunkEntity, 'id' | 'sandbox' | 'host' | 'port'>;
 
+/** An account's trunks have distinct names. */
+const ACCOUNT_NAME_KEY = 'trunks_account_id_name_key';
+
 function isNameTaken(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505';
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === ACCOUNT_NAME_KEY;
 }
 
 /** SIP trunks, the built-in sandbox trunk of each account included. */
