@@ -13,7 +13,7 @@ export function trunkView(t: TrunkEntity): Trunk {
     username: t.username,
     has_password: t.passwordEncrypted !== null,
     from_domain: t.fromDomain,
-    codecs: t.codecs as Trunk['codecs'],
+    codecs: t.codecs,
     max_concurrent_calls: t.maxConcurrentCalls,
     calls_per_second: t.callsPerSecond,
     register: t.register,
