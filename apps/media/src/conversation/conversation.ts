@@ -1,3 +1,5 @@
+import type { AnsweredBy, TranscriptSegment } from '@parley/common';
+import type { LlmMessage, SttStream } from '../providers/types';
 import { AgentTools } from './agent-tools';
 import { reply, type ReplyModel } from './agent-reply';
 import { AgentTurn, type TurnOutlets } from './agent-turn';
@@ -7,7 +9,6 @@ import { ConversationLifetime } from './conversation-lifetime';
 import type { Phase } from './phase';
 import { PHRASES } from './phrases';
 import { PreparedReply } from './prepared-reply';
-import type { LlmMessage, SttStream } from '../providers/types';
 import { splitSentences } from './sentence-chunker';
 import { SilenceWatch } from './silence-watch';
 import { Transcript } from './transcript';
@@ -104,11 +105,11 @@ export class Conversation {
     this.silence = new SilenceWatch({ repromptMs: s.silenceRepromptMs, hangupMs: s.silenceHangupMs }, (step) => this.onSilence(step));
   }
 
-  get segments() {
+  get segments(): TranscriptSegment[] {
     return this.transcript.segments;
   }
 
-  get answeredBy() {
+  get answeredBy(): AnsweredBy {
     return this.voicemail.answeredBy;
   }
 
