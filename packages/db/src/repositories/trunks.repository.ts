@@ -11,6 +11,9 @@ export type TrunkPatch = Partial<Omit<NewTrunk, 'id' | 'accountId' | 'sandbox'>>
 /** Where a trunk's calls go: enough to route to the simulator or the real Asterisk. */
 export type TrunkAddress = Pick<TrunkEntity, 'id' | 'sandbox' | 'host' | 'port'>;
 
+/** What the dialer needs of a trunk to place calls on it: its account, which Asterisk, and its limits. */
+export type TrunkForDialing = Pick<TrunkEntity, 'id' | 'accountId' | 'sandbox' | 'maxConcurrentCalls' | 'callsPerSecond'>;
+
 /** An account's trunks have distinct names. */
 const ACCOUNT_NAME_KEY = 'trunks_account_id_name_key';
 
@@ -80,5 +83,10 @@ export class TrunksRepository extends DbRepository {
 
   async address(id: string): Promise<TrunkAddress | null> {
     return this.repo.findOne({ where: { id }, select: ['id', 'sandbox', 'host', 'port'] });
+  }
+
+  /** The trunk's current limits, read by the dialer each time it grants its slots; null once it is deleted. */
+  forDialing(id: string): Promise<TrunkForDialing | null> {
+    return this.repo.findOne({ where: { id }, select: ['id', 'accountId', 'sandbox', 'maxConcurrentCalls', 'callsPerSecond'] });
   }
 }
