@@ -21,6 +21,7 @@ import { CallContexts } from './calls/call-context';
 import { CallProjector } from './calls/call-projector';
 import { CallWatchdog } from './calls/call-watchdog';
 import { CallsService } from './calls/calls.service';
+import { ConversationSnapshots } from './calls/conversation-snapshot';
 import { InboundCalls } from './calls/inbound-calls';
 import { ProjectorConsumer } from './calls/projector.consumer';
 import { API_CONFIG, type ApiConfig } from './config';
@@ -62,6 +63,7 @@ export class AppModule {
         CallProjector,
         ProjectorConsumer,
         InboundCalls,
+        ConversationSnapshots,
         CallsService,
         CallWatchdog,
         AgentsService,

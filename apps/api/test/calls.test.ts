@@ -67,6 +67,22 @@ describe('POST /v1/calls', () => {
     const messages = await dispatched();
     const msg = messages.find((m) => m.call_id === res.body.id);
     expect(msg).toMatchObject({ to, from: number.number, trunk_id: acct.sandboxTrunkId, account_id: acct.accountId, ring_timeout_seconds: 30 });
+    // It carries what media needs of the call (the dialer hands it over with media.allocate).
+    expect(msg!.conversation).toEqual({
+      account_id: acct.accountId,
+      agent_id: agent.id,
+      direction: 'outbound',
+      prompt: res.body.prompt,
+      context: { patient_name: 'Maria Lopez', appointment_time: 'tomorrow at 2pm' },
+      language: 'en',
+      voice: agent.voice,
+      initial_greeting: agent.initial_greeting,
+      voicemail_action: agent.voicemail_action,
+      voicemail_message: agent.voicemail_message,
+      tools: agent.tools,
+      llm: agent.llm,
+      max_duration_seconds: agent.max_duration_seconds,
+    });
     // Published and acknowledged: the outbox empties (deletes are batched).
     await expect.poll(async () => (await api.ds.query('SELECT count(*)::int AS n FROM outbox_messages'))[0].n, { timeout: 5000 }).toBe(0);
   });

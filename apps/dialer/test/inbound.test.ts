@@ -39,6 +39,9 @@ it('a call to a number with an inbound agent: the api creates the call, the dial
   expect(world.typesOf(callId)).toEqual(['initiated', 'ringing', 'answered', 'ended']);
   expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_cause_code: 16, hangup_by: 'caller' });
   expect(world.media.attached.find((a) => a.call_id === callId)).toBeTruthy();
+  // The snapshot came with the api's reply.
+  expect(world.media.allocations.find((a) => a.callId === callId)).toMatchObject({ conversation: { direction: 'inbound', account_id: world.accountId } });
+  expect(world.api.snapshotRequests).toEqual([]);
   expect(world.api.inboundRequests.filter((r) => r.channel_id === channelId)).toHaveLength(1);
   expect(world.events.filter((e) => e.type === 'initiated' && e.data.channel_id === channelId)).toHaveLength(1);
   await world.until(() => world.media.released.find((r) => r.call_id === callId), 'media released');

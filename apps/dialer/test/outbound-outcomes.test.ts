@@ -30,13 +30,24 @@ describe('outbound calls against the simulator', () => {
     // The call reached the simulator as dialed, and media was allocated, attached and released.
     const sim = await world.simCall(callId);
     expect(sim).toMatchObject({ to: '+15551110001', from: '+15550000000', endpoint: 'sandbox', hung_up_by: 'far_end' });
-    expect(world.media.allocations.find((a) => a.callId === callId)).toMatchObject({ codec: 'g722' });
+    // Media got the conversation snapshot the dispatch carried; the api was not asked for it.
+    expect(world.media.allocations.find((a) => a.callId === callId)).toMatchObject({ codec: 'g722', conversation: { account_id: world.accountId, agent_id: world.agentId, direction: 'outbound' } });
+    expect(world.api.snapshotRequests.find((r) => r.call_id === callId)).toBeUndefined();
     expect(world.media.attached.find((a) => a.call_id === callId)).toMatchObject({ external_channel_id: `media-${callId}` });
     await world.until(() => world.media.released.find((r) => r.call_id === callId), 'media release');
     // The bridge and the ExternalMedia channel are gone, and the trunk slot is free.
     await world.until(async () => (await world.slots()).length === 0, 'slot released');
     const res = await fetch(`${world.sim.ariUrl}/bridges/bridge-${callId}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } });
     expect(res.status).toBe(404);
+  });
+
+  it('a dispatch queued by an older api, without the conversation snapshot: the dialer asks the api for it before allocating media', async () => {
+    await world.scenario('+15551110011', { outcome: 'answer', answer_after_ms: 100, hangup_after_ms: 500, ...quiet });
+    const callId = await world.dispatch({ to: '+15551110011', conversation: null });
+    const ended = await world.ended(callId);
+    expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_cause_code: 16 });
+    expect(world.api.snapshotRequests.filter((r) => r.call_id === callId)).toEqual([{ call_id: callId, account_id: world.accountId }]);
+    expect(world.media.allocations.find((a) => a.callId === callId)).toMatchObject({ conversation: { account_id: world.accountId, agent_id: world.agentId, direction: 'outbound' } });
   });
 
   it('busy: ended busy with cause 17, never answered', async () => {

@@ -11,7 +11,8 @@ export class MediaModule {
   static forRoot(config: MediaConfig, providers?: Providers): DynamicModule {
     return {
       module: MediaModule,
-      imports: [ServiceKitModule.forService('media', config, { poolSize: 5 })],
+      // No database: a call's conversation snapshot comes with its allocate request.
+      imports: [ServiceKitModule.forRoot({ service: 'media', logLevel: config.LOG_LEVEL, nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE } })],
       providers: [
         { provide: MEDIA_CONFIG, useValue: config },
         { provide: PROVIDERS, useFactory: () => providers ?? createProviders(config) },

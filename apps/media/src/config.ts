@@ -17,8 +17,11 @@ const portRange = z
     return { first, last };
   });
 
+/** Media reads no database (a call's snapshot comes with its allocate request): the common settings but DATABASE_URL. */
+const { DATABASE_URL: _noDatabase, ...serviceEnv } = commonEnv;
+
 export const MediaConfigSchema = z.object({
-  ...commonEnv,
+  ...serviceEnv,
   MEDIA_PORT: env.port(3002),
   /** The SSRF guard of agents' HTTP tools, shared with webhook delivery. */
   ...outboundEnv,

@@ -9,8 +9,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AriClient, type AriEvent } from '@parley/ari-client';
 import { startAsteriskSim, type AsteriskSim, type ScenarioInput } from '@parley/asterisk-sim';
-import { type AudioCodecName, type CallEvent, CallEvent as CallEventSchema, DialerCommand, DialerCommandReply, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
-import { AccountEntity, AgentEntity, CallEntity, createTestDatabase, mapToolHeaders, SecretBox } from '@parley/db';
+import { type AudioCodecName, type CallEvent, CallEvent as CallEventSchema, type ConversationSnapshot, DialerCommand, DialerCommandReply, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest, type VoicemailAction } from '@parley/common';
+import { mapToolHeaders, SecretBox } from '@parley/db';
 import { startSandboxLlm, type SandboxLlm, type Script } from '@parley/sandbox-llm';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import { MediaModule } from '../src/app.module';
@@ -21,7 +21,7 @@ export interface AgentInput {
   context?: Record<string, unknown>;
   initialGreeting?: string | null;
   tools?: unknown[];
-  voicemailAction?: 'hangup' | 'leave_message' | 'continue';
+  voicemailAction?: VoicemailAction;
   voicemailMessage?: string | null;
   voice?: string | null;
   maxDurationSeconds?: number;
@@ -30,6 +30,8 @@ export interface AgentInput {
 export interface PlacedCall {
   callId: string;
   phoneChannelId: string;
+  /** The snapshot sent with the allocate request, as a dialer sends it. */
+  conversation: ConversationSnapshot;
   /** Resolves with the call's conversation_ended event. */
   ended: Promise<Extract<CallEvent, { type: 'conversation_ended' }>>;
   events(): CallEvent[];
@@ -44,9 +46,9 @@ const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 let portBase = 41000 + Math.floor(Math.random() * 200) * 20;
 
 /**
- * Everything a media integration test needs: a migrated database, a NATS namespace, the Asterisk
- * simulator (real RTP far ends), the scripted model server, the media service itself, and a
- * minimal stand-in for the dialer (originate, ExternalMedia, bridge, attach; hang-up commands and
+ * Everything a media integration test needs: a NATS namespace, the Asterisk simulator (real RTP far
+ * ends), the scripted model server, the media service itself, and a minimal stand-in for the dialer
+ * (originate, allocate with the call's snapshot, ExternalMedia, bridge, attach; hang-up commands and
  * releases), driven through the real ARI client.
  */
 export class MediaHarness {
@@ -66,11 +68,9 @@ export class MediaHarness {
     readonly bus: Bus,
     readonly app: INestApplicationContext,
     private readonly cleanup: () => Promise<void>,
-    readonly db: Awaited<ReturnType<typeof createTestDatabase>>,
   ) {}
 
   static async start(options: { script: Script; env?: Record<string, string> }): Promise<MediaHarness> {
-    const db = await createTestDatabase('parley_media');
     const namespace = testNamespace();
     const recordings = await mkdtemp(join(tmpdir(), 'parley-media-rec-'));
     const llm = await startSandboxLlm({ port: 0, script: options.script });
@@ -81,7 +81,6 @@ export class MediaHarness {
     portBase += 20;
     const config = loadMediaConfig({
       LOG_LEVEL: process.env.MEDIA_TEST_LOG_LEVEL ?? 'silent',
-      DATABASE_URL: db.url,
       NATS_URL,
       NATS_NAMESPACE: namespace,
       LLM_BASE_URL: llm.url,
@@ -107,17 +106,8 @@ export class MediaHarness {
       async () => {
         await rm(recordings, { recursive: true, force: true });
       },
-      db,
     );
     harness.wire();
-    await db.dataSource.getRepository(AccountEntity).insert({
-      id: harness.accountId,
-      name: 'media tests',
-      webhookSecret: 'whsec_test',
-      rateMilliCentsPerMinute: 0,
-      billingIncrementSeconds: 1,
-      billingMinimumSeconds: 0,
-    } as never);
     return harness;
   }
 
@@ -203,56 +193,27 @@ export class MediaHarness {
     });
   }
 
-  /** Creates the agent and call rows, sets the far end's scenario, dials it and bridges it to media like the dialer does. */
+  /** Sets the far end's scenario, dials it and bridges it to media like the dialer does, with the call's snapshot as the api makes it. */
   async placeCall(options: { number: string; scenario: ScenarioInput; agent: AgentInput; codec?: AudioCodecName }): Promise<PlacedCall> {
     const codec = options.codec ?? 'g722';
-    const agentId = randomUUID();
     const callId = randomUUID();
     const a = options.agent;
-    await this.db.dataSource.getRepository(AgentEntity).insert({
-      id: agentId,
-      accountId: this.accountId,
-      name: 'test agent',
-      type: 'outbound',
-      persona: null,
-      instructions: a.prompt,
-      voice: a.voice ?? null,
-      language: 'en',
-      returns: null,
-      // Tool header values are stored sealed, as the api stores them.
-      tools: mapToolHeaders(a.tools ?? [], (v) => new SecretBox(this.config.PARLEY_SECRET_KEY).seal(v)),
-      voicemailAction: a.voicemailAction ?? 'hangup',
-      voicemailMessage: a.voicemailMessage ?? null,
-      initialGreeting: a.initialGreeting ?? null,
-      webhookUrl: null,
-      numberIds: [],
-      primaryNumberId: null,
-      maxDurationSeconds: a.maxDurationSeconds ?? 600,
-      ringTimeoutSeconds: 30,
-      llm: {},
-    } as never);
-    await this.db.dataSource.getRepository(CallEntity).insert({
-      id: callId,
-      accountId: this.accountId,
-      agentId,
-      trunkId: 'sandbox',
+    const conversation: ConversationSnapshot = {
+      account_id: this.accountId,
+      agent_id: randomUUID(),
       direction: 'outbound',
-      status: 'in_progress',
-      toNumber: options.number,
-      fromNumber: '+15550001111',
-      persona: null,
-      instructions: a.prompt,
       prompt: a.prompt,
       context: a.context ?? {},
-      returns: null,
-      result: null,
-      resultStatus: 'pending',
       language: 'en',
-      webhookUrl: null,
-      metadata: {},
-      maxDurationSeconds: a.maxDurationSeconds ?? 600,
-      ringTimeoutSeconds: 30,
-    } as never);
+      voice: a.voice ?? null,
+      initial_greeting: a.initialGreeting ?? null,
+      voicemail_action: a.voicemailAction ?? 'hangup',
+      voicemail_message: a.voicemailMessage ?? null,
+      // Tool header values travel sealed, as the api stores and sends them.
+      tools: mapToolHeaders(a.tools ?? [], (v) => new SecretBox(this.config.PARLEY_SECRET_KEY).seal(v)),
+      llm: {},
+      max_duration_seconds: a.maxDurationSeconds ?? 600,
+    };
 
     const res = await fetch(`${this.sim.url}/sim/scenarios/${encodeURIComponent(options.number)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(options.scenario) });
     if (!res.ok) throw new Error(`scenario rejected: ${await res.text()}`);
@@ -265,7 +226,7 @@ export class MediaHarness {
     const answeredAt = new Date().toISOString();
 
     const subjects = this.bus.subjects;
-    const reply = await this.bus.request(subjects.mediaAllocate, MediaAllocateRequest, { call_id: callId, codec }, MediaAllocateReply, 5000);
+    const reply = await this.bus.request(subjects.mediaAllocate, MediaAllocateRequest, { call_id: callId, codec, conversation }, MediaAllocateReply, 5000);
     if (!reply.ok) throw new Error(`allocate failed: ${reply.error}`);
 
     let tornDown = false;
@@ -301,6 +262,7 @@ export class MediaHarness {
     return {
       callId,
       phoneChannelId,
+      conversation,
       ended: this.waitForEvent(callId, 'conversation_ended', 120_000),
       events: () => this.events.filter((e) => e.call_id === callId),
     };
@@ -318,7 +280,6 @@ export class MediaHarness {
     await this.sim.close().catch(() => undefined);
     await this.llm.close().catch(() => undefined);
     await deleteNamespaceStreams(NATS_URL, this.config.NATS_NAMESPACE).catch(() => undefined);
-    await this.db.drop().catch(() => undefined);
     await this.cleanup();
   }
 }

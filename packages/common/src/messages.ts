@@ -1,7 +1,31 @@
 import { z } from 'zod';
 import { Call, CallLatency, TranscriptSegment } from './api/calls';
-import { ANSWERED_BY, AUDIO_CODECS, CALL_STATUSES, HANGUP_BY, HANGUP_REQUESTERS, RESULT_STATUSES, TERMINAL_CALL_STATUSES, WEBHOOK_STATUSES } from './enums';
+import { ANSWERED_BY, AUDIO_CODECS, CALL_DIRECTIONS, CALL_STATUSES, HANGUP_BY, HANGUP_REQUESTERS, RESULT_STATUSES, TERMINAL_CALL_STATUSES, VOICEMAIL_ACTIONS, WEBHOOK_STATUSES } from './enums';
 import { CALL_EVENT_TYPES, type CallEventType } from './subjects';
+
+/**
+ * What the media service needs of a call to hold its conversation, taken from the call row and its agent when the call
+ * is created and sent along (dispatch, inbound reply, allocate), so that media reads no database. Tools are as stored:
+ * HTTP tool header values stay sealed, and media opens them with its PARLEY_SECRET_KEY.
+ */
+export const ConversationSnapshot = z.object({
+  account_id: z.string(),
+  agent_id: z.string().uuid(),
+  direction: z.enum(CALL_DIRECTIONS),
+  /** The system prompt as the api rendered it. */
+  prompt: z.string(),
+  context: z.record(z.string(), z.unknown()),
+  language: z.string(),
+  voice: z.string().nullable(),
+  initial_greeting: z.string().nullable(),
+  voicemail_action: z.enum(VOICEMAIL_ACTIONS),
+  voicemail_message: z.string().nullable(),
+  /** The agent's tools as stored; media validates each and skips an invalid one. */
+  tools: z.array(z.unknown()),
+  llm: z.record(z.string(), z.unknown()),
+  max_duration_seconds: z.number().int().positive(),
+});
+export type ConversationSnapshot = z.infer<typeof ConversationSnapshot>;
 
 /** JetStream `calls.dispatch`: one per call to originate. Message id = call id (JetStream dedupes republished outbox rows). */
 export const DispatchMessage = z.object({
@@ -13,6 +37,8 @@ export const DispatchMessage = z.object({
   ring_timeout_seconds: z.number().int().positive(),
   max_duration_seconds: z.number().int().positive(),
   created_at: z.string(),
+  /** Optional only for messages queued by an api older than the field: the dialer then asks the api for it (conversationSnapshot). */
+  conversation: ConversationSnapshot.optional(),
 });
 export type DispatchMessage = z.infer<typeof DispatchMessage>;
 
@@ -80,7 +106,8 @@ export type CallEvent = z.infer<typeof CallEvent>;
 export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>;
 
 /** Request/reply to media: a new RTP endpoint for a call. */
-export const MediaAllocateRequest = z.object({ call_id: z.string().uuid(), codec: z.enum(AUDIO_CODECS) });
+export const MediaAllocateRequest = z.object({ call_id: z.string().uuid(), codec: z.enum(AUDIO_CODECS), conversation: ConversationSnapshot });
+export type MediaAllocateRequest = z.infer<typeof MediaAllocateRequest>;
 export const MediaAllocateReply = z.object({ ok: z.literal(true), host: z.string(), port: z.number().int(), session_id: z.string() }).or(z.object({ ok: z.literal(false), error: z.string() }));
 /** Sent once the ExternalMedia channel is bridged: media may speak. */
 export const MediaAttachRequest = z.object({
@@ -112,7 +139,11 @@ export type DialerCommandReply = z.infer<typeof DialerCommandReply>;
 /** `trunk_id`: the trunk the call came in on; the number is looked up on it alone (a number is unique per trunk only). */
 export const InboundCallCreateRequest = z.object({ to: z.string(), from: z.string(), trunk_id: z.string(), channel_id: z.string() });
 export const InboundCallCreateReply = z
-  .object({ ok: z.literal(true), call_id: z.string().uuid(), account_id: z.string(), agent_id: z.string().uuid(), max_duration_seconds: z.number().int() })
+  .object({ ok: z.literal(true), call_id: z.string().uuid(), account_id: z.string(), agent_id: z.string().uuid(), max_duration_seconds: z.number().int(), conversation: ConversationSnapshot })
   .or(z.object({ ok: z.literal(false), error: z.string() }));
+
+/** Dialer -> api: the conversation snapshot of a live call the dialer holds without one (adopted after a restart, or dispatched by an older api). */
+export const ConversationSnapshotRequest = z.object({ call_id: z.string().uuid(), account_id: z.string() });
+export const ConversationSnapshotReply = z.object({ ok: z.literal(true), conversation: ConversationSnapshot }).or(z.object({ ok: z.literal(false), error: z.string() }));
 
 export const TrunksChangedMessage = z.object({ account_id: z.string(), trunk_id: z.string().nullable() });

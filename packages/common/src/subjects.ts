@@ -65,6 +65,10 @@ export class Subjects {
   get inboundCallCreate(): string {
     return this.s('api.inbound_call.create');
   }
+  /** Core request/reply: the dialer asks the api for the conversation snapshot of a call it holds without one. */
+  get conversationSnapshot(): string {
+    return this.s('api.call.conversation_snapshot');
+  }
 
   /** Core request/reply to the media service. */
   get mediaAllocate(): string {

@@ -26,6 +26,7 @@ import { CallProjector } from './call-projector';
 import { CallContexts } from './call-context';
 import { newCallRow } from './call-row';
 import { callView } from './call.view';
+import { conversationSnapshot } from './conversation-snapshot';
 
 @Injectable()
 export class CallsService {
@@ -92,6 +93,7 @@ export class CallsService {
       ring_timeout_seconds: agent.ringTimeoutSeconds,
       max_duration_seconds: agent.maxDurationSeconds,
       created_at: call.createdAt.toISOString(),
+      conversation: conversationSnapshot(call, agent),
     });
     const messages = [{ subject: this.bus.subjects.dispatch, msgId: callId, payload: dispatch }];
     let written;

@@ -1,16 +1,17 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InboundCallCreateReply, InboundCallCreateRequest } from '@parley/common';
-import { AccountsRepository, CallsRepository, type DataSource, PhoneNumbersRepository } from '@parley/db';
+import { AccountsRepository, type CallEntity, CallsRepository, type DataSource, PhoneNumbersRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import type { z } from 'zod';
 import { reserveForCall } from '../billing/credits';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { newCallRow } from './call-row';
+import { conversationSnapshot } from './conversation-snapshot';
 
 type Reply = z.infer<typeof InboundCallCreateReply>;
 
-/** Answers the dialer's request for the row of an inbound call: the inbound agent of the dialed number on the call's trunk takes it. */
+/** Answers the dialer's request for the row of an inbound call: the inbound agent of the dialed number on the call's trunk takes it; the reply carries the call's conversation snapshot. */
 @Injectable()
 export class InboundCalls implements OnApplicationBootstrap {
   constructor(
@@ -38,14 +39,15 @@ export class InboundCalls implements OnApplicationBootstrap {
       return { ok: false, error: `number ${req.to} has no inbound agent` };
     }
     const id = newId.call();
+    let call: CallEntity;
     try {
-      await this.ds.transaction(async (m) => {
+      call = await this.ds.transaction(async (m) => {
         const account = await this.accounts.with(m).get(number.accountId);
         if (!account) throw new Error(`account ${number.accountId} of number ${number.id} not found`);
         const reserved = await reserveForCall(m, account, id, agent.maxDurationSeconds);
-        await this.calls
-          .with(m)
-          .insert(newCallRow({ id, accountId: account.id, agent, trunkId: number.trunkId, direction: 'inbound', toNumber: req.to, fromNumber: req.from, context: {}, metadata: {}, reservedMilliCents: reserved }));
+        const row = newCallRow({ id, accountId: account.id, agent, trunkId: number.trunkId, direction: 'inbound', toNumber: req.to, fromNumber: req.from, context: {}, metadata: {}, reservedMilliCents: reserved });
+        await this.calls.with(m).insert(row);
+        return row;
       });
     } catch (err) {
       if (err instanceof ApiError) {
@@ -54,6 +56,6 @@ export class InboundCalls implements OnApplicationBootstrap {
       }
       throw err;
     }
-    return { ok: true, call_id: id, account_id: number.accountId, agent_id: agent.id, max_duration_seconds: agent.maxDurationSeconds };
+    return { ok: true, call_id: id, account_id: number.accountId, agent_id: agent.id, max_duration_seconds: agent.maxDurationSeconds, conversation: conversationSnapshot(call, agent) };
   }
 }

@@ -1,4 +1,4 @@
-import type { CallDirection } from '@parley/common';
+import type { CallDirection, ConversationSnapshot } from '@parley/common';
 import { CallStateMachine } from './call-state-machine';
 import type { MediaLeg } from '../media/media-leg';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
@@ -12,6 +12,8 @@ export interface LiveCallInit {
   conn: AsteriskConnection;
   ringTimeoutSeconds: number;
   maxDurationSeconds: number;
+  /** What media needs for the conversation, from the dispatch or the inbound reply; an adopted call has none (asked of the api if media is needed). */
+  conversation?: ConversationSnapshot;
 }
 
 /** A call this dialer is responsible for, from the originate (or inbound StasisStart) until its `ended` is published. */
@@ -24,6 +26,7 @@ export class LiveCall {
   readonly conn: AsteriskConnection;
   readonly ringTimeoutSeconds: number;
   readonly maxDurationSeconds: number;
+  readonly conversation: ConversationSnapshot | undefined;
   readonly machine: CallStateMachine;
   readonly trackedAtMs = Date.now();
   answeredAtMs: number | null = null;
@@ -45,6 +48,7 @@ export class LiveCall {
     this.conn = init.conn;
     this.ringTimeoutSeconds = init.ringTimeoutSeconds;
     this.maxDurationSeconds = init.maxDurationSeconds;
+    this.conversation = init.conversation;
     this.machine = new CallStateMachine(init.channelId, { direction: init.direction });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }

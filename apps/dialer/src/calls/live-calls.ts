@@ -196,7 +196,7 @@ export class LiveCalls {
 
   private async connectMedia(call: LiveCall, answeredAt: string): Promise<void> {
     const { config, bus, logger } = this.deps;
-    const leg = new MediaLeg({ callId: call.callId, channelId: call.channelId }, call.conn, bus, { codec: config.MEDIA_CODEC, app: config.ARI_APP, timeoutMs: config.MEDIA_REQUEST_TIMEOUT_MS }, logger);
+    const leg = new MediaLeg(call, call.conn, bus, { codec: config.MEDIA_CODEC, app: config.ARI_APP, timeoutMs: config.MEDIA_REQUEST_TIMEOUT_MS }, logger);
     call.media = leg;
     this.byMediaChannel.set(leg.externalChannelId, call);
     try {
@@ -214,7 +214,7 @@ export class LiveCalls {
   /** Adopts the media path of a call found already bridged (after a restart). */
   adoptMedia(call: LiveCall): void {
     const { config, bus, logger } = this.deps;
-    const leg = MediaLeg.existing({ callId: call.callId, channelId: call.channelId }, call.conn, bus, { codec: config.MEDIA_CODEC, app: config.ARI_APP, timeoutMs: config.MEDIA_REQUEST_TIMEOUT_MS }, logger);
+    const leg = MediaLeg.existing(call, call.conn, bus, { codec: config.MEDIA_CODEC, app: config.ARI_APP, timeoutMs: config.MEDIA_REQUEST_TIMEOUT_MS }, logger);
     call.media = leg;
     call.mediaTask = Promise.resolve();
     this.byMediaChannel.set(leg.externalChannelId, call);

@@ -98,6 +98,7 @@ export class Originator {
       conn,
       ringTimeoutSeconds: dispatch.ring_timeout_seconds || config.DEFAULT_RING_TIMEOUT_SECONDS,
       maxDurationSeconds: dispatch.max_duration_seconds,
+      conversation: dispatch.conversation,
     });
     liveCalls.track(call);
     const started = process.hrtime.bigint();

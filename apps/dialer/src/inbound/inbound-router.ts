@@ -75,6 +75,7 @@ export class InboundRouter {
       conn,
       ringTimeoutSeconds: this.deps.config.DEFAULT_RING_TIMEOUT_SECONDS,
       maxDurationSeconds: reply.max_duration_seconds,
+      conversation: reply.conversation,
     });
     await this.deps.capacity.rekey(claimId, call.callId).catch((err: Error) => logger.warn({ err, call_id: call.callId }, 'inbound slot not recorded'));
     logger.info({ call_id: call.callId, channel_id: channel.id, to, from, agent_id: reply.agent_id }, 'inbound call accepted');

@@ -1,10 +1,28 @@
 import { AriError } from '@parley/ari-client';
-import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
+import {
+  type AudioCodecName,
+  type ConversationSnapshot,
+  ConversationSnapshotReply,
+  ConversationSnapshotRequest,
+  MediaAck,
+  MediaAllocateReply,
+  MediaAllocateRequest,
+  MediaAttachRequest,
+  MediaReleaseRequest,
+} from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { z } from 'zod';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
 
 export class MediaUnavailableError extends Error {}
+
+/** The call a leg carries audio for. Without `conversation` (an adopted call), the leg asks the api for it before allocating. */
+export interface MediaLegCall {
+  callId: string;
+  accountId: string;
+  channelId: string;
+  conversation?: ConversationSnapshot;
+}
 
 /** Ids of the ARI objects that carry a call's audio; derived from the call id so that a restarted dialer finds them. */
 export function mediaObjectIds(callId: string): { externalChannelId: string; bridgeId: string } {
@@ -24,7 +42,7 @@ export class MediaLeg {
   private tornDown = false;
 
   constructor(
-    private readonly call: { callId: string; channelId: string },
+    private readonly call: MediaLegCall,
     private readonly conn: AsteriskConnection,
     private readonly bus: Bus,
     private readonly opts: { codec: AudioCodecName; app: string; timeoutMs: number },
@@ -34,7 +52,7 @@ export class MediaLeg {
   }
 
   /** A leg that already exists in Asterisk (found by a restarted dialer): only teardown is left to do. */
-  static existing(call: { callId: string; channelId: string }, conn: AsteriskConnection, bus: Bus, opts: { codec: AudioCodecName; app: string; timeoutMs: number }, logger: Logger): MediaLeg {
+  static existing(call: MediaLegCall, conn: AsteriskConnection, bus: Bus, opts: { codec: AudioCodecName; app: string; timeoutMs: number }, logger: Logger): MediaLeg {
     const leg = new MediaLeg(call, conn, bus, opts, logger);
     leg.allocated = leg.externalCreated = leg.bridgeCreated = true;
     return leg;
@@ -47,9 +65,11 @@ export class MediaLeg {
   /** Builds the path; throws MediaUnavailableError when the media service cannot take the call. */
   async connect(answeredAt: string): Promise<void> {
     const { callId, channelId } = this.call;
+    const conversation = this.call.conversation ?? (await this.askConversation());
+    if (this.tornDown) return;
     let reply: z.infer<typeof MediaAllocateReply>;
     try {
-      reply = await this.bus.request(this.bus.subjects.mediaAllocate, MediaAllocateRequest, { call_id: callId, codec: this.opts.codec }, MediaAllocateReply, this.opts.timeoutMs);
+      reply = await this.bus.request(this.bus.subjects.mediaAllocate, MediaAllocateRequest, { call_id: callId, codec: this.opts.codec, conversation }, MediaAllocateReply, this.opts.timeoutMs);
     } catch (err) {
       throw new MediaUnavailableError(`media.allocate failed: ${(err as Error).message}`);
     }
@@ -80,6 +100,19 @@ export class MediaLeg {
       throw new MediaUnavailableError(`media attach failed: ${(err as Error).message}`);
     }
     if (!ack.ok) throw new MediaUnavailableError(`media refused attach: ${ack.error ?? 'no reason'}`);
+  }
+
+  /** The snapshot of a call held without one (adopted after another dialer stopped, or dispatched by an older api). */
+  private async askConversation(): Promise<ConversationSnapshot> {
+    const { callId, accountId } = this.call;
+    let reply: z.infer<typeof ConversationSnapshotReply>;
+    try {
+      reply = await this.bus.request(this.bus.subjects.conversationSnapshot, ConversationSnapshotRequest, { call_id: callId, account_id: accountId }, ConversationSnapshotReply, this.opts.timeoutMs);
+    } catch (err) {
+      throw new MediaUnavailableError(`the api gave no conversation snapshot: ${(err as Error).message}`);
+    }
+    if (!reply.ok) throw new MediaUnavailableError(`the api gave no conversation snapshot: ${reply.error}`);
+    return reply.conversation;
   }
 
   /** Removes whatever part of the path exists; safe to call more than once and after Asterisk dropped things itself. */

@@ -3,14 +3,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startAsteriskSim, type AsteriskSim, type AsteriskSimOptions, type ScenarioInput } from '@parley/asterisk-sim';
-import { CallEvent, type CallEventType, DialerCommand, DialerCommandReply, DispatchMessage } from '@parley/common';
+import { CallEvent, type CallEventType, type ConversationSnapshot, DialerCommand, DialerCommandReply, DispatchMessage } from '@parley/common';
 import { createTestDatabase, type DataSource } from '@parley/db';
 import { Bus, createLogger, DATA_SOURCE } from '@parley/service-kit';
 import type { z } from 'zod';
 import { AppModule, DialerLifecycle, LEASE_DATA_SOURCE } from '../../src/app.module';
 import { type DialerConfig, loadDialerConfig } from '../../src/config';
 import type { Dialer } from '../../src/dialer';
-import { ApiStandIn, insertCall, MediaStandIn } from './stand-ins';
+import { ApiStandIn, insertCall, MediaStandIn, testConversation } from './stand-ins';
 
 export interface RunningDialer {
   app: NestFastifyApplication;
@@ -30,6 +30,8 @@ export interface DispatchInput {
   ringTimeoutSeconds?: number;
   maxDurationSeconds?: number;
   createdAt?: Date;
+  /** null: a message queued by an api older than the snapshot in DispatchMessage. */
+  conversation?: ConversationSnapshot | null;
 }
 
 const LOG_LEVEL = process.env.DIALER_TEST_LOG_LEVEL ?? 'silent';
@@ -172,6 +174,7 @@ export class DialerWorld {
       ring_timeout_seconds: input.ringTimeoutSeconds ?? 30,
       max_duration_seconds: input.maxDurationSeconds ?? 600,
       created_at: createdAt.toISOString(),
+      ...(input.conversation === null ? {} : { conversation: input.conversation ?? testConversation(this.accountId, this.agentId, 'outbound') }),
     };
     await insertCall(this.db.dataSource, {
       id: callId,

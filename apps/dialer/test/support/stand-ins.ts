@@ -5,6 +5,9 @@ import {
   type CallDirection,
   type CallEvent,
   type CallStatus,
+  type ConversationSnapshot,
+  ConversationSnapshotReply,
+  ConversationSnapshotRequest,
   InboundCallCreateReply,
   InboundCallCreateRequest,
   MediaAck,
@@ -18,12 +21,31 @@ import type { Bus } from '@parley/service-kit';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
 
+/** A call's conversation snapshot as the api sends it (the stand-ins' media only records it). */
+export function testConversation(accountId: string, agentId: string, direction: CallDirection): ConversationSnapshot {
+  return {
+    account_id: accountId,
+    agent_id: agentId,
+    direction,
+    prompt: 'test',
+    context: {},
+    language: 'en',
+    voice: null,
+    initial_greeting: null,
+    voicemail_action: 'hangup',
+    voicemail_message: null,
+    tools: [],
+    llm: {},
+    max_duration_seconds: 600,
+  };
+}
+
 /**
  * Stands in for the media service: `media.allocate` opens a UDP socket (where the simulator's ExternalMedia sends
  * RTP), attach and release are acknowledged and recorded.
  */
 export class MediaStandIn {
-  readonly allocations: { callId: string; codec: string; port: number }[] = [];
+  readonly allocations: { callId: string; codec: string; port: number; conversation: ConversationSnapshot }[] = [];
   readonly attached: z.infer<typeof MediaAttachRequest>[] = [];
   readonly released: z.infer<typeof MediaReleaseRequest>[] = [];
   readonly rtpPackets = new Map<string, number>();
@@ -44,7 +66,7 @@ export class MediaStandIn {
         socket.on('message', () => this.rtpPackets.set(req.call_id, (this.rtpPackets.get(req.call_id) ?? 0) + 1));
         this.sockets.set(req.call_id, socket);
         const port = socket.address().port;
-        this.allocations.push({ callId: req.call_id, codec: req.codec, port });
+        this.allocations.push({ callId: req.call_id, codec: req.codec, port, conversation: req.conversation });
         return { ok: true as const, host: '127.0.0.1', port, session_id: randomUUID() };
       }),
       bus.serve(bus.subjects.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
@@ -68,10 +90,12 @@ export class MediaStandIn {
 
 /**
  * Stands in for the api where the dialer depends on it: projects call events into the calls rows (forward only,
- * like the real single writer) and answers `api.inbound_call.create` for numbers that have an inbound agent on the call's trunk.
+ * like the real single writer), answers `api.inbound_call.create` for numbers that have an inbound agent on the call's
+ * trunk, and the conversation snapshot of a call row.
  */
 export class ApiStandIn {
   readonly inboundRequests: z.infer<typeof InboundCallCreateRequest>[] = [];
+  readonly snapshotRequests: z.infer<typeof ConversationSnapshotRequest>[] = [];
   private readonly subs: Subscription[] = [];
   private projecting: Promise<void> = Promise.resolve();
 
@@ -94,7 +118,20 @@ export class ApiStandIn {
         if (!agent) return { ok: false as const, error: `no inbound agent for ${req.to}` };
         const callId = randomUUID();
         await insertCall(this.ds, { id: callId, accountId: agent.account_id, agentId: agent.agent_id, trunkId: agent.trunk_id, direction: 'inbound', status: 'initiated', to: req.to, from: req.from, maxDurationSeconds: agent.max_duration_seconds, ringTimeoutSeconds: agent.ring_timeout_seconds, channelId: req.channel_id });
-        return { ok: true as const, call_id: callId, account_id: agent.account_id, agent_id: agent.agent_id, max_duration_seconds: agent.max_duration_seconds };
+        return {
+          ok: true as const,
+          call_id: callId,
+          account_id: agent.account_id,
+          agent_id: agent.agent_id,
+          max_duration_seconds: agent.max_duration_seconds,
+          conversation: testConversation(agent.account_id, agent.agent_id, 'inbound'),
+        };
+      }),
+      bus.serve(bus.subjects.conversationSnapshot, ConversationSnapshotRequest, ConversationSnapshotReply, async (req) => {
+        this.snapshotRequests.push(req);
+        const [call] = (await this.ds.query(`SELECT agent_id, direction FROM calls WHERE id = $1 AND account_id = $2`, [req.call_id, req.account_id])) as { agent_id: string; direction: CallDirection }[];
+        if (!call) return { ok: false as const, error: `call ${req.call_id} not found` };
+        return { ok: true as const, conversation: testConversation(req.account_id, call.agent_id, call.direction) };
       }),
     );
   }

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { CodecName } from '@parley/audio';
-import { DialerCommand, DialerCommandReply, type TranscriptSegment } from '@parley/common';
-import type { CallRecord } from './conversation-setup';
+import { type ConversationSnapshot, DialerCommand, DialerCommandReply, type TranscriptSegment } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { MediaConfig } from '../config';
 import { CallRecorder } from '../conversation/call-recorder';
@@ -62,15 +61,15 @@ export class CallSession {
   private constructor(
     readonly callId: string,
     readonly codec: CodecName,
-    private readonly record: CallRecord,
+    private readonly snapshot: ConversationSnapshot,
     private readonly deps: CallSessionDeps,
   ) {
     this.log = deps.logger.child({ call_id: callId });
   }
 
-  /** A session with its RTP endpoint bound (on a free port of the range). */
-  static async open(callId: string, codec: CodecName, record: CallRecord, deps: CallSessionDeps): Promise<CallSession> {
-    const session = new CallSession(callId, codec, record, deps);
+  /** A session with its RTP endpoint bound (on a free port of the range); tool headers in `snapshot` already opened. */
+  static async open(callId: string, codec: CodecName, snapshot: ConversationSnapshot, deps: CallSessionDeps): Promise<CallSession> {
+    const session = new CallSession(callId, codec, snapshot, deps);
     session.leg = await deps.legs.open({
       codec,
       dtx: deps.config.MEDIA_DTX,
@@ -95,7 +94,7 @@ export class CallSession {
   }
 
   get accountId(): string {
-    return this.record.call.accountId;
+    return this.snapshot.account_id;
   }
 
   get isFinished(): boolean {
@@ -137,7 +136,7 @@ export class CallSession {
 
   private createConversation(): Conversation {
     return new Conversation(
-      conversationSetup(this.record, this.log),
+      conversationSetup(this.callId, this.snapshot, this.log),
       {
         stt: this.deps.providers.stt,
         llm: this.deps.providers.llm,

@@ -1,29 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentEntity, CallEntity } from '@parley/db';
+import type { ConversationSnapshot } from '@parley/common';
 import { conversationSetup } from './conversation-setup';
 
-const call = {
-  id: '7d3c1a2e-0000-4000-8000-000000000001',
+const callId = '7d3c1a2e-0000-4000-8000-000000000001';
+const snapshot: ConversationSnapshot = {
+  account_id: 'acct_1',
+  agent_id: '7d3c1a2e-0000-4000-8000-000000000002',
+  direction: 'outbound',
   prompt: 'You call {{name}} about an appointment.',
   context: { name: 'Maria', appointment: { day: 'Tuesday', time: '3 pm' } },
   language: 'en',
-  direction: 'outbound',
-  maxDurationSeconds: 120,
-} as unknown as CallEntity;
-
-const agent = {
   voice: 'en-us+f3',
-  language: 'en',
   tools: [{ type: 'end_call' }, { type: 'http', name: 'bad name!', description: 'x', url: 'not a url' }],
-  voicemailAction: 'leave_message',
-  voicemailMessage: 'Hi {{name}}, your appointment is on {{appointment.day}} at {{appointment.time}}.',
-  initialGreeting: 'Hello {{ name }}, this is about {{appointment.day}}. {{unknown}} stays.',
+  voicemail_action: 'leave_message',
+  voicemail_message: 'Hi {{name}}, your appointment is on {{appointment.day}} at {{appointment.time}}.',
+  initial_greeting: 'Hello {{ name }}, this is about {{appointment.day}}. {{unknown}} stays.',
   llm: { temperature: 0.2 },
-} as unknown as AgentEntity;
+  max_duration_seconds: 120,
+};
 
 describe('conversationSetup', () => {
   const warnings: object[] = [];
-  const setup = conversationSetup({ call, agent }, { warn: (o) => warnings.push(o) });
+  const setup = conversationSetup(callId, snapshot, { warn: (o) => warnings.push(o) });
 
   it('fills greeting and voicemail placeholders from the context, dotted paths included', () => {
     expect(setup.greeting).toBe('Hello Maria, this is about Tuesday. {{unknown}} stays.');
@@ -31,8 +29,9 @@ describe('conversationSetup', () => {
   });
 
   it('keeps the prompt as rendered by the api and the context as separate data', () => {
-    expect(setup.prompt).toBe(call.prompt);
-    expect(setup.context).toEqual(call.context);
+    expect(setup.callId).toBe(callId);
+    expect(setup.prompt).toBe(snapshot.prompt);
+    expect(setup.context).toEqual(snapshot.context);
   });
 
   it('validates stored tools, skipping invalid ones with a warning', () => {
@@ -42,7 +41,7 @@ describe('conversationSetup', () => {
 
   it('listens for voicemail on outbound calls only, and takes the call limits', () => {
     expect(setup.detectVoicemail).toBe(true);
-    expect(conversationSetup({ call: { ...call, direction: 'inbound' } as CallEntity, agent }, { warn: () => undefined }).detectVoicemail).toBe(false);
+    expect(conversationSetup(callId, { ...snapshot, direction: 'inbound' }, { warn: () => undefined }).detectVoicemail).toBe(false);
     expect(setup.maxDurationMs).toBe(120_000);
     expect(setup.llm).toEqual({ temperature: 0.2 });
     expect(setup.voice).toBe('en-us+f3');

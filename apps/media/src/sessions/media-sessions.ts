@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
-import { type AudioCodecName, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
-import { AgentEntity, CallEntity, type DataSource, SecretBox } from '@parley/db';
-import { Bus, createGuardedFetch, DATA_SOURCE, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
+import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
+import { SecretBox } from '@parley/db';
+import { Bus, createGuardedFetch, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
@@ -15,8 +15,9 @@ export const PROVIDERS = Symbol('PROVIDERS');
 
 /**
  * The media service's side of the call protocol over NATS: `media.allocate` (queue group, any
- * media process may take a call) hands out an RTP endpoint; `attach` starts the conversation and
- * `release` ends it, answered only by the process that holds the session.
+ * media process may take a call) hands out an RTP endpoint for a call, whose conversation snapshot
+ * comes with the request; `attach` starts the conversation and `release` ends it, answered only by
+ * the process that holds the session.
  */
 @Injectable()
 export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
@@ -31,7 +32,6 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(MEDIA_CONFIG) private readonly config: MediaConfig,
     @Inject(Bus) private readonly bus: Bus,
-    @Inject(DATA_SOURCE) private readonly db: DataSource,
     @Inject(PROVIDERS) private readonly providers: Providers,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(MediaMetrics) private readonly metrics: MediaMetrics,
@@ -52,7 +52,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const s = this.bus.subjects;
-    this.subscriptions.push(this.bus.serve(s.mediaAllocate, MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req.call_id, req.codec), 'media'));
+    this.subscriptions.push(this.bus.serve(s.mediaAllocate, MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req), 'media'));
     this.subscriptions.push(
       this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
         const session = this.sessions.get(req.call_id);
@@ -68,16 +68,12 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  async allocate(callId: string, codec: AudioCodecName): Promise<z.infer<typeof MediaAllocateReply>> {
+  async allocate({ call_id: callId, codec, conversation }: MediaAllocateRequest): Promise<z.infer<typeof MediaAllocateReply>> {
     if (!this.accepting) return { ok: false, error: 'media service is shutting down' };
     const existing = this.sessions.get(callId);
     if (existing) return { ok: true, host: this.config.MEDIA_RTP_HOST, port: existing.port, session_id: callId };
     if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
-    const call = await this.db.getRepository(CallEntity).findOneBy({ id: callId });
-    if (!call) return { ok: false, error: `call ${callId} not found` };
-    const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId });
-    if (!agent) return { ok: false, error: `agent ${call.agentId} of call ${callId} not found` };
-    const session = await CallSession.open(callId, codec, { call, agent: withOpenedToolHeaders(agent, this.secrets, this.logger) }, { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
+    const session = await CallSession.open(callId, codec, withOpenedToolHeaders(conversation, this.secrets, this.logger), { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
     const port = session.port;
     this.sessions.set(callId, session);
     this.metrics.sessionsTotal.inc({ codec });

@@ -127,7 +127,10 @@ describe('CallsRepository: creating calls', () => {
     const a = await agent('acct_a', { numberIds: ['num_1', 'num_2'], primaryNumberId: 'num_2' });
     const source = await calls.findNewCallSource('acct_a', a.id, null);
     expect(source).toEqual({
-      agent: { id: a.id, type: 'outbound', persona: 'You are Ava.', instructions: 'Confirm.', returns: { ok: 'boolean' }, language: 'en', webhookUrl: 'https://example.com/h', maxDurationSeconds: 600, ringTimeoutSeconds: 30 },
+      agent: {
+        id: a.id, type: 'outbound', persona: 'You are Ava.', instructions: 'Confirm.', returns: { ok: 'boolean' }, language: 'en', webhookUrl: 'https://example.com/h', maxDurationSeconds: 600, ringTimeoutSeconds: 30,
+        voice: null, initialGreeting: null, voicemailAction: 'hangup', voicemailMessage: null, tools: [], llm: {},
+      },
       account: { id: 'acct_a', balanceMilliCents: 5000, rateMilliCentsPerMinute: 1000, billingIncrementSeconds: 1, billingMinimumSeconds: 0 },
       from: { number: '+15550001002', trunkId: 'trk_a' },
     });
@@ -138,6 +141,17 @@ describe('CallsRepository: creating calls', () => {
     expect((await calls.findNewCallSource('acct_a', (await agent('acct_a', {})).id, null))?.from).toBeNull();
     expect(await calls.findNewCallSource('acct_b', a.id, null)).toBeNull();
     expect((await calls.findNewCallSource('acct_b', (await agent('acct_b', {})).id, null))?.account.balanceMilliCents).toBeNull();
+  });
+
+  it('finds a call with its agent for its conversation snapshot, only in its own account', async () => {
+    const a = await agent('acct_a', { voice: 'en-us+f3', initialGreeting: 'Hi {{name}}', tools: [{ type: 'end_call' }] });
+    const c = callRow('acct_a', { agentId: a.id });
+    await calls.insert(c);
+    expect(await calls.findForConversation('acct_a', c.id)).toMatchObject({ call: { id: c.id, prompt: 'p' }, agent: { id: a.id, voice: 'en-us+f3', initialGreeting: 'Hi {{name}}', tools: [{ type: 'end_call' }] } });
+    expect(await calls.findForConversation('acct_b', c.id)).toBeNull();
+    const orphan = callRow('acct_a');
+    await calls.insert(orphan);
+    expect(await calls.findForConversation('acct_a', orphan.id)).toBeNull();
   });
 
   it('finds the oldest inbound agent of the account with the number attached', async () => {

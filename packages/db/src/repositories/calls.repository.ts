@@ -21,9 +21,12 @@ export interface CallListFilter {
   number?: string;
 }
 
+/** The agent fields a call's conversation snapshot takes (the media service's voice, greeting, voicemail handling, tools and model). */
+export type ConversationAgentFields = 'voice' | 'initialGreeting' | 'voicemailAction' | 'voicemailMessage' | 'tools' | 'llm';
+
 /** What a new outbound call is built from: its agent, its account's billing and the number it calls from (null if the agent has none that fits). */
 export interface NewCallSource {
-  agent: Pick<AgentEntity, 'id' | 'type' | 'persona' | 'instructions' | 'returns' | 'language' | 'webhookUrl' | 'maxDurationSeconds' | 'ringTimeoutSeconds'>;
+  agent: Pick<AgentEntity, 'id' | 'type' | 'persona' | 'instructions' | 'returns' | 'language' | 'webhookUrl' | 'maxDurationSeconds' | 'ringTimeoutSeconds' | ConversationAgentFields>;
   account: Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'>;
   from: { number: string; trunkId: string } | null;
 }
@@ -125,6 +128,7 @@ export class CallsRepository extends DbRepository {
   async findNewCallSource(accountId: string, agentId: string, fromNumber: string | null): Promise<NewCallSource | null> {
     const rows: NewCallSourceRow[] = await this.db.query(
       `SELECT a.id, a.type, a.persona, a.instructions, a.returns, a.language, a.webhook_url, a.max_duration_seconds, a.ring_timeout_seconds,
+              a.voice, a.initial_greeting, a.voicemail_action, a.voicemail_message, a.tools, a.llm,
               acc.balance_milli_cents, acc.rate_milli_cents_per_minute, acc.billing_increment_seconds, acc.billing_minimum_seconds,
               n.number AS from_number, n.trunk_id AS from_trunk_id
          FROM agents a
@@ -147,6 +151,12 @@ export class CallsRepository extends DbRepository {
         webhookUrl: r.webhook_url,
         maxDurationSeconds: r.max_duration_seconds,
         ringTimeoutSeconds: r.ring_timeout_seconds,
+        voice: r.voice,
+        initialGreeting: r.initial_greeting,
+        voicemailAction: r.voicemail_action,
+        voicemailMessage: r.voicemail_message,
+        tools: r.tools,
+        llm: r.llm,
       },
       account: {
         id: accountId,
@@ -157,6 +167,14 @@ export class CallsRepository extends DbRepository {
       },
       from: r.from_number && r.from_trunk_id ? { number: r.from_number, trunkId: r.from_trunk_id } : null,
     };
+  }
+
+  /** A live call and its agent, for the conversation snapshot of a call a dialer holds without one. */
+  async findForConversation(accountId: string, callId: string): Promise<{ call: CallEntity; agent: AgentEntity } | null> {
+    const call = await this.get(accountId, callId);
+    if (!call) return null;
+    const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId, accountId });
+    return agent ? { call, agent } : null;
   }
 
   /** The inbound agent that answers a number: the oldest inbound agent of the account with the number attached. */
@@ -269,6 +287,12 @@ interface NewCallSourceRow {
   webhook_url: string | null;
   max_duration_seconds: number;
   ring_timeout_seconds: number;
+  voice: string | null;
+  initial_greeting: string | null;
+  voicemail_action: AgentEntity['voicemailAction'];
+  voicemail_message: string | null;
+  tools: unknown[];
+  llm: Record<string, unknown>;
   balance_milli_cents: string | null;
   rate_milli_cents_per_minute: number;
   billing_increment_seconds: number;
