@@ -89,6 +89,22 @@ describe('Bus request/reply', () => {
   });
 });
 
+describe('Bus publish/subscribe', () => {
+  it('refuses to publish what its schema rejects, and a subscriber skips an invalid message and goes on', async () => {
+    const subject = `${namespace}.notes`;
+    const got: number[] = [];
+    other.subscribe(subject, Ping, (m) => void got.push(m.n));
+    await other.connection.flush();
+    expect(() => bus.publish(subject, Ping, { n: 'one' } as never)).toThrow();
+    bus.publish(subject, Ping, { n: 1 });
+    raw.publish(subject, new TextEncoder().encode('{"n":"two"}'));
+    raw.publish(subject, new TextEncoder().encode('not json'));
+    bus.publish(subject, Ping, { n: 3 });
+    await until('the valid notes', () => got.length === 2);
+    expect(got).toEqual([1, 3]);
+  });
+});
+
 describe('Bus JetStream', () => {
   it('drops a republish with the same message id within the duplicate window', async () => {
     const subject = `${namespace}.jobs.dedup`;
@@ -100,6 +116,26 @@ describe('Bus JetStream', () => {
     expect(await streamMessages(stream)).toBe(before + 1);
     await bus.publishJs(subject, Job, { id: randomUUID(), fail_times: 0 }, randomUUID());
     expect(await streamMessages(stream)).toBe(before + 2);
+  });
+
+  it('stores a call event republished with the same id, and an outbox message relayed twice, once', async () => {
+    await bus.ensureStreams();
+    const callId = randomUUID();
+    const base = { call_id: callId, account_id: randomUUID(), id: randomUUID() };
+    const before = await streamMessages(bus.subjects.callEventsStream);
+    await bus.publishCallEvent('queued', base, {});
+    await other.publishCallEvent('queued', base, {});
+    expect(await streamMessages(bus.subjects.callEventsStream)).toBe(before + 1);
+
+    const subject = `${namespace}.jobs.outbox`;
+    const json = JSON.stringify({ id: 'relayed', fail_times: 0 });
+    const msgId = randomUUID();
+    await bus.publishRaw(subject, json, msgId);
+    await other.publishRaw(subject, json, msgId);
+    const stored = await bus.manager.streams.getMessage(stream, { last_by_subj: subject });
+    expect(stored.string()).toBe(json);
+    expect(stored.header.get('Nats-Msg-Id')).toBe(msgId);
+    expect((await bus.manager.streams.info(stream, { subjects_filter: subject })).state.subjects).toEqual({ [subject]: 1 });
   });
 
   it('numbers each call’s events in order, and the event validates as a CallEvent', async () => {
@@ -193,6 +229,86 @@ describe('Bus JetStream', () => {
     const seen: string[] = [];
     consumers.push(await bus.consumeDurable({ stream, durable, filterSubjects: [subject], schema: Job, ackWaitMs: 1_000, handler: async (j) => void seen.push(j.id) }));
     await until('redelivery to the successor', () => seen.includes('orphan'));
+  });
+
+  it('gives a message whose handler is still running past ack_wait to a handler again, up to maxDeliver times', async () => {
+    const subject = `${namespace}.jobs.stuck`;
+    const deliveries: number[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const consumer = await bus.consumeDurable({
+      stream,
+      durable: `stuck-${randomUUID().slice(0, 8)}`,
+      filterSubjects: [subject],
+      schema: Job,
+      ackWaitMs: 300,
+      maxDeliver: 2,
+      handler: async (_job, m) => {
+        deliveries.push(m.info.deliveryCount);
+        await released;
+      },
+    });
+    consumers.push(consumer);
+    try {
+      await bus.publishJs(subject, Job, { id: 'stuck', fail_times: 0 }, randomUUID());
+      await until('the redelivery', () => deliveries.length === 2);
+      await new Promise((r) => setTimeout(r, 900)); // three more ack_waits: maxDeliver stops it at two
+      expect(deliveries).toEqual([1, 2]);
+    } finally {
+      release(); // stop() waits for the handlers
+    }
+  });
+
+  it('terminates a message that does not validate: it is never delivered again', async () => {
+    const subject = `${namespace}.jobs.invalid`;
+    const durable = `invalid-${randomUUID().slice(0, 8)}`;
+    const done: string[] = [];
+    consumers.push(
+      await bus.consumeDurable({ stream, durable, filterSubjects: [subject], schema: Job, ackWaitMs: 300, handler: async (j) => void done.push(j.id) }),
+    );
+    raw.publish(subject, new TextEncoder().encode('{"id":42}'));
+    await bus.publishJs(subject, Job, { id: 'valid', fail_times: 0 }, randomUUID());
+    await until('the valid job', () => done.length === 1);
+    await new Promise((r) => setTimeout(r, 700)); // past ack_wait twice: a message left unacked or nak'ed would be back
+    const info = await bus.manager.consumers.info(stream, durable);
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
+    expect(info.delivered.consumer_seq).toBe(2);
+  });
+
+  it('runs handlers concurrently, but never more at once than maxAckPending', async () => {
+    const subject = `${namespace}.jobs.parallel`;
+    let running = 0;
+    let most = 0;
+    const done: string[] = [];
+    consumers.push(
+      await bus.consumeDurable({
+        stream,
+        durable: `parallel-${randomUUID().slice(0, 8)}`,
+        filterSubjects: [subject],
+        schema: Job,
+        maxAckPending: 2,
+        handler: async (job) => {
+          most = Math.max(most, ++running);
+          await new Promise((r) => setTimeout(r, 100));
+          running--;
+          done.push(job.id);
+        },
+      }),
+    );
+    for (let i = 0; i < 6; i++) await bus.publishJs(subject, Job, { id: `j${i}`, fail_times: 0 }, randomUUID());
+    await until('all six jobs', () => done.length === 6);
+    expect(most).toBe(2);
+  });
+
+  it('ensureStream creates a stream once and applies a changed configuration to it', async () => {
+    const name = `${namespace}_ENSURED`;
+    const cfg = { name, subjects: [`${namespace}.ensured.*`], retention: RetentionPolicy.Limits, storage: StorageType.Memory, max_msgs: 10 };
+    await Promise.all([bus.ensureStream(cfg), other.ensureStream(cfg)]);
+    await bus.ensureStream(cfg);
+    expect((await bus.manager.streams.info(name)).config.max_msgs).toBe(10);
+    await other.ensureStream({ ...cfg, max_msgs: 20 });
+    expect((await bus.manager.streams.info(name)).config.max_msgs).toBe(20);
   });
 
   it('refuses a consumer with several filter subjects (nats-server 2.9 hangs on them)', async () => {
