@@ -224,3 +224,21 @@ describe('CallsRepository: exclusive work', () => {
     expect(await other.whileSweeping(async () => 'again')).toEqual({ ran: true, value: 'again' });
   });
 });
+
+describe("CallsRepository: the dialer's reads", () => {
+  it('reads a dispatched call\'s status and its trunk in one go, each null when missing or of another account', async () => {
+    const c = callRow('acct_a');
+    await calls.insert(c);
+    expect(await calls.findForDispatch('acct_a', c.id, 'trk_a')).toEqual({ status: 'queued', trunk: { id: 'trk_a', accountId: 'acct_a', sandbox: false, maxConcurrentCalls: 5, callsPerSecond: 1 } });
+    expect(await calls.findForDispatch('acct_a', c.id, 'trk_none')).toEqual({ status: 'queued', trunk: null });
+    expect(await calls.findForDispatch('acct_a', randomUUID(), 'trk_a')).toMatchObject({ status: null });
+    expect(await calls.findForDispatch('acct_b', c.id, 'trk_a')).toEqual({ status: null, trunk: null });
+  });
+
+  it('tells which of some calls are over', async () => {
+    const [over, live, queued] = [callRow('acct_a', { status: 'busy' }), callRow('acct_a', { status: 'ringing' }), callRow('acct_b')];
+    for (const c of [over, live, queued]) await calls.insert(c);
+    expect(await calls.endedAmong([over.id, live.id, queued.id, randomUUID()])).toEqual(new Set([over.id]));
+    expect(await calls.endedAmong([])).toEqual(new Set());
+  });
+});

@@ -1,3 +1,4 @@
+import type { CallStatus } from '@parley/common';
 import { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { AccountEntity } from '../entities/account.entity';
@@ -7,6 +8,7 @@ import { IdempotencyKeyEntity } from '../entities/idempotency-key.entity';
 import { RecordingEntity } from '../entities/recording.entity';
 import { TranscriptSegmentEntity } from '../entities/transcript-segment.entity';
 import { DbRepository } from './db-repository';
+import type { TrunkForDialing } from './trunks.repository';
 import { newestFirst, type Page, type PageCursor } from './page';
 
 /** Filters of the call list; every one optional. `number` matches either end of the call. */
@@ -243,6 +245,32 @@ export class CallsRepository extends DbRepository {
   async hasRecording(accountId: string, callId: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query('SELECT 1 FROM recordings WHERE call_id = $1 AND account_id = $2', [callId, accountId]);
     return rows.length > 0;
+  }
+
+  // --- the dialer's reads
+
+  /**
+   * What the dialer reads when a call's dispatch message arrives, in one round trip: the call's status (null when it
+   * has no row) and its trunk (null when deleted).
+   */
+  async findForDispatch(accountId: string, callId: string, trunkId: string): Promise<{ status: CallStatus | null; trunk: TrunkForDialing | null }> {
+    const [r] = (await this.db.query(
+      `SELECT c.status, t.id, t.account_id, t.sandbox, t.max_concurrent_calls, t.calls_per_second
+       FROM (SELECT 1) AS one LEFT JOIN calls c ON c.id = $2 AND c.account_id = $1 LEFT JOIN trunks t ON t.id = $3 AND t.account_id = $1`,
+      [accountId, callId, trunkId],
+    )) as { status: CallStatus | null; id: string | null; account_id: string; sandbox: boolean; max_concurrent_calls: number; calls_per_second: number }[];
+    const trunk = r!.id ? { id: r!.id, accountId: r!.account_id, sandbox: r!.sandbox, maxConcurrentCalls: r!.max_concurrent_calls, callsPerSecond: Number(r!.calls_per_second) } : null;
+    return { status: r!.status ?? null, trunk };
+  }
+
+  /** Of these calls (any account's: the dialer finds them by their Asterisk objects), the ones that are over. */
+  async endedAmong(callIds: string[]): Promise<Set<string>> {
+    if (callIds.length === 0) return new Set();
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM calls WHERE id = ANY($1::uuid[]) AND status NOT IN ('queued', 'initiated', 'ringing', 'in_progress')`,
+      [callIds],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   // --- exclusive work across processes
