@@ -1,15 +1,5 @@
 import { AriError } from '@parley/ari-client';
-import {
-  type AudioCodecName,
-  type ConversationSnapshot,
-  ConversationSnapshotReply,
-  ConversationSnapshotRequest,
-  MediaAck,
-  MediaAllocateReply,
-  MediaAllocateRequest,
-  MediaAttachRequest,
-  MediaReleaseRequest,
-} from '@parley/common';
+import { type AudioCodecName, type ConversationSnapshot, ConversationSnapshotReply, ConversationSnapshotRequest, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { z } from 'zod';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
