@@ -3,8 +3,10 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import {
   AccountsRepository,
   AgentsRepository,
+  CallsRepository,
   CreditLedgerRepository,
   type DataSource,
+  OutboxRepository,
   PhoneNumbersRepository,
   SecretBox,
   TrunksRepository,
@@ -24,6 +26,7 @@ import { CallsService } from './calls/calls.service';
 import { ConversationSnapshots } from './calls/conversation-snapshot';
 import { InboundCalls } from './calls/inbound-calls';
 import { ProjectorConsumer } from './calls/projector.consumer';
+import { TranscriptsService } from './calls/transcripts.service';
 import { API_CONFIG, type ApiConfig } from './config';
 import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
@@ -51,6 +54,7 @@ export class AppModule {
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
+        ...repositoryProviders(CallsRepository, OutboxRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         { provide: Accounts, inject: [DATA_SOURCE, SecretBox], useFactory: (ds: DataSource, secrets: SecretBox) => new Accounts(ds, accountDefaults(config), secrets) },
         PgNotifications,
@@ -65,6 +69,7 @@ export class AppModule {
         InboundCalls,
         ConversationSnapshots,
         CallsService,
+        TranscriptsService,
         CallWatchdog,
         AgentsService,
         NumbersService,

@@ -17,6 +17,7 @@ export class InboundCalls implements OnApplicationBootstrap {
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly calls: CallsRepository,
+    private readonly numbers: PhoneNumbersRepository,
     private readonly accounts: AccountsRepository,
     private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -28,7 +29,7 @@ export class InboundCalls implements OnApplicationBootstrap {
 
   async create(req: z.infer<typeof InboundCallCreateRequest>): Promise<Reply> {
     // The same number may be on other trunks of other accounts: only the trunk the call came in on counts.
-    const number = await new PhoneNumbersRepository(this.ds).onTrunk(req.trunk_id, req.to);
+    const number = await this.numbers.onTrunk(req.trunk_id, req.to);
     if (!number) {
       this.logger.warn({ to: req.to, from: req.from, trunk_id: req.trunk_id }, 'inbound call to a number not on its trunk rejected');
       return { ok: false, error: `no number ${req.to} is registered on trunk ${req.trunk_id}` };
