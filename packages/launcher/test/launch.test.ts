@@ -12,8 +12,16 @@ afterEach(async () => {
   platform = undefined;
 });
 
-async function info(url: string): Promise<{ pid: number; env: Record<string, string> }> {
-  return (await fetch(url)).json() as Promise<{ pid: number; env: Record<string, string> }>;
+interface FakeInfo {
+  pid: number;
+  execArgv: string[];
+  env: Record<string, string>;
+  startedAt: number;
+  listeningAt: number;
+}
+
+async function info(url: string): Promise<FakeInfo> {
+  return (await fetch(url)).json() as Promise<FakeInfo>;
 }
 
 async function until<T>(probe: () => Promise<T | undefined | false>, what: string): Promise<T> {
@@ -87,4 +95,114 @@ it('without a restart policy a crashed service stays down and is reported once',
   await until(async () => exits.length === 1, 'the exit reported');
   expect(exits).toEqual(['dialer:3']);
   expect(dialer.child.exitCode).toBe(3);
+});
+
+it('the simulator, then the api, are ready before the other services start; stop ends them in reverse order', async () => {
+  const media: ProcessSpec = { ...fake('media', 'media.cjs', 'MEDIA_PORT', 3002), nodeArgs: ['--max-semi-space-size=4'] };
+  const processes = [FAKES[0]!, fake('api', 'slow-api.cjs', 'API_PORT', 3000), FAKES[2]!, media];
+  platform = await launchPlatform({ ...base, processes, ports: 'free' });
+  const [sim, api, dialer, worker] = await Promise.all(['asterisk-sim', 'api', 'dialer', 'media'].map((n) => info(platform!.get(n as ProcessName).url)));
+  expect(api!.startedAt).toBeGreaterThanOrEqual(sim!.listeningAt);
+  // The api listens 300 ms after it starts: the workers wait for it (it migrates the database).
+  expect(dialer!.startedAt).toBeGreaterThanOrEqual(api!.listeningAt);
+  expect(worker!.startedAt).toBeGreaterThanOrEqual(api!.listeningAt);
+  expect(worker!.execArgv).toEqual(['--max-semi-space-size=4']);
+
+  const exited: string[] = [];
+  for (const [name, p] of platform.processes) p.child.once('exit', () => exited.push(name));
+  await platform.stop();
+  platform = undefined;
+  expect(exited).toEqual(['media', 'dialer', 'api', 'asterisk-sim']);
+});
+
+it('every process gets the database, NATS, namespace and LLM settings, and the ports of the others; extra env wins', async () => {
+  platform = await launchPlatform({ ...base, ports: 'free', namespace: 'ns1', env: { LOG_LEVEL: 'trace', NATS_URL: 'nats://override:4222' } });
+  const { env } = await info(platform.get('dialer').url);
+  expect(env).toMatchObject({
+    DATABASE_URL: 'postgres://unused',
+    NATS_URL: 'nats://override:4222',
+    NATS_NAMESPACE: 'ns1',
+    LLM_BASE_URL: 'http://127.0.0.1:9/v1',
+    LOG_LEVEL: 'trace',
+    API_PORT: String(platform.get('api').port),
+    SIM_ARI_URL: `${platform.simUrl}/ari`,
+  });
+  expect(platform.usesSandboxLlm).toBe(false);
+});
+
+it('without a real LLM the sandbox model is started and every service is pointed at it; with one it is not started', async () => {
+  const processes = [...FAKES, fake('sandbox-llm', 'llm.cjs', 'SANDBOX_LLM_PORT', 8191)];
+  platform = await launchPlatform({ ...base, llmBaseUrl: undefined, processes, ports: 'free' });
+  const llm = platform.get('sandbox-llm');
+  expect(platform.usesSandboxLlm).toBe(true);
+  expect(platform.llmBaseUrl).toBe(`${llm.url}/v1`);
+  expect((await info(platform.apiUrl)).env.LLM_BASE_URL).toBe(`${llm.url}/v1`);
+  await platform.stop();
+
+  platform = await launchPlatform({ ...base, processes, ports: 'free' });
+  expect([...platform.processes.keys()]).toEqual(['asterisk-sim', 'api', 'dialer']);
+  expect(() => platform!.get('sandbox-llm')).toThrow(/sandbox-llm is not running/);
+});
+
+it('only the processes asked for run', async () => {
+  platform = await launchPlatform({ ...base, ports: 'free', only: ['asterisk-sim'] });
+  expect([...platform.processes.keys()]).toEqual(['asterisk-sim']);
+  expect(() => platform!.get('api')).toThrow(/api is not running in this platform/);
+});
+
+it('a service that exits before it is ready fails the launch, and what had started is stopped', async () => {
+  const sim = await freePort();
+  const processes = [FAKES[0]!, fake('api', 'exits.cjs', 'API_PORT', 3000), FAKES[2]!];
+  await expect(launchPlatform({ ...base, processes, ports: 'default', env: { SIM_PORT: String(sim), API_PORT: String(await freePort()) } })).rejects.toThrow(
+    /api exited with code 2 before it was ready/,
+  );
+  await expect(fetch(`http://127.0.0.1:${sim}/`)).rejects.toThrow();
+});
+
+it('a service that is not ready within readyTimeoutMs fails the launch; a missing entry says to build first', async () => {
+  const stuck = [FAKES[0]!, fake('api', 'never-ready.cjs', 'API_PORT', 3000)];
+  await expect(launchPlatform({ ...base, processes: stuck, ports: 'free', readyTimeoutMs: 500 })).rejects.toThrow(/api was not ready at http:\/\/127\.0\.0\.1:\d+\/ within 500 ms/);
+  const missing = [{ ...FAKES[0]!, entry: 'packages/nowhere/dist/main.js' }];
+  await expect(launchPlatform({ ...base, processes: missing, ports: 'free' })).rejects.toThrow(/packages\/nowhere\/dist\/main\.js is missing: run `pnpm build` first/);
+});
+
+it('restart() of one process starts it again on the same port, and is no crash', async () => {
+  const exits: string[] = [];
+  const restarts: string[] = [];
+  platform = await launchPlatform({ ...base, ports: 'free', restart: { minDelayMs: 50 }, onExit: (name) => exits.push(name), onRestart: (name) => restarts.push(name) });
+  const dialer = platform.get('dialer');
+  const before = await info(dialer.url);
+  await dialer.restart();
+  const after = await info(dialer.url);
+  expect(after.pid).not.toBe(before.pid);
+  expect(after.env.DIALER_PORT).toBe(before.env.DIALER_PORT);
+  await new Promise((r) => setTimeout(r, 200)); // longer than the restart delay: a crash would have been restarted by now
+  expect(exits).toEqual([]);
+  expect(restarts).toEqual([]);
+  expect(dialer.child.pid).toBe(after.pid);
+});
+
+it('a service that stayed up longer than stableAfterMs is restarted after the shortest delay again', async () => {
+  const restarts: Array<{ attempt: number; delayMs: number }> = [];
+  platform = await launchPlatform({
+    ...base,
+    ports: 'free',
+    restart: { minDelayMs: 50, maxDelayMs: 1000, stableAfterMs: 1500 },
+    onRestart: (_name, attempt, delayMs) => restarts.push({ attempt, delayMs }),
+  });
+  const dialer = platform.get('dialer');
+  const crash = async () => {
+    const before = dialer.child.pid;
+    await fetch(`${dialer.url}/crash`);
+    await until(async () => dialer.child.pid !== before && (await info(dialer.url)).pid === dialer.child.pid, 'the dialer back');
+  };
+  await crash();
+  await crash();
+  await new Promise((r) => setTimeout(r, 1600));
+  await crash();
+  expect(restarts).toEqual([
+    { attempt: 1, delayMs: 50 },
+    { attempt: 2, delayMs: 100 },
+    { attempt: 1, delayMs: 50 },
+  ]);
 });

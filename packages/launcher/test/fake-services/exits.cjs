@@ -1,0 +1,2 @@
+// Fails at start, before it ever listens.
+process.exit(2);

@@ -1,0 +1,1 @@
+require('./serve.cjs')('SANDBOX_LLM_PORT');

@@ -1,0 +1,2 @@
+// Runs but never listens (a service stuck at start).
+setInterval(() => undefined, 1000);
