@@ -58,6 +58,21 @@ it('a dialer killed mid-call: its successor adopts the live calls, ends the ones
   await second.close();
 });
 
+it('a call adopted while ringing and answered afterwards gets media, with the conversation snapshot asked of the api (the dispatch that carried it died with the first dialer)', async () => {
+  await world.scenario('+15554450001', { outcome: 'answer', answer_after_ms: 4000, hangup_after_ms: 4000, ...quiet });
+  const first = await world.startDialer(FAST);
+  const callId = await world.dispatch({ to: '+15554450001' });
+  await world.until(async () => (await statusOf(callId)) === 'ringing', 'ringing');
+  await first.crash();
+  await world.startDialer(FAST);
+
+  const ended = await world.ended(callId);
+  expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_cause_code: 16, hangup_by: 'caller' });
+  expect(world.api.snapshotRequests.filter((r) => r.call_id === callId)).toEqual([{ call_id: callId, account_id: world.accountId }]);
+  expect(world.media.allocations.find((a) => a.callId === callId)).toMatchObject({ conversation: { account_id: world.accountId, agent_id: world.agentId, direction: 'outbound' } });
+  expect(world.media.attached.find((a) => a.call_id === callId)).toBeTruthy();
+});
+
 it('a call that hangs up while its successor is adopting it ends with its real cause, not as lost by the system', async () => {
   await world.scenario('+15554440008', { outcome: 'answer', answer_after_ms: 100, ...quiet });
   const first = await world.startDialer(FAST);
