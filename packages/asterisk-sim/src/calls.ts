@@ -1,3 +1,4 @@
+import type { CallDirection } from '@parley/common';
 import type { FarEndPhone } from './far-end/phone';
 import type { Scenario } from './far-end/scenario';
 
@@ -20,7 +21,7 @@ export class SimCall {
 
   constructor(
     readonly channelId: string,
-    readonly direction: 'outbound' | 'inbound',
+    readonly direction: CallDirection,
     readonly endpoint: string,
     readonly from: string,
     readonly to: string,
