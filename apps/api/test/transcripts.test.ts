@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TranscriptRole } from '@parley/common';
 import { type ApiHarness, outboundSetup, randomE164, startApi, type TestAccount } from './api-harness';
 
 let api: ApiHarness;
@@ -13,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.close());
 
-const seg = (index: number, role: 'agent' | 'user', text: string) => ({ segment: { index, role, text, start_ms: index * 1000, end_ms: index * 1000 + 800, interrupted: false } });
+const seg = (index: number, role: TranscriptRole, text: string) => ({ segment: { index, role, text, start_ms: index * 1000, end_ms: index * 1000 + 800, interrupted: false } });
 
 /** Reads an SSE response until it closes, returning the events. */
 async function readSse(res: Response): Promise<Array<{ event: string; data: any }>> {

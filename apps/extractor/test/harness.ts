@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { CallEvent, type CallEventData, type CallEventType, type TranscriptSegment } from '@parley/common';
+import { CallEvent, type CallEventData, type CallEventType, type TranscriptRole, type TranscriptSegment } from '@parley/common';
 import { createTestDatabase, type DataSource } from '@parley/db';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import type { z } from 'zod';
@@ -118,6 +118,6 @@ export const ended = (o: { answered: boolean; status?: 'completed' | 'no_answer'
   error_message: null,
 });
 
-export function segments(...lines: Array<[role: 'agent' | 'user', text: string]>): TranscriptSegment[] {
+export function segments(...lines: Array<[role: TranscriptRole, text: string]>): TranscriptSegment[] {
   return lines.map(([role, text], index) => ({ index, role, text, start_ms: index * 1000, end_ms: index * 1000 + 900, interrupted: false }));
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { WebhookDeliveryStatus } from '@parley/common';
 import { DeliveryRetention } from '../src/delivery/delivery-retention';
 import { newCallId, startHarness } from './harness';
 
@@ -12,7 +13,7 @@ afterAll(async () => {
 });
 
 /** A delivery in `status`, last changed `daysAgo` days ago, with one attempt. */
-async function delivery(status: 'pending' | 'delivered' | 'failed', daysAgo: number): Promise<string> {
+async function delivery(status: WebhookDeliveryStatus, daysAgo: number): Promise<string> {
   const id = `msg_${randomBytes(8).toString('hex')}`;
   const at = new Date(Date.now() - daysAgo * 86_400_000);
   await h.db.dataSource.query(

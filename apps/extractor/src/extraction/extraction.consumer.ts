@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { JsMsg } from 'nats';
-import { CallEvent, type CallEventOf, normalizeReturns, ReturnsSchemaError, type TranscriptSegment } from '@parley/common';
+import { CallEvent, type CallEventOf, normalizeReturns, type ResultStatus, ReturnsSchemaError, type TranscriptSegment } from '@parley/common';
 import { type CallEntity, CallsRepository } from '@parley/db';
 import { Bus, LOGGER, type Logger, Metrics, type RunningConsumer } from '@parley/service-kit';
 import { EXTRACTOR_CONFIG, type ExtractorConfig } from '../config';
@@ -8,7 +8,7 @@ import { missingConversationReason, unansweredReason } from './no-conversation';
 import { ModelUnavailableError, ResultExtractor } from './result-extractor';
 
 type Conversation = CallEventOf<'conversation_ended'>['data'];
-type Settlement = { result_status: 'completed' | 'failed'; result: Record<string, unknown> | null; result_error: string | null; reason: string };
+type Settlement = { result_status: Exclude<ResultStatus, 'pending'>; result: Record<string, unknown> | null; result_error: string | null; reason: string };
 
 const failed = (error: string, reason: string): Settlement => ({ result_status: 'failed', result: null, result_error: error, reason });
 const completed = (result: Record<string, unknown>, reason: string): Settlement => ({ result_status: 'completed', result, result_error: null, reason });
