@@ -87,6 +87,22 @@ describe('Bus request/reply', () => {
     // A server that does not own the request lets the caller time out rather than answer for someone else.
     await expect(bus.request(silent, Ping, { n: 1 }, Pong, 300)).rejects.toThrow(/timeout|503|no responders/i);
   });
+  it('close() lets a request handler that is running finish and send its reply, and takes no new request', async () => {
+    const subject = `${namespace}.rpc.slow`;
+    const closing = await newBus('bus-test-closing');
+    let started = false;
+    closing.serve(subject, Ping, Pong, async (req) => {
+      started = true;
+      await new Promise((r) => setTimeout(r, 300));
+      return { ok: true as const, doubled: req.n * 2 };
+    });
+    await closing.connection.flush();
+    const answered = bus.request(subject, Ping, { n: 4 }, Pong, 3000);
+    await until('the handler to start', () => started);
+    await closing.close();
+    expect(await answered).toEqual({ ok: true, doubled: 8 });
+    await expect(bus.request(subject, Ping, { n: 1 }, Pong, 300)).rejects.toThrow(/timeout|503|no responders/i);
+  });
 });
 
 describe('Bus publish/subscribe', () => {

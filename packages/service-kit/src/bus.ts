@@ -49,6 +49,9 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** NATS + JetStream with every message validated against its schema in @parley/common, on both sides. */
+/** The longest `close` waits for request handlers still running (a stuck one must not hold a shutdown forever). */
+const HANDLER_GRACE_MS = 10_000;
+
 export class Bus {
   readonly subjects: Subjects;
   private nc!: NatsConnection;
@@ -56,6 +59,8 @@ export class Bus {
   private jsm!: JetStreamManager;
   private readonly consumers = new Set<RunningConsumer>();
   private readonly subscriptions = new Set<Subscription>();
+  /** Request handlers (`serve`) still running; `close` waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly seqByCall = new Map<string, number>();
 
   constructor(private readonly opts: BusOptions) {
@@ -225,7 +230,7 @@ export class Bus {
       queue,
       callback: (err, msg) => {
         if (err) return;
-        void (async () => {
+        const handling = (async () => {
           let req: Req;
           try {
             req = reqSchema.parse(JSON.parse(dec.decode(msg.data)));
@@ -242,6 +247,8 @@ export class Bus {
             if (msg.reply) msg.respond(enc.encode(JSON.stringify({ ok: false, error: (e as Error).message })));
           }
         })();
+        this.inFlight.add(handling);
+        void handling.finally(() => this.inFlight.delete(handling));
       },
     });
     this.subscriptions.add(sub);
@@ -268,10 +275,19 @@ export class Bus {
     return sub;
   }
 
-  /** Stops consumers (letting in-flight handlers finish), drains subscriptions, flushes and closes. */
+  /**
+   * Stops consumers and request subscriptions, lets the handlers already running finish and send their replies (a
+   * media allocate or a hang-up command answered during a restart is not lost to a timeout), then flushes and closes.
+   */
   async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((c) => c.stop()));
     for (const s of this.subscriptions) s.unsubscribe();
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const cap = new Promise((r) => (timer = setTimeout(r, HANDLER_GRACE_MS)));
+      await Promise.race([Promise.allSettled([...this.inFlight]), cap]);
+      clearTimeout(timer);
+    }
     if (this.nc && !this.nc.isClosed()) {
       await this.nc.flush().catch(() => undefined);
       await this.nc.drain().catch(() => undefined);
