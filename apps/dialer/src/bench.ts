@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CallEvent, DialerCommand, DialerCommandReply, DispatchMessage, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
+import { CallEvent, type ConversationSnapshot, DialerCommand, DialerCommandReply, DispatchMessage, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import { createTestDatabase } from '@parley/db';
 import { Bus, createLogger, Metrics } from '@parley/service-kit';
 import { AppModule, DialerLifecycle } from './app.module';
@@ -129,6 +129,11 @@ async function main(): Promise<void> {
     );
   }
 
+  // What the api puts in every dispatch message; the stand-in media only takes it.
+  const conversation: ConversationSnapshot = {
+    account_id: accountId, agent_id: agentId, direction: 'outbound', prompt: 'bench', context: {}, language: 'en', voice: null, initial_greeting: null,
+    voicemail_action: 'hangup', voicemail_message: null, tools: [], llm: {}, max_duration_seconds: 3600,
+  };
   let peakTracked = 0;
   const sampler = setInterval(() => (peakTracked = Math.max(peakTracked, dialer.liveCalls.size)), 10);
   const t0 = performance.now();
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
         bus.publishJs(
           bus.subjects.dispatch,
           DispatchMessage,
-          { call_id: c.id, account_id: accountId, trunk_id: trunkId, to: NUMBER, from: '+15550000000', ring_timeout_seconds: 60, max_duration_seconds: 3600, created_at: c.createdAt.toISOString() },
+          { call_id: c.id, account_id: accountId, trunk_id: trunkId, to: NUMBER, from: '+15550000000', ring_timeout_seconds: 60, max_duration_seconds: 3600, created_at: c.createdAt.toISOString(), conversation },
           c.id,
         ),
       ),
