@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { type DataSource, openDatabase } from '@parley/db';
-import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics, Readiness, ServiceKitModule } from '@parley/service-kit';
+import { CallsRepository, type DataSource, DialerInstancesRepository, openDatabase, PhoneNumbersRepository, TrunkSlotsRepository, TrunksRepository } from '@parley/db';
+import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics, Readiness, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { DIALER_CONFIG, type DialerConfig } from './config';
 import { Dialer } from './dialer';
 
@@ -18,13 +18,18 @@ export class DialerLifecycle implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(DIALER_CONFIG) config: DialerConfig,
     @Inject(Bus) bus: Bus,
-    @Inject(DATA_SOURCE) ds: DataSource,
+    @Inject(CallsRepository) calls: CallsRepository,
+    @Inject(TrunksRepository) trunks: TrunksRepository,
+    @Inject(PhoneNumbersRepository) numbers: PhoneNumbersRepository,
+    @Inject(TrunkSlotsRepository) slots: TrunkSlotsRepository,
+    @Inject(DialerInstancesRepository) dialers: DialerInstancesRepository,
     @Inject(LEASE_DATA_SOURCE) private readonly leaseDs: DataSource,
     @Inject(Metrics) metrics: Metrics,
     @Inject(Readiness) readiness: Readiness,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.dialer = new Dialer({ config, bus, ds, leaseDs, metrics, readiness, logger });
+    const repositories = { calls, trunks, numbers, slots, dialers };
+    this.dialer = new Dialer({ config, bus, repositories, lease: new DialerInstancesRepository(leaseDs), metrics, readiness, logger });
   }
 
   async onModuleInit(): Promise<void> {
@@ -48,6 +53,7 @@ export class AppModule {
       ],
       providers: [
         { provide: DIALER_CONFIG, useValue: config },
+        ...repositoryProviders(CallsRepository, TrunksRepository, PhoneNumbersRepository, TrunkSlotsRepository, DialerInstancesRepository),
         {
           provide: LEASE_DATA_SOURCE,
           // Injected after DATA_SOURCE, which creates the database and runs the migrations.

@@ -1,5 +1,5 @@
 import { DispatchMessage } from '@parley/common';
-import type { DataSource } from '@parley/db';
+import type { CallsRepository, DialerInstancesRepository, PhoneNumbersRepository, TrunkSlotsRepository, TrunksRepository } from '@parley/db';
 import type { Bus, Logger, Metrics, Readiness, RunningConsumer } from '@parley/service-kit';
 import { CallEventPublisher } from './calls/call-event-publisher';
 import { LiveCalls } from './calls/live-calls';
@@ -7,7 +7,6 @@ import { DialerCommands } from './commands/dialer-commands';
 import type { DialerConfig } from './config';
 import { OriginationQueue } from './dispatch/origination-queue';
 import { Originator } from './dispatch/originator';
-import { TrunkCapacity } from './dispatch/trunk-capacity';
 import { InboundRouter } from './inbound/inbound-router';
 import { DialerMetrics } from './metrics/dialer-metrics';
 import { CallWatchdog } from './recovery/call-watchdog';
@@ -16,14 +15,24 @@ import { DialerPresence } from './recovery/dialer-presence';
 import { MediaLeftovers } from './recovery/media-leftovers';
 import { OrphanWatch } from './recovery/orphan-watch';
 import { AsteriskConnections } from './telephony/asterisk-connections';
+import { TrunkCapacity } from './trunks/trunk-capacity';
 import { TrunkProvisioner } from './trunks/trunk-provisioner';
+
+/** The dialer's queries, on the service's pool. */
+export interface DialerRepositories {
+  calls: CallsRepository;
+  trunks: TrunksRepository;
+  numbers: PhoneNumbersRepository;
+  slots: TrunkSlotsRepository;
+  dialers: DialerInstancesRepository;
+}
 
 export interface DialerDeps {
   config: DialerConfig;
   bus: Bus;
-  ds: DataSource;
-  /** The lease's own connection (see DialerPresence), apart from `ds`, which call traffic shares. */
-  leaseDs: DataSource;
+  repositories: DialerRepositories;
+  /** The dialer's lease, on a connection of its own (see DialerPresence), apart from the pool call traffic shares. */
+  lease: DialerInstancesRepository;
   metrics: Metrics;
   readiness: Readiness;
   logger: Logger;
@@ -32,7 +41,10 @@ export interface DialerDeps {
 /** Durable consumer name shared by every dialer: JetStream spreads dispatch messages over them. */
 export const DISPATCH_CONSUMER = 'dialer';
 
-/** The dialer's parts, wired together, with start-up and graceful shutdown in the order that loses no event. */
+/**
+ * The dialer's parts, wired together by hand (see the README's "Wiring"), with start-up and graceful shutdown in the
+ * order that loses no event.
+ */
 export class Dialer {
   readonly connections: AsteriskConnections;
   readonly liveCalls: LiveCalls;
@@ -51,24 +63,24 @@ export class Dialer {
   private fenced = false;
 
   constructor(private readonly deps: DialerDeps) {
-    const { config, bus, ds, logger } = deps;
+    const { config, bus, repositories, logger } = deps;
+    const { calls, trunks, numbers, slots, dialers } = repositories;
     const metrics = new DialerMetrics(deps.metrics);
     this.connections = new AsteriskConnections(config, logger);
     this.publisher = new CallEventPublisher(bus, logger, () => config.SHUTDOWN_TIMEOUT_MS);
-    this.capacity = new TrunkCapacity(ds, config.DIALER_ID);
-    this.presence = new DialerPresence(deps.leaseDs, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, leaseMs: config.DIALER_DEAD_AFTER_MS }, logger, metrics);
+    this.presence = new DialerPresence(deps.lease, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, leaseMs: config.DIALER_DEAD_AFTER_MS }, logger, metrics);
     this.presence.onLost = () => this.fence();
+    this.capacity = new TrunkCapacity(slots, this.presence);
     this.liveCalls = new LiveCalls({ bus, publisher: this.publisher, capacity: this.capacity, config, metrics, logger });
-    const originator = new Originator({ ds, connections: this.connections, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });
-    this.queue = new OriginationQueue({ originator, capacity: this.capacity, metrics, logger, pollMs: config.DIALER_QUEUE_POLL_MS });
-    this.liveCalls.onSlotFreed = (trunkId) => this.queue.pump(trunkId);
-    this.commands = new DialerCommands({ bus, liveCalls: this.liveCalls, queue: this.queue, loadTrunk: (id) => this.loadTrunkAddress(id), logger });
-    this.inbound = new InboundRouter({ bus, ds, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
-    const leftovers = new MediaLeftovers({ ds, liveCalls: this.liveCalls, metrics, logger });
-    this.adoption = new ChannelAdoption({ ds, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, presence: this.presence, leftovers, publisher: this.publisher, config, metrics, logger });
+    const originator = new Originator({ connections: this.connections, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });
+    this.queue = new OriginationQueue({ originator, capacity: this.capacity, calls, trunks, metrics, logger, pollMs: config.DIALER_QUEUE_POLL_MS });
+    this.commands = new DialerCommands({ bus, liveCalls: this.liveCalls, queue: this.queue, trunks, logger });
+    this.inbound = new InboundRouter({ bus, trunks, numbers, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
+    const leftovers = new MediaLeftovers({ calls, liveCalls: this.liveCalls, metrics, logger });
+    this.adoption = new ChannelAdoption({ slots, dialers, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, leftovers, publisher: this.publisher, config, metrics, logger });
     this.orphans = new OrphanWatch({ connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_HEARTBEAT_MS, logger });
     this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
-    this.provisioner = new TrunkProvisioner({ ds, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
+    this.provisioner = new TrunkProvisioner({ trunks, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
   }
 
   async start(): Promise<void> {
@@ -150,10 +162,5 @@ export class Dialer {
       await this.consumer?.stop();
       await this.connections.close();
     })().catch((err: Error) => this.deps.logger.error({ err }, 'stopping after the lease was lost failed'));
-  }
-
-  private async loadTrunkAddress(id: string): Promise<{ id: string; sandbox: boolean; host: string; port: number } | null> {
-    const rows: { id: string; sandbox: boolean; host: string; port: number }[] = await this.deps.ds.query(`SELECT id, sandbox, host, port FROM trunks WHERE id = $1`, [id]);
-    return rows[0] ?? null;
   }
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { CallEventType } from '@parley/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DialerWorld } from './support/dialer-world';
 
@@ -47,20 +49,57 @@ it('DTMF and blind transfer reach the channel; the transferred call ends complet
   expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_by: 'agent' });
 });
 
-it('hang-up command for a call still queued behind the trunk limit: canceled without ever ringing', async () => {
-  const trunkId = await world.createTrunk({ name: 'one-line', sandbox: true, maxConcurrentCalls: 1, callsPerSecond: 10 });
-  await world.scenario('+15552220006', { outcome: 'answer', answer_after_ms: 100, ...quiet });
-  const busyLine = await world.dispatch({ to: '+15552220006', trunkId });
-  await world.waitForEvent(busyLine, 'answered');
-  const waiting = await world.dispatch({ to: '+15552220006', trunkId });
-  await world.until(() => world.dialers[0]!.dialer.queue.has(waiting), 'second call queued');
-  expect(await world.command({ command: 'hangup', call_id: waiting, reason: 'api' })).toMatchObject({ ok: true, status: 'canceled' });
-  const ended = await world.ended(waiting);
+/** The call ended canceled by the api, and Asterisk never saw it. */
+async function endedCanceledWithoutRinging(callId: string): Promise<void> {
+  const ended = await world.ended(callId);
   expect(ended.data).toMatchObject({ status: 'canceled', answered: false, hangup_by: 'api' });
-  expect(world.typesOf(waiting)).toEqual(['ended']);
-  expect(await world.simCall(waiting)).toBeNull();
-  await world.command({ command: 'hangup', call_id: busyLine, reason: 'api' });
-  await world.ended(busyLine);
+  expect(world.typesOf(callId)).toEqual(['ended']);
+  expect(await world.simCall(callId)).toBeNull();
+}
+
+/**
+ * Two calls on a new sandbox trunk with these limits: the first one dialed and `firstAt`, the second one held back
+ * by the limits until `heldBack` says it is where the test wants it.
+ */
+async function secondCallHeldBack(number: string, limits: { maxConcurrentCalls: number; callsPerSecond: number }, firstAt: CallEventType, heldBack: (callId: string) => Promise<boolean> | boolean) {
+  const trunkId = await world.createTrunk({ name: `limits-${number}`, sandbox: true, ...limits });
+  await world.scenario(number, { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  const first = await world.dispatch({ to: number, trunkId });
+  await world.waitForEvent(first, firstAt);
+  const second = await world.dispatch({ to: number, trunkId });
+  await world.until(() => heldBack(second), 'second call held back');
+  expect(world.dialers[0]!.dialer.queue.has(second)).toBe(true);
+  return { first, second };
+}
+
+it('hang-up command for a call still queued behind the trunk limit: canceled without ever ringing', async () => {
+  const { first, second } = await secondCallHeldBack('+15552220006', { maxConcurrentCalls: 1, callsPerSecond: 10 }, 'answered', (id) => world.dialers[0]!.dialer.queue.has(id));
+  expect(await world.command({ command: 'hangup', call_id: second, reason: 'api' })).toMatchObject({ ok: true, status: 'canceled' });
+  await endedCanceledWithoutRinging(second);
+  await world.command({ command: 'hangup', call_id: first, reason: 'api' });
+  await world.ended(first);
+});
+
+it('a hang-up command that comes before the dispatch message: the call ends canceled when its message arrives, never ringing', async () => {
+  await world.scenario('+15552220007', { outcome: 'answer', answer_after_ms: 100, ...quiet });
+  const callId = randomUUID();
+  // As the api sends it for a queued call it cancels: fire and forget. The row stays queued, so only the command tells.
+  world.bus.connection.publish(world.bus.subjects.dialerCommand(callId), JSON.stringify({ command: 'hangup', call_id: callId, reason: 'api' }));
+  await world.bus.connection.flush();
+  await world.dispatch({ id: callId, to: '+15552220007' });
+  await endedCanceledWithoutRinging(callId);
+});
+
+it('a hang-up command while the call waits for its paced start (slot granted, not dialed yet): canceled without ever ringing', async () => {
+  // At 0.5 calls per second the second call's start is two seconds after the first's.
+  const { first, second } = await secondCallHeldBack('+15552220008', { maxConcurrentCalls: 5, callsPerSecond: 0.5 }, 'initiated', async (id) =>
+    (await world.slots()).some((s) => s.call_id === id && s.state === 'active'),
+  );
+  expect(await world.command({ command: 'hangup', call_id: second, reason: 'api' })).toMatchObject({ ok: true, status: 'canceled' });
+  await endedCanceledWithoutRinging(second);
+  await world.until(async () => !(await world.slots()).some((s) => s.call_id === second), 'its slot freed');
+  await world.command({ command: 'hangup', call_id: first, reason: 'api' });
+  await world.ended(first);
 });
 
 it('commands for calls this dialer does not own get no reply (another dialer answers)', async () => {

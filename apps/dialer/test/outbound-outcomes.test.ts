@@ -99,21 +99,34 @@ describe('outbound calls against the simulator', () => {
     expect(ended.data.error_message).toContain('ARI_URL');
   });
 
-  it('a call the api canceled while it was queued is skipped, not dialed', async () => {
+  it('a call the api canceled before any dialer heard its hang-up command is skipped when its message comes, not dialed', async () => {
     await world.scenario('+15551110009', { outcome: 'answer', answer_after_ms: 100, hangup_after_ms: 100, ...quiet });
-    const callId = await world.dispatch({ to: '+15551110009' });
-    // Races the dialer on purpose: whichever wins, the call is never both canceled and dialed.
+    const callId = await world.dispatch({ to: '+15551110009', status: 'canceled' });
+    // Consumed and dropped: a later call on the same dialer goes through, this one never reached the simulator.
+    await world.scenario('+15551110010', { outcome: 'busy', answer_after_ms: 50 });
+    const next = await world.dispatch({ to: '+15551110010' });
+    await world.ended(next);
+    expect(await world.simCall(callId)).toBeNull();
+    expect(world.typesOf(callId)).toEqual([]);
+  });
+
+  it('a call the api cancels while it is queued (the row, then the hang-up command) does not ring on', async () => {
+    await world.scenario('+15551110011', { outcome: 'no_answer' });
+    const callId = await world.dispatch({ to: '+15551110011' });
+    // Races the dialer on purpose, as the api does it: whichever step the call has reached, it ends canceled.
     await world.db.dataSource.query(`UPDATE calls SET status = 'canceled' WHERE id = $1 AND status = 'queued'`, [callId]);
-    const row = await world.callRow(callId);
-    if (row.status === 'canceled') {
-      // Consumed and dropped: a later call on the same dialer goes through, this one never reached the simulator.
-      await world.scenario('+15551110010', { outcome: 'busy', answer_after_ms: 50 });
-      const next = await world.dispatch({ to: '+15551110010' });
-      await world.ended(next);
-      expect(await world.simCall(callId)).toBeNull();
-      expect(world.typesOf(callId)).toEqual([]);
+    world.bus.connection.publish(world.bus.subjects.dialerCommand(callId), JSON.stringify({ command: 'hangup', call_id: callId, reason: 'api' }));
+    await world.scenario('+15551110012', { outcome: 'busy', answer_after_ms: 50 });
+    const next = await world.dispatch({ to: '+15551110012' });
+    await world.ended(next);
+    const sim = await world.simCall(callId);
+    if (sim) {
+      // Dialed before the command came: hung up at once, canceled by the api.
+      await world.until(async () => (await world.simCall(callId))?.ended_at, 'the canceled call hung up');
+      expect((await world.ended(callId)).data).toMatchObject({ status: 'canceled', answered: false, hangup_by: 'api' });
     } else {
-      await world.ended(callId);
+      // Dropped (its row already said canceled) or canceled by the command before its turn: it never rang.
+      expect(world.typesOf(callId).filter((t) => t !== 'ended')).toEqual([]);
     }
   });
 });

@@ -2,10 +2,10 @@ import { AriError, type AriEvent } from '@parley/ari-client';
 import { ErrorCodes } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { DialerConfig } from '../config';
-import type { TrunkCapacity } from '../dispatch/trunk-capacity';
 import { MediaLeg, MediaUnavailableError } from '../media/media-leg';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
+import type { TrunkCapacity } from '../trunks/trunk-capacity';
 import type { CallEventPublisher } from './call-event-publisher';
 import type { CallTransition, EndedData, OwnHangup } from './call-state-machine';
 import type { LiveCall } from './live-call';
@@ -28,8 +28,6 @@ export class LiveCalls {
   private readonly unclaimed = new Map<string, AriEvent[]>();
   private readonly recentlyEnded = new Map<string, number>();
   private readonly idleWaiters = new Set<() => void>();
-  /** Called when a call frees its trunk slot, so queued calls can start. */
-  onSlotFreed: (trunkId: string) => void = () => undefined;
 
   constructor(
     private readonly deps: {
@@ -240,9 +238,9 @@ export class LiveCalls {
         await media.teardown(data.status).catch((err: Error) => logger.warn({ err, call_id: call.callId }, 'media teardown failed'));
         this.byMediaChannel.delete(media.externalChannelId);
       }
-      await capacity.release(call.callId).catch((err: Error) => logger.error({ err, call_id: call.callId }, 'trunk slot release failed'));
+      // Calls queued for the trunk hear of the freed slot from TrunkCapacity.
+      await capacity.free(call.callId, call.trunkId).catch((err: Error) => logger.error({ err, call_id: call.callId }, 'trunk slot release failed'));
       this.untrack(call);
-      this.onSlotFreed(call.trunkId);
       call.finish();
     })();
   }

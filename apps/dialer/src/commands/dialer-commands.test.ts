@@ -21,7 +21,7 @@ function answeredNotInStasis() {
     bus: {} as never,
     liveCalls: { get: () => call } as unknown as LiveCalls,
     queue: {} as OriginationQueue,
-    loadTrunk: async () => ({ id: 't1', sandbox: true }),
+    trunks: { address: async () => ({ id: 't1', sandbox: true, host: 'sim', port: 5060 }) },
     logger: { info: vi.fn(), warn: vi.fn() } as never,
   });
   const stasisStart = () => {

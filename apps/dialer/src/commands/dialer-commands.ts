@@ -1,5 +1,6 @@
 import { AriError } from '@parley/ari-client';
 import { type CallStatus, DialerCommand, DialerCommandReply } from '@parley/common';
+import type { TrunksRepository } from '@parley/db';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { Subscription } from 'nats';
 import type { LiveCall } from '../calls/live-call';
@@ -19,7 +20,7 @@ export class DialerCommands {
       bus: Bus;
       liveCalls: LiveCalls;
       queue: OriginationQueue;
-      loadTrunk: (trunkId: string) => Promise<{ id: string; sandbox: boolean; host?: string; port?: number } | null>;
+      trunks: Pick<TrunksRepository, 'address'>;
       logger: Logger;
     },
   ) {}
@@ -69,7 +70,7 @@ export class DialerCommands {
    */
   private async transfer(call: LiveCall, destination: string): Promise<DialerCommandReply> {
     if (!call.machine.answered) return { ok: false, error: 'only an answered call can be transferred', status: statusOf(call) };
-    const trunk = await this.deps.loadTrunk(call.trunkId);
+    const trunk = await this.deps.trunks.address(call.trunkId);
     const target = /^sips?:/i.test(destination) ? destination : trunk && !trunk.sandbox && trunk.host ? `sip:${destination}@${trunk.host}${trunk.port ? `:${trunk.port}` : ''}` : `${destination}@${trunk ? trunkEndpointName(trunk) : 'sandbox'}`;
     await inStasis(call);
     const alreadyHangingUp = call.machine.hangupRequested !== null;

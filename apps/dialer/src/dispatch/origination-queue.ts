@@ -1,11 +1,11 @@
 import { AriError } from '@parley/ari-client';
-import { type CallStatus, type DispatchMessage, ErrorCodes, type HangupRequester, isTerminalStatus } from '@parley/common';
-import type { TrunkEntity } from '@parley/db';
+import { type DispatchMessage, ErrorCodes, type HangupRequester, isTerminalStatus } from '@parley/common';
+import type { CallsRepository, TrunkForDialing, TrunksRepository } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { JsMsg } from 'nats';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
+import type { TrunkCapacity } from '../trunks/trunk-capacity';
 import type { Originator } from './originator';
-import type { TrunkCapacity } from './trunk-capacity';
 
 /** The trunk's Asterisk is not connected: the call stays queued and its message comes back later. */
 export class AsteriskUnavailableError extends Error {
@@ -22,31 +22,44 @@ export class DialerStoppingError extends Error {
 
 type Ticket =
   | { kind: 'granted'; delayMs: number }
-  /** Canceled by the api (in the row) while it waited. */
-  | { kind: 'left'; status: string }
   | { kind: 'canceled'; by: HangupRequester }
   | { kind: 'failed'; errorCode: string; message: string };
 
 interface Waiting {
   dispatch: DispatchMessage;
-  trunk: TrunkEntity;
+  trunk: TrunkForDialing;
   settle: (ticket: Ticket) => void;
   abort: (err: Error) => void;
 }
 
+/** A dispatched call from its message's arrival until LiveCalls tracks it (or it ends without ringing). */
+interface Pending {
+  canceledBy: HangupRequester | null;
+  /** Set while it waits for a slot in its trunk's queue. */
+  waiting: Waiting | null;
+}
+
 const WORKING_EVERY_MS = 10_000;
-/** A granted call that waited longer than this for its paced start reads its status again. */
-const RECHECK_AFTER_MS = 100;
+/** How long a hang-up command for a call not seen yet is kept, for its dispatch message arriving after it. */
+const EARLY_CANCEL_TTL_MS = 10 * 60_000;
 
 /**
  * Dispatched calls on their way to Asterisk. Each waits in its trunk's queue (first in, first out, across dialers:
  * see TrunkCapacity) until it gets a slot, then is originated at the time its slot was paced for. The JetStream
  * message stays unacknowledged (kept alive with `working()`) until the call reached Asterisk or ended without it, so
  * a dialer that dies hands its queued calls to another one.
+ *
+ * The call's row is read once, when its message arrives (with its trunk, in one round trip): a redelivered message of
+ * a call that already ran, or of one canceled while no dialer listened, is dropped there. From then on a cancel comes
+ * as the api's hang-up command (`cancel`), whether the call waits for a slot, waits for its paced start, or has not
+ * even arrived yet (the command is kept for its message).
  */
 export class OriginationQueue {
   private readonly queues = new Map<string, Map<string, Waiting>>();
   private readonly pumping = new Map<string, { dirty: boolean }>();
+  private readonly pending = new Map<string, Pending>();
+  /** Hang-up commands for calls not seen yet, oldest first. */
+  private readonly canceledEarly = new Map<string, { by: HangupRequester; atMs: number }>();
   private poll: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -54,6 +67,8 @@ export class OriginationQueue {
     private readonly deps: {
       originator: Originator;
       capacity: TrunkCapacity;
+      calls: CallsRepository;
+      trunks: TrunksRepository;
       metrics: DialerMetrics;
       logger: Logger;
       pollMs: number;
@@ -61,6 +76,7 @@ export class OriginationQueue {
   ) {}
 
   start(): void {
+    this.deps.capacity.onFreed((trunkId) => this.pump(trunkId));
     this.poll = setInterval(() => {
       for (const trunkId of this.queues.keys()) this.pump(trunkId);
     }, this.deps.pollMs);
@@ -73,28 +89,54 @@ export class OriginationQueue {
     return n;
   }
 
+  /** The call's dispatch message is here and the call is not handed to Asterisk yet. */
   has(callId: string): boolean {
-    for (const q of this.queues.values()) if (q.has(callId)) return true;
-    return false;
+    return this.pending.has(callId);
   }
 
-  /** Cancels a call still waiting here (hang-up command before it was originated). */
+  /**
+   * A hang-up command for a call that is not tracked as live. A call held here is canceled (at once when it waits
+   * for a slot, else at its next step) and true returned; a call not seen yet is remembered, so that its dispatch
+   * message, if it comes, ends it without ringing; false then (another dialer may hold it).
+   */
   cancel(callId: string, by: HangupRequester): boolean {
-    for (const q of this.queues.values()) {
-      const w = q.get(callId);
-      if (w) {
-        w.settle({ kind: 'canceled', by });
-        return true;
-      }
+    const p = this.pending.get(callId);
+    if (!p) {
+      this.rememberEarlyCancel(callId, by);
+      return false;
     }
-    return false;
+    p.canceledBy ??= by;
+    p.waiting?.settle({ kind: 'canceled', by: p.canceledBy });
+    return true;
+  }
+
+  private rememberEarlyCancel(callId: string, by: HangupRequester): void {
+    const now = Date.now();
+    for (const [id, c] of this.canceledEarly) {
+      if (now - c.atMs < EARLY_CANCEL_TTL_MS) break;
+      this.canceledEarly.delete(id);
+    }
+    this.canceledEarly.delete(callId);
+    this.canceledEarly.set(callId, { by, atMs: now });
   }
 
   /** Handles one dispatch message; resolves when it can be acknowledged, throws to have it redelivered. */
   async submit(dispatch: DispatchMessage, msg?: JsMsg): Promise<void> {
     if (this.stopping) throw new DialerStoppingError();
+    // A hang-up command that came first cancels it, once its row says it is still queued.
+    const pending: Pending = { canceledBy: this.canceledEarly.get(dispatch.call_id)?.by ?? null, waiting: null };
+    this.canceledEarly.delete(dispatch.call_id);
+    this.pending.set(dispatch.call_id, pending);
+    try {
+      await this.dispatch(dispatch, pending, msg);
+    } finally {
+      if (this.pending.get(dispatch.call_id) === pending) this.pending.delete(dispatch.call_id);
+    }
+  }
+
+  private async dispatch(dispatch: DispatchMessage, pending: Pending, msg: JsMsg | undefined): Promise<void> {
     const { originator, capacity, logger } = this.deps;
-    const { status, trunk } = await originator.loadForDispatch(dispatch.call_id, dispatch.trunk_id);
+    const { status, trunk } = await this.deps.calls.findForDispatch(dispatch.account_id, dispatch.call_id, dispatch.trunk_id);
     if (status === null) {
       logger.warn({ call_id: dispatch.call_id }, 'dispatched call has no row; dropped');
       return;
@@ -102,9 +144,10 @@ export class OriginationQueue {
     if (status !== 'queued') {
       logger.info({ call_id: dispatch.call_id, status }, 'dispatched call is no longer queued; skipped');
       // A dialer that died after taking a slot for it may have left the slot behind.
-      if (isTerminalStatus(status as CallStatus)) await capacity.release(dispatch.call_id);
+      if (isTerminalStatus(status)) await capacity.release(dispatch.call_id);
       return;
     }
+    if (pending.canceledBy) return originator.cancelQueued(dispatch, pending.canceledBy);
     if (!trunk) return originator.fail(dispatch, ErrorCodes.trunkNotFound, `trunk ${dispatch.trunk_id} does not exist`);
     const conn = originator.connectionFor(trunk);
     if (!conn) return originator.fail(dispatch, ErrorCodes.originateFailed, `trunk ${trunk.id} is not a sandbox trunk and no Asterisk is configured (ARI_URL)`);
@@ -123,20 +166,15 @@ export class OriginationQueue {
         return;
       }
       await capacity.occupy(dispatch.call_id, trunk.id, 'outbound');
-      await this.originateIfStillQueued(dispatch, trunk, 0);
+      await this.originateUnlessCanceled(dispatch, pending, trunk, 0);
       return;
     }
 
-    const ticket = await this.wait(dispatch, trunk, msg);
+    // Canceled while its place was taken: it leaves before asking for a slot.
+    const ticket = pending.canceledBy ? ({ kind: 'canceled', by: pending.canceledBy } as const) : await this.wait(dispatch, pending, trunk, msg);
     if (ticket.kind === 'canceled') {
       await capacity.release(dispatch.call_id);
       await originator.cancelQueued(dispatch, ticket.by);
-      return;
-    }
-    if (ticket.kind === 'left') {
-      logger.info({ call_id: dispatch.call_id, status: ticket.status }, 'call left the queue before origination; skipped');
-      await capacity.release(dispatch.call_id);
-      this.pump(trunk.id);
       return;
     }
     if (ticket.kind === 'failed') {
@@ -144,18 +182,16 @@ export class OriginationQueue {
       await originator.fail(dispatch, ticket.errorCode, ticket.message);
       return;
     }
-    await this.originateIfStillQueued(dispatch, trunk, ticket.delayMs);
+    await this.originateUnlessCanceled(dispatch, pending, trunk, ticket.delayMs);
   }
 
-  private async originateIfStillQueued(dispatch: DispatchMessage, trunk: TrunkEntity, delayMs: number): Promise<void> {
-    const { originator, capacity, logger } = this.deps;
+  private async originateUnlessCanceled(dispatch: DispatchMessage, pending: Pending, trunk: TrunkForDialing, delayMs: number): Promise<void> {
+    const { originator, capacity } = this.deps;
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    // The api cancels queued calls in the row directly. The grant checked the status; after a pacing wait, look again.
-    const status = delayMs > RECHECK_AFTER_MS ? await originator.callStatus(dispatch.call_id) : 'queued';
-    if (status !== 'queued') {
-      logger.info({ call_id: dispatch.call_id, status }, 'call left the queue before origination; skipped');
+    if (pending.canceledBy) {
       await capacity.release(dispatch.call_id);
       this.pump(trunk.id);
+      await originator.cancelQueued(dispatch, pending.canceledBy);
       return;
     }
     const conn = originator.connectionFor(trunk);
@@ -167,7 +203,7 @@ export class OriginationQueue {
     await originator.originate(dispatch, trunk, conn);
   }
 
-  private wait(dispatch: DispatchMessage, trunk: TrunkEntity, msg: JsMsg | undefined): Promise<Ticket> {
+  private wait(dispatch: DispatchMessage, pending: Pending, trunk: TrunkForDialing, msg: JsMsg | undefined): Promise<Ticket> {
     let queue = this.queues.get(trunk.id);
     if (!queue) this.queues.set(trunk.id, (queue = new Map()));
     const q = queue;
@@ -176,16 +212,19 @@ export class OriginationQueue {
     keepAlive?.unref();
     return new Promise<Ticket>((resolve, reject) => {
       const leave = () => {
+        pending.waiting = null;
         clearInterval(keepAlive);
         if (q.delete(dispatch.call_id)) this.deps.metrics.queuedCalls.dec({ trunk_id: trunk.id });
         if (q.size === 0 && this.queues.get(trunk.id) === q) this.queues.delete(trunk.id);
       };
-      q.set(dispatch.call_id, {
+      const waiting: Waiting = {
         dispatch,
         trunk,
         settle: (ticket) => (leave(), resolve(ticket)),
         abort: (err) => (leave(), reject(err)),
-      });
+      };
+      pending.waiting = waiting;
+      q.set(dispatch.call_id, waiting);
       this.pump(trunk.id);
     });
   }
@@ -205,14 +244,13 @@ export class OriginationQueue {
           state.dirty = false;
           const q = this.queues.get(trunkId);
           if (!q || q.size === 0) break;
-          const trunk = await this.deps.originator.loadTrunk(trunkId);
+          const trunk = await this.deps.trunks.forDialing(trunkId);
           if (!trunk) {
             for (const w of [...q.values()]) w.settle({ kind: 'failed', errorCode: ErrorCodes.trunkNotFound, message: `trunk ${trunkId} was deleted while the call waited` });
             break;
           }
           const granted = await this.deps.capacity.grant(trunkId, trunk, [...q.keys()]);
-          const left = await this.deps.originator.notQueued(granted.map((g) => g.callId));
-          for (const g of granted) q.get(g.callId)?.settle(left.has(g.callId) ? { kind: 'left', status: 'not queued' } : { kind: 'granted', delayMs: g.delayMs });
+          for (const g of granted) q.get(g.callId)?.settle({ kind: 'granted', delayMs: g.delayMs });
           // More may be grantable right away (the grant size is capped per run).
           if (granted.length > 0 && q.size > 0) state.dirty = true;
         }

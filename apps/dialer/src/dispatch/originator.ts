@@ -1,6 +1,6 @@
 import { AriError } from '@parley/ari-client';
 import { type DispatchMessage, ErrorCodes, type HangupRequester } from '@parley/common';
-import type { DataSource, TrunkEntity } from '@parley/db';
+import type { TrunkForDialing } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { CallEventPublisher } from '../calls/call-event-publisher';
 import { LiveCall } from '../calls/live-call';
@@ -10,15 +10,10 @@ import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
 import { trunkEndpointName } from '../trunks/trunk-endpoint';
 
-export interface CallRowState {
-  status: string;
-}
-
-/** Rings a queued call: the last check that it is still wanted, then POST /channels with our own channel id. */
+/** Rings a queued call (POST /channels with our own channel id), or ends one that will never ring. */
 export class Originator {
   constructor(
     private readonly deps: {
-      ds: DataSource;
       connections: AsteriskConnections;
       liveCalls: LiveCalls;
       publisher: CallEventPublisher;
@@ -27,34 +22,6 @@ export class Originator {
       logger: Logger;
     },
   ) {}
-
-  async callStatus(callId: string): Promise<string | null> {
-    const rows: { status: string }[] = await this.deps.ds.query(`SELECT status FROM calls WHERE id = $1`, [callId]);
-    return rows[0]?.status ?? null;
-  }
-
-  /** The call's status and its trunk, in one round trip (the dispatch path runs this for every call). */
-  async loadForDispatch(callId: string, trunkId: string): Promise<{ status: string | null; trunk: TrunkEntity | null }> {
-    const rows: Record<string, unknown>[] = await this.deps.ds.query(
-      `SELECT c.status, t.id, t.account_id, t.sandbox, t.max_concurrent_calls, t.calls_per_second
-       FROM (SELECT 1) AS one LEFT JOIN calls c ON c.id = $1 LEFT JOIN trunks t ON t.id = $2`,
-      [callId, trunkId],
-    );
-    const r = rows[0]!;
-    return { status: (r.status as string | null) ?? null, trunk: r.id ? toTrunk(r) : null };
-  }
-
-  /** Of these calls, the ones that are no longer queued (canceled by the api while they waited). */
-  async notQueued(callIds: string[]): Promise<Set<string>> {
-    if (callIds.length === 0) return new Set();
-    const rows: { id: string }[] = await this.deps.ds.query(`SELECT id FROM calls WHERE id = ANY($1::uuid[]) AND status <> 'queued'`, [callIds]);
-    return new Set(rows.map((r) => r.id));
-  }
-
-  async loadTrunk(trunkId: string): Promise<TrunkEntity | null> {
-    const rows: Record<string, unknown>[] = await this.deps.ds.query(`SELECT id, account_id, sandbox, max_concurrent_calls, calls_per_second FROM trunks WHERE id = $1`, [trunkId]);
-    return rows[0] ? toTrunk(rows[0]) : null;
-  }
 
   /** Ends a call that never reached Asterisk. */
   async fail(dispatch: DispatchMessage, errorCode: string, errorMessage: string): Promise<void> {
@@ -79,7 +46,7 @@ export class Originator {
     );
   }
 
-  connectionFor(trunk: TrunkEntity): AsteriskConnection | null {
+  connectionFor(trunk: TrunkForDialing): AsteriskConnection | null {
     return this.deps.connections.forTrunk(trunk);
   }
 
@@ -87,7 +54,7 @@ export class Originator {
    * Originates; returns once Asterisk accepted or refused it. The call is tracked before the request goes out,
    * because ChannelCreated (and more) arrive before the response.
    */
-  async originate(dispatch: DispatchMessage, trunk: TrunkEntity, conn: AsteriskConnection): Promise<LiveCall> {
+  async originate(dispatch: DispatchMessage, trunk: TrunkForDialing, conn: AsteriskConnection): Promise<LiveCall> {
     const { liveCalls, metrics, config, logger } = this.deps;
     const call = new LiveCall({
       callId: dispatch.call_id,
@@ -115,6 +82,9 @@ export class Originator {
       metrics.originateLatency.observe({ asterisk: conn.name }, Number(process.hrtime.bigint() - started) / 1e9);
       metrics.originations.inc({ trunk_id: trunk.id, result: 'accepted' });
       liveCalls.apply(call, call.machine.originated(new Date().toISOString()));
+      // A hang-up command that came while the request was in flight may have found no channel yet (404): send it again.
+      const requested = call.machine.hangupRequested;
+      if (requested && !call.machine.isEnded) await liveCalls.hangup(call, requested).catch((err: Error) => logger.warn({ err, call_id: call.callId }, 'hang-up after originate failed'));
     } catch (err) {
       metrics.originations.inc({ trunk_id: trunk.id, result: 'refused' });
       const message = err instanceof AriError ? `Asterisk refused the call (${err.status}): ${err.asteriskMessage}` : `originate request failed: ${(err as Error).message}`;
@@ -127,8 +97,4 @@ export class Originator {
     }
     return call;
   }
-}
-
-function toTrunk(r: Record<string, unknown>): TrunkEntity {
-  return { id: r.id, accountId: r.account_id, sandbox: r.sandbox, maxConcurrentCalls: r.max_concurrent_calls, callsPerSecond: Number(r.calls_per_second) } as TrunkEntity;
 }

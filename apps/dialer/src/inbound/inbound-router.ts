@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { AriError, type StasisStartEvent } from '@parley/ari-client';
 import { InboundCallCreateReply, InboundCallCreateRequest } from '@parley/common';
-import type { DataSource } from '@parley/db';
+import type { PhoneNumbersRepository, TrunksRepository } from '@parley/db';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { z } from 'zod';
 import type { LiveCalls } from '../calls/live-calls';
 import { LiveCall } from '../calls/live-call';
 import type { DialerConfig } from '../config';
-import type { TrunkCapacity } from '../dispatch/trunk-capacity';
 import { ariTimestampToIso } from '../telephony/ari-time';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
+import type { TrunkCapacity } from '../trunks/trunk-capacity';
 import { inboundTrunkOf } from './inbound-trunk';
 
 /**
@@ -21,7 +21,8 @@ export class InboundRouter {
   constructor(
     private readonly deps: {
       bus: Bus;
-      ds: DataSource;
+      trunks: TrunksRepository;
+      numbers: PhoneNumbersRepository;
       liveCalls: LiveCalls;
       capacity: TrunkCapacity;
       config: Pick<DialerConfig, 'DEFAULT_RING_TIMEOUT_SECONDS'>;
@@ -40,7 +41,7 @@ export class InboundRouter {
     const to = event.args[1] || channel.dialplan.exten;
     const from = channel.caller.number;
     liveCalls.hold(channel.id);
-    const trunkId = await inboundTrunkOf(this.deps.ds, { asterisk: conn.name, channelName: channel.name, to });
+    const trunkId = await inboundTrunkOf(this.deps, { asterisk: conn.name, channelName: channel.name, to });
     const claimId = inboundClaimId(channel.id);
     if (!(await this.deps.capacity.claim(claimId, trunkId ?? 'unknown'))) {
       // Another dialer connected to this Asterisk took it.

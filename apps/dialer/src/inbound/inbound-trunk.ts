@@ -1,4 +1,4 @@
-import { type DataSource, PhoneNumbersRepository, TrunkEntity } from '@parley/db';
+import type { PhoneNumbersRepository, TrunksRepository } from '@parley/db';
 import type { AsteriskName } from '../telephony/asterisk-connections';
 import { endpointOfChannelName } from '../trunks/trunk-endpoint';
 
@@ -11,9 +11,12 @@ import { endpointOfChannelName } from '../trunks/trunk-endpoint';
  * hand-written pjsip.conf), the dialed number decides, when exactly one customer trunk holds it. The simulator's one
  * `sandbox` endpoint serves every account's sandbox trunk, so there too the number decides among sandbox trunks.
  */
-export async function inboundTrunkOf(ds: DataSource, call: { asterisk: AsteriskName; channelName: string; to: string }): Promise<string | null> {
+export async function inboundTrunkOf(
+  repositories: { trunks: TrunksRepository; numbers: PhoneNumbersRepository },
+  call: { asterisk: AsteriskName; channelName: string; to: string },
+): Promise<string | null> {
   const sandbox = call.asterisk === 'sandbox';
   const endpoint = endpointOfChannelName(call.channelName);
-  if (!sandbox && endpoint && (await ds.getRepository(TrunkEntity).existsBy({ id: endpoint, sandbox: false }))) return endpoint;
-  return (await new PhoneNumbersRepository(ds).onlyHolder(call.to, { sandbox }))?.trunkId ?? null;
+  if (!sandbox && endpoint && (await repositories.trunks.isCustomerTrunk(endpoint))) return endpoint;
+  return (await repositories.numbers.onlyHolder(call.to, { sandbox }))?.trunkId ?? null;
 }

@@ -3,7 +3,7 @@ import { ErrorCodes } from '@parley/common';
 import type { Logger } from '@parley/service-kit';
 import type { LiveCalls } from '../calls/live-calls';
 import type { AsteriskConnections } from '../telephony/asterisk-connections';
-import type { TrunkCapacity } from '../dispatch/trunk-capacity';
+import type { TrunkCapacity } from '../trunks/trunk-capacity';
 import type { ChannelAdoption } from './channel-adoption';
 
 /** Slack over the ring timeout before we hang up ourselves (Asterisk's own timeout should have fired). */

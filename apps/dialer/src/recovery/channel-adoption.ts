@@ -1,31 +1,16 @@
 import type { Channel } from '@parley/ari-client';
-import { type CallDirection, type CallStatus, ErrorCodes } from '@parley/common';
-import type { DataSource } from '@parley/db';
+import { ErrorCodes } from '@parley/common';
+import type { DialerInstancesRepository, OwnedLiveCall, TrunkSlotsRepository } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { CallEventPublisher } from '../calls/call-event-publisher';
 import { LiveCall } from '../calls/live-call';
 import type { LiveCalls } from '../calls/live-calls';
 import type { DialerConfig } from '../config';
-import type { TrunkCapacity } from '../dispatch/trunk-capacity';
 import { mediaObjectIds } from '../media/media-leg';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
-import { type DialerPresence, liveDialers } from './dialer-presence';
+import type { TrunkCapacity } from '../trunks/trunk-capacity';
 import type { MediaLeftovers } from './media-leftovers';
-
-interface LiveCallRow {
-  id: string;
-  account_id: string;
-  trunk_id: string;
-  status: CallStatus;
-  direction: CallDirection;
-  channel_id: string | null;
-  dialer_id: string | null;
-  max_duration_seconds: number;
-  ring_timeout_seconds: number;
-  sandbox: boolean;
-  slot_dialer: string | null;
-}
 
 /** A channel that existed this long before we listed channels would be in the list. */
 const LIST_GRACE_MS = 2000;
@@ -46,11 +31,11 @@ export class ChannelAdoption {
 
   constructor(
     private readonly deps: {
-      ds: DataSource;
+      slots: TrunkSlotsRepository;
+      dialers: DialerInstancesRepository;
       connections: AsteriskConnections;
       liveCalls: LiveCalls;
       capacity: TrunkCapacity;
-      presence: DialerPresence;
       leftovers: MediaLeftovers;
       publisher: CallEventPublisher;
       config: Pick<DialerConfig, 'DIALER_ID' | 'DEFAULT_RING_TIMEOUT_SECONDS'>;
@@ -103,7 +88,7 @@ export class ChannelAdoption {
     const rows = await this.orphanedCalls(conn);
     for (const row of rows) {
       if (liveCalls.get(row.id) || liveCalls.wasRecentlyEnded(row.id)) continue;
-      const channelId = row.channel_id ?? row.id;
+      const channelId = row.channelId ?? row.id;
       if (liveCalls.isHeld(channelId) || liveCalls.owns(channelId)) continue;
       const ch = alive.get(channelId);
       if (ch) await this.adopt(conn, row, ch);
@@ -118,47 +103,25 @@ export class ChannelAdoption {
    * heartbeat, so that a dead dialer's calls are adopted as soon as its lease runs out rather than at the next
    * watchdog tick.
    */
-  async hasOrphans(): Promise<boolean> {
-    const [row] = (await this.deps.ds.query(
-      `SELECT EXISTS (
-         SELECT 1 FROM calls c LEFT JOIN dialer_trunk_slots s ON s.call_id = c.id
-         WHERE c.status IN ('initiated', 'ringing', 'in_progress')
-           AND NOT EXISTS (SELECT 1 FROM dialer_instances d WHERE d.dialer_id = COALESCE(s.dialer_id, c.dialer_id) AND d.lease_expires_at > clock_timestamp())
-       ) AS orphans`,
-    )) as { orphans: boolean }[];
-    return row!.orphans;
-  }
-
-  private epoch(): string {
-    const epoch = this.deps.presence.epoch;
-    if (epoch === null) throw new Error('the dialer holds no lease yet');
-    return epoch;
+  hasOrphans(): Promise<boolean> {
+    return this.deps.slots.hasOrphanedCall();
   }
 
   /** Live calls on this connection's trunks that no live dialer looks after. */
-  private async orphanedCalls(conn: AsteriskConnection): Promise<LiveCallRow[]> {
-    const rows: LiveCallRow[] = await this.deps.ds.query(
-      `SELECT c.id, c.account_id, c.trunk_id, c.status, c.direction, c.channel_id, c.dialer_id, c.max_duration_seconds, c.ring_timeout_seconds,
-              t.sandbox, s.dialer_id AS slot_dialer
-       FROM calls c JOIN trunks t ON t.id = c.trunk_id LEFT JOIN dialer_trunk_slots s ON s.call_id = c.id
-       WHERE c.status IN ('initiated', 'ringing', 'in_progress')`,
-    );
-    if (rows.length === 0) return [];
-    const live = await liveDialers(this.deps.ds);
+  private async orphanedCalls(conn: AsteriskConnection): Promise<OwnedLiveCall[]> {
+    const calls = await this.deps.slots.liveCalls();
+    if (calls.length === 0) return [];
+    const live = await this.deps.dialers.live();
     const me = this.deps.config.DIALER_ID;
-    return rows.filter((r) => {
-      if (this.deps.connections.forTrunk(r) !== conn) return false;
-      const owner = r.slot_dialer ?? r.dialer_id;
-      return owner === null || owner === me || !live.has(owner);
-    });
+    return calls.filter((c) => this.deps.connections.forTrunk(c) === conn && (c.owner === null || c.owner === me || !live.has(c.owner)));
   }
 
-  private async adopt(conn: AsteriskConnection, row: LiveCallRow, ch: Channel): Promise<void> {
+  private async adopt(conn: AsteriskConnection, row: OwnedLiveCall, ch: Channel): Promise<void> {
     const { liveCalls, capacity, metrics, logger, config } = this.deps;
     liveCalls.hold(ch.id);
     let ours: boolean;
     try {
-      ours = await capacity.adopt(row.id, row.trunk_id, row.direction, this.epoch());
+      ours = await capacity.adopt(row.id, row.trunkId, row.direction);
     } catch (err) {
       liveCalls.release(ch.id);
       throw err;
@@ -170,29 +133,29 @@ export class ChannelAdoption {
     }
     const call = new LiveCall({
       callId: row.id,
-      accountId: row.account_id,
-      trunkId: row.trunk_id,
+      accountId: row.accountId,
+      trunkId: row.trunkId,
       direction: row.direction,
       channelId: ch.id,
       conn,
-      ringTimeoutSeconds: row.ring_timeout_seconds || config.DEFAULT_RING_TIMEOUT_SECONDS,
-      maxDurationSeconds: row.max_duration_seconds,
+      ringTimeoutSeconds: row.ringTimeoutSeconds || config.DEFAULT_RING_TIMEOUT_SECONDS,
+      maxDurationSeconds: row.maxDurationSeconds,
     });
     if (ch.state === 'Up' && (await this.isBridged(conn, row.id))) liveCalls.adoptMedia(call);
     // Events that happened during the outage are published now (their ids dedupe the ones the api already has),
     // then what the channel did since the list.
     liveCalls.track(call, call.machine.adopt(ch.state, inStasis(ch)));
     metrics.adoptions.inc({ result: 'adopted' });
-    logger.info({ call_id: row.id, channel_id: ch.id, state: ch.state, previous_dialer: row.slot_dialer ?? row.dialer_id }, 'live call adopted');
+    logger.info({ call_id: row.id, channel_id: ch.id, state: ch.state, previous_dialer: row.owner }, 'live call adopted');
   }
 
-  private async endOrphan(conn: AsteriskConnection, row: LiveCallRow): Promise<void> {
+  private async endOrphan(conn: AsteriskConnection, row: OwnedLiveCall): Promise<void> {
     const { publisher, capacity, leftovers, metrics, logger } = this.deps;
     // Taken like an adoption, so that one dialer ends it (and none while its owner's lease still runs).
-    if (!(await capacity.adopt(row.id, row.trunk_id, row.direction, this.epoch()))) return;
+    if (!(await capacity.adopt(row.id, row.trunkId, row.direction))) return;
     const answered = row.status === 'in_progress';
     const message = 'the dialer handling this call stopped and its channel no longer exists';
-    await publisher.publish('ended', { callId: row.id, accountId: row.account_id }, new Date().toISOString(), {
+    await publisher.publish('ended', { callId: row.id, accountId: row.accountId }, new Date().toISOString(), {
       status: answered ? 'completed' : 'failed',
       answered,
       hangup_cause: null,
@@ -206,7 +169,7 @@ export class ChannelAdoption {
     await capacity.release(row.id);
     metrics.adoptions.inc({ result: 'ended' });
     metrics.outcomes.inc({ status: answered ? 'completed' : 'failed', error_code: answered ? '' : ErrorCodes.dialerLost, direction: row.direction });
-    logger.warn({ call_id: row.id, status: row.status, previous_dialer: row.slot_dialer ?? row.dialer_id }, 'orphaned call ended: its channel is gone');
+    logger.warn({ call_id: row.id, status: row.status, previous_dialer: row.owner }, 'orphaned call ended: its channel is gone');
   }
 
   private async isBridged(conn: AsteriskConnection, callId: string): Promise<boolean> {

@@ -1,11 +1,6 @@
-import type { DataSource } from '@parley/db';
+import type { DialerInstancesRepository } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
-
-/** SQL condition: dialer `$me` still holds its lease with epoch `$epoch` (the fence of ownership-changing writes). */
-export function holdsLease(me: string, epoch: string): string {
-  return `EXISTS (SELECT 1 FROM dialer_instances l WHERE l.dialer_id = ${me} AND l.epoch = ${epoch}::bigint AND l.lease_expires_at > clock_timestamp())`;
-}
 
 /** This dialer's lease, for the writes that must be fenced by it. */
 export interface DialerLease {
@@ -36,8 +31,8 @@ export class DialerPresence implements DialerLease {
   onLost: () => void = () => undefined;
 
   constructor(
-    /** The lease's own connection, apart from the pool of call traffic. */
-    private readonly leaseDb: DataSource,
+    /** On the lease's own connection, apart from the pool of call traffic. */
+    private readonly leases: DialerInstancesRepository,
     readonly dialerId: string,
     private readonly opts: { heartbeatMs: number; leaseMs: number },
     private readonly logger: Logger,
@@ -49,14 +44,7 @@ export class DialerPresence implements DialerLease {
   }
 
   async start(): Promise<void> {
-    const [row] = (await this.leaseDb.query(
-      `INSERT INTO dialer_instances (dialer_id, started_at, heartbeat_at, epoch, lease_expires_at)
-       VALUES ($1, clock_timestamp(), clock_timestamp(), nextval('dialer_lease_epoch_seq'), clock_timestamp() + make_interval(secs => $2::double precision / 1000))
-       ON CONFLICT (dialer_id) DO UPDATE SET started_at = EXCLUDED.started_at, heartbeat_at = EXCLUDED.heartbeat_at, epoch = EXCLUDED.epoch, lease_expires_at = EXCLUDED.lease_expires_at
-       RETURNING epoch::text AS epoch`,
-      [this.dialerId, this.opts.leaseMs],
-    )) as { epoch: string }[];
-    this.current = row!.epoch;
+    this.current = await this.leases.start(this.dialerId, this.opts.leaseMs);
     this.schedule(this.opts.heartbeatMs);
   }
 
@@ -73,19 +61,11 @@ export class DialerPresence implements DialerLease {
   }
 
   private async renew(): Promise<void> {
-    if (this.lost) return;
+    if (this.lost || this.current === null) return;
     const started = process.hrtime.bigint();
     let result = 'error';
     try {
-      const rows: unknown[] = await this.leaseDb.query(
-        `UPDATE dialer_instances SET heartbeat_at = clock_timestamp(), lease_expires_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
-         WHERE dialer_id = $1 AND epoch = $2::bigint AND lease_expires_at > clock_timestamp()
-         RETURNING 1`,
-        [this.dialerId, this.current, this.opts.leaseMs],
-      );
-      // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-      const renewed = Array.isArray(rows[0]) ? (rows[0] as unknown[]).length > 0 : rows.length > 0;
-      result = renewed ? 'renewed' : 'lost';
+      result = (await this.leases.renew(this.dialerId, this.current, this.opts.leaseMs)) ? 'renewed' : 'lost';
     } finally {
       this.metrics?.leaseRenewal.observe({ result }, Number(process.hrtime.bigint() - started) / 1e9);
     }
@@ -100,17 +80,11 @@ export class DialerPresence implements DialerLease {
   async stop(leave: boolean): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (leave) await this.leaseDb.query(`DELETE FROM dialer_instances WHERE dialer_id = $1 AND epoch = $2::bigint`, [this.dialerId, this.current]).catch(() => undefined);
+    if (leave && this.current !== null) await this.leases.leave(this.dialerId, this.current).catch(() => undefined);
   }
 
   /** Forgets dialers gone for a day (their rows only matter while their calls might be live). */
   async prune(): Promise<void> {
-    await this.leaseDb.query(`DELETE FROM dialer_instances WHERE lease_expires_at < clock_timestamp() - interval '1 day'`);
+    await this.leases.prune();
   }
-}
-
-/** Dialers whose lease runs. */
-export async function liveDialers(ds: DataSource): Promise<Set<string>> {
-  const rows: { dialer_id: string }[] = await ds.query(`SELECT dialer_id FROM dialer_instances WHERE lease_expires_at > clock_timestamp()`);
-  return new Set(rows.map((r) => r.dialer_id));
 }

@@ -1,5 +1,5 @@
 import { AriError } from '@parley/ari-client';
-import type { DataSource } from '@parley/db';
+import type { CallsRepository } from '@parley/db';
 import type { Logger } from '@parley/service-kit';
 import type { LiveCalls } from '../calls/live-calls';
 import { mediaObjectIds } from '../media/media-leg';
@@ -26,7 +26,7 @@ interface Leftover {
  */
 export class MediaLeftovers {
   constructor(
-    private readonly deps: { ds: DataSource; liveCalls: LiveCalls; metrics: DialerMetrics; logger: Logger },
+    private readonly deps: { calls: CallsRepository; liveCalls: LiveCalls; metrics: DialerMetrics; logger: Logger },
   ) {}
 
   /** Lists the connection's bridges and channels and removes those of calls that ended; returns how many. */
@@ -37,7 +37,7 @@ export class MediaLeftovers {
       ...channels.flatMap((c) => leftover('external_media', c.id, EXTERNAL_CHANNEL_ID)),
     ].filter((l) => !this.deps.liveCalls.get(l.callId));
     if (found.length === 0) return 0;
-    const ended = await this.endedCalls([...new Set(found.map((l) => l.callId))]);
+    const ended = await this.deps.calls.endedAmong([...new Set(found.map((l) => l.callId))]);
     return this.remove(conn, found.filter((l) => ended.has(l.callId)));
   }
 
@@ -48,14 +48,6 @@ export class MediaLeftovers {
       { kind: 'bridge', id: ids.bridgeId, callId },
       { kind: 'external_media', id: ids.externalChannelId, callId },
     ]);
-  }
-
-  private async endedCalls(callIds: string[]): Promise<Set<string>> {
-    const rows: { id: string }[] = await this.deps.ds.query(
-      `SELECT id FROM calls WHERE id = ANY($1::uuid[]) AND status NOT IN ('queued', 'initiated', 'ringing', 'in_progress')`,
-      [callIds],
-    );
-    return new Set(rows.map((r) => r.id));
   }
 
   private async remove(conn: AsteriskConnection, leftovers: Leftover[]): Promise<number> {

@@ -1,6 +1,6 @@
 import { AriError } from '@parley/ari-client';
 import { TrunksChangedMessage } from '@parley/common';
-import { type DataSource, SecretBox, TrunkEntity } from '@parley/db';
+import { SecretBox, type TrunkEntity, type TrunksRepository } from '@parley/db';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { Subscription } from 'nats';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
@@ -77,7 +77,7 @@ export class TrunkProvisioner {
   private syncing: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { ds: DataSource; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; previousSecretKey?: string; inboundContext: string; logger: Logger },
+    private readonly deps: { trunks: TrunksRepository; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; previousSecretKey?: string; inboundContext: string; logger: Logger },
   ) {
     this.box = new SecretBox(deps.secretKey, deps.previousSecretKey);
   }
@@ -109,9 +109,7 @@ export class TrunkProvisioner {
   private async syncNow(scope: { trunkId?: string; accountId?: string }): Promise<number> {
     const asterisk = this.deps.asterisk;
     if (!asterisk) return 0;
-    const trunks = await this.deps.ds.getRepository(TrunkEntity).find({
-      where: { sandbox: false, ...(scope.trunkId ? { id: scope.trunkId } : {}), ...(scope.accountId ? { accountId: scope.accountId } : {}) },
-    });
+    const trunks = await this.deps.trunks.customerTrunks(scope);
     for (const trunk of trunks) await this.push(asterisk, trunk);
     if (scope.trunkId && trunks.length === 0) {
       await this.remove(asterisk, possibleObjectsOf(scope.trunkId));

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startAsteriskSim, type AsteriskSim, type AsteriskSimOptions, type ScenarioInput } from '@parley/asterisk-sim';
-import { CallEvent, type CallEventType, type ConversationSnapshot, DialerCommand, DialerCommandReply, DispatchMessage } from '@parley/common';
+import { CallEvent, type CallEventType, type CallStatus, type ConversationSnapshot, DialerCommand, DialerCommandReply, DispatchMessage } from '@parley/common';
 import { createTestDatabase, type DataSource } from '@parley/db';
 import { Bus, createLogger, DATA_SOURCE } from '@parley/service-kit';
 import type { z } from 'zod';
@@ -24,6 +24,10 @@ export interface RunningDialer {
 }
 
 export interface DispatchInput {
+  /** The call's id; a new one by default. */
+  id?: string;
+  /** The row's status when the message is published (`queued`, as the api writes it, by default). */
+  status?: CallStatus;
   to: string;
   from?: string;
   trunkId?: string;
@@ -163,7 +167,7 @@ export class DialerWorld {
 
   /** Creates the call row (as the api does) and publishes its dispatch message. */
   async dispatch(input: DispatchInput): Promise<string> {
-    const callId = randomUUID();
+    const callId = input.id ?? randomUUID();
     const createdAt = input.createdAt ?? new Date();
     const msg: DispatchMessage = {
       call_id: callId,
@@ -182,7 +186,7 @@ export class DialerWorld {
       agentId: this.agentId,
       trunkId: msg.trunk_id,
       direction: 'outbound',
-      status: 'queued',
+      status: input.status ?? 'queued',
       to: msg.to,
       from: msg.from,
       maxDurationSeconds: msg.max_duration_seconds,
