@@ -9,8 +9,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { CallEvent, type ConversationSnapshot, DialerCommand, DialerCommandReply, DispatchMessage, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
 import { createTestDatabase } from '@parley/db';
 import { Bus, createLogger, Metrics } from '@parley/service-kit';
-import { AppModule, DialerLifecycle } from './app.module';
-import { loadDialerConfig } from './config';
+import { AppModule, DialerLifecycle } from '../app.module';
+import { loadDialerConfig } from '../config';
 
 /**
  * `pnpm --filter @parley/dialer bench`: one dialer process against the Asterisk simulator (its own process).
