@@ -27,7 +27,7 @@ export const DialerConfigSchema = z.object({
   ASTERISK_INBOUND_CONTEXT: env.string('from-trunk'),
   /** Dispatch messages held at once (queued calls waiting for trunk capacity included). */
   DIALER_MAX_IN_FLIGHT: env.int(4000, 1),
-  /** Postgres connections (slot grants, status checks, adoption). */
+  /** Postgres connections for call traffic (status reads, slot grants, adoption); the lease has one of its own besides. */
   DIALER_DB_POOL_SIZE: env.int(20, 2),
   /** How often the dialer renews its ownership lease, and looks for live calls whose owner's lease ran out. */
   DIALER_HEARTBEAT_MS: env.int(1000, 50),

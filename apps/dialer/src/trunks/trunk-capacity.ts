@@ -2,8 +2,6 @@ import type { CallDirection } from '@parley/common';
 import type { GrantedSlot, TrunkLimits, TrunkSlotsRepository } from '@parley/db';
 import type { DialerLease } from '../recovery/dialer-presence';
 
-export type { GrantedSlot, TrunkLimits };
-
 /**
  * A trunk's `max_concurrent_calls` and `calls_per_second`, held in Postgres (TrunkSlotsRepository) so that they bind
  * every dialer sharing the trunk, as this dialer sees them: its slots are named after its DIALER_ID, its adoptions
