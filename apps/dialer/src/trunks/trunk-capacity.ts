@@ -1,6 +1,5 @@
 import type { CallDirection } from '@parley/common';
 import type { GrantedSlot, TrunkLimits, TrunkSlotsRepository } from '@parley/db';
-import type { DialerLease } from '../recovery/dialer-presence';
 
 /**
  * A trunk's `max_concurrent_calls` and `calls_per_second`, held in Postgres (TrunkSlotsRepository) so that they bind
@@ -12,7 +11,8 @@ export class TrunkCapacity {
 
   constructor(
     private readonly slots: TrunkSlotsRepository,
-    private readonly lease: DialerLease,
+    /** This dialer's id and the epoch of its lease (DialerPresence), null until it holds one. */
+    private readonly lease: { readonly dialerId: string; readonly epoch: string | null },
   ) {}
 
   /**
