@@ -54,7 +54,7 @@ describe('kill -9 of each service during a call, then restart', () => {
     // ExternalMedia channels there until recovery removes them).
     const live = (await tp.api(account, 'GET', '/v1/calls?status=in_progress')).body.data;
     expect(live).toEqual([]);
-    const ari = async (what: string) => (await fetch(`${tp.platform.simUrl}/ari/${what}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } })).json();
+    const ari = async (what: string): Promise<{ id: string }[]> => (await (await fetch(`${tp.platform.simUrl}/ari/${what}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } })).json()) as { id: string }[];
     await expect.poll(async () => [...(await ari('bridges')), ...(await ari('channels'))].map((o: { id: string }) => o.id), { timeout: 15_000, interval: 250 }).toEqual([]);
   });
 });

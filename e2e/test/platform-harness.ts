@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,7 +112,11 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
         if (until(last)) return last;
         await new Promise((r) => setTimeout(r, 250));
       }
-      throw new Error(`call ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+      // The services' logs go to a file, and the lines about this call into the message, so a failure on CI can be read.
+      const logFile = join(tmpdir(), `parley-e2e-${id}.log`);
+      writeFileSync(logFile, logs.join('\n'));
+      const about = logs.filter((l) => l.includes(id)).slice(-40).join('\n');
+      throw new Error(`call ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}\nlogs: ${logFile}; the last lines naming the call:\n${about}`);
     },
     async webhookReceiver(secret) {
       const verifier = new Webhook(secret);
