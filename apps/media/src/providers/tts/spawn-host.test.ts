@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SpawnHost } from './spawn-host';
+import { HOST_SOURCE, SpawnHost } from './spawn-host';
 
 async function text(stream: AsyncIterable<Buffer>): Promise<string> {
   let out = '';
@@ -76,6 +78,29 @@ describe('SpawnHost', () => {
     expect(groupOf(helper.pid)).toBe(helper.pid);
     await other.close();
     expect(() => process.kill(helper.pid, 0)).toThrow();
+  });
+
+  it('leaves quietly, with what it started, when the media process is killed while a program writes', async () => {
+    // A stand-in media process starts the host (its stderr into a file), has it run a program that writes without
+    // pause, and is killed with SIGKILL: the host sees the disconnect (or, in a narrower race this test cannot force,
+    // its next relay fails with EPIPE, which it now handles the same way instead of dying with a stack trace).
+    const dir = mkdtempSync(join(tmpdir(), 'spawn-host-'));
+    const stderrFile = join(dir, 'host.stderr');
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { spawn } = require('node:child_process'); const fs = require('node:fs');
+         const host = spawn(process.execPath, ['-e', process.env.HOST_SOURCE], { stdio: ['ignore', 'ignore', fs.openSync(process.env.STDERR_FILE, 'w'), 'ipc'], detached: true });
+         host.on('message', (m) => { if (m.type === 'stdout' && !process.sentPid) { process.sentPid = true; console.log(host.pid); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100); } });
+         host.send({ type: 'run', id: 1, command: 'yes', args: [] });`,
+      ],
+      { env: { ...process.env, HOST_SOURCE, STDERR_FILE: stderrFile }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const hostPid = Number((await text(parent.stdout!)).trim());
+    expect(hostPid).toBeGreaterThan(0);
+    await expect.poll(() => { try { process.kill(hostPid, 0); return true; } catch { return false; } }, { timeout: 10_000, interval: 50 }).toBe(false);
+    expect(readFileSync(stderrFile, 'utf8')).toBe('');
   });
 
   it('refuses programs once closed', async () => {

@@ -6,10 +6,16 @@ import { PassThrough, type Readable } from 'node:stream';
  * TypeScript sources, share it). It starts what it is asked to, relays its stdout and stderr, and
  * reports how it ended; when the media process goes, so does everything it started.
  */
-const HOST_SOURCE = `
+export const HOST_SOURCE = `
 const { spawn } = require('node:child_process');
 const children = new Map();
-const send = (m) => process.connected && process.send(m);
+// The media process went away (killed): stop what it started and leave quietly, without an EPIPE stack trace.
+const shutdown = () => {
+  for (const child of children.values()) child.kill('SIGKILL');
+  process.exit(0);
+};
+const send = (m) => process.connected && process.send(m, (err) => err && shutdown());
+process.on('error', shutdown);
 process.on('message', (m) => {
   if (m.type === 'run') {
     const child = spawn(m.command, m.args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -23,10 +29,7 @@ process.on('message', (m) => {
     if (child) child.kill('SIGKILL');
   }
 });
-process.on('disconnect', () => {
-  for (const child of children.values()) child.kill('SIGKILL');
-  process.exit(0);
-});
+process.on('disconnect', shutdown);
 `;
 
 type HostMessage =
