@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '@parley/db';
 import { launchPlatform, type Platform, REPO_ROOT } from '@parley/launcher';
-import { deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
+import { deleteNamespaceStreams, describeNamespaceConsumers, testNamespace } from '@parley/service-kit';
 import { Webhook } from 'standardwebhooks';
 
 const run = promisify(execFile);
@@ -116,7 +116,8 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
       const logFile = join(tmpdir(), `parley-e2e-${id}.log`);
       writeFileSync(logFile, logs.join('\n'));
       const about = logs.filter((l) => l.includes(id)).slice(-40).join('\n');
-      throw new Error(`call ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}\nlogs: ${logFile}; the last lines naming the call:\n${about}`);
+      const consumers = (await describeNamespaceConsumers(natsUrl, namespace).catch((err: Error) => [`consumers unknown: ${err.message}`])).join('\n');
+      throw new Error(`call ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}\nlogs: ${logFile}; the last lines naming the call:\n${about}\nJetStream consumers:\n${consumers}`);
     },
     async webhookReceiver(secret) {
       const verifier = new Webhook(secret);

@@ -17,3 +17,23 @@ export async function deleteNamespaceStreams(natsUrl: string, namespace: string)
     await nc.close();
   }
 }
+
+/** One line per durable consumer of the namespace's streams: what it has delivered, what waits for an ack, what is undelivered. */
+export async function describeNamespaceConsumers(natsUrl: string, namespace: string): Promise<string[]> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const lines: string[] = [];
+    for await (const s of jsm.streams.list()) {
+      if (!s.config.name.startsWith(`${namespace}_`)) continue;
+      for await (const c of jsm.consumers.list(s.config.name)) {
+        lines.push(
+          `${s.config.name}/${c.name}: delivered stream seq ${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}, ack pending ${c.num_ack_pending}, redelivered ${c.num_redelivered}, undelivered ${c.num_pending}, waiting pulls ${c.num_waiting}`,
+        );
+      }
+    }
+    return lines;
+  } finally {
+    await nc.close();
+  }
+}
