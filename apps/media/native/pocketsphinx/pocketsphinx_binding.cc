@@ -6,9 +6,15 @@
 // the search keeps up with the audio, so end() has little left to do; partial() reads the words so
 // far. The caller must not start the next step before the previous one resolved (the pool may run
 // queued work out of order).
+// Cepstral mean (CMN): pocketsphinx normalizes features with a live mean it carries from one utterance to the next,
+// whole or streamed. A pooled decoder serves many calls, so decode() and begin() take the CMN state the call's
+// previous utterance ended with (undefined: the model's initial cmninit, saved when the decoder was made) and decode()
+// and end() return the state this utterance ended with: the caller keeps it per call, and no call inherits another's.
+// The state is opaque to JavaScript: a Float64Array of the mean, the running sum and the frame count.
 #include <napi.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -43,6 +49,59 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       config_ = NULL;
       throw Napi::Error::New(env, "pocketsphinx: could not load the model (hmm " + hmm + ", lm " + lm + ", dict " + dict + ")");
     }
+    initialCmn_ = GetCmn();
+    Settle();
+  }
+
+  /**
+   * One short streamed utterance of faint noise, once: a new decoder recognizes its first utterances differently until
+   * it has streamed one (some state pocketsphinx sets up then, not the CMN), and identically whatever it heard after.
+   * Without this, a pooled decoder's transcript would depend on whether it had streamed before.
+   */
+  void Settle() {
+    std::vector<int16_t> noise(8000);
+    uint32_t x = 1;
+    for (auto& v : noise) {
+      x = x * 1103515245u + 12345u;
+      v = (int16_t)((x >> 16) % 65 - 32);
+    }
+    if (ps_start_utt(ps_) >= 0) {
+      ps_process_raw(ps_, noise.data(), noise.size(), FALSE, FALSE);
+      ps_end_utt(ps_);
+    }
+  }
+
+  /** The live CMN state now: mean[veclen], sum[veclen], nframe. */
+  std::vector<double> GetCmn() {
+    cmn_t* c = ps_get_feat(ps_)->cmn_struct;
+    std::vector<double> v;
+    if (!c) return v;
+    for (int32 i = 0; i < c->veclen; i++) v.push_back(MFCC2FLOAT(c->cmn_mean[i]));
+    for (int32 i = 0; i < c->veclen; i++) v.push_back(MFCC2FLOAT(c->sum[i]));
+    v.push_back(c->nframe);
+    return v;
+  }
+
+  /** Starts an utterance from the given CMN state (empty: the initial one). */
+  bool StartUtterance(const std::vector<double>& cmn) {
+    if (ps_start_utt(ps_) < 0) return false;
+    SetCmn(cmn);
+    return true;
+  }
+
+  /** Restores a state GetCmn() returned (empty: the initial one). */
+  void SetCmn(const std::vector<double>& state) {
+    const std::vector<double>& v = state.empty() ? initialCmn_ : state;
+    cmn_t* c = ps_get_feat(ps_)->cmn_struct;
+    if (!c || v.size() != CmnLength()) return;
+    for (int32 i = 0; i < c->veclen; i++) c->cmn_mean[i] = FLOAT2MFCC(v[i]);
+    for (int32 i = 0; i < c->veclen; i++) c->sum[i] = FLOAT2MFCC(v[c->veclen + i]);
+    c->nframe = (int32)v[2 * c->veclen];
+  }
+
+  size_t CmnLength() {
+    cmn_t* c = ps_get_feat(ps_)->cmn_struct;
+    return c ? 2 * (size_t)c->veclen + 1 : 0;
   }
 
   ~Decoder() { Free(); }
@@ -50,6 +109,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   std::mutex mutex;
   ps_decoder_t* ps_ = NULL;
   cmd_ln_t* config_ = NULL;
+  std::vector<double> initialCmn_;
 
  private:
   void Free() {
@@ -79,8 +139,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
 class DecoderStep : public Napi::AsyncWorker {
  public:
   enum class Step { kWhole, kBegin, kFeed, kPartial, kEnd };
-  DecoderStep(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), step_(step), pcm_(std::move(pcm)) {
+  DecoderStep(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm, std::vector<double>&& cmn)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), step_(step), pcm_(std::move(pcm)), cmn_(std::move(cmn)) {
     keep_ = Napi::Persistent(keep);
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
@@ -91,8 +151,8 @@ class DecoderStep : public Napi::AsyncWorker {
     if (!ps) return SetError("decoder closed");
     switch (step_) {
       case Step::kWhole:
-        if (ps_start_utt(ps) < 0) return SetError("ps_start_utt failed");
-        // full_utt: the whole utterance is here, so cepstral mean normalization uses all of it.
+        if (!decoder_->StartUtterance(cmn_)) return SetError("ps_start_utt failed");
+        // full_utt: the whole utterance is here (the live CMN still starts from the mean set above).
         if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, TRUE) < 0) {
           ps_end_utt(ps);
           return SetError("ps_process_raw failed");
@@ -100,7 +160,7 @@ class DecoderStep : public Napi::AsyncWorker {
         ReadHypothesis(ps, true);
         return;
       case Step::kBegin:
-        if (ps_start_utt(ps) < 0) SetError("ps_start_utt failed");
+        if (!decoder_->StartUtterance(cmn_)) return SetError("ps_start_utt failed");
         return;
       case Step::kFeed:
         if (!pcm_.empty() && ps_process_raw(ps, pcm_.data(), pcm_.size(), FALSE, FALSE) < 0) SetError("ps_process_raw failed");
@@ -122,12 +182,18 @@ class DecoderStep : public Napi::AsyncWorker {
     const char* hyp = ps_get_hyp(ps, &score);
     text_ = hyp ? hyp : "";
     score_ = score;
+    if (end) cmn_ = decoder_->GetCmn();
   }
   void OnOK() override {
     if (step_ == Step::kBegin || step_ == Step::kFeed) return deferred_.Resolve(Env().Undefined());
     Napi::Object r = Napi::Object::New(Env());
     r.Set("text", text_);
     r.Set("score", score_);
+    if (step_ != Step::kPartial) {
+      Napi::Float64Array cmn = Napi::Float64Array::New(Env(), cmn_.size());
+      for (size_t i = 0; i < cmn_.size(); i++) cmn[i] = cmn_[i];
+      r.Set("cmn", cmn);
+    }
     deferred_.Resolve(r);
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
@@ -138,18 +204,29 @@ class DecoderStep : public Napi::AsyncWorker {
   Decoder* decoder_;
   Step step_;
   std::vector<int16_t> pcm_;
+  std::vector<double> cmn_;
   std::string text_;
   int32 score_ = 0;
 };
 
-static Napi::Promise QueueStep(const Napi::CallbackInfo& info, Decoder* d, DecoderStep::Step step, std::vector<int16_t>&& pcm) {
-  auto* worker = new DecoderStep(info.Env(), d, info.This().As<Napi::Object>(), step, std::move(pcm));
+static Napi::Promise QueueStep(const Napi::CallbackInfo& info, Decoder* d, DecoderStep::Step step, std::vector<int16_t>&& pcm, std::vector<double>&& cmn = {}) {
+  auto* worker = new DecoderStep(info.Env(), d, info.This().As<Napi::Object>(), step, std::move(pcm), std::move(cmn));
   Napi::Promise p = worker->Promise();
   worker->Queue();
   return p;
 }
 
-Napi::Value Decoder::Begin(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kBegin, {}); }
+/** The CMN state argument at `index`: undefined (the initial state), or a Float64Array a previous end()/decode() returned. */
+static std::vector<double> CmnArgument(const Napi::CallbackInfo& info, size_t index, Decoder* d) {
+  if (info.Length() <= index || info[index].IsUndefined()) return {};
+  if (!info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) throw Napi::TypeError::New(info.Env(), "CMN state: Float64Array expected");
+  Napi::Float64Array a = info[index].As<Napi::Float64Array>();
+  if (!d->ps_) throw Napi::Error::New(info.Env(), "decoder closed");
+  if (a.ElementLength() != d->CmnLength()) throw Napi::TypeError::New(info.Env(), "CMN state of another model");
+  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
+}
+
+Napi::Value Decoder::Begin(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kBegin, {}, CmnArgument(info, 0, this)); }
 
 static std::vector<int16_t> Samples(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(info.Env(), "Int16Array expected");
@@ -157,7 +234,7 @@ static std::vector<int16_t> Samples(const Napi::CallbackInfo& info) {
   return std::vector<int16_t>(a.Data(), a.Data() + a.ElementLength());
 }
 
-Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kWhole, Samples(info)); }
+Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kWhole, Samples(info), CmnArgument(info, 1, this)); }
 
 Napi::Value Decoder::Feed(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kFeed, Samples(info)); }
 

@@ -1,5 +1,5 @@
 import { rms } from '@parley/audio';
-import type { Stt, SttResult, SttStream, VadStream } from '../providers/types';
+import { type Stt, SttCall, type SttResult, type SttStream, type VadStream } from '../providers/types';
 import { CallerAudioHistory } from './caller-audio-history';
 import type { ConversationLogger, ConversationSettings } from './conversation-inputs';
 import { Endpointer } from './endpointer';
@@ -43,6 +43,8 @@ export class CallerSpeech {
   private lastLoudMs = 0;
   /** Recognition of the caller's current speech, fed as it is heard (when the engine streams). */
   private sttStream: SttStream | undefined;
+  /** This call's recognition state, kept by the engine between its utterances (never another call's). */
+  private readonly sttCall = new SttCall();
   private closed = false;
 
   constructor(
@@ -108,7 +110,7 @@ export class CallerSpeech {
         this.deps.logger.warn({ err }, 'streamed recognition failed; recognizing the utterance in one piece');
       }
     }
-    return this.deps.stt.transcribe(audio, { language: this.deps.language });
+    return this.deps.stt.transcribe(audio, { language: this.deps.language, call: this.sttCall });
   }
 
   /** The call is over: windows still in the VAD are ignored. */
@@ -139,7 +141,7 @@ export class CallerSpeech {
   /** Speech confirmed (it began at `atMs`); the caller's audio has been heard up to `heardMs`. */
   private onSpeechStart(atMs: number, heardMs: number): void {
     this.dropStream();
-    this.sttStream = this.deps.stt.stream?.({ language: this.deps.language });
+    this.sttStream = this.deps.stt.stream?.({ language: this.deps.language, call: this.sttCall });
     this.sttStream?.write(this.audio.copy(toSample(atMs - PREROLL_MS), toSample(heardMs), toSample(heardMs)));
     this.events.speechStart();
   }

@@ -39,12 +39,21 @@ export interface SttStream {
   cancel(): void;
 }
 
+/**
+ * One call's recognition, as the engine keeps it between the call's utterances (pocketsphinx: the cepstral mean its
+ * last utterance ended with). Opaque: a call makes one and passes it with each of its utterances; calls never share one.
+ */
+export class SttCall {
+  private readonly kind = 'stt-call';
+}
+
 /** Speech to text of one utterance: in one piece once it is over, or streamed while it is spoken where the engine can. */
 export interface Stt {
   readonly name: string;
-  transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal }): Promise<SttResult>;
+  /** `call`: the call the utterance belongs to (without it, the utterance starts from the engine's initial state). */
+  transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal; call?: SttCall }): Promise<SttResult>;
   /** A stream for one utterance, or undefined when the engine cannot stream (now): then `transcribe` it when it ends. */
-  stream?(options: { language: string }): SttStream | undefined;
+  stream?(options: { language: string; call?: SttCall }): SttStream | undefined;
   close?(): Promise<void> | void;
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav, resample, toMono } from '@parley/audio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SttCall } from '../types';
 import { PocketsphinxStt } from './pocketsphinx';
 
 const MODEL_DIR = process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us';
@@ -30,14 +31,67 @@ afterAll(() => {
 });
 
 /** Feeds the utterance as the conversation does: one 512-sample VAD window at a time. */
-async function streamed(pcm: Int16Array): Promise<string> {
-  const stream = stt.stream();
+async function streamed(pcm: Int16Array, call?: SttCall): Promise<string> {
+  const stream = stt.stream({ language: 'en', call });
   expect(stream).toBeDefined();
   for (let i = 0; i < pcm.length; i += 512) stream!.write(pcm.subarray(i, i + 512));
   return (await stream!.finish()).text;
 }
 
+/** A very different line: the utterance cut to 8 kHz telephone band, 4 times louder (clipped), over a 50 Hz hum. */
+function loudNarrowband(pcm: Int16Array): Int16Array {
+  const narrow = resample(resample(pcm, 16000, 8000), 8000, 16000);
+  return narrow.map((v, i) => Math.max(-32768, Math.min(32767, v * 4 + 6000 * Math.sin((2 * Math.PI * 50 * i) / 16000))));
+}
+
+/** Five seconds of loud mains hum: moves the cepstral mean far from speech's. */
+function loudHum(): Int16Array {
+  return new Int16Array(16000 * 5).map((_, i) => Math.round(20000 * Math.sin((2 * Math.PI * 60 * i) / 16000) + 4000 * Math.sin((2 * Math.PI * 180 * i) / 16000)));
+}
+
 describe('pocketsphinx', () => {
+  it("starts each call's utterance from the model's initial cepstral mean, whatever the decoder heard before (whole or streamed)", async () => {
+    const fresh = await Promise.all([0, 1, 2].map(async (i) => (await stt.transcribe(audio[i]!, { language: 'en', call: new SttCall() })).text));
+    // Another call on the same (only) decoder: loud hum and loud narrowband audio, several utterances, streamed and whole.
+    const other = new SttCall();
+    await streamed(loudHum(), other);
+    for (const pcm of audio) {
+      await stt.transcribe(loudNarrowband(pcm), { language: 'en', call: other });
+      await streamed(loudNarrowband(pcm), other);
+    }
+    for (const [i, pcm] of audio.entries()) {
+      expect((await stt.transcribe(pcm, { language: 'en', call: new SttCall() })).text).toBe(fresh[i]);
+      await streamed(loudHum(), other);
+      expect(await streamed(pcm, new SttCall())).toBe(fresh[i]);
+    }
+  });
+
+  it('carries what a call heard into its next utterance: after seconds of loud hum, the same words are heard differently', async () => {
+    // Guards the tests around it: the state kept per call does matter, so sharing it could not go unnoticed.
+    const fresh = (await stt.transcribe(audio[0]!, { language: 'en', call: new SttCall() })).text;
+    const hummed = new SttCall();
+    await streamed(loudHum(), hummed);
+    expect(await streamed(audio[0]!, hummed)).not.toBe(fresh);
+  });
+
+  it("continues a call from its own cepstral mean, as if no other call had used the decoder in between", async () => {
+    const alone = new SttCall();
+    const expected: string[] = [];
+    for (const pcm of audio) expected.push(await streamed(pcm, alone));
+    expected.push((await stt.transcribe(audio[0]!, { language: 'en', call: alone })).text);
+
+    const call = new SttCall();
+    const other = new SttCall();
+    const got: string[] = [];
+    for (const pcm of audio) {
+      await streamed(loudHum(), other);
+      got.push(await streamed(pcm, call));
+      await stt.transcribe(loudNarrowband(pcm), { language: 'en', call: other });
+    }
+    got.push((await stt.transcribe(audio[0]!, { language: 'en', call })).text);
+    expect(got).toEqual(expected);
+  });
+
   it('gives the same transcript streamed while spoken as in one piece at the end', async () => {
     for (const pcm of audio) {
       const whole = (await stt.transcribe(pcm, { language: 'en' })).text;

@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProviderError, type Stt, type SttResult, type SttStream } from '../types';
+import { ProviderError, type Stt, type SttCall, type SttResult, type SttStream } from '../types';
+
+/** A decoder's live cepstral mean (CMN) state, opaque: what an utterance ended with, to start the call's next one from. */
+type CmnState = Float64Array;
 
 interface NativeDecoder {
-  decode(pcm: Int16Array): Promise<{ text: string; score: number }>;
-  begin(): Promise<void>;
+  /** `cmn`: the state to start from (undefined: the model's initial one); the result has the state it ended with. */
+  decode(pcm: Int16Array, cmn?: CmnState): Promise<{ text: string; score: number; cmn: CmnState }>;
+  begin(cmn?: CmnState): Promise<void>;
   feed(pcm: Int16Array): Promise<void>;
-  end(): Promise<{ text: string; score: number }>;
+  end(): Promise<{ text: string; score: number; cmn: CmnState }>;
   partial(): Promise<{ text: string; score: number }>;
   close(): void;
 }
@@ -31,6 +35,8 @@ function loadBinding(): NativeBinding {
  * its own models (about 96 MB) and serves one utterance at a time. A caller who starts speaking
  * gets an idle decoder for a stream, fed while they speak; when none is idle the utterance is
  * recognized in one piece at its end, queued for a free decoder.
+ * Pocketsphinx normalizes with a live cepstral mean carried from utterance to utterance; decoders are pooled across
+ * calls, so each utterance starts from its own call's mean (kept here per SttCall), or from the model's initial one.
  */
 export class PocketsphinxStt implements Stt {
   readonly name = 'pocketsphinx';
@@ -40,11 +46,13 @@ export class PocketsphinxStt implements Stt {
 
   /** `secondPass`: pocketsphinx's flat-lexicon pass at the end of each utterance: a little more accurate, several times slower to finish. */
   /**
-   * `streaming`: recognize callers while they speak. Off by default for now: a streamed utterance uses pocketsphinx's
-   * live cepstral mean, carried over from whatever the decoder heard before (another caller, another codec), which
-   * cost accuracy in the wideband test (a G.722 line at WER 0.7 after ulaw utterances on the same decoder).
+   * `streaming`: recognize callers while they speak. Off by default for now: the cepstral mean is now kept per call
+   * (below), but a decoder that streamed a very different line still recognizes the next call's utterances differently
+   * (whole or streamed) through some other state it carries, not found yet (issue 17).
    */
   private readonly streaming: boolean;
+  /** Each call's cepstral mean, as its last utterance ended. */
+  private readonly cmn = new WeakMap<SttCall, CmnState>();
 
   constructor(options: { modelDir: string; decoders: number; secondPass?: boolean; streaming?: boolean }) {
     this.streaming = options.streaming ?? false;
@@ -62,21 +70,35 @@ export class PocketsphinxStt implements Stt {
     }
   }
 
-  async transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal }): Promise<SttResult> {
+  async transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal; call?: SttCall }): Promise<SttResult> {
     const decoder = await this.acquire();
     try {
       options.signal?.throwIfAborted();
-      const { text } = await decoder.decode(pcm);
+      const { text, cmn } = await decoder.decode(pcm, this.cmnOf(options.call));
+      this.keepCmn(options.call, cmn);
       return { text: text.trim() };
     } finally {
       this.release(decoder);
     }
   }
 
-  stream(): SttStream | undefined {
+  stream(options?: { language: string; call?: SttCall }): SttStream | undefined {
     if (!this.streaming) return undefined;
     const decoder = this.idle.pop();
-    return decoder ? new PocketsphinxStream(decoder, () => this.release(decoder)) : undefined;
+    if (!decoder) return undefined;
+    const call = options?.call;
+    return new PocketsphinxStream(decoder, this.cmnOf(call), (cmn) => {
+      this.keepCmn(call, cmn);
+      this.release(decoder);
+    });
+  }
+
+  private cmnOf(call: SttCall | undefined): CmnState | undefined {
+    return call ? this.cmn.get(call) : undefined;
+  }
+
+  private keepCmn(call: SttCall | undefined, cmn: CmnState | undefined): void {
+    if (call && cmn) this.cmn.set(call, cmn);
   }
 
   close(): void {
@@ -101,11 +123,13 @@ class PocketsphinxStream implements SttStream {
   private failure: unknown;
   private over = false;
 
+  /** `done` gets the CMN state the utterance ended with (undefined if it could not be read). */
   constructor(
     private readonly decoder: NativeDecoder,
-    private readonly done: () => void,
+    cmn: CmnState | undefined,
+    private readonly done: (cmn: CmnState | undefined) => void,
   ) {
-    this.tail = decoder.begin().catch((err: unknown) => {
+    this.tail = decoder.begin(cmn).catch((err: unknown) => {
       this.failure = err;
     });
   }
@@ -138,13 +162,15 @@ class PocketsphinxStream implements SttStream {
     if (this.over) throw new ProviderError('pocketsphinx', 'the stream is already over');
     this.over = true;
     await this.tail;
+    let cmn: CmnState | undefined;
     try {
       // Ended even after a failed step, so the decoder is not left inside an utterance.
-      const { text } = await this.decoder.end();
+      const ended = await this.decoder.end();
       if (this.failure) throw new ProviderError('pocketsphinx', 'streamed recognition failed', { cause: this.failure });
-      return { text: text.trim() };
+      cmn = ended.cmn;
+      return { text: ended.text.trim() };
     } finally {
-      this.done();
+      this.done(cmn);
     }
   }
 
@@ -153,7 +179,9 @@ class PocketsphinxStream implements SttStream {
     this.over = true;
     void this.tail
       .then(() => this.decoder.end())
-      .catch(() => undefined)
-      .finally(this.done);
+      .then(
+        (ended) => this.done(ended.cmn),
+        () => this.done(undefined),
+      );
   }
 }
