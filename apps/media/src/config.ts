@@ -68,8 +68,8 @@ export const MediaConfigSchema = z.object({
    * most of what is left to do when the caller stops (about 0.4-1 s against 40-200 ms without it, on 2 busy cores).
    */
   POCKETSPHINX_SECOND_PASS: env.bool(true),
-  /** Recognize callers while they speak (faster turns, adaptive endpointing); off until its cepstral mean is kept per call. */
-  POCKETSPHINX_STREAMING: env.bool(false),
+  /** Recognize callers while they speak (faster turns, adaptive endpointing); each call keeps its own cepstral mean. */
+  POCKETSPHINX_STREAMING: env.bool(true),
   WHISPER_MODEL_PATH: env.optional(),
   WHISPER_THREADS: env.int(2, 1),
   /** Utterances transcribed at once (each holds its own whisper state). */

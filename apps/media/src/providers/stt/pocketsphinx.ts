@@ -45,17 +45,13 @@ export class PocketsphinxStt implements Stt {
   private readonly all: NativeDecoder[] = [];
 
   /** `secondPass`: pocketsphinx's flat-lexicon pass at the end of each utterance: a little more accurate, several times slower to finish. */
-  /**
-   * `streaming`: recognize callers while they speak. Off by default for now: the cepstral mean is now kept per call
-   * (below), but a decoder that streamed a very different line still recognizes the next call's utterances differently
-   * (whole or streamed) through some other state it carries, not found yet (issue 17).
-   */
+  /** `streaming`: recognize callers while they speak (on by default). */
   private readonly streaming: boolean;
   /** Each call's cepstral mean, as its last utterance ended. */
   private readonly cmn = new WeakMap<SttCall, CmnState>();
 
   constructor(options: { modelDir: string; decoders: number; secondPass?: boolean; streaming?: boolean }) {
-    this.streaming = options.streaming ?? false;
+    this.streaming = options.streaming ?? true;
     const binding = loadBinding();
     const hmm = join(options.modelDir, 'en-us');
     const lm = join(options.modelDir, 'en-us.lm.bin');
