@@ -83,3 +83,57 @@ describe('HTTP tool headers', () => {
     expect(opened(await storedHeaders(created.body.id))).toEqual({ Authorization: BEARER });
   });
 });
+
+describe("an agent's model key", () => {
+  const MODEL = 'https://models.example.com/v1';
+  const storedLlm = async (id: string) => ((await api.ds.query('SELECT llm FROM agents WHERE id = $1', [id])) as Array<{ llm: Record<string, unknown> }>)[0]!.llm;
+  const patchLlm = (id: string, llm: unknown) => api.call('PATCH', `/v1/agents/${id}`, { key: acct.apiKey, body: { llm } });
+
+  it('is stored sealed, answered masked, and kept by a PATCH that sends it back masked or leaves it out for the same base_url', async () => {
+    const created = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Own model', type: 'inbound', llm: { base_url: MODEL, api_key: 'sk-model-7d41', model: 'llama3.1:8b', extraction_model: 'qwen2.5:14b' } } });
+    expect(created.status).toBe(201);
+    expect(created.body.llm).toEqual({ base_url: MODEL, api_key: MASK, model: 'llama3.1:8b', extraction_model: 'qwen2.5:14b' });
+    const id = created.body.id;
+    const sealed = (await storedLlm(id)).api_key as string;
+    expect(sealed).not.toContain('sk-model');
+    expect(box.open(sealed)).toBe('sk-model-7d41');
+    expect(JSON.stringify((await api.call('GET', '/v1/agents?limit=100', { key: acct.apiKey })).body)).not.toContain('sk-model');
+
+    const read = (await api.call('GET', `/v1/agents/${id}`, { key: acct.apiKey })).body;
+    expect((await patchLlm(id, { ...read.llm, temperature: 0.2 })).body.llm).toEqual({ ...read.llm, temperature: 0.2 });
+    expect((await storedLlm(id)).api_key).toBe(sealed);
+    expect((await patchLlm(id, { base_url: MODEL, model: 'llama3.1:70b' })).body.llm).toEqual({ base_url: MODEL, api_key: MASK, model: 'llama3.1:70b' });
+    expect((await storedLlm(id)).api_key).toBe(sealed);
+
+    const replaced = await patchLlm(id, { base_url: MODEL, api_key: 'sk-model-new' });
+    expect(replaced.body.llm.api_key).toBe(MASK);
+    expect(box.open((await storedLlm(id)).api_key as string)).toBe('sk-model-new');
+    expect((await patchLlm(id, { base_url: MODEL, api_key: null })).body.llm).toEqual({ base_url: MODEL });
+    expect(await storedLlm(id)).toEqual({ base_url: MODEL });
+  });
+
+  it('is never sent to another server: a new base_url refuses the mask and drops a key left out', async () => {
+    const created = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Moving model', type: 'inbound', llm: { base_url: MODEL, api_key: 'sk-model-7d41' } } });
+    const id = created.body.id;
+    const before = await storedLlm(id);
+    const moved = await patchLlm(id, { base_url: 'https://elsewhere.example.net/v1', api_key: MASK });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error).toMatchObject({ type: 'invalid_request_error', param: 'llm.api_key' });
+    expect(moved.body.error.message).toMatch(/base_url changed/);
+    expect(await storedLlm(id)).toEqual(before);
+    expect((await patchLlm(id, { base_url: 'https://elsewhere.example.net/v1' })).body.llm).toEqual({ base_url: 'https://elsewhere.example.net/v1' });
+    expect(await storedLlm(id)).toEqual({ base_url: 'https://elsewhere.example.net/v1' });
+  });
+
+  it('needs a base_url, and the mask needs a stored key', async () => {
+    for (const llm of [{ api_key: 'sk-x' }, { base_url: MODEL, api_key: MASK }, { api_key: MASK }]) {
+      const res = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Bad model', type: 'inbound', llm } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.param).toBe('llm.api_key');
+    }
+    const bad = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Bad model', type: 'inbound', llm: { base_url: 'ftp://models.example.com' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.param).toBe('llm.base_url');
+    expect(await api.ds.query(`SELECT 1 FROM agents WHERE name = 'Bad model'`)).toEqual([]);
+  });
+});

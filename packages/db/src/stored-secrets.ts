@@ -2,7 +2,7 @@ import { mapToolHeaders } from './agent-tool-headers';
 import { SecretBox } from './secret-box';
 
 /** Where a stored secret lives. */
-export type StoredSecretKind = 'trunk_password' | 'account_webhook_secret' | 'endpoint_secret' | 'endpoint_previous_secret' | 'tool_header';
+export type StoredSecretKind = 'trunk_password' | 'account_webhook_secret' | 'endpoint_secret' | 'endpoint_previous_secret' | 'tool_header' | 'llm_api_key';
 
 export type StoredSecretCounts = Record<StoredSecretKind, number>;
 
@@ -10,7 +10,7 @@ interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
-/** Text columns that hold one secret each (tool headers sit inside `agents.tools` and are handled apart). */
+/** Text columns that hold one secret each (tool headers and model keys sit inside `agents.tools` and `agents.llm`, handled apart). */
 const COLUMNS: Array<{ kind: StoredSecretKind; table: string; column: string; key: string }> = [
   { kind: 'trunk_password', table: 'trunks', column: 'password_encrypted', key: 'id' },
   { kind: 'account_webhook_secret', table: 'accounts', column: 'webhook_secret', key: 'id' },
@@ -25,7 +25,7 @@ const COLUMNS: Array<{ kind: StoredSecretKind; table: string; column: string; ke
  * cannot be rewritten leaves everything as it was. Answers how many values of each kind were rewritten.
  */
 export async function rewriteStoredSecrets(q: Queryable, rewrite: (value: string, kind: StoredSecretKind, where: string) => string | null): Promise<StoredSecretCounts> {
-  const counts: StoredSecretCounts = { trunk_password: 0, account_webhook_secret: 0, endpoint_secret: 0, endpoint_previous_secret: 0, tool_header: 0 };
+  const counts: StoredSecretCounts = { trunk_password: 0, account_webhook_secret: 0, endpoint_secret: 0, endpoint_previous_secret: 0, tool_header: 0, llm_api_key: 0 };
   for (const { kind, table, column, key } of COLUMNS) {
     const rows = (await q.query(`SELECT ${key} AS id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL ORDER BY ${key} FOR UPDATE`)) as Array<{ id: string; value: string }>;
     for (const row of rows) {
@@ -47,6 +47,14 @@ export async function rewriteStoredSecrets(q: Queryable, rewrite: (value: string
     if (changed === 0) continue;
     await q.query(`UPDATE agents SET tools = $1::jsonb WHERE id = $2`, [JSON.stringify(tools), agent.id]);
     counts.tool_header += changed;
+  }
+  const keyed = (await q.query(`SELECT id, llm FROM agents WHERE jsonb_typeof(llm->'api_key') = 'string' ORDER BY id FOR UPDATE`)) as Array<{ id: string; llm: Record<string, unknown> }>;
+  for (const agent of keyed) {
+    const value = agent.llm.api_key as string;
+    const next = rewrite(value, 'llm_api_key', `llm.api_key of agent ${agent.id}`);
+    if (next === null || next === value) continue;
+    await q.query(`UPDATE agents SET llm = $1::jsonb WHERE id = $2`, [JSON.stringify({ ...agent.llm, api_key: next }), agent.id]);
+    counts.llm_api_key += 1;
   }
   return counts;
 }

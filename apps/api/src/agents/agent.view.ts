@@ -1,5 +1,6 @@
-import type { Agent, LlmSettings } from '@parley/common';
+import type { Agent } from '@parley/common';
 import type { AgentEntity } from '@parley/db';
+import { maskedLlm } from './llm-settings';
 import { maskedTools } from './tool-headers';
 
 export function agentView(a: AgentEntity): Agent {
@@ -22,7 +23,7 @@ export function agentView(a: AgentEntity): Agent {
     primary_number_id: a.primaryNumberId,
     max_duration_seconds: a.maxDurationSeconds,
     ring_timeout_seconds: a.ringTimeoutSeconds,
-    llm: a.llm as LlmSettings,
+    llm: maskedLlm(a.llm),
     created_at: a.createdAt.toISOString(),
     updated_at: a.updatedAt.toISOString(),
   };

@@ -5,6 +5,7 @@ import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { cursorAfter } from '../http/pagination';
+import { llmToStore } from './llm-settings';
 import { toolsToStore } from './tool-headers';
 
 type AgentShape = Pick<AgentEntity, 'type' | 'numberIds' | 'primaryNumberId' | 'voicemailAction' | 'voicemailMessage' | 'tools'>;
@@ -40,7 +41,7 @@ export class AgentsService {
         primaryNumberId: input.primary_number_id ?? input.number_ids[0] ?? null,
         maxDurationSeconds: input.max_duration_seconds,
         ringTimeoutSeconds: input.ring_timeout_seconds,
-        llm: input.llm,
+        llm: llmToStore(input.llm, {}, this.secrets),
       };
       await this.validate(m, accountId, agent, null);
       await this.agents.with(m).insert(agent);
@@ -81,7 +82,7 @@ export class AgentsService {
       if (input.webhook_url !== undefined) patch.webhookUrl = input.webhook_url;
       if (input.max_duration_seconds !== undefined) patch.maxDurationSeconds = input.max_duration_seconds;
       if (input.ring_timeout_seconds !== undefined) patch.ringTimeoutSeconds = input.ring_timeout_seconds;
-      if (input.llm !== undefined) patch.llm = input.llm;
+      if (input.llm !== undefined) patch.llm = llmToStore(input.llm, agent.llm, this.secrets);
       if (input.number_ids !== undefined) {
         patch.numberIds = dedupe(input.number_ids);
         // A primary that is no longer attached falls back to the first number, unless a new primary is given.

@@ -35,10 +35,28 @@ export const SendDtmfTool = z.strictObject({ type: z.literal('send_dtmf'), descr
 export const AgentTool = z.discriminatedUnion('type', [HttpTool, EndCallTool, TransferCallTool, SendDtmfTool]);
 export type AgentTool = z.infer<typeof AgentTool>;
 
+/** What the api answers in place of an agent's model `api_key`: write-only, like HTTP tool header values. */
+export const LLM_API_KEY_MASK = TOOL_HEADER_MASK;
+
+/**
+ * The model an agent thinks with. Without `base_url` it is the service's (`LLM_*` settings), with `model`,
+ * `temperature` and `max_tokens` applied to it; with one, the agent's own OpenAI-compatible server, called through the
+ * same outbound-address guard as webhooks and HTTP tools.
+ */
 export const LlmSettings = z.strictObject({
+  base_url: HttpUrl.optional().describe('an OpenAI-compatible server for this agent, e.g. "http://10.0.0.5:11434/v1"; unset: the service-wide LLM_BASE_URL'),
+  api_key: Text.min(1)
+    .max(4096)
+    .nullable()
+    .optional()
+    .describe(`the key for base_url; write-only: answered as "${LLM_API_KEY_MASK}". In a PATCH, "${LLM_API_KEY_MASK}" or no api_key keeps the stored key while base_url stays the same (a new base_url needs the key again); null removes it`),
   model: Text.min(1).max(200).optional(),
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: z.number().int().min(1).max(4096).optional(),
+  extraction_model: Text.min(1)
+    .max(200)
+    .optional()
+    .describe("the model that extracts `returns` on the agent's base_url (default: model); without base_url, extraction uses the service's extractor settings"),
 });
 export type LlmSettings = z.infer<typeof LlmSettings>;
 
