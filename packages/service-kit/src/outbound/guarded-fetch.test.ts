@@ -7,12 +7,22 @@ import { createGuardedFetch } from './guarded-fetch';
 let server: http.Server;
 let port = 0;
 const hits: string[] = [];
+const closed: string[] = [];
+let release: () => void = () => undefined;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     hits.push(req.url!);
     if (req.url === '/redirect') return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
     if (req.url === '/big') return res.end('x'.repeat(100_000));
+    if (req.url === '/slow') {
+      // The first line now, the rest only when the test says so: a streamed body must show the first line before then.
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('{"say":"one"}\n');
+      release = () => res.end('{"say":"two"}\n');
+      req.on('close', () => closed.push(req.url!));
+      return;
+    }
     res.end('ok');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -54,5 +64,29 @@ describe('createGuardedFetch', () => {
 
   it('refuses schemes other than http and https', async () => {
     await expect(createGuardedFetch(policy(), { maxResponseBytes: 10 })('file:///etc/passwd')).rejects.toThrow(/only http and https/);
+  });
+
+  it('streamed, hands the body over as it arrives, caps it with an error, and an abort closes the connection', async () => {
+    const f = createGuardedFetch(policy(['127.0.0.1']), { maxResponseBytes: 1000, stream: true });
+    const res = await f(`http://127.0.0.1:${port}/slow`);
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    expect(dec.decode((await reader.read()).value)).toBe('{"say":"one"}\n');
+    release();
+    let rest = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += dec.decode(r.value);
+    expect(rest).toBe('{"say":"two"}\n');
+
+    await expect((await f(`http://127.0.0.1:${port}/big`)).text()).rejects.toThrow(/longer than 1000 bytes/);
+
+    closed.length = 0;
+    const abort = new AbortController();
+    const aborted = await f(`http://127.0.0.1:${port}/slow`, { signal: abort.signal });
+    const r2 = aborted.body!.getReader();
+    await r2.read();
+    abort.abort();
+    await expect(r2.read()).rejects.toThrow();
+    await expect.poll(() => closed).toEqual(['/slow']);
+    release();
   });
 });

@@ -1,12 +1,15 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { type OutboundAddressPolicy, RefusedAddressError } from './address-policy';
 
 export interface GuardedFetchOptions {
-  /** At most this many bytes of the answer are read; the rest is cut off. */
+  /** At most this many bytes of the answer are read; the rest is cut off (streamed: the body errors). */
   maxResponseBytes: number;
+  /** The answer's body streams as it arrives (a model's tokens) instead of being read whole before the Response. */
+  stream?: boolean;
   /** The resolver (tests inject a rebinding one); defaults to the system's. */
   lookup?: typeof dnsLookup;
 }
@@ -81,6 +84,9 @@ export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedF
             res.destroy();
             return fail(new RefusedAddressError(`redirects are not followed (${status} to ${res.headers.location ?? 'nowhere'})`));
           }
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+          if (opts.stream) return ok(new Response(status === 204 || status === 304 ? null : streamedBody(res, opts.maxResponseBytes), { status, headers: h }));
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
@@ -90,8 +96,6 @@ export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedF
             if (size >= opts.maxResponseBytes) res.destroy();
           });
           const done = () => {
-            const h = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
             ok(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: h }));
           };
           res.on('end', done);
@@ -103,4 +107,37 @@ export function createGuardedFetch(policy: OutboundAddressPolicy, opts: GuardedF
       req.end(body);
     });
   }) as typeof fetch;
+}
+
+/** The answer as it arrives, cut off with an error past `maxBytes`; cancelling it closes the connection. */
+function streamedBody(res: IncomingMessage, maxBytes: number): ReadableStream<Uint8Array> {
+  let size = 0;
+  let settled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        controller.error(err);
+        res.destroy();
+      };
+      res.on('data', (c: Buffer) => {
+        if (settled) return;
+        size += c.length;
+        if (size > maxBytes) return fail(new Error(`the answer is longer than ${maxBytes} bytes`));
+        controller.enqueue(new Uint8Array(c.buffer, c.byteOffset, c.length));
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        controller.close();
+      });
+      res.on('error', fail);
+      res.on('close', () => fail(Object.assign(new Error('the connection closed before the answer ended'), { name: res.destroyed && !res.complete ? 'AbortError' : 'Error' })));
+    },
+    cancel() {
+      settled = true;
+      res.destroy();
+    },
+  });
 }
