@@ -53,7 +53,7 @@ describe('PARLEY_SECRET_KEY rotation', () => {
     expect(trunk.status).toBe(201);
     const endpoint = await a.call('POST', '/v1/webhook_endpoints', { key, body: { url: 'https://hooks.example.com/p', events: ['call.completed'] } });
     const rotated = await a.call('POST', `/v1/webhook_endpoints/${endpoint.body.id}/rotate_secret`, { key, body: {} });
-    const agent = await a.call('POST', '/v1/agents', { key, body: { name: 'T', type: 'inbound', tools: [{ type: 'http', name: 'lookup', description: 'd', url: 'https://example.com/t', headers: { Authorization: 'Bearer tool-token' } }], llm: { base_url: 'https://models.example.com/v1', api_key: 'sk-model-key' } } });
+    const agent = await a.call('POST', '/v1/agents', { key, body: { name: 'T', type: 'inbound', tools: [{ type: 'http', name: 'lookup', description: 'd', url: 'https://example.com/t', headers: { Authorization: 'Bearer tool-token' } }], llm: { base_url: 'https://models.example.com/v1', api_key: 'sk-model-key', model: 'm' } } });
     expect(agent.status).toBe(201);
     const plaintexts = ['trunk-pass', account.webhook_secret, rotated.body.secret, endpoint.body.secret, 'Bearer tool-token', 'sk-model-key'].sort();
     const open = (box: SecretBox) => (async () => (await storedSecrets()).map((v) => box.open(v)).sort())();

@@ -105,35 +105,38 @@ describe("an agent's model key", () => {
     expect((await patchLlm(id, { base_url: MODEL, model: 'llama3.1:70b' })).body.llm).toEqual({ base_url: MODEL, api_key: MASK, model: 'llama3.1:70b' });
     expect((await storedLlm(id)).api_key).toBe(sealed);
 
-    const replaced = await patchLlm(id, { base_url: MODEL, api_key: 'sk-model-new' });
+    const replaced = await patchLlm(id, { base_url: MODEL, api_key: 'sk-model-new', model: 'm' });
     expect(replaced.body.llm.api_key).toBe(MASK);
     expect(box.open((await storedLlm(id)).api_key as string)).toBe('sk-model-new');
-    expect((await patchLlm(id, { base_url: MODEL, api_key: null })).body.llm).toEqual({ base_url: MODEL });
-    expect(await storedLlm(id)).toEqual({ base_url: MODEL });
+    expect((await patchLlm(id, { base_url: MODEL, api_key: null, model: 'm' })).body.llm).toEqual({ base_url: MODEL, model: 'm' });
+    expect(await storedLlm(id)).toEqual({ base_url: MODEL, model: 'm' });
   });
 
   it('is never sent to another server: a new base_url refuses the mask and drops a key left out', async () => {
-    const created = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Moving model', type: 'inbound', llm: { base_url: MODEL, api_key: 'sk-model-7d41' } } });
+    const created = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Moving model', type: 'inbound', llm: { base_url: MODEL, api_key: 'sk-model-7d41', model: 'm' } } });
     const id = created.body.id;
     const before = await storedLlm(id);
-    const moved = await patchLlm(id, { base_url: 'https://elsewhere.example.net/v1', api_key: MASK });
+    const moved = await patchLlm(id, { base_url: 'https://elsewhere.example.net/v1', api_key: MASK, model: 'm' });
     expect(moved.status).toBe(400);
     expect(moved.body.error).toMatchObject({ type: 'invalid_request_error', param: 'llm.api_key' });
     expect(moved.body.error.message).toMatch(/base_url changed/);
     expect(await storedLlm(id)).toEqual(before);
-    expect((await patchLlm(id, { base_url: 'https://elsewhere.example.net/v1' })).body.llm).toEqual({ base_url: 'https://elsewhere.example.net/v1' });
-    expect(await storedLlm(id)).toEqual({ base_url: 'https://elsewhere.example.net/v1' });
+    expect((await patchLlm(id, { base_url: 'https://elsewhere.example.net/v1', model: 'm' })).body.llm).toEqual({ base_url: 'https://elsewhere.example.net/v1', model: 'm' });
+    expect(await storedLlm(id)).toEqual({ base_url: 'https://elsewhere.example.net/v1', model: 'm' });
   });
 
-  it('needs a base_url, and the mask needs a stored key', async () => {
-    for (const llm of [{ api_key: 'sk-x' }, { base_url: MODEL, api_key: MASK }, { api_key: MASK }]) {
+  it('needs a base_url, the mask needs a stored key, and a base_url needs a model name', async () => {
+    for (const llm of [{ api_key: 'sk-x' }, { base_url: MODEL, api_key: MASK, model: 'm' }, { api_key: MASK }]) {
       const res = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Bad model', type: 'inbound', llm } });
       expect(res.status).toBe(400);
       expect(res.body.error.param).toBe('llm.api_key');
     }
-    const bad = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Bad model', type: 'inbound', llm: { base_url: 'ftp://models.example.com' } } });
+    const bad = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Bad model', type: 'inbound', llm: { base_url: 'ftp://models.example.com', model: 'm' } } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.param).toBe('llm.base_url');
+    const nameless = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Bad model', type: 'inbound', llm: { base_url: MODEL } } });
+    expect(nameless.status).toBe(400);
+    expect(nameless.body.error.param).toBe('llm.model');
     expect(await api.ds.query(`SELECT 1 FROM agents WHERE name = 'Bad model'`)).toEqual([]);
   });
 });

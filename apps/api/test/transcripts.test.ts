@@ -41,9 +41,9 @@ describe('transcript, live stream and recording', () => {
     const events = readSse(res);
     await new Promise((r) => setTimeout(r, 200));
     await api.bus.publishCallEvent('transcript', b, seg(1, 'user', 'Yes, this is Maria.'));
-    await api.bus.publishCallEvent('transcript', b, seg(2, 'agent', 'Great.'));
+    await api.bus.publishCallEvent('transcript', b, { segment: { ...seg(2, 'agent', 'Great.').segment, model: 'llama3.1:8b' } });
     await api.bus.publishCallEvent('ended', b, { status: 'completed', answered: true, hangup_cause: 'Normal Clearing', hangup_cause_code: 16, hangup_by: 'caller', error_code: null, error_message: null });
-    await api.bus.publishCallEvent('conversation_ended', b, { segments: [seg(0, 'agent', 'Hello, this is Ava.').segment, seg(1, 'user', 'Yes, this is Maria.').segment, seg(2, 'agent', 'Great.').segment, seg(3, 'user', 'Bye.').segment], answered_by: 'human', latency: null, reason: 'caller hung up' });
+    await api.bus.publishCallEvent('conversation_ended', b, { segments: [seg(0, 'agent', 'Hello, this is Ava.').segment, seg(1, 'user', 'Yes, this is Maria.').segment, { ...seg(2, 'agent', 'Great.').segment, model: 'llama3.1:8b' }, seg(3, 'user', 'Bye.').segment], answered_by: 'human', latency: null, reason: 'caller hung up' });
     const got = await events;
     expect(got.filter((e) => e.event === 'segment').map((e) => [e.data.index, e.data.role, e.data.text])).toEqual([
       [0, 'agent', 'Hello, this is Ava.'],
@@ -53,8 +53,8 @@ describe('transcript, live stream and recording', () => {
     ]);
     expect(got.at(-1)).toEqual({ event: 'end', data: { call_id: call.id, status: 'completed' } });
     await expect
-      .poll(async () => (await api.call('GET', `/v1/calls/${call.id}/transcript`, { key: acct.apiKey })).body.segments.map((s: any) => s.role))
-      .toEqual(['agent', 'user', 'agent', 'user']);
+      .poll(async () => (await api.call('GET', `/v1/calls/${call.id}/transcript`, { key: acct.apiKey })).body.segments.map((s: any) => [s.role, s.model]))
+      .toEqual([['agent', undefined], ['user', undefined], ['agent', 'llama3.1:8b'], ['user', undefined]]);
     await expect.poll(async () => (await api.call('GET', `/v1/calls/${call.id}`, { key: acct.apiKey })).body.status).toBe('completed');
     // A finished call's stream replays everything and closes at once.
     const replay = await readSse(await fetch(`${api.url}/v1/calls/${call.id}/transcript/stream`, { headers: { authorization: `Bearer ${acct.apiKey}` } }));

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { commonEnv, env, loadConfig } from '@parley/service-kit';
+import { commonEnv, env, loadConfig, outboundEnv, secretKeyEnv } from '@parley/service-kit';
 
 /** Where the scripted sandbox model (`packages/sandbox-llm`) listens by default: used when no LLM_BASE_URL is set. */
 export const SANDBOX_LLM_URL = 'http://127.0.0.1:8191/v1';
 
 export const ExtractorConfigSchema = z.object({
   ...commonEnv,
+  ...secretKeyEnv,
+  ...outboundEnv,
   EXTRACTOR_HOST: env.string('127.0.0.1'),
   EXTRACTOR_PORT: env.port(3003),
   /** OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp...). Unset: the scripted sandbox model. */

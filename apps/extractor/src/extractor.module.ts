@@ -1,9 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import OpenAI from 'openai';
-import { CallsRepository } from '@parley/db';
-import { repositoryProviders, ServiceKitModule } from '@parley/service-kit';
+import { CallsRepository, SecretBox } from '@parley/db';
+import { createGuardedFetch, outboundPolicy, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { EXTRACTOR_CONFIG, type ExtractorConfig, resolveModel } from './config';
 import { ExtractionConsumer } from './extraction/extraction.consumer';
+import { ExtractionModels } from './extraction/extraction-models';
 import { ResultExtractor } from './extraction/result-extractor';
 
 @Module({})
@@ -18,13 +19,18 @@ export class ExtractorModule {
       providers: [
         { provide: EXTRACTOR_CONFIG, useValue: config },
         ...repositoryProviders(CallsRepository),
+        { provide: ResultExtractor, useValue: new ResultExtractor() },
         {
-          provide: ResultExtractor,
+          provide: ExtractionModels,
           useFactory: () =>
-            new ResultExtractor(
-              new OpenAI({ baseURL: model.baseURL, apiKey: config.LLM_API_KEY, timeout: config.EXTRACTOR_LLM_TIMEOUT_MS, maxRetries: config.EXTRACTOR_LLM_MAX_RETRIES }),
-              model.model,
-            ),
+            new ExtractionModels({
+              service: { client: new OpenAI({ baseURL: model.baseURL, apiKey: config.LLM_API_KEY, timeout: config.EXTRACTOR_LLM_TIMEOUT_MS, maxRetries: config.EXTRACTOR_LLM_MAX_RETRIES }), model: model.model },
+              secrets: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS),
+              // Agents name their servers, so those are user-supplied URLs: guarded like webhooks and HTTP tools.
+              fetch: createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 4 * 1024 * 1024 }),
+              timeoutMs: config.EXTRACTOR_LLM_TIMEOUT_MS,
+              maxRetries: config.EXTRACTOR_LLM_MAX_RETRIES,
+            }),
         },
         ExtractionConsumer,
       ],

@@ -119,6 +119,34 @@ describe('extractor', () => {
     expect(llm.completions()).toHaveLength(0);
   });
 
+  it("extracts on the agent's own model server, with its key and extraction_model, when the agent names one", async () => {
+    const own = await startSandboxLlm({ script: appointmentReminderScript });
+    try {
+      const callId = await h.createCall({ returns: RETURNS, llm: { base_url: own.url, api_key: 'sk-own-91c3', model: 'talk-model', extraction_model: 'extract-model' } });
+      await h.publish('conversation_ended', callId, { segments: CONVERSATION, answered_by: 'human', latency: null, reason: 'agent_hangup' });
+      await h.publish('ended', callId, ended({ answered: true }));
+      expect((await h.resultFor(callId)).data).toEqual({ result_status: 'completed', result: { confirmed: false, reschedule_to: 'Thursday at 10am' }, result_error: null });
+      const [req, ...more] = own.completions();
+      expect(more).toHaveLength(0);
+      expect(req!.body!.model).toBe('extract-model');
+      expect(req!.headers.authorization).toBe('Bearer sk-own-91c3');
+      expect(llm.completions()).toHaveLength(0);
+
+      // Without extraction_model, the agent's model; a server the guard refuses fails the result with the reason.
+      const plain = await h.createCall({ returns: RETURNS, llm: { base_url: own.url, model: 'talk-model' } });
+      await h.publish('conversation_ended', plain, { segments: CONVERSATION, answered_by: 'human', latency: null, reason: 'agent_hangup' });
+      await h.resultFor(plain);
+      expect(own.completions().at(-1)!.body!.model).toBe('talk-model');
+      const metadata = await h.createCall({ returns: RETURNS, llm: { base_url: 'http://169.254.169.254/v1', model: 'talk-model' } });
+      await h.publish('conversation_ended', metadata, { segments: CONVERSATION, answered_by: 'human', latency: null, reason: 'agent_hangup' });
+      const refused = await h.resultFor(metadata);
+      expect(refused.data.result_status).toBe('failed');
+      expect(refused.data.result_error).toMatch(/could not be reached.*refused address 169\.254\.169\.254/);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('gives {} for an agent without returns, without calling the model', async () => {
     const callId = await h.createCall({ returns: null });
     await h.publish('conversation_ended', callId, { segments: CONVERSATION, answered_by: 'human', latency: null, reason: 'x' });

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CallEvent, type CallEventData, type CallEventType, type TranscriptRole, type TranscriptSegment } from '@parley/common';
-import { createTestDatabase, type DataSource } from '@parley/db';
+import { createTestDatabase, type DataSource, SecretBox } from '@parley/db';
 import { Bus, createLogger, deleteNamespaceStreams, testNamespace } from '@parley/service-kit';
 import type { z } from 'zod';
 import { loadExtractorConfig } from '../src/config';
@@ -24,6 +24,8 @@ export async function startHarness(opts: { llmUrl: string; transcriptWaitMs?: nu
     EXTRACTOR_LLM_MAX_RETRIES: '0',
     EXTRACTOR_RETRY_DELAY_MS: '100',
     LOG_LEVEL: 'silent',
+    // Agents' own model servers in these tests listen on loopback, which the outbound guard refuses unless allowed.
+    OUTBOUND_ALLOW: '127.0.0.1',
   };
   const bus = new Bus({ url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', namespace, name: 'extractor-test', logger: createLogger('test', 'silent') });
   await bus.connect();
@@ -32,9 +34,10 @@ export async function startHarness(opts: { llmUrl: string; transcriptWaitMs?: nu
   bus.subscribe(bus.subjects.callEventsOfType('result'), CallEvent, (e) => {
     if (e.type === 'result') results.push(e);
   });
+  const config = loadExtractorConfig({ ...process.env, ...env });
   let app: INestApplicationContext | null = null;
   const start = async () => {
-    app = await NestFactory.createApplicationContext(ExtractorModule.forRoot(loadExtractorConfig({ ...process.env, ...env })), { logger: false });
+    app = await NestFactory.createApplicationContext(ExtractorModule.forRoot(config), { logger: false });
     await app.init();
   };
   await start();
@@ -59,12 +62,14 @@ export async function startHarness(opts: { llmUrl: string; transcriptWaitMs?: nu
       await deleteNamespaceStreams(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', namespace);
       await db.drop();
     },
-    async createCall(o: { returns?: Record<string, unknown> | null; context?: Record<string, unknown>; resultStatus?: string } = {}): Promise<string> {
+    /** `llm`: the agent's model settings; an api_key is sealed as the api stores it. */
+    async createCall(o: { returns?: Record<string, unknown> | null; context?: Record<string, unknown>; resultStatus?: string; llm?: Record<string, unknown> } = {}): Promise<string> {
       const agentId = randomUUID();
       const callId = randomUUID();
+      const llm = typeof o.llm?.api_key === 'string' ? { ...o.llm, api_key: new SecretBox(config.PARLEY_SECRET_KEY).seal(o.llm.api_key) } : (o.llm ?? {});
       await db.dataSource.query(
-        `INSERT INTO agents (id, account_id, name, type, language, returns, voicemail_action, max_duration_seconds, ring_timeout_seconds) VALUES ($1, $2, 'agent', 'outbound', 'en', $3, 'hangup', 600, 30)`,
-        [agentId, accountId, o.returns === undefined ? null : JSON.stringify(o.returns)],
+        `INSERT INTO agents (id, account_id, name, type, language, returns, voicemail_action, max_duration_seconds, ring_timeout_seconds, llm) VALUES ($1, $2, 'agent', 'outbound', 'en', $3, 'hangup', 600, 30, $4)`,
+        [agentId, accountId, o.returns === undefined ? null : JSON.stringify(o.returns), JSON.stringify(llm)],
       );
       await db.dataSource.query(
         `INSERT INTO calls (id, account_id, agent_id, trunk_id, direction, status, to_number, from_number, prompt, context, returns, result_status, language, max_duration_seconds, ring_timeout_seconds, answered_at)

@@ -25,6 +25,8 @@ export interface AgentInput {
   voicemailMessage?: string | null;
   voice?: string | null;
   maxDurationSeconds?: number;
+  /** The agent's model settings; an api_key is sealed as the api stores and sends it. */
+  llm?: Record<string, unknown>;
 }
 
 export interface PlacedCall {
@@ -211,7 +213,7 @@ export class MediaHarness {
       voicemail_message: a.voicemailMessage ?? null,
       // Tool header values travel sealed, as the api stores and sends them.
       tools: mapToolHeaders(a.tools ?? [], (v) => new SecretBox(this.config.PARLEY_SECRET_KEY).seal(v)),
-      llm: {},
+      llm: typeof a.llm?.api_key === 'string' ? { ...a.llm, api_key: new SecretBox(this.config.PARLEY_SECRET_KEY).seal(a.llm.api_key) } : (a.llm ?? {}),
       max_duration_seconds: a.maxDurationSeconds ?? 600,
     };
 

@@ -9,6 +9,7 @@ import { ApiError } from '../http/api-error';
  */
 export function llmToStore(input: LlmSettings, stored: Record<string, unknown>, secrets: SecretBox): LlmSettings {
   const { api_key: key, ...settings } = input;
+  if (settings.base_url !== undefined && settings.model === undefined) throw ApiError.invalid('llm.base_url needs llm.model: the model to ask that server for', 'llm.model');
   if (key === null) return settings;
   if (key === undefined || key === LLM_API_KEY_MASK) {
     const kept = typeof stored.api_key === 'string' && stored.base_url === settings.base_url ? stored.api_key : undefined;

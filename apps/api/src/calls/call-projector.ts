@@ -148,7 +148,7 @@ export class CallProjector {
 }
 
 function segmentRow(s: TranscriptSegment): SegmentRow {
-  return { index: s.index, role: s.role, text: s.text, startMs: s.start_ms, endMs: s.end_ms, interrupted: s.interrupted };
+  return { index: s.index, role: s.role, text: s.text, startMs: s.start_ms, endMs: s.end_ms, interrupted: s.interrupted, model: s.model ?? null };
 }
 
 function earliest(current: Date | null, at: Date): Date {

@@ -2,13 +2,10 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCodes, type TranscriptSegment } from '@parley/common';
-import { type CallEntity, CallsRepository, type TranscriptSegmentEntity } from '@parley/db';
+import { type CallEntity, CallsRepository } from '@parley/db';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
 
-function segmentView(s: TranscriptSegmentEntity): TranscriptSegment {
-  return { index: s.index, role: s.role, text: s.text, start_ms: s.startMs, end_ms: s.endMs, interrupted: s.interrupted };
-}
 
 /** A call's transcript and recording, as the API shows them. */
 @Injectable()
@@ -19,7 +16,7 @@ export class TranscriptsService {
   ) {}
 
   async segments(call: Pick<CallEntity, 'id' | 'accountId'>): Promise<TranscriptSegment[]> {
-    return (await this.calls.transcript(call.accountId, call.id)).map(segmentView);
+    return await this.calls.transcript(call.accountId, call.id);
   }
 
   /** The recording's file and size; 404 until media reported one, or if its file is gone. */

@@ -5,6 +5,7 @@ import { type CallEntity, CallsRepository } from '@parley/db';
 import { Bus, LOGGER, type Logger, Metrics, type RunningConsumer } from '@parley/service-kit';
 import { EXTRACTOR_CONFIG, type ExtractorConfig } from '../config';
 import { missingConversationReason, unansweredReason } from './no-conversation';
+import { type ExtractionModel, ExtractionModels } from './extraction-models';
 import { ModelUnavailableError, ResultExtractor } from './result-extractor';
 
 type Conversation = CallEventOf<'conversation_ended'>['data'];
@@ -38,6 +39,7 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
     @Inject(CallsRepository) private readonly calls: CallsRepository,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(ResultExtractor) private readonly extractor: ResultExtractor,
+    @Inject(ExtractionModels) private readonly models: ExtractionModels,
     metrics: Metrics,
   ) {
     this.m = {
@@ -139,8 +141,7 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async loadSegments(call: CallEntity): Promise<TranscriptSegment[]> {
-    const rows = await this.calls.transcript(call.accountId, call.id);
-    return rows.map((r) => ({ index: r.index, role: r.role, text: r.text, start_ms: r.startMs, end_ms: r.endMs, interrupted: r.interrupted }));
+    return this.calls.transcript(call.accountId, call.id);
   }
 
   private async fromConversation(
@@ -159,10 +160,16 @@ export class ExtractionConsumer implements OnApplicationBootstrap, OnModuleDestr
       throw err;
     }
     if (!schema) return completed({}, 'no_returns');
+    let model: ExtractionModel;
+    try {
+      model = this.models.for(await this.calls.agentModelSettings(call.accountId, call.id));
+    } catch (err) {
+      return failed(`the agent's model api_key cannot be decrypted (PARLEY_SECRET_KEY differs from the api's?): ${(err as Error).message}`, 'model_key');
+    }
     const started = process.hrtime.bigint();
     try {
       const outcome = await this.withExtractionSlot(() =>
-        this.extractor.extract({ segments, schema, context: call.context ?? {}, callStartedAt: call.answeredAt ?? call.startedAt ?? call.createdAt, language: call.language }),
+        this.extractor.extract({ segments, schema, context: call.context ?? {}, callStartedAt: call.answeredAt ?? call.startedAt ?? call.createdAt, language: call.language, model }),
       );
       if (outcome.attempts > 1) this.m.retries.inc();
       return outcome.ok ? completed(outcome.result, 'extracted') : failed(outcome.error, 'invalid');

@@ -2,6 +2,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import OpenAI from 'openai';
 import type { JsonSchema, TranscriptSegment } from '@parley/common';
+import type { ExtractionModel } from './extraction-models';
 
 export interface ExtractionInput {
   segments: TranscriptSegment[];
@@ -12,6 +13,8 @@ export interface ExtractionInput {
   /** When the call took place, so "tomorrow" can be read as a date. */
   callStartedAt: Date;
   language: string;
+  /** The server and model to ask. */
+  model: ExtractionModel;
 }
 
 export type ExtractionOutcome =
@@ -59,10 +62,7 @@ export class ResultExtractor {
   private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(
-    private readonly client: OpenAI,
-    private readonly model: string,
-  ) {
+  constructor() {
     this.ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(this.ajv);
   }
@@ -106,7 +106,7 @@ export class ResultExtractor {
     for (let attempt = 1; attempt <= 2; attempt++) {
       let content: string;
       try {
-        content = await this.complete(messages, responseFormat);
+        content = await this.complete(input.model, messages, responseFormat);
       } catch (err) {
         if (err instanceof ModelRejectedError) return { ok: false, error: err.message, attempts: attempt };
         throw err;
@@ -134,9 +134,9 @@ export class ResultExtractor {
     return { ok: true, result: parsed as Record<string, unknown> };
   }
 
-  private async complete(messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[], responseFormat: OpenAI.ResponseFormatJSONSchema): Promise<string> {
+  private async complete({ client, model }: ExtractionModel, messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[], responseFormat: OpenAI.ResponseFormatJSONSchema): Promise<string> {
     try {
-      const res = await this.client.chat.completions.create({ model: this.model, messages, response_format: responseFormat, temperature: 0 });
+      const res = await client.chat.completions.create({ model, messages, response_format: responseFormat, temperature: 0 });
       const message = res.choices[0]?.message;
       if (message?.refusal) throw new ModelRejectedError(`the model refused: ${message.refusal}`);
       return message?.content ?? '';
@@ -145,7 +145,9 @@ export class ResultExtractor {
       if (err instanceof OpenAI.APIError && err.status !== undefined && err.status < 500 && err.status !== 429 && err.status !== 408) {
         throw new ModelRejectedError(`the model server rejected the request: ${err.message}`);
       }
-      throw new ModelUnavailableError(`model request failed: ${(err as Error).message}`);
+      // The SDK says "Connection error." and keeps why (refused address, ECONNREFUSED...) as the cause.
+      const cause = (err as Error).cause instanceof Error ? ` (${((err as Error).cause as Error).message})` : '';
+      throw new ModelUnavailableError(`model request failed: ${(err as Error).message}${cause}`);
     }
   }
 }

@@ -77,6 +77,7 @@ async function speakAnswer(turn: AgentTurn, model: ReplyModel): Promise<{ text: 
   const chunker = new SentenceChunker();
   let text = '';
   const calls: LlmToolCall[] = [];
+  let answeredBy = model.settings.model;
   // A slow model must not leave the line dead: say something while it thinks.
   let stall: NodeJS.Timeout | undefined = turn.filled
     ? undefined
@@ -95,8 +96,11 @@ async function speakAnswer(turn: AgentTurn, model: ReplyModel): Promise<{ text: 
     })) {
       clearTimeout(stall);
       stall = undefined;
-      if (chunk.type === 'text') {
+      if (chunk.type === 'model') {
+        answeredBy = chunk.model;
+      } else if (chunk.type === 'text') {
         if (marks && marks.llmFirstToken === undefined) marks.llmFirstToken = performance.now();
+        turn.model ??= answeredBy;
         text += chunk.text;
         for (const s of chunker.push(chunk.text)) sentences.push(s);
       } else {

@@ -37,6 +37,8 @@ export class AgentTurn {
   finished = false;
   /** Assistant messages this turn added to the history (rewritten if the caller interrupts). */
   readonly messages: LlmMessage[] = [];
+  /** The model whose words this turn speaks, as its server named it (undefined: only fixed phrases). */
+  model: string | undefined;
   /** A filler was already said in this turn. */
   filled = false;
   /** Words said before this turn still being recognized: the turn's segment waits for theirs. */
@@ -109,7 +111,7 @@ export class AgentTurn {
     if (this.finished || this.signal.aborted) return;
     this.finished = true;
     const elapsed = this.out.lifetime.elapsedMs();
-    if (this.spoken.length > 0) this.out.transcript.add('agent', this.spoken.join(' '), this.startMs ?? elapsed, elapsed, false);
+    if (this.spoken.length > 0) this.out.transcript.add('agent', this.spoken.join(' '), this.startMs ?? elapsed, elapsed, false, this.model);
     this.out.onFinished();
   }
 
@@ -125,7 +127,8 @@ export class AgentTurn {
     const said = this.spoken.join(' ');
     if (said) {
       const [startMs, endMs] = [this.startMs ?? this.out.lifetime.elapsedMs(), this.out.lifetime.elapsedMs()];
-      const add = () => this.out.transcript.add('agent', said, startMs, endMs, true);
+      const model = this.model;
+      const add = () => this.out.transcript.add('agent', said, startMs, endMs, true, model);
       if (this.after) void this.after.then(add);
       else add();
     }

@@ -1,4 +1,6 @@
 import type { MediaConfig } from '../config';
+import { createGuardedFetch, outboundPolicy } from '@parley/service-kit';
+import { ModelServers } from './llm/model-servers';
 import { OpenAiLlm } from './llm/openai';
 import { OpenAiStt } from './stt/openai';
 import { PocketsphinxStt } from './stt/pocketsphinx';
@@ -7,14 +9,15 @@ import { EspeakTts } from './tts/espeak';
 import { FliteTts } from './tts/flite';
 import { OpenAiTts } from './tts/openai';
 import { SpawnHost } from './tts/spawn-host';
-import type { Llm, Stt, Tts, Vad } from './types';
+import type { Stt, Tts, Vad } from './types';
 import { SileroVad } from './vad/silero';
 
 /** The engines of this process, chosen by config and loaded once (models stay in memory). */
 export interface Providers {
   vad: Vad;
   stt: Stt;
-  llm: Llm;
+  /** The service's model server and agents' own. */
+  models: ModelServers;
   tts: Tts;
   close(): Promise<void>;
 }
@@ -22,14 +25,19 @@ export interface Providers {
 export async function createProviders(config: MediaConfig): Promise<Providers> {
   const vad = await SileroVad.load({ energyFloorDbfs: config.VAD_ENERGY_FLOOR_DBFS, sampleRate: config.VAD_SAMPLE_RATE });
   const stt = await createStt(config);
-  const llm = new OpenAiLlm({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS });
+  const models = new ModelServers({
+    service: { llm: new OpenAiLlm({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS }), model: config.LLM_MODEL },
+    timeoutMs: config.LLM_TIMEOUT_MS,
+    // Agents name their servers, so those are user-supplied URLs: guarded like webhooks and HTTP tools, streamed.
+    fetch: createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 16 * 1024 * 1024, stream: true }),
+  });
   // espeak-ng and flite run as processes, started from a helper so that this process never forks.
   const spawnHost = config.TTS_PROVIDER === 'openai' ? undefined : new SpawnHost().start();
   const tts = createTts(config, spawnHost);
   return {
     vad,
     stt,
-    llm,
+    models,
     tts,
     async close() {
       await stt.close?.();

@@ -77,7 +77,8 @@ export interface LlmToolSpec {
   parameters: Record<string, unknown>;
 }
 
-export type LlmChunk = { type: 'text'; text: string } | { type: 'tool_call'; call: LlmToolCall };
+/** `model`: the model the server says is answering (once, when it says so). */
+export type LlmChunk = { type: 'text'; text: string } | { type: 'tool_call'; call: LlmToolCall } | { type: 'model'; model: string };
 
 export interface LlmRequest {
   messages: LlmMessage[];

@@ -135,11 +135,13 @@ export class CallSession {
   }
 
   private createConversation(): Conversation {
+    const setup = conversationSetup(this.callId, this.snapshot, this.log);
+    const model = this.deps.providers.models.for(setup.llm);
     return new Conversation(
-      conversationSetup(this.callId, this.snapshot, this.log),
+      { ...setup, llm: { ...setup.llm, model: model.model } },
       {
         stt: this.deps.providers.stt,
-        llm: this.deps.providers.llm,
+        llm: model.llm,
         tts: this.deps.providers.tts,
         vad: this.deps.providers.vad.createStream(),
         vadWindowSamples: this.deps.providers.vad.windowSamples,

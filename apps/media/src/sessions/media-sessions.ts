@@ -8,7 +8,7 @@ import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
 import { RtpLegs } from '../rtp/rtp-legs';
-import { withOpenedToolHeaders } from './agent-tool-headers';
+import { withOpenedSecrets } from './snapshot-secrets';
 import { CallSession } from './call-session';
 
 export const PROVIDERS = Symbol('PROVIDERS');
@@ -73,7 +73,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     const existing = this.sessions.get(callId);
     if (existing) return { ok: true, host: this.config.MEDIA_RTP_HOST, port: existing.port, session_id: callId };
     if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
-    const session = await CallSession.open(callId, codec, withOpenedToolHeaders(conversation, this.secrets, this.logger), { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
+    const session = await CallSession.open(callId, codec, withOpenedSecrets(conversation, this.secrets, this.logger), { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
     const port = session.port;
     this.sessions.set(callId, session);
     this.metrics.sessionsTotal.inc({ codec });

@@ -83,6 +83,7 @@ export const TranscriptSegment = z.object({
   start_ms: z.number().int().min(0),
   end_ms: z.number().int().min(0),
   interrupted: z.boolean().default(false),
+  model: z.string().optional().describe("the agent's segments: the model that wrote the words, as its server named it (absent for fixed phrases: a greeting, a fallback when the model failed)"),
 });
 export type TranscriptSegment = z.infer<typeof TranscriptSegment>;
 

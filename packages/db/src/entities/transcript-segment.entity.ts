@@ -11,4 +11,6 @@ export class TranscriptSegmentEntity {
   @Column('integer', { name: 'start_ms' }) startMs!: number;
   @Column('integer', { name: 'end_ms' }) endMs!: number;
   @Column('boolean') interrupted!: boolean;
+  /** The agent's segments: the model that wrote the words (null for fixed phrases and the caller's words). */
+  @Column('text', { nullable: true }) model!: string | null;
 }

@@ -186,12 +186,12 @@ describe('CallsRepository: events, transcript and recording', () => {
 
   it('saves transcript segments (a repeated index takes the newer text) and reads them in order, in the account', async () => {
     const call = { id: randomUUID(), accountId: 'acct_a' };
-    const seg = (index: number, text: string, interrupted = false) => ({ index, role: index % 2 ? ('user' as const) : ('agent' as const), text, startMs: index * 1000, endMs: index * 1000 + 500, interrupted });
+    const seg = (index: number, text: string, interrupted = false) => ({ index, role: index % 2 ? ('user' as const) : ('agent' as const), text, startMs: index * 1000, endMs: index * 1000 + 500, interrupted, model: index % 2 ? null : 'llama3.1:8b' });
     await calls.saveSegments(call, [seg(1, 'Hello?'), seg(0, 'Hi, this is Ava')]);
     await calls.saveSegments(call, [seg(1, 'Hello, who is this?', true), seg(1, 'Hello, who is this? Ava?', true)]);
-    expect((await calls.transcript('acct_a', call.id)).map((s) => [s.index, s.text, s.interrupted])).toEqual([
-      [0, 'Hi, this is Ava', false],
-      [1, 'Hello, who is this? Ava?', true],
+    expect((await calls.transcript('acct_a', call.id)).map((s) => [s.index, s.text, s.interrupted, s.model])).toEqual([
+      [0, 'Hi, this is Ava', false, 'llama3.1:8b'],
+      [1, 'Hello, who is this? Ava?', true, undefined],
     ]);
     expect(await calls.transcript('acct_b', call.id)).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import type { CallStatus } from '@parley/common';
+import type { CallStatus, TranscriptSegment } from '@parley/common';
 import { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { AccountEntity } from '../entities/account.entity';
@@ -45,7 +45,7 @@ export interface RecordedCallEvent {
   data: unknown;
 }
 
-export type SegmentRow = Pick<TranscriptSegmentEntity, 'index' | 'role' | 'text' | 'startMs' | 'endMs' | 'interrupted'>;
+export type SegmentRow = Pick<TranscriptSegmentEntity, 'index' | 'role' | 'text' | 'startMs' | 'endMs' | 'interrupted' | 'model'>;
 export type RecordingRow = Pick<RecordingEntity, 'path' | 'durationMs' | 'bytes' | 'format'>;
 
 /** What an exclusive run gives back: its value, or that another process holds the lock and nothing ran. */
@@ -218,16 +218,23 @@ export class CallsRepository extends DbRepository {
     // One statement per segment: a batch repeating an index would make ON CONFLICT DO UPDATE fail.
     for (const s of segments) {
       await this.db.query(
-        `INSERT INTO transcript_segments (call_id, index, account_id, role, text, start_ms, end_ms, interrupted) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-         ON CONFLICT (call_id, index) DO UPDATE SET text = EXCLUDED.text, end_ms = EXCLUDED.end_ms, interrupted = EXCLUDED.interrupted`,
-        [call.id, s.index, call.accountId, s.role, s.text, s.startMs, s.endMs, s.interrupted],
+        `INSERT INTO transcript_segments (call_id, index, account_id, role, text, start_ms, end_ms, interrupted, model) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+         ON CONFLICT (call_id, index) DO UPDATE SET text = EXCLUDED.text, end_ms = EXCLUDED.end_ms, interrupted = EXCLUDED.interrupted, model = EXCLUDED.model`,
+        [call.id, s.index, call.accountId, s.role, s.text, s.startMs, s.endMs, s.interrupted, s.model],
       );
     }
   }
 
-  /** The call's transcript segments in order. */
-  transcript(accountId: string, callId: string): Promise<TranscriptSegmentEntity[]> {
-    return this.db.getRepository(TranscriptSegmentEntity).find({ where: { callId, accountId }, order: { index: 'ASC' } });
+  /** The model settings of the call's agent, as stored (its api_key sealed); {} when the agent is gone. */
+  async agentModelSettings(accountId: string, callId: string): Promise<Record<string, unknown>> {
+    const rows = (await this.db.query(`SELECT a.llm FROM calls c JOIN agents a ON a.id = c.agent_id AND a.account_id = c.account_id WHERE c.id = $1 AND c.account_id = $2`, [callId, accountId])) as Array<{ llm: Record<string, unknown> }>;
+    return rows[0]?.llm ?? {};
+  }
+
+  /** The call's transcript segments in order, as the contract states them. */
+  async transcript(accountId: string, callId: string): Promise<TranscriptSegment[]> {
+    const rows = await this.db.getRepository(TranscriptSegmentEntity).find({ where: { callId, accountId }, order: { index: 'ASC' } });
+    return rows.map((s) => ({ index: s.index, role: s.role, text: s.text, start_ms: s.startMs, end_ms: s.endMs, interrupted: s.interrupted, ...(s.model ? { model: s.model } : {}) }));
   }
 
   async saveRecording(call: Pick<CallEntity, 'id' | 'accountId'>, r: RecordingRow): Promise<void> {

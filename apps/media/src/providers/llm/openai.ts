@@ -10,8 +10,9 @@ export class OpenAiLlm implements Llm {
   readonly name = 'openai';
   private readonly client: OpenAI;
 
-  constructor(private readonly options: { baseUrl: string; apiKey: string; model: string; timeoutMs: number }) {
-    this.client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey, timeout: options.timeoutMs, maxRetries: 0 });
+  /** `fetch`: how the server is reached (an agent's own server goes through the outbound-address guard). */
+  constructor(private readonly options: { baseUrl: string; apiKey: string; model: string; timeoutMs: number; fetch?: typeof fetch }) {
+    this.client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey, timeout: options.timeoutMs, maxRetries: 0, ...(options.fetch ? { fetch: options.fetch } : {}) });
   }
 
   async *stream(request: LlmRequest): AsyncIterable<LlmChunk> {
@@ -33,8 +34,13 @@ export class OpenAiLlm implements Llm {
       throw new ProviderError('llm', (err as Error).message, { cause: err });
     }
     const calls = new Map<number, { id: string; name: string; arguments: string }>();
+    let named = false;
     try {
       for await (const chunk of stream) {
+        if (!named && chunk.model) {
+          named = true;
+          yield { type: 'model', model: chunk.model };
+        }
         const delta = chunk.choices[0]?.delta;
         if (!delta) continue;
         if (delta.content) yield { type: 'text', text: delta.content };
