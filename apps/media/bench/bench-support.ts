@@ -1,4 +1,5 @@
 import { parseWav, resample, toMono } from '@parley/audio';
+import type { ConversationSetup } from '../conversation/conversation';
 
 /** `--name value` from the command line, else the default. */
 export function arg(name: string, def: string): string {
@@ -22,4 +23,9 @@ export function downsample(pcm: Int16Array): Int16Array {
   const out = new Int16Array(Math.floor(pcm.length / 2));
   for (let i = 0; i < out.length; i++) out[i] = (pcm[2 * i]! + pcm[2 * i + 1]!) >> 1;
   return out;
+}
+
+/** A benchmark call's conversation: no greeting, no tools, no voicemail detection, an hour at most. */
+export function benchSetup(callId: string): ConversationSetup {
+  return { callId, prompt: 'bench', context: {}, language: 'en', voice: null, greeting: null, voicemailAction: 'continue', voicemailMessage: null, tools: [], llm: {}, maxDurationMs: 3_600_000, detectVoicemail: false };
 }

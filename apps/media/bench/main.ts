@@ -27,7 +27,7 @@ import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { type CodecName, g722Engine, RtpEngine, type RtpEnginePriority, WakeProbe } from '@parley/audio';
-import { Conversation, type ConversationSetup } from '../conversation/conversation';
+import { Conversation } from '../conversation/conversation';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
 import type { Llm, LlmChunk, Stt, Tts } from '../providers/types';
 import { EnergyVadProvider } from '../providers/vad/energy';
@@ -36,7 +36,7 @@ import { SpawnHost } from '../providers/tts/spawn-host';
 import { SileroVad } from '../providers/vad/silero';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import { type RtpEngineName, RtpLegs } from '../rtp/rtp-legs';
-import { arg, trimmedSpeech } from './bench-support';
+import { arg, benchSetup, trimmedSpeech } from './bench-support';
 
 const ENDPOINTING_MS = 600;
 
@@ -64,20 +64,6 @@ function espeak(text: string): Int16Array {
   return trimmedSpeech(execFileSync('espeak-ng', ['--stdout', '-v', 'en-us', '-s', '170', text]));
 }
 
-const setup: ConversationSetup = {
-  callId: 'bench',
-  prompt: 'bench',
-  context: {},
-  language: 'en',
-  voice: null,
-  greeting: null,
-  voicemailAction: 'continue',
-  voicemailMessage: null,
-  tools: [],
-  llm: {},
-  maxDurationMs: 3_600_000,
-  detectVoicemail: false,
-};
 
 interface Run {
   engine: RtpEngineName;
@@ -101,7 +87,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
     let conversation: Conversation | undefined;
     const rtp = await legs.open({ codec, dtx, onAudio: (pcm) => conversation?.onCallerAudio(pcm) });
     conversation = new Conversation(
-      { ...setup, callId: `bench-${i}` },
+      benchSetup(`bench-${i}`),
       {
         stt: instantStt,
         llm: instantLlm,

@@ -16,7 +16,7 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Conversation, type ConversationSetup, type ConversationSettings } from '../conversation/conversation';
+import { Conversation, type ConversationSettings } from '../conversation/conversation';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
 import type { Llm, LlmChunk, Stt } from '../providers/types';
 import { PocketsphinxStt } from '../providers/stt/pocketsphinx';
@@ -25,7 +25,7 @@ import { SpawnHost } from '../providers/tts/spawn-host';
 import { SileroVad } from '../providers/vad/silero';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import { RtpLegs } from '../rtp/rtp-legs';
-import { arg, trimmedSpeech } from './bench-support';
+import { arg, benchSetup, trimmedSpeech } from './bench-support';
 import type { VoiceDoneMessage, VoiceUtterance } from './voice-far-end';
 
 type Pipeline = 'adaptive' | 'streaming' | 'batch';
@@ -62,20 +62,6 @@ const FIXED: ConversationSettings = {
 /** The media service's defaults (ENDPOINTING_PAUSE_MS, ENDPOINTING_COMPLETE_SILENCE_MS, ENDPOINTING_INCOMPLETE_SILENCE_MS). */
 const ADAPTIVE: ConversationSettings = { ...FIXED, pauseMs: 200, completeSilenceMs: 400, incompleteSilenceMs: 1000 };
 
-const SETUP: ConversationSetup = {
-  callId: 'bench',
-  prompt: 'bench',
-  context: {},
-  language: 'en',
-  voice: null,
-  greeting: null,
-  voicemailAction: 'continue',
-  voicemailMessage: null,
-  tools: [],
-  llm: {},
-  maxDurationMs: 3_600_000,
-  detectVoicemail: false,
-};
 
 const instantLlm: Llm = {
   name: 'instant',
@@ -122,7 +108,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
     let conversation: Conversation | undefined;
     const rtp = await legs.open({ codec: 'g722', dtx: false, onAudio: (pcm) => conversation?.onCallerAudio(pcm) });
     conversation = new Conversation(
-      { ...SETUP, callId: `voice-${i}` },
+      benchSetup(`voice-${i}`),
       {
         stt,
         llm: instantLlm,
