@@ -27,6 +27,8 @@ export interface AgentInput {
   maxDurationSeconds?: number;
   /** The agent's model settings; an api_key is sealed as the api stores and sends it. */
   llm?: Record<string, unknown>;
+  /** Webhook mode: the agent's endpoint, its requests signed with `secret` (sealed as the api sends it). */
+  conversation?: { url: string; timeoutMs?: number; secret: string };
 }
 
 export interface PlacedCall {
@@ -215,6 +217,12 @@ export class MediaHarness {
       tools: mapToolHeaders(a.tools ?? [], (v) => new SecretBox(this.config.PARLEY_SECRET_KEY).seal(v)),
       llm: typeof a.llm?.api_key === 'string' ? { ...a.llm, api_key: new SecretBox(this.config.PARLEY_SECRET_KEY).seal(a.llm.api_key) } : (a.llm ?? {}),
       max_duration_seconds: a.maxDurationSeconds ?? 600,
+      ...(a.conversation
+        ? { conversation: { mode: 'webhook' as const, url: a.conversation.url, timeout_ms: a.conversation.timeoutMs ?? 5000, secret: new SecretBox(this.config.PARLEY_SECRET_KEY).seal(a.conversation.secret) } }
+        : {}),
+      from_number: '+15550001111',
+      to_number: options.number,
+      metadata: { test: true },
     };
 
     const res = await fetch(`${this.sim.url}/sim/scenarios/${encodeURIComponent(options.number)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(options.scenario) });

@@ -9,6 +9,7 @@ export * from './api/primitives';
 export * from './api/trunks';
 export * from './api/numbers';
 export * from './api/agents';
+export * from './api/conversation-webhook';
 export * from './api/calls';
 export * from './api/webhooks';
 export * from './api/accounts';

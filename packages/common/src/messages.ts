@@ -24,6 +24,12 @@ export const ConversationSnapshot = z.object({
   tools: z.array(z.unknown()),
   llm: z.record(z.string(), z.unknown()),
   max_duration_seconds: z.number().int().positive(),
+  /** Webhook mode: the agent's endpoint, and the account's webhook secret (sealed) that signs the requests. Absent: hosted. */
+  conversation: z.object({ mode: z.literal('webhook'), url: z.string(), timeout_ms: z.number().int().positive(), secret: z.string() }).optional(),
+  /** What a conversation webhook is told of the call (absent in snapshots made before them). */
+  from_number: z.string().optional(),
+  to_number: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
 });
 export type ConversationSnapshot = z.infer<typeof ConversationSnapshot>;
 
@@ -81,6 +87,8 @@ export const CallEventData = {
   /** Published by the api once a call is terminal and its result settled: carries the final call object. */
   completed: z.object({ call: Call }),
   webhook: z.object({ webhook_status: z.enum(WEBHOOK_STATUSES), webhook_error: z.string().nullable() }),
+  /** What answers the caller failed in a turn (the agent spoke its fallback and the call went on): recorded for the operator. */
+  agent_error: z.object({ source: z.enum(['conversation_webhook']), turn_id: z.string().nullable(), message: z.string() }),
 } satisfies Record<(typeof CALL_EVENT_TYPES)[number], z.ZodType>;
 
 
@@ -101,6 +109,7 @@ export const CallEvent = z.discriminatedUnion('type', [
   eventSchema('result'),
   eventSchema('completed'),
   eventSchema('webhook'),
+  eventSchema('agent_error'),
 ]);
 export type CallEvent = z.infer<typeof CallEvent>;
 export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>;

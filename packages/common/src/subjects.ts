@@ -14,6 +14,7 @@ export const CALL_EVENT_TYPES = [
   'result',
   'completed',
   'webhook',
+  'agent_error',
 ] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 

@@ -24,6 +24,7 @@ export function agentView(a: AgentEntity): Agent {
     max_duration_seconds: a.maxDurationSeconds,
     ring_timeout_seconds: a.ringTimeoutSeconds,
     llm: maskedLlm(a.llm),
+    conversation: a.conversation,
     created_at: a.createdAt.toISOString(),
     updated_at: a.updatedAt.toISOString(),
   };

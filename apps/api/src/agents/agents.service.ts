@@ -42,6 +42,7 @@ export class AgentsService {
         maxDurationSeconds: input.max_duration_seconds,
         ringTimeoutSeconds: input.ring_timeout_seconds,
         llm: llmToStore(input.llm, {}, this.secrets),
+        conversation: input.conversation,
       };
       await this.validate(m, accountId, agent, null);
       await this.agents.with(m).insert(agent);
@@ -83,6 +84,7 @@ export class AgentsService {
       if (input.max_duration_seconds !== undefined) patch.maxDurationSeconds = input.max_duration_seconds;
       if (input.ring_timeout_seconds !== undefined) patch.ringTimeoutSeconds = input.ring_timeout_seconds;
       if (input.llm !== undefined) patch.llm = llmToStore(input.llm, agent.llm, this.secrets);
+      if (input.conversation !== undefined) patch.conversation = input.conversation;
       if (input.number_ids !== undefined) {
         patch.numberIds = dedupe(input.number_ids);
         // A primary that is no longer attached falls back to the first number, unless a new primary is given.

@@ -94,6 +94,9 @@ export class CallProjector {
         // A settled result is never overwritten by a late or repeated extraction.
         if (call.resultStatus !== 'pending') return null;
         return { resultStatus: event.data.result_status, result: event.data.result, resultError: event.data.result_error };
+      case 'agent_error':
+        // Recorded in the call's events (GET /v1/calls/:id/events) and nothing else.
+        return null;
       case 'webhook':
         if (call.webhookStatus === 'delivered') return null;
         return { webhookStatus: event.data.webhook_status, webhookError: event.data.webhook_error };

@@ -93,7 +93,7 @@ export class CallsService {
       ring_timeout_seconds: agent.ringTimeoutSeconds,
       max_duration_seconds: agent.maxDurationSeconds,
       created_at: call.createdAt.toISOString(),
-      conversation: conversationSnapshot(call, agent),
+      conversation: conversationSnapshot(call, agent, account.webhookSecret),
     });
     const messages = [{ subject: this.bus.subjects.dispatch, msgId: callId, payload: dispatch }];
     let written;

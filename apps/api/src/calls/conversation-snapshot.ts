@@ -6,9 +6,11 @@ import type { z } from 'zod';
 
 /**
  * What the media service needs of a call to hold its conversation: the call row as created (prompt, context, language,
- * direction, limit) and its agent's voice, greeting, voicemail handling, tools (header values stay sealed) and model.
+ * direction, limit, numbers, metadata) and its agent's voice, greeting, voicemail handling, tools (header values stay
+ * sealed), model, and in webhook mode its endpoint with the account's webhook secret (sealed) that signs the requests.
  */
-export function conversationSnapshot(call: CallEntity, agent: Pick<AgentEntity, 'id' | 'language' | ConversationAgentFields>): ConversationSnapshot {
+export function conversationSnapshot(call: CallEntity, agent: Pick<AgentEntity, 'id' | 'language' | ConversationAgentFields>, webhookSecret: string): ConversationSnapshot {
+  const mode = agent.conversation;
   return {
     account_id: call.accountId,
     agent_id: agent.id,
@@ -23,6 +25,10 @@ export function conversationSnapshot(call: CallEntity, agent: Pick<AgentEntity, 
     tools: agent.tools ?? [],
     llm: agent.llm ?? {},
     max_duration_seconds: call.maxDurationSeconds,
+    ...(mode?.mode === 'webhook' ? { conversation: { mode: 'webhook' as const, url: mode.url, timeout_ms: mode.timeout_ms, secret: webhookSecret } } : {}),
+    from_number: call.fromNumber,
+    to_number: call.toNumber,
+    metadata: call.metadata ?? {},
   };
 }
 
@@ -48,6 +54,6 @@ export class ConversationSnapshots implements OnApplicationBootstrap {
       this.logger.warn({ call_id: req.call_id, account_id: req.account_id }, 'conversation snapshot asked for an unknown call (or one whose agent is gone)');
       return { ok: false, error: `call ${req.call_id} or its agent not found` };
     }
-    return { ok: true, conversation: conversationSnapshot(found.call, found.agent) };
+    return { ok: true, conversation: conversationSnapshot(found.call, found.agent, found.webhookSecret) };
   }
 }

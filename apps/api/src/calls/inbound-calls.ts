@@ -41,10 +41,12 @@ export class InboundCalls implements OnApplicationBootstrap {
     }
     const id = newId.call();
     let call: CallEntity;
+    let webhookSecret = '';
     try {
       call = await this.ds.transaction(async (m) => {
         const account = await this.accounts.with(m).get(number.accountId);
         if (!account) throw new Error(`account ${number.accountId} of number ${number.id} not found`);
+        webhookSecret = account.webhookSecret;
         const reserved = await reserveForCall(m, account, id, agent.maxDurationSeconds);
         const row = newCallRow({ id, accountId: account.id, agent, trunkId: number.trunkId, direction: 'inbound', toNumber: req.to, fromNumber: req.from, context: {}, metadata: {}, reservedMilliCents: reserved });
         await this.calls.with(m).insert(row);
@@ -57,6 +59,6 @@ export class InboundCalls implements OnApplicationBootstrap {
       }
       throw err;
     }
-    return { ok: true, call_id: id, account_id: number.accountId, agent_id: agent.id, max_duration_seconds: agent.maxDurationSeconds, conversation: conversationSnapshot(call, agent) };
+    return { ok: true, call_id: id, account_id: number.accountId, agent_id: agent.id, max_duration_seconds: agent.maxDurationSeconds, conversation: conversationSnapshot(call, agent, webhookSecret) };
   }
 }

@@ -59,7 +59,9 @@ export async function reply(turn: AgentTurn, model: ReplyModel): Promise<ReplyEn
         return { kind: 'transfer', destination: outcome.destination };
       }
       model.history.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
+      if (outcome.failed && model.llm.actsOnly) model.logger.warn({ action: call.name, arguments: call.arguments, error: outcome.content }, 'an action of the answer was refused');
     }
+    if (model.llm.actsOnly) break;
   }
   await turn.finish();
   return SAID;

@@ -12,6 +12,7 @@ export class MediaMetrics {
   readonly lateFrames: ReturnType<Metrics['counter']>;
   readonly turnStage: ReturnType<Metrics['histogram']>;
   readonly bargeIns: ReturnType<Metrics['counter']>;
+  readonly conversationWebhookErrors: ReturnType<Metrics['counter']>;
   readonly rtpEngine: ReturnType<Metrics['gauge']>;
 
   constructor(@Inject(Metrics) metrics: Metrics) {
@@ -20,6 +21,7 @@ export class MediaMetrics {
     this.lateFrames = metrics.counter('parley_media_late_frames_total', 'Outgoing RTP packets sent more than 5 ms after they were due');
     this.rtpEngine = metrics.gauge('parley_media_rtp_engine_info', 'What paces outgoing RTP: engine native (its thread, at the scheduling shown) or js (the event loop); always 1', ['engine', 'scheduling']);
     this.bargeIns = metrics.counter('parley_media_barge_ins_total', 'Agent turns interrupted by the caller');
+    this.conversationWebhookErrors = metrics.counter('parley_media_conversation_webhook_errors_total', 'Turns whose conversation webhook failed (timeout, error, garbage): the fallback was spoken');
     this.turnStage = metrics.histogram(
       'parley_media_turn_stage_seconds',
       'Per-turn latency by stage: endpointing wait, vad_lag (VAD answers behind the audio), stt, llm_first_token, tts_first_audio, first_audio_out (caller speech end -> first agent RTP packet), added (platform overhead)',

@@ -92,6 +92,8 @@ export interface LlmRequest {
 /** A chat model, streamed: text as it comes, tool calls once complete. Aborting the signal ends the stream. */
 export interface Llm {
   readonly name: string;
+  /** Its tool calls are the answer's actions, not questions it wants the results of: no second round follows them. */
+  readonly actsOnly?: boolean;
   stream(request: LlmRequest): AsyncIterable<LlmChunk>;
 }
 

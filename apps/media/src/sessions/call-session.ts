@@ -8,6 +8,7 @@ import { Conversation, type ConversationSettings } from '../conversation/convers
 import { summarizeLatency } from '../conversation/turn-latency';
 import { conversationSetup } from './conversation-setup';
 import type { MediaMetrics } from '../metrics/media-metrics';
+import { ConversationWebhook, WEBHOOK_MODEL } from '../providers/llm/conversation-webhook';
 import type { Providers } from '../providers/registry';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import type { RtpLegs } from '../rtp/rtp-legs';
@@ -21,6 +22,8 @@ export interface CallSessionDeps {
   legs: RtpLegs;
   /** Agents' HTTP tools call user-supplied URLs through the outbound guard. */
   toolFetch: typeof fetch;
+  /** Conversation webhooks too, their answers streamed. */
+  answerFetch: typeof fetch;
 }
 
 /** If the dialer never releases a call we asked to hang up, finish it ourselves after this long. */
@@ -136,7 +139,7 @@ export class CallSession {
 
   private createConversation(): Conversation {
     const setup = conversationSetup(this.callId, this.snapshot, this.log);
-    const model = this.deps.providers.models.for(setup.llm);
+    const model = this.snapshot.conversation ? this.conversationWebhook(this.snapshot.conversation) : this.deps.providers.models.for(setup.llm);
     return new Conversation(
       { ...setup, llm: { ...setup.llm, model: model.model } },
       {
@@ -172,6 +175,26 @@ export class CallSession {
         this.releaseTimer ??= setTimeout(() => void this.release(endsCall), RELEASE_GRACE_MS);
       }
     }
+  }
+
+  /** The agent's endpoint in the model's place (webhook mode); its failed turns are recorded in the call's events. */
+  private conversationWebhook(webhook: NonNullable<ConversationSnapshot['conversation']>): { llm: ConversationWebhook; model: string } {
+    const s = this.snapshot;
+    const llm = new ConversationWebhook({
+      url: webhook.url,
+      timeoutMs: webhook.timeout_ms,
+      secret: webhook.secret,
+      call: { id: this.callId, agent_id: s.agent_id, direction: s.direction, from_number: s.from_number ?? null, to_number: s.to_number ?? null, context: s.context, metadata: s.metadata ?? {} },
+      fetch: this.deps.answerFetch,
+      onError: (turnId, message) => {
+        this.log.warn({ turn_id: turnId, reason: message }, 'conversation webhook failed; the fallback is spoken');
+        this.deps.metrics.conversationWebhookErrors.inc();
+        this.deps.bus
+          .publishCallEvent('agent_error', { call_id: this.callId, account_id: this.accountId, id: `${turnId}:agent_error` }, { source: 'conversation_webhook', turn_id: turnId, message })
+          .catch((err) => this.log.warn({ err }, 'agent_error event not published'));
+      },
+    });
+    return { llm, model: WEBHOOK_MODEL };
   }
 
   private publishSegment(segment: TranscriptSegment): void {

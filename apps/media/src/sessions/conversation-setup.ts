@@ -8,12 +8,13 @@ import type { ConversationSetup } from '../conversation/conversation';
  */
 export function conversationSetup(callId: string, snapshot: ConversationSnapshot, log: { warn(obj: object, msg: string): void }): ConversationSetup {
   const context = snapshot.context;
-  const tools: AgentTool[] = [];
+  let tools: AgentTool[] = [];
   for (const item of snapshot.tools) {
     const parsed = AgentTool.safeParse(item);
     if (parsed.success) tools.push(parsed.data);
     else log.warn({ tool: item }, 'invalid agent tool skipped');
   }
+  if (snapshot.conversation?.mode === 'webhook') tools = webhookActions(tools);
   return {
     callId,
     prompt: snapshot.prompt,
@@ -28,4 +29,16 @@ export function conversationSetup(callId: string, snapshot: ConversationSnapshot
     maxDurationMs: snapshot.max_duration_seconds * 1000,
     detectVoicemail: snapshot.direction === 'outbound',
   };
+}
+
+/**
+ * In webhook mode the endpoint's answers act through the built-in tools: end_call and send_dtmf always, transfer_call
+ * to the destinations of the agent's transfer_call tool only (a transfer is a toll call: the agent says where to).
+ * HTTP tools are the model's; the endpoint calls what it needs itself.
+ */
+function webhookActions(tools: AgentTool[]): AgentTool[] {
+  const builtIn = tools.filter((t) => t.type !== 'http');
+  if (!builtIn.some((t) => t.type === 'end_call')) builtIn.push({ type: 'end_call' });
+  if (!builtIn.some((t) => t.type === 'send_dtmf')) builtIn.push({ type: 'send_dtmf' });
+  return builtIn;
 }

@@ -27,6 +27,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly subscriptions: Subscription[] = [];
   private accepting = true;
   private readonly toolFetch: typeof fetch;
+  private readonly answerFetch: typeof fetch;
   private readonly secrets: SecretBox;
 
   constructor(
@@ -43,6 +44,8 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     readiness.register('accepting_calls', () => this.accepting);
     // A tool's answer is cut to a few KB for the model anyway; more is not read.
     this.toolFetch = createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 64 * 1024 });
+    // A conversation webhook's answer is spoken as it streams in.
+    this.answerFetch = createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 1024 * 1024, stream: true });
     this.secrets = new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS);
   }
 
@@ -73,7 +76,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     const existing = this.sessions.get(callId);
     if (existing) return { ok: true, host: this.config.MEDIA_RTP_HOST, port: existing.port, session_id: callId };
     if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
-    const session = await CallSession.open(callId, codec, withOpenedSecrets(conversation, this.secrets, this.logger), { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch });
+    const session = await CallSession.open(callId, codec, withOpenedSecrets(conversation, this.secrets, this.logger), { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch, answerFetch: this.answerFetch });
     const port = session.port;
     this.sessions.set(callId, session);
     this.metrics.sessionsTotal.inc({ codec });

@@ -4,10 +4,11 @@ import { mapToolHeaders, type SecretBox } from '@parley/db';
 type Log = { error(obj: object, msg: string): void };
 
 /**
- * The call's snapshot with its agent's secrets opened: HTTP tool header values and the model's `api_key` travel
- * sealed, as the api stores them. Done once when the call's session opens, so the conversation needs the key no more.
- * A value that does not open (a PARLEY_SECRET_KEY other than the api's) is left out and logged by name, never by
- * value: the tool runs without the header, the model server is called without the key.
+ * The call's snapshot with its secrets opened: HTTP tool header values, the model's `api_key` and, in webhook mode, the
+ * account's webhook secret travel sealed, as the api stores them. Done once when the call's session opens, so the
+ * conversation needs the key no more. A value that does not open (a PARLEY_SECRET_KEY other than the api's) is left
+ * out and logged by name, never by value: the tool runs without the header, the model server is called without the
+ * key, the conversation webhook is not called (its requests could not be signed).
  */
 export function withOpenedSecrets(snapshot: ConversationSnapshot, box: SecretBox, log: Log): ConversationSnapshot {
   const tools = mapToolHeaders(snapshot.tools, (value, header, tool) => {
@@ -18,7 +19,17 @@ export function withOpenedSecrets(snapshot: ConversationSnapshot, box: SecretBox
       return null;
     }
   });
-  return { ...snapshot, tools, llm: withOpenedModelKey(snapshot, box, log) };
+  return { ...snapshot, tools, llm: withOpenedModelKey(snapshot, box, log), ...(snapshot.conversation ? { conversation: withOpenedWebhookSecret(snapshot.conversation, snapshot, box, log) } : {}) };
+}
+
+/** The account's webhook secret that signs a webhook-mode agent's requests; unopenable, they go unsigned (logged). */
+function withOpenedWebhookSecret(conversation: NonNullable<ConversationSnapshot['conversation']>, snapshot: ConversationSnapshot, box: SecretBox, log: Log): NonNullable<ConversationSnapshot['conversation']> {
+  try {
+    return { ...conversation, secret: box.open(conversation.secret) };
+  } catch (err) {
+    log.error({ agent_id: snapshot.agent_id, reason: (err as Error).message }, "the account's webhook secret cannot be decrypted (PARLEY_SECRET_KEY differs from the api?); the conversation webhook's requests cannot be signed");
+    return { ...conversation, secret: '' };
+  }
 }
 
 function withOpenedModelKey(snapshot: ConversationSnapshot, box: SecretBox, log: Log): ConversationSnapshot['llm'] {

@@ -60,6 +60,20 @@ export const LlmSettings = z.strictObject({
 });
 export type LlmSettings = z.infer<typeof LlmSettings>;
 
+/** The agent thinks with a model: the service's or its own (`llm`). */
+export const HostedConversation = z.strictObject({ mode: z.literal('hosted') });
+/**
+ * The customer's endpoint answers each of the caller's turns (README, "Conversation webhooks"): a signed POST per turn,
+ * answered with JSON or streamed (NDJSON or Server-Sent Events).
+ */
+export const WebhookConversation = z.strictObject({
+  mode: z.literal('webhook'),
+  url: HttpUrl.describe('your endpoint; called through the outbound guard like webhooks and HTTP tools'),
+  timeout_ms: z.number().int().min(500).max(30_000).default(8000).describe('how long to wait for the first words (and, streamed, between two pieces of the answer) before the spoken fallback'),
+});
+export const AgentConversation = z.discriminatedUnion('mode', [HostedConversation, WebhookConversation]);
+export type AgentConversation = z.infer<typeof AgentConversation>;
+
 export const ReturnsInput = storedJsonObject('the result to extract: JSON Schema or the short form').superRefine((value, ctx) => {
   try {
     normalizeReturns(value);
@@ -87,6 +101,7 @@ const agentFields = {
   max_duration_seconds: z.number().int().min(10).max(14_400).default(600),
   ring_timeout_seconds: z.number().int().min(5).max(300).default(30),
   llm: LlmSettings.default({}),
+  conversation: AgentConversation.default({ mode: 'hosted' }).describe('who answers the caller: the model (`hosted`) or your endpoint (`webhook`)'),
 };
 
 export const AgentCreate = z.strictObject(agentFields);
@@ -110,6 +125,7 @@ export const AgentUpdate = z
     max_duration_seconds: z.number().int().min(10).max(14_400),
     ring_timeout_seconds: z.number().int().min(5).max(300),
     llm: LlmSettings,
+    conversation: AgentConversation,
   })
   .partial();
 export type AgentUpdate = z.infer<typeof AgentUpdate>;
@@ -134,6 +150,7 @@ export const Agent = z.object({
   max_duration_seconds: z.number().int(),
   ring_timeout_seconds: z.number().int(),
   llm: LlmSettings,
+  conversation: AgentConversation,
   created_at: Timestamp,
   updated_at: Timestamp,
 });

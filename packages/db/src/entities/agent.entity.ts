@@ -1,4 +1,4 @@
-import type { AgentType, VoicemailAction } from '@parley/common';
+import type { AgentConversation, AgentType, VoicemailAction } from '@parley/common';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'agents' })
@@ -24,6 +24,7 @@ export class AgentEntity {
   @Column('integer', { name: 'max_duration_seconds' }) maxDurationSeconds!: number;
   @Column('integer', { name: 'ring_timeout_seconds' }) ringTimeoutSeconds!: number;
   @Column('jsonb') llm!: Record<string, unknown>;
+  @Column('jsonb') conversation!: AgentConversation;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -24,12 +24,12 @@ export interface CallListFilter {
 }
 
 /** The agent fields a call's conversation snapshot takes (the media service's voice, greeting, voicemail handling, tools and model). */
-export type ConversationAgentFields = 'voice' | 'initialGreeting' | 'voicemailAction' | 'voicemailMessage' | 'tools' | 'llm';
+export type ConversationAgentFields = 'voice' | 'initialGreeting' | 'voicemailAction' | 'voicemailMessage' | 'tools' | 'llm' | 'conversation';
 
 /** What a new outbound call is built from: its agent, its account's billing and the number it calls from (null if the agent has none that fits). */
 export interface NewCallSource {
   agent: Pick<AgentEntity, 'id' | 'type' | 'persona' | 'instructions' | 'returns' | 'language' | 'webhookUrl' | 'maxDurationSeconds' | 'ringTimeoutSeconds' | ConversationAgentFields>;
-  account: Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'>;
+  account: Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds' | 'webhookSecret'>;
   from: { number: string; trunkId: string } | null;
 }
 
@@ -130,8 +130,8 @@ export class CallsRepository extends DbRepository {
   async findNewCallSource(accountId: string, agentId: string, fromNumber: string | null): Promise<NewCallSource | null> {
     const rows: NewCallSourceRow[] = await this.db.query(
       `SELECT a.id, a.type, a.persona, a.instructions, a.returns, a.language, a.webhook_url, a.max_duration_seconds, a.ring_timeout_seconds,
-              a.voice, a.initial_greeting, a.voicemail_action, a.voicemail_message, a.tools, a.llm,
-              acc.balance_milli_cents, acc.rate_milli_cents_per_minute, acc.billing_increment_seconds, acc.billing_minimum_seconds,
+              a.voice, a.initial_greeting, a.voicemail_action, a.voicemail_message, a.tools, a.llm, a.conversation,
+              acc.balance_milli_cents, acc.rate_milli_cents_per_minute, acc.billing_increment_seconds, acc.billing_minimum_seconds, acc.webhook_secret,
               n.number AS from_number, n.trunk_id AS from_trunk_id
          FROM agents a
          JOIN accounts acc ON acc.id = a.account_id
@@ -159,6 +159,7 @@ export class CallsRepository extends DbRepository {
         voicemailMessage: r.voicemail_message,
         tools: r.tools,
         llm: r.llm,
+        conversation: r.conversation,
       },
       account: {
         id: accountId,
@@ -166,17 +167,27 @@ export class CallsRepository extends DbRepository {
         rateMilliCentsPerMinute: r.rate_milli_cents_per_minute,
         billingIncrementSeconds: r.billing_increment_seconds,
         billingMinimumSeconds: r.billing_minimum_seconds,
+        webhookSecret: r.webhook_secret,
       },
       from: r.from_number && r.from_trunk_id ? { number: r.from_number, trunkId: r.from_trunk_id } : null,
     };
   }
 
-  /** A live call and its agent, for the conversation snapshot of a call a dialer holds without one. */
-  async findForConversation(accountId: string, callId: string): Promise<{ call: CallEntity; agent: AgentEntity } | null> {
+  /**
+   * A live call, its agent and its account's webhook secret (sealed; it signs conversation webhooks), for the
+   * conversation snapshot of a call a dialer holds without one.
+   */
+  async findForConversation(accountId: string, callId: string): Promise<{ call: CallEntity; agent: AgentEntity; webhookSecret: string } | null> {
     const call = await this.get(accountId, callId);
     if (!call) return null;
     const agent = await this.db.getRepository(AgentEntity).findOneBy({ id: call.agentId, accountId });
-    return agent ? { call, agent } : null;
+    return agent ? { call, agent, webhookSecret: await this.webhookSecretOf(accountId) } : null;
+  }
+
+  /** The account's webhook signing secret, sealed as stored. */
+  async webhookSecretOf(accountId: string): Promise<string> {
+    const rows = (await this.db.query(`SELECT webhook_secret FROM accounts WHERE id = $1`, [accountId])) as Array<{ webhook_secret: string }>;
+    return rows[0]?.webhook_secret ?? '';
   }
 
   /** The inbound agent that answers a number: the oldest inbound agent of the account with the number attached. */
@@ -328,10 +339,12 @@ interface NewCallSourceRow {
   voicemail_message: string | null;
   tools: unknown[];
   llm: Record<string, unknown>;
+  conversation: AgentEntity['conversation'];
   balance_milli_cents: string | null;
   rate_milli_cents_per_minute: number;
   billing_increment_seconds: number;
   billing_minimum_seconds: number;
+  webhook_secret: string;
   from_number: string | null;
   from_trunk_id: string | null;
 }
