@@ -5,12 +5,14 @@ import {
   type CallCreate,
   CallCreate as CallCreateSchema,
   type CallEvent,
+  type CallEventType,
   type CallListQuery,
   DialerCommand,
   DialerCommandReply,
   DispatchMessage,
   ErrorCodes,
   isTerminalStatus,
+  TIMELINE_OMITTED_EVENTS,
 } from '@parley/common';
 import { CallEntity, CallsRepository, type DataSource } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
@@ -137,6 +139,12 @@ export class CallsService {
     const call = await this.calls.get(accountId, id);
     if (!call) throw ApiError.notFound('call', id, 'id');
     return call;
+  }
+
+  /** The call's recorded events, oldest first (its transcript and final object have routes of their own). */
+  async timeline(call: Pick<CallEntity, 'id' | 'accountId'>) {
+    const events = await this.calls.events(call.accountId, call.id, TIMELINE_OMITTED_EVENTS);
+    return { object: 'list' as const, call_id: call.id, data: events.map((e) => ({ id: e.id, type: e.type as CallEventType, at: e.at.toISOString(), data: e.data })) };
   }
 
   async view(call: CallEntity) {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CallEvent, isTerminalStatus, Transcript } from '@parley/common';
+import { CallEvent, CallTimeline, isTerminalStatus, Transcript } from '@parley/common';
 import { Bus } from '@parley/service-kit';
 import { AccountId, ApiRoute } from '../http/api-route';
 import { CallsService } from './calls.service';
@@ -14,6 +14,12 @@ export class TranscriptsController {
     private readonly transcripts: TranscriptsService,
     private readonly bus: Bus,
   ) {}
+
+  @Get('events')
+  @ApiRoute({ tag: 'Calls', summary: "The call's recorded events, oldest first: why it ended, failed, or what its agent could not do", response: CallTimeline })
+  async events(@AccountId() accountId: string, @Param('id') id: string) {
+    return this.calls.timeline(await this.calls.get(accountId, id));
+  }
 
   @Get('transcript')
   @ApiRoute({ tag: 'Calls', summary: "The call's transcript so far", response: Transcript })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ANSWERED_BY, CALL_DIRECTIONS, CALL_STATUSES, RESERVATION_STATUSES, RESULT_STATUSES, TRANSCRIPT_ROLES, WEBHOOK_STATUSES } from '../enums';
+import { CALL_EVENT_TYPES } from '../subjects';
 import { E164, HttpUrl, JsonObject, Pagination, storedJsonObject, Text, Timestamp } from './primitives';
 
 /** Agent fields that a single call may not override: they shape the agent, not the call. */
@@ -88,3 +89,18 @@ export const TranscriptSegment = z.object({
 export type TranscriptSegment = z.infer<typeof TranscriptSegment>;
 
 export const Transcript = z.object({ object: z.literal('transcript'), call_id: z.string().uuid(), segments: z.array(TranscriptSegment) });
+
+/** Event types the timeline leaves out: the transcript and the final call object have routes of their own. */
+export const TIMELINE_OMITTED_EVENTS = ['transcript', 'completed'] as const;
+
+/**
+ * One recorded event of a call's life (dialing, ringing, answer, end with its cause, result, webhook delivery, a turn
+ * the agent's model or conversation webhook failed), `data` as the service that saw it reported it.
+ */
+export const CallTimelineEvent = z.object({
+  id: z.string(),
+  type: z.enum(CALL_EVENT_TYPES),
+  at: Timestamp,
+  data: JsonObject,
+});
+export const CallTimeline = z.object({ object: z.literal('list'), call_id: z.string().uuid(), data: z.array(CallTimelineEvent) });

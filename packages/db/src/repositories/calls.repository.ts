@@ -4,6 +4,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import type { AccountEntity } from '../entities/account.entity';
 import { AgentEntity } from '../entities/agent.entity';
 import { CallEntity } from '../entities/call.entity';
+import { CallEventEntity } from '../entities/call-event.entity';
 import { IdempotencyKeyEntity } from '../entities/idempotency-key.entity';
 import { RecordingEntity } from '../entities/recording.entity';
 import { TranscriptSegmentEntity } from '../entities/transcript-segment.entity';
@@ -222,6 +223,17 @@ export class CallsRepository extends DbRepository {
       [e.id, e.callId, e.accountId, e.type, e.seq, e.at, JSON.stringify(e.data)],
     );
     return fresh.length > 0;
+  }
+
+  /** The call's recorded events, oldest first, but those of the types left out. */
+  events(accountId: string, callId: string, omit: readonly string[]): Promise<CallEventEntity[]> {
+    return this.db
+      .getRepository(CallEventEntity)
+      .createQueryBuilder('e')
+      .where('e.call_id = :callId AND e.account_id = :accountId AND NOT (e.type = ANY(:omit))', { callId, accountId, omit })
+      .orderBy('e.at', 'ASC')
+      .addOrderBy('e.seq', 'ASC')
+      .getMany();
   }
 
   /** Writes transcript segments; a segment seen before (same index) takes the newer text, end and interruption. */
