@@ -39,7 +39,8 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+/** `llmBaseUrl`: the model server every service uses; without it, the scripted sandbox model is started. */
+export async function startTestPlatform(env: Record<string, string> = {}, options: { llmBaseUrl?: string } = {}): Promise<TestPlatform> {
   const db = await createTestDatabase('parley_e2e');
   const namespace = testNamespace();
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -51,6 +52,7 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
     natsUrl,
     namespace,
     ports: 'free',
+    ...(options.llmBaseUrl ? { llmBaseUrl: options.llmBaseUrl } : {}),
     env: {
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
       RECORDINGS_DIR: recordingsDir,
