@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm bench [api|dialer|media|voice|webhooks ...]`: runs each app's own benchmark script (one JSON object on stdout
-// each) and prints one JSON document with every result, each figure next to its goal. With no name, all but `voice`
-// (conversational latency with the real engines, which takes a few minutes).
+// `pnpm bench [api|dialer|media|voice|conversation-webhook|webhooks ...]`: runs each app's own benchmark script (one
+// JSON object on stdout each) and prints one JSON document with every result, each figure next to its goal. With no
+// name, all but `voice` (conversational latency with the real engines, a few minutes) and `conversation-webhook`.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ const TARGETS = {
   dialer: ['dialer', 'bench'],
   media: ['media', 'bench'],
   voice: ['media', 'bench:voice'],
+  'conversation-webhook': ['media', 'bench:conversation-webhook'],
   webhooks: ['webhooks', 'bench'],
 };
 const DEFAULT_TARGETS = ['api', 'dialer', 'media', 'webhooks'];

@@ -52,6 +52,6 @@ describe("an agent's own model server, end to end", () => {
     expect(extraction!.body!.model).toBe('clinic-extractor');
     const turns = requests.filter((r) => !r.body?.response_format);
     expect(turns.length).toBeGreaterThanOrEqual(2);
-    expect(turns.every((r) => r.body!.model === 'clinic-model' && r.messages[0]!.content!.includes('Maria Lopez'))).toBe(true);
+    expect(turns.every((r) => r.body!.model === 'clinic-model' && String(r.messages[0]!.content).includes('Maria Lopez'))).toBe(true);
   });
 });

@@ -21,6 +21,12 @@
  *
  * --tts-process: each reply also starts a process (`true`) the way espeak-ng and flite are
  * started (through the spawn host), to show what a process-based synthesizer costs the calls.
+ *
+ * --llm webhook: every reply comes from a conversation webhook (an agent in webhook mode) served in this process, its
+ * answer streamed as NDJSON and written at once, through the outbound guard as in the service; the result adds, per
+ * turn, the platform's time from the end of the caller's turn (final transcript) to the request reaching the endpoint,
+ * and from the endpoint writing its first words to their first audio leaving. The instant model is the baseline, in
+ * the same run.
  */
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -36,6 +42,9 @@ import { SpawnHost } from '../providers/tts/spawn-host';
 import { SileroVad } from '../providers/vad/silero';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import { type RtpEngineName, RtpLegs } from '../rtp/rtp-legs';
+import { startConversationBackend, type ConversationBackend } from '@parley/sandbox-llm';
+import { createGuardedFetch, OutboundAddressPolicy } from '@parley/service-kit';
+import { ConversationWebhook } from '../providers/llm/conversation-webhook';
 import { arg, benchSetup, trimmedSpeech } from './bench-support';
 
 const ENDPOINTING_MS = 600;
@@ -48,6 +57,34 @@ const instantLlm: Llm = {
     yield { type: 'text', text: 'Sure, I can help with that.' };
   },
 };
+
+const WEBHOOK_SECRET = 'whsec_YmVuY2gtY29udmVyc2F0aW9uLXdlYmhvb2s=';
+
+/** One call's conversation webhook, noting when each request was made and its first words came back. */
+class MeasuredWebhook implements Llm {
+  readonly name = 'measured_webhook';
+  readonly actsOnly = true;
+  readonly requests: Array<{ turnId: string; madeAt: number; firstWordsAt?: number }> = [];
+  private readonly inner: ConversationWebhook;
+  private made = 0;
+
+  constructor(
+    private readonly callId: string,
+    url: string,
+    fetchImpl: typeof fetch,
+  ) {
+    this.inner = new ConversationWebhook({ url, timeoutMs: 10_000, secret: WEBHOOK_SECRET, call: { id: callId, agent_id: callId, direction: 'outbound', from_number: null, to_number: null, context: {}, metadata: {} }, fetch: fetchImpl });
+  }
+
+  async *stream(request: Parameters<Llm['stream']>[0]): AsyncIterable<LlmChunk> {
+    const record: MeasuredWebhook['requests'][number] = { turnId: `${this.callId}:${++this.made}`, madeAt: performance.now() };
+    this.requests.push(record);
+    for await (const chunk of this.inner.stream(request)) {
+      if (chunk.type === 'text') record.firstWordsAt ??= performance.now();
+      yield chunk;
+    }
+  }
+}
 
 function instantTts(reply: Int16Array, spawnHost: SpawnHost | undefined): Tts {
   return {
@@ -74,10 +111,14 @@ interface Run {
   priority: RtpEnginePriority;
   threads: number;
   spawnHost: SpawnHost | undefined;
+  /** --llm webhook: the endpoint every call's agent asks. */
+  backend?: ConversationBackend;
 }
 
 async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number) {
-  const { codec, calls, seconds, dtx } = run;
+  const { codec, calls, seconds, dtx, backend } = run;
+  const webhookFetch = createGuardedFetch(new OutboundAddressPolicy({ allow: ['127.0.0.1'], platformPorts: [], blockPrivate: false }), { maxResponseBytes: 1 << 20, stream: true });
+  const webhookTurns: Array<{ requestOutMs: number; wordsToAudioMs: number }> = [];
   const vadBefore = { ...(vad.stats ?? {}) } as Record<string, number>;
   const legs = new RtpLegs({ engine: run.engine, priority: run.priority, threads: run.threads, host: '127.0.0.1', ports: { first: portsFrom, last: portsFrom + calls + 50 }, logger: { warn: (o, m) => process.stderr.write(`${m}\n`), error: (o, m) => process.stderr.write(`${m}: ${String((o as { err?: unknown }).err)}\n`) } });
   const farEnd = fork(join(__dirname, 'far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -86,11 +127,12 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
   for (let i = 0; i < calls; i++) {
     let conversation: Conversation | undefined;
     const rtp = await legs.open({ codec, dtx, onAudio: (pcm) => conversation?.onCallerAudio(pcm) });
+    const webhook = backend ? new MeasuredWebhook(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, backend.url, webhookFetch) : undefined;
     conversation = new Conversation(
       benchSetup(`bench-${i}`),
       {
         stt: instantStt,
-        llm: instantLlm,
+        llm: webhook ?? instantLlm,
         tts: instantTts(reply, run.spawnHost),
         vad: vad.createStream(),
         vadWindowSamples: vad.windowSamples,
@@ -108,7 +150,10 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
           longGreetingMs: 3500,
         },
         onSegment: () => undefined,
-        onTurnLatency: (l) => latencies.push(l),
+        onTurnLatency: (l) => {
+          latencies.push(l);
+          if (webhook && backend) webhookTurns.push(...webhookTurn(webhook, backend, l));
+        },
         logger: { info: () => undefined, warn: () => undefined },
       },
     );
@@ -130,6 +175,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   latencies.length = 0;
+  webhookTurns.length = 0;
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   const done = new Promise<{ gaps: number[]; received: number; cpuCores: number }>((resolve) => farEnd.on('message', (m) => (m as { type: string }).type === 'done' && resolve(m as never)));
@@ -146,6 +192,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
   const expectedTicks = Math.round((calls * wallMs) / 20);
   const maxLateness = Math.max(...sessions.map((s) => s.rtp.stats.maxLatenessMs));
   const turns = [...latencies];
+  const webhookMeasured = [...webhookTurns];
   const { gaps, cpuCores: farEndCores } = await done;
   for (const s of sessions) {
     await s.conversation.stop('bench');
@@ -188,9 +235,40 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
       no_frame_late_over_5ms: late === 0 && expectedTicks <= ticks,
       added_latency_p95_under_20ms: (percentile(added, 95) ?? Infinity) < 20,
     },
+    ...(backend
+      ? {
+          conversation_webhook: {
+            turns: webhookMeasured.length,
+            // Final transcript -> the request at the endpoint (building, signing, the guard, loopback).
+            request_out_ms: { p50: round(percentile(webhookMeasured.map((t) => t.requestOutMs), 50)), p95: round(percentile(webhookMeasured.map((t) => t.requestOutMs), 95)) },
+            // The endpoint writes its first words -> their first audio out (loopback, parsing, chunking, TTS instant, playout).
+            first_words_to_audio_out_ms: { p50: round(percentile(webhookMeasured.map((t) => t.wordsToAudioMs), 50)), p95: round(percentile(webhookMeasured.map((t) => t.wordsToAudioMs), 95)) },
+            goals_met: {
+              request_out_p95_under_20ms: (percentile(webhookMeasured.map((t) => t.requestOutMs), 95) ?? Infinity) < 20,
+              first_words_to_audio_out_p95_under_20ms: (percentile(webhookMeasured.map((t) => t.wordsToAudioMs), 95) ?? Infinity) < 20,
+            },
+          },
+        }
+      : {}),
     load_average_1m: Math.round(loadavg()[0]! * 100) / 100,
     far_end_process_cpu_cores: Math.round(farEndCores * 1000) / 1000,
   };
+}
+
+/**
+ * The webhook's part of a turn whose latency just came: its oldest answered turn request not yet counted (the opening
+ * `call.started` has no caller turn to measure from). The endpoint writes its answer as the request arrives, so its
+ * arrival is when the first words were written; the turn's request was made at its final transcript.
+ */
+function webhookTurn(webhook: MeasuredWebhook, backend: ConversationBackend, l: TurnLatency): Array<{ requestOutMs: number; wordsToAudioMs: number }> {
+  for (;;) {
+    const r = webhook.requests.shift();
+    if (!r) return [];
+    const received = backend.requests.find((q) => q.body?.turn_id === r.turnId);
+    if (!received || received.body!.type !== 'turn' || r.firstWordsAt === undefined) continue;
+    const firstAudioOut = r.madeAt + l.firstAudioOutMs - l.endpointingMs - l.vadLagMs - l.sttMs;
+    return [{ requestOutMs: received.receivedAt - r.madeAt, wordsToAudioMs: firstAudioOut - received.receivedAt }];
+  }
 }
 
 /** One measurement, in this process: prints its result as JSON. */
@@ -206,15 +284,19 @@ async function measure(engine: RtpEngineName, codec: CodecName): Promise<void> {
   const reply = espeak('Sure, I can help with that.');
   const priority = arg('priority', 'realtime') as RtpEnginePriority;
   const threads = Number(arg('rtp-threads', '2'));
-  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, threads, spawnHost }, vad, speech, reply, 46000);
+  const backend = arg('llm', 'instant') === 'webhook' ? await startConversationBackend({ secret: WEBHOOK_SECRET, answer: () => ({ ndjson: [{ say: 'Sure, I can help with that.' }] }) }) : undefined;
+  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, threads, spawnHost, backend }, vad, speech, reply, 46000);
   await spawnHost?.close();
+  await backend?.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 /** Runs one measurement in a fresh process with this one's node flags and arguments. */
 function measureInChild(engine: RtpEngineName, codec: CodecName, extra: string[] = []): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2), ...extra, '--measure', `${engine}:${codec}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // An option given again in `extra` replaces the one this process was given.
+    const given = process.argv.slice(2).filter((a, i, all) => !(extra.includes(a) && a.startsWith('--')) && !(i > 0 && extra.includes(all[i - 1]!) && all[i - 1]!.startsWith('--')));
+    const child = spawn(process.execPath, [...process.execArgv, __filename, ...given, ...extra, '--measure', `${engine}:${codec}`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('error', reject);
@@ -231,9 +313,10 @@ async function main(): Promise<void> {
     const [engine, codec] = only.split(':') as [RtpEngineName, CodecName];
     return measure(engine, codec);
   }
-  const codecs = arg('codecs', 'g722,ulaw').split(',') as CodecName[];
+  const webhook = arg('llm', 'instant') === 'webhook';
+  const codecs = arg('codecs', webhook ? 'g722' : 'g722,ulaw').split(',') as CodecName[];
   const engine = arg('engine', 'native') as RtpEngineName;
-  const baseline = arg('baseline', engine === 'native' ? 'g722' : 'none');
+  const baseline = arg('baseline', engine === 'native' && !webhook ? 'g722' : 'none');
   const result: Record<string, unknown> = {
     cores: cpus().length,
     what: 'concurrent calls in one media process at real time: RTP in+out, jitter buffer, codec, Silero VAD, endpointing, turn loop; STT/LLM/TTS instant fakes; far ends in a child process; each measurement in a fresh process',
@@ -246,6 +329,8 @@ async function main(): Promise<void> {
     node: process.version,
   };
   for (const codec of codecs) result[codec] = await measureInChild(engine, codec);
+  // The same calls with the instant model instead of the endpoint, measured in the same run.
+  if (webhook) result[`baseline_instant_model_${codecs[0]}`] = await measureInChild(engine, codecs[0]!, ['--llm', 'instant']);
   // The same load with one pacing thread, and on the event loop's engine, measured in the same run.
   if (baseline !== 'none' && engine === 'native') result[`baseline_one_pacing_thread_${baseline}`] = await measureInChild('native', baseline as CodecName, ['--rtp-threads', '1']);
   if (baseline !== 'none') result[`baseline_js_engine_${baseline}`] = await measureInChild('js', baseline as CodecName);

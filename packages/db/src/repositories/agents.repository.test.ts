@@ -29,6 +29,7 @@ function agent(accountId: string, fields: Partial<NewAgent> = {}): NewAgent {
     maxDurationSeconds: 600,
     ringTimeoutSeconds: 30,
     llm: {},
+    conversation: { mode: 'hosted' },
     ...fields,
   };
 }
