@@ -17,6 +17,10 @@ function answer(turn: BackendTurn, nth: number) {
       if (turn.type === 'call.started') return { json: { say: 'Hi Maria, this is the clinic calling about your appointment.' } };
       if (nth === 2) return { ndjson: [{ say: 'Great. ' }, { say: 'It is on Tuesday at three.' }] };
       return { sse: [{ say: 'Thank you. Goodbye!' }, { end_call: true }] };
+    case 'garbage':
+      if (turn.type === 'call.started') return { json: { say: 'Hello, this is the clinic.' } };
+      if (nth === 2) return { status: 200, body: '<html><body>Welcome to nginx!</body></html>', contentType: 'text/html' };
+      return { json: { say: 'Back again.' } };
     case 'slow':
       if (turn.type === 'call.started') return { json: { say: 'Hello, this is the clinic.' } };
       if (nth === 2) return { afterMs: 3000, then: { json: { say: 'Too late.' } } };
@@ -52,11 +56,12 @@ const agent = (tag: string, timeoutMs = 5000) => ({ prompt: `Webhook agent ${tag
 const requestsOf = (callId: string) => backend.requests.filter((r) => r.body?.call.id === callId);
 
 describe('an agent in webhook mode, over real RTP', () => {
-  it('greets, answers turns streamed and whole, hangs up when told, survives a slow endpoint, and cancels a request the caller talks over', async () => {
-    const [whole, slow, barge] = await Promise.all([
+  it('greets, answers turns streamed and whole, hangs up when told, survives a slow or garbage-answering endpoint, and cancels a request the caller talks over', async () => {
+    const [whole, slow, barge, garbage] = await Promise.all([
       h.placeCall({ number: '+15550220001', scenario: { answer_after_ms: 200, lines: ['Yes, this is Maria.', 'Thank you, that is all.'] }, agent: agent('whole') }),
       h.placeCall({ number: '+15550220002', scenario: { answer_after_ms: 200, lines: ['Hello, who is this?', 'Are you still there?'] }, agent: agent('slow', 800) }),
       h.placeCall({ number: '+15550220003', scenario: { answer_after_ms: 200, speak_first: true, lines: ['Hello?', { text: 'Sorry, wait, I have a question.', barge_in: true, after_ms: 1500 }] }, agent: agent('barge') }),
+      h.placeCall({ number: '+15550220004', scenario: { answer_after_ms: 200, lines: ['Hello, who is this?', 'Are you still there?'] }, agent: agent('garbage') }),
     ]);
 
     // --- a whole call: call.started greeting, a streamed NDJSON answer, an SSE answer with end_call
@@ -90,6 +95,12 @@ describe('an agent in webhook mode, over real RTP', () => {
     expect(bargeRequests[0]!.aborted).toBe(true);
     expect(bargeRequests.at(-1)!.body!.turn_id).not.toBe(bargeRequests[0]!.body!.turn_id);
     expect(bargeRequests.at(-1)!.body!.transcript.some((t) => t.role === 'agent' && t.text.includes('[interrupted by the caller]'))).toBe(true);
+
+    // --- garbage: the fallback, an agent_error naming what came back, and the call goes on
+    await h.waitForSegment(garbage.callId, (s) => s.role === 'agent' && s.text === PHRASES.llmFallback);
+    await h.waitForSegment(garbage.callId, (s) => s.role === 'agent' && s.text === 'Back again.');
+    expect(h.events.find((e) => e.call_id === garbage.callId && e.type === 'agent_error')?.data).toMatchObject({ turn_id: `${garbage.callId}:2`, message: expect.stringMatching(/content-type is text\/html/) });
+    await h.release(garbage.callId, 'test_done');
 
     // The model was never asked.
     expect(h.llm.completions()).toEqual([]);
