@@ -6,6 +6,7 @@ import {
   CallsRepository,
   CreditLedgerRepository,
   type DataSource,
+  DoNotCallRepository,
   OutboxRepository,
   PhoneNumbersRepository,
   SecretBox,
@@ -32,6 +33,7 @@ import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
 import { StorablePathParams } from './http/path-params';
 import { RateLimiter } from './http/rate-limiter';
+import { DoNotCallService } from './do-not-call/do-not-call.service';
 import { NumbersService } from './numbers/numbers.service';
 import { API_CONTROLLERS } from './openapi/api-controllers';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -54,7 +56,7 @@ export class AppModule {
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
-        ...repositoryProviders(CallsRepository, OutboxRepository),
+        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         { provide: Accounts, inject: [DATA_SOURCE, SecretBox], useFactory: (ds: DataSource, secrets: SecretBox) => new Accounts(ds, accountDefaults(config), secrets) },
         PgNotifications,
@@ -76,6 +78,7 @@ export class AppModule {
         TrunksService,
         WebhookEndpointsService,
         BalanceService,
+        DoNotCallService,
       ],
     };
   }

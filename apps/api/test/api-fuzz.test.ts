@@ -66,7 +66,7 @@ beforeAll(async () => {
       method: method.toUpperCase(),
       path,
       query: (op.parameters ?? []).filter((p: any) => p.in === 'query'),
-      body: op.requestBody?.content['application/json'].schema,
+      body: op.requestBody?.content['application/json']?.schema,
       statuses: Object.keys(op.responses),
     })),
   );

@@ -82,6 +82,9 @@ describe('POST /v1/calls', () => {
       tools: agent.tools,
       llm: agent.llm,
       max_duration_seconds: agent.max_duration_seconds,
+      from_number: number.number,
+      to_number: to,
+      metadata: { crm_id: 'c-1' },
     });
     // Published and acknowledged: the outbox empties (deletes are batched).
     await expect.poll(async () => (await api.ds.query('SELECT count(*)::int AS n FROM outbox_messages'))[0].n, { timeout: 5000 }).toBe(0);

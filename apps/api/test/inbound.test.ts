@@ -37,6 +37,9 @@ describe('inbound call rows (requested by the dialer over NATS)', () => {
       tools: [],
       llm: {},
       max_duration_seconds: agent.body.max_duration_seconds,
+      from_number: '+14155550123',
+      to_number: num.body.number,
+      metadata: {},
     });
     expect(await ask(lonely.body.number)).toMatchObject({ ok: false, error: expect.stringContaining('no inbound agent') });
     expect(await ask('+19999999999')).toMatchObject({ ok: false });

@@ -16,6 +16,7 @@ export const ERROR_TYPE_BY_STATUS: Record<number, ApiErrorType> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
   402: 'payment_required_error',
+  403: 'invalid_request_error',
   404: 'not_found_error',
   405: 'invalid_request_error',
   408: 'invalid_request_error',
@@ -53,6 +54,8 @@ export const ErrorCodes = {
   resourceInUse: 'resource_in_use',
   sandboxTrunkReadOnly: 'sandbox_trunk_read_only',
   insufficientCredit: 'insufficient_credit',
+  /** POST /v1/calls to a number on the account's do-not-call list. */
+  doNotCall: 'number_on_do_not_call_list',
   rateLimited: 'rate_limited',
   internal: 'internal_error',
   unavailable: 'service_unavailable',

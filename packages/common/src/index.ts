@@ -10,6 +10,7 @@ export * from './api/trunks';
 export * from './api/numbers';
 export * from './api/agents';
 export * from './api/conversation-webhook';
+export * from './api/do-not-call';
 export * from './api/calls';
 export * from './api/webhooks';
 export * from './api/accounts';

@@ -29,6 +29,7 @@ import { CallContexts } from './call-context';
 import { newCallRow } from './call-row';
 import { callView } from './call.view';
 import { conversationSnapshot } from './conversation-snapshot';
+import { DoNotCallService } from '../do-not-call/do-not-call.service';
 
 @Injectable()
 export class CallsService {
@@ -40,6 +41,7 @@ export class CallsService {
     private readonly outbox: Outbox,
     private readonly projector: CallProjector,
     private readonly contexts: CallContexts,
+    private readonly doNotCall: DoNotCallService,
     private readonly bus: Bus,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -71,7 +73,8 @@ export class CallsService {
       if (replay) return { call: replay, replayed: true };
     }
     const callId = newId.call();
-    const { agent, account, from } = await this.contexts.get(accountId, input);
+    // The do-not-call check runs beside the agent's lookup: a listed number costs nothing more than its own read.
+    const [{ agent, account, from }] = await Promise.all([this.contexts.get(accountId, input), this.doNotCall.assertCallable(accountId, input.to)]);
     const call = newCallRow({
       id: callId,
       accountId,

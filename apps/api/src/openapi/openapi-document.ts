@@ -73,7 +73,11 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
         operationId: `${spec.tag.toLowerCase().replace(/\W+/g, '_')}_${name}`,
         security: spec.auth === false ? [] : [{ apiKey: [] }],
         parameters: params.length ? params : undefined,
-        requestBody: spec.body ? { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } : undefined,
+        requestBody: spec.body
+          ? { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } }
+          : spec.consumes
+            ? { required: true, content: { [spec.consumes]: { schema: { type: 'string' } } } }
+            : undefined,
         responses,
       };
     }

@@ -4,6 +4,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { CallEventEntity } from './call-event.entity';
 import { CallEntity } from './call.entity';
 import { CreditLedgerEntryEntity } from './credit-ledger-entry.entity';
+import { DoNotCallEntity } from './do-not-call.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { PhoneNumberEntity } from './phone-number.entity';
@@ -20,6 +21,7 @@ export {
   CallEventEntity,
   CallEntity,
   CreditLedgerEntryEntity,
+  DoNotCallEntity,
   IdempotencyKeyEntity,
   OutboxMessageEntity,
   PhoneNumberEntity,
@@ -47,5 +49,6 @@ export const ENTITIES = [
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
+  DoNotCallEntity,
 ];
 export type { WebhookDeliveryStatus } from '@parley/common';

@@ -129,9 +129,9 @@ describe('CallsRepository: creating calls', () => {
     expect(source).toEqual({
       agent: {
         id: a.id, type: 'outbound', persona: 'You are Ava.', instructions: 'Confirm.', returns: { ok: 'boolean' }, language: 'en', webhookUrl: 'https://example.com/h', maxDurationSeconds: 600, ringTimeoutSeconds: 30,
-        voice: null, initialGreeting: null, voicemailAction: 'hangup', voicemailMessage: null, tools: [], llm: {},
+        voice: null, initialGreeting: null, voicemailAction: 'hangup', voicemailMessage: null, tools: [], llm: {}, conversation: { mode: 'hosted' },
       },
-      account: { id: 'acct_a', balanceMilliCents: 5000, rateMilliCentsPerMinute: 1000, billingIncrementSeconds: 1, billingMinimumSeconds: 0 },
+      account: { id: 'acct_a', balanceMilliCents: 5000, rateMilliCentsPerMinute: 1000, billingIncrementSeconds: 1, billingMinimumSeconds: 0, webhookSecret: expect.any(String) },
       from: { number: '+15550001002', trunkId: 'trk_a' },
     });
     expect((await calls.findNewCallSource('acct_a', a.id, '+15550001001'))?.from).toEqual({ number: '+15550001001', trunkId: 'trk_a' });

@@ -14,3 +14,4 @@ export * from './api-keys.repository';
 export * from './stored-secrets.repository';
 export * from './trunk-slots.repository';
 export * from './dialer-instances.repository';
+export * from './do-not-call.repository';

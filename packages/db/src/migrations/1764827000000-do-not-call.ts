@@ -1,0 +1,23 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Each account's do-not-call list: numbers no campaign and no single call may dial. */
+export class DoNotCall1764827000000 implements MigrationInterface {
+  name = 'DoNotCall1764827000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE do_not_call (
+        account_id text NOT NULL,
+        number text NOT NULL,
+        reason text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account_id, number)
+      );
+      CREATE INDEX do_not_call_newest ON do_not_call (account_id, created_at DESC, number DESC);
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE do_not_call`);
+  }
+}
