@@ -101,6 +101,23 @@ describe('AgentsRepository', () => {
     expect(await agents.cursor('acct_a', made[0]!.id)).toBeNull();
   });
 
+  it('pages agents made in the same instant (one transaction, one now()) without skipping any', async () => {
+    await testAccount(db.dataSource, 'acct_same');
+    const made = Array.from({ length: 5 }, () => agent('acct_same'));
+    await db.dataSource.transaction(async (m) => {
+      for (const a of made) await agents.with(m).insert(a);
+    });
+    const seen: string[] = [];
+    let after = null;
+    for (;;) {
+      const page = await agents.list('acct_same', { limit: 2, after });
+      seen.push(...page.rows.map((a) => a.id));
+      if (!page.hasMore) break;
+      after = await agents.cursor('acct_same', page.rows.at(-1)!.id);
+    }
+    expect(seen.sort()).toEqual(made.map((a) => a.id).sort());
+  });
+
   it('serializes the writes of one account', async () => {
     const order: string[] = [];
     let release!: () => void;
