@@ -4,6 +4,7 @@ import {
   AccountsRepository,
   AgentsRepository,
   CallsRepository,
+  CampaignsRepository,
   CreditLedgerRepository,
   type DataSource,
   DoNotCallRepository,
@@ -33,6 +34,8 @@ import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
 import { StorablePathParams } from './http/path-params';
 import { RateLimiter } from './http/rate-limiter';
+import { CampaignScheduler } from './campaigns/campaign-scheduler';
+import { CampaignsService } from './campaigns/campaigns.service';
 import { DoNotCallService } from './do-not-call/do-not-call.service';
 import { NumbersService } from './numbers/numbers.service';
 import { API_CONTROLLERS } from './openapi/api-controllers';
@@ -56,7 +59,7 @@ export class AppModule {
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
-        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository),
+        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         { provide: Accounts, inject: [DATA_SOURCE, SecretBox], useFactory: (ds: DataSource, secrets: SecretBox) => new Accounts(ds, accountDefaults(config), secrets) },
         PgNotifications,
@@ -79,6 +82,8 @@ export class AppModule {
         WebhookEndpointsService,
         BalanceService,
         DoNotCallService,
+        CampaignsService,
+        CampaignScheduler,
       ],
     };
   }

@@ -24,6 +24,8 @@ export const ApiConfigSchema = z.object({
    * dead dialer's calls (about 4 s, apps/dialer/README.md "Recovery") can finish; then 503 `call_owner_unavailable`.
    */
   API_DIALER_ADOPTION_WAIT_MS: env.int(6000, 0),
+  /** How often the campaign scheduler places due calls and records ended ones; 0: this api runs no scheduler. */
+  CAMPAIGN_TICK_MS: env.int(1000, 0),
   /** The watchdog ends calls nobody is driving any more, so no call stays live and no reservation stays held. */
   API_WATCHDOG_INTERVAL_MS: env.int(30_000, 100),
   /** A call still queued this long after creation (e.g. no dialer running) fails with `dispatch_timeout`. */

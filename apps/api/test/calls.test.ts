@@ -5,7 +5,7 @@ import { type ApiHarness, outboundSetup, randomE164, startApi, type TestAccount 
 const CALL_KEYS = [
   'id', 'agent_id', 'to_number', 'from_number', 'status', 'direction', 'persona', 'instructions', 'prompt', 'context', 'returns', 'result', 'result_status',
   'result_error', 'language', 'webhook_url', 'webhook_status', 'webhook_error', 'created_at', 'started_at', 'answered_at', 'ended_at', 'duration_seconds',
-  'billed_duration_seconds', 'billing_amount_milli_cents', 'reservation_status', 'error_code', 'error_message', 'hangup_cause', 'metadata', 'updated_at',
+  'billed_duration_seconds', 'billing_amount_milli_cents', 'reservation_status', 'error_code', 'error_message', 'hangup_cause', 'metadata', 'campaign_id', 'updated_at',
 ];
 
 let api: ApiHarness;

@@ -149,7 +149,7 @@ export function callObject(callId: string, webhookUrl: string | null): Call {
     persona: null, instructions: 'Confirm.', prompt: 'Confirm.', context: {}, returns: { confirmed: 'boolean' }, result: { confirmed: true }, result_status: 'completed',
     result_error: null, language: 'en', webhook_url: webhookUrl, webhook_status: 'pending', webhook_error: null, created_at: at, started_at: at, answered_at: at,
     ended_at: at, duration_seconds: 1, billed_duration_seconds: 1, billing_amount_milli_cents: 0, reservation_status: 'settled', error_code: null, error_message: null,
-    hangup_cause: 'normal_clearing', answered_by: 'human', latency: null, recording_url: null, metadata: {}, updated_at: at,
+    hangup_cause: 'normal_clearing', answered_by: 'human', latency: null, recording_url: null, metadata: {}, campaign_id: null, updated_at: at,
   };
 }
 

@@ -11,6 +11,7 @@ export * from './api/numbers';
 export * from './api/agents';
 export * from './api/conversation-webhook';
 export * from './api/do-not-call';
+export * from './api/campaigns';
 export * from './api/calls';
 export * from './api/webhooks';
 export * from './api/accounts';

@@ -18,6 +18,7 @@ export function newCallRow(o: {
   webhookUrl?: string;
   metadata: Record<string, unknown>;
   reservedMilliCents: number;
+  campaignId?: string;
 }): CallEntity {
   const { agent } = o;
   const instructions = o.instructions ?? agent.instructions;
@@ -60,6 +61,7 @@ export function newCallRow(o: {
     answeredBy: null,
     latency: null,
     metadata: o.metadata,
+    campaignId: o.campaignId ?? null,
     maxDurationSeconds: agent.maxDurationSeconds,
     ringTimeoutSeconds: agent.ringTimeoutSeconds,
     channelId: null,

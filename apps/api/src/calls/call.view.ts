@@ -40,6 +40,7 @@ export function callView(c: CallEntity, opts: { hasRecording?: boolean } = {}): 
     latency: c.latency,
     recording_url: opts.hasRecording ? `/v1/calls/${c.id}/recording` : null,
     metadata: c.metadata,
+    campaign_id: c.campaignId,
     updated_at: c.updatedAt.toISOString(),
   };
 }

@@ -66,7 +66,8 @@ export class CallsService {
    * Creates an outbound call: the row, its credit reservation, its idempotency record and its dispatch message are
    * written in one transaction; the message is published right after commit (the outbox relay covers a crash).
    */
-  async create(accountId: string, input: CallCreate, idempotencyKey: string | null): Promise<{ call: CallEntity; replayed: boolean }> {
+  /** `campaignId`: the campaign placing the call (its calls carry it). */
+  async create(accountId: string, input: CallCreate, idempotencyKey: string | null, campaignId?: string): Promise<{ call: CallEntity; replayed: boolean }> {
     const requestHash = idempotencyKey ? createHash('sha256').update(canonicalJson(input)).digest('hex') : null;
     if (idempotencyKey) {
       const replay = await this.findIdempotent(accountId, idempotencyKey, requestHash!);
@@ -88,6 +89,7 @@ export class CallsService {
       webhookUrl: input.webhook_url,
       metadata: input.metadata,
       reservedMilliCents: 0,
+      campaignId,
     });
     const dispatch: DispatchMessage = DispatchMessage.parse({
       call_id: callId,
@@ -165,6 +167,7 @@ export class CallsService {
       createdAfter: q.created_after ? new Date(q.created_after) : undefined,
       createdBefore: q.created_before ? new Date(q.created_before) : undefined,
       number: scope.number,
+      campaignId: q.campaign_id,
     };
     const page = await this.calls.list(accountId, filter, { limit: q.limit, after });
     return list(page.rows.map((c) => callView(c)), page.hasMore);

@@ -15,7 +15,7 @@ export interface RouteSpec {
   response?: z.ZodType;
   /** Success status, default 200. */
   status?: number;
-  /** Request body content type when not JSON (text/csv): the route reads the raw text with @Body(). */
+  /** A body content type besides JSON (text/csv): the route reads the raw text with @Body(). */
   consumes?: string;
   /** Response content type when not JSON (e.g. audio/wav, text/event-stream). */
   produces?: string;

@@ -73,10 +73,15 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
         operationId: `${spec.tag.toLowerCase().replace(/\W+/g, '_')}_${name}`,
         security: spec.auth === false ? [] : [{ apiKey: [] }],
         parameters: params.length ? params : undefined,
-        requestBody: spec.body
-          ? { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } }
-          : spec.consumes
-            ? { required: true, content: { [spec.consumes]: { schema: { type: 'string' } } } }
+        requestBody:
+          spec.body || spec.consumes
+            ? {
+                required: true,
+                content: {
+                  ...(spec.body ? { 'application/json': { schema: jsonSchema(spec.body, 'input') } } : {}),
+                  ...(spec.consumes ? { [spec.consumes]: { schema: { type: 'string' } } } : {}),
+                },
+              }
             : undefined,
         responses,
       };

@@ -25,6 +25,7 @@ export const CallListQuery = Pagination.extend({
   from_number: E164.optional(),
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
+  campaign_id: z.string().uuid().optional(),
 });
 export type CallListQuery = z.infer<typeof CallListQuery>;
 
@@ -73,6 +74,7 @@ export const Call = z.object({
   latency: CallLatency.nullable(),
   recording_url: z.string().nullable(),
   metadata: JsonObject,
+  campaign_id: z.string().uuid().nullable().default(null).describe('the campaign that placed the call'),
   updated_at: Timestamp,
 });
 export type Call = z.infer<typeof Call>;

@@ -42,6 +42,8 @@ export class CallEntity {
   @Column('text', { name: 'answered_by', nullable: true }) answeredBy!: AnsweredBy | null;
   @Column('jsonb', { nullable: true }) latency!: CallLatency | null;
   @Column('jsonb') metadata!: Record<string, unknown>;
+  /** The campaign that placed the call, if one did. */
+  @Column('uuid', { name: 'campaign_id', nullable: true }) campaignId!: string | null;
   @Column('integer', { name: 'max_duration_seconds' }) maxDurationSeconds!: number;
   @Column('integer', { name: 'ring_timeout_seconds' }) ringTimeoutSeconds!: number;
   @Column('text', { name: 'channel_id', nullable: true }) channelId!: string | null;

@@ -3,6 +3,7 @@ import { AgentEntity } from './agent.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { CallEventEntity } from './call-event.entity';
 import { CallEntity } from './call.entity';
+import { CampaignEntity, CampaignRecipientEntity } from './campaign.entity';
 import { CreditLedgerEntryEntity } from './credit-ledger-entry.entity';
 import { DoNotCallEntity } from './do-not-call.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
@@ -20,6 +21,8 @@ export {
   ApiKeyEntity,
   CallEventEntity,
   CallEntity,
+  CampaignEntity,
+  CampaignRecipientEntity,
   CreditLedgerEntryEntity,
   DoNotCallEntity,
   IdempotencyKeyEntity,
@@ -50,5 +53,7 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   WebhookDeliveryAttemptEntity,
   DoNotCallEntity,
+  CampaignEntity,
+  CampaignRecipientEntity,
 ];
 export type { WebhookDeliveryStatus } from '@parley/common';

@@ -22,6 +22,7 @@ export interface CallListFilter {
   createdAfter?: Date;
   createdBefore?: Date;
   number?: string;
+  campaignId?: string;
 }
 
 /** The agent fields a call's conversation snapshot takes (the media service's voice, greeting, voicemail handling, tools and model). */
@@ -100,6 +101,7 @@ export class CallsRepository extends DbRepository {
     if (filter.createdAfter) qb.andWhere('c.created_at > :after', { after: filter.createdAfter });
     if (filter.createdBefore) qb.andWhere('c.created_at < :before', { before: filter.createdBefore });
     if (filter.number) qb.andWhere('(c.from_number = :n OR c.to_number = :n)', { n: filter.number });
+    if (filter.campaignId) qb.andWhere('c.campaign_id = :campaignId', { campaignId: filter.campaignId });
     return newestFirst(qb, 'c', page);
   }
 

@@ -15,3 +15,4 @@ export * from './stored-secrets.repository';
 export * from './trunk-slots.repository';
 export * from './dialer-instances.repository';
 export * from './do-not-call.repository';
+export * from './campaigns.repository';

@@ -1,0 +1,137 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type AttemptOutcome, CallCreate, ErrorCodes } from '@parley/common';
+import { type CampaignEntity, type CampaignRecipientEntity, CampaignsRepository, type EndedAttempt } from '@parley/db';
+import { LOGGER, type Logger } from '@parley/service-kit';
+import { CallsService } from '../calls/calls.service';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { ApiError } from '../http/api-error';
+import { nextCallableAt } from './calling-window';
+
+/** A claimed attempt whose call was not placed after this long (its scheduler stopped in between) is placed again. */
+const UNPLACED_AFTER_MS = 15_000;
+/** Due recipients looked at per campaign and tick beyond its free lines, to move those outside their hours. */
+const LOOKAHEAD = 50;
+
+/**
+ * Places campaigns' calls. Each tick, per campaign: records the attempts whose call ended (done, a retry after the
+ * backoff, or exhausted), places claimed attempts a stopped scheduler left without a call, starts a scheduled campaign
+ * at its start_at, completes one at its end_at or when no recipient is left, and claims due recipients up to the free
+ * lines (max_concurrent_calls minus live attempts), each within its calling hours in its own time zone; the others
+ * move to their next opening. Claims hold row locks (SKIP LOCKED) and mark the recipient live before the call is
+ * placed, and the call's Idempotency-Key is the attempt's, so two schedulers or a restarted one never call a
+ * recipient twice at once. The trunk's own limits and pacing apply in the dialer as for any call.
+ */
+@Injectable()
+export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly campaigns: CampaignsRepository,
+    private readonly calls: CallsService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.CAMPAIGN_TICK_MS > 0) this.schedule();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick()
+        .catch((err) => this.logger.error({ err }, 'campaign tick failed'))
+        .finally(() => this.schedule());
+    }, this.config.CAMPAIGN_TICK_MS);
+  }
+
+  /** One round over every campaign that has work; `now` is the clock (tests pass their own). */
+  async tick(now = new Date()): Promise<void> {
+    for (const c of await this.campaigns.active()) {
+      if (this.stopped) return;
+      await this.advance(c, now).catch((err) => this.logger.error({ err, campaign_id: c.id }, 'campaign step failed'));
+    }
+  }
+
+  private async advance(c: CampaignEntity, now: Date): Promise<void> {
+    for (const ended of await this.campaigns.endedAttempts(c.id)) await this.record(c, ended, now);
+    if (c.status !== 'scheduled' && c.status !== 'running') return;
+    for (const r of await this.campaigns.unplaced(c.id, UNPLACED_AFTER_MS)) {
+      if (!(await this.place(c, r))) return;
+    }
+    if (c.status === 'scheduled') {
+      if (c.schedule.start_at && Date.parse(c.schedule.start_at) > now.getTime()) return;
+      await this.campaigns.update(c.accountId, c.id, { status: 'running' });
+      c.status = 'running';
+    }
+    if (c.schedule.end_at && Date.parse(c.schedule.end_at) <= now.getTime()) return this.complete(c, now);
+    const claimed = await this.campaigns.claimDue(c.id, now, c.maxConcurrentCalls, LOOKAHEAD, (due, free) => {
+      const start: string[] = [];
+      const defer: Array<{ id: string; at: Date }> = [];
+      for (const r of due) {
+        const at = nextCallableAt(now, c.schedule.window, r.timezone ?? c.schedule.timezone);
+        if (at.getTime() > now.getTime()) defer.push({ id: r.id, at });
+        else if (start.length < free) start.push(r.id);
+      }
+      return { start, defer };
+    });
+    for (const r of claimed) {
+      if (!(await this.place(c, r))) return;
+    }
+    if (!(await this.campaigns.unfinished(c.id))) await this.complete(c, now);
+  }
+
+  /** Places a claimed attempt's call; false when the campaign had to pause (no credit, or calls refused). */
+  private async place(c: CampaignEntity, r: CampaignRecipientEntity): Promise<boolean> {
+    const input = CallCreate.parse({
+      agent_id: c.agentId,
+      to: r.toNumber,
+      ...(c.fromNumber ? { from_number: c.fromNumber } : {}),
+      context: r.context,
+      metadata: r.metadata,
+      ...(c.webhookUrl ? { webhook_url: c.webhookUrl } : {}),
+    });
+    try {
+      const { call } = await this.calls.create(c.accountId, input, `campaign:${r.id}:${r.attempts}`, c.id);
+      await this.campaigns.attachCall(r.id, call.id);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.code === ErrorCodes.doNotCall) {
+        await this.campaigns.settle(r.id, { state: 'skipped', outcome: 'do_not_call', nextAttemptAt: null, attempts: r.attempts - 1 });
+        return true;
+      }
+      // The attempt did not happen: the recipient waits, and the campaign stops until someone looks.
+      await this.campaigns.settle(r.id, { state: 'pending', outcome: r.outcome, nextAttemptAt: new Date(), attempts: r.attempts - 1 });
+      const reason = err.code === ErrorCodes.insufficientCredit ? 'insufficient_credit' : `calls refused: ${err.message}`;
+      await this.campaigns.update(c.accountId, c.id, { status: 'paused', pausedReason: reason });
+      this.logger.warn({ campaign_id: c.id, reason }, 'campaign paused');
+      return false;
+    }
+  }
+
+  /** What an ended attempt leaves: done, a retry after the backoff, or exhausted. */
+  private async record(c: CampaignEntity, { recipient: r, callStatus, answeredBy }: EndedAttempt, now: Date): Promise<void> {
+    const outcome: AttemptOutcome = callStatus === 'completed' ? (answeredBy === 'machine' ? 'voicemail' : 'completed') : (callStatus as AttemptOutcome);
+    const retryable = (c.retry.on as readonly string[]).includes(outcome);
+    if (retryable && r.attempts < c.retry.max_attempts && c.status !== 'canceled') {
+      await this.campaigns.settle(r.id, { state: 'pending', outcome, nextAttemptAt: new Date(now.getTime() + c.retry.backoff_minutes * 60_000) });
+    } else {
+      await this.campaigns.settle(r.id, { state: retryable ? 'exhausted' : 'done', outcome, nextAttemptAt: null });
+    }
+  }
+
+  private async complete(c: CampaignEntity, now: Date): Promise<void> {
+    await this.campaigns.update(c.accountId, c.id, { status: 'completed', completedAt: now });
+    this.logger.info({ campaign_id: c.id }, 'campaign completed');
+  }
+}
+

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type Campaign,
+  type CampaignCreate,
+  type CampaignRecipient,
+  type CampaignStatus,
+  type CampaignUpdate,
+  type CallCreate,
+  E164,
+  ErrorCodes,
+  RecipientInput,
+  type RecipientListQuery,
+  type RecipientsAdded,
+  RecipientsUpload,
+} from '@parley/common';
+import { type CampaignEntity, type CampaignRecipientEntity, CampaignsRepository, type DataSource, DoNotCallRepository, type NewRecipient } from '@parley/db';
+import { DATA_SOURCE } from '@parley/service-kit';
+import { CallContexts } from '../calls/call-context';
+import { ApiError } from '../http/api-error';
+import { cleanNumber, numberColumn, parseCsv } from '../http/csv';
+import { cursorAfter } from '../http/pagination';
+import { isUuid } from '../agents/agents.service';
+
+/** Rejected rows an upload lists at most (the count of accepted ones is always exact). */
+const MAX_REJECTED_LISTED = 1000;
+const INSERT_BATCH = 5000;
+
+/** Which actions move a campaign from which statuses. */
+const ACTIONS: Record<'start' | 'pause' | 'resume' | 'cancel', CampaignStatus[]> = {
+  start: ['draft'],
+  pause: ['scheduled', 'running'],
+  resume: ['paused'],
+  cancel: ['draft', 'scheduled', 'running', 'paused'],
+};
+export type CampaignAction = keyof typeof ACTIONS;
+
+/** Campaigns and their recipients as the API shows and changes them; the scheduler places the calls. */
+@Injectable()
+export class CampaignsService {
+  constructor(
+    private readonly campaigns: CampaignsRepository,
+    private readonly doNotCall: DoNotCallRepository,
+    private readonly contexts: CallContexts,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+  ) {}
+
+  async create(accountId: string, input: CampaignCreate): Promise<CampaignEntity> {
+    await this.checkAgent(accountId, input.agent_id, input.from_number);
+    const id = randomUUID();
+    await this.campaigns.create({
+      id,
+      accountId,
+      name: input.name,
+      agentId: input.agent_id,
+      fromNumber: input.from_number ?? null,
+      status: 'draft',
+      pausedReason: null,
+      schedule: input.schedule,
+      maxConcurrentCalls: input.max_concurrent_calls,
+      retry: input.retry,
+      webhookUrl: input.webhook_url ?? null,
+      metadata: input.metadata,
+    });
+    return this.get(accountId, id);
+  }
+
+  async get(accountId: string, id: string): Promise<CampaignEntity> {
+    const c = isUuid(id) ? await this.campaigns.get(accountId, id) : null;
+    if (!c) throw ApiError.notFound('campaign', id, 'id');
+    return c;
+  }
+
+  async list(accountId: string, page: { limit: number; starting_after?: string }) {
+    const after = await cursorAfter(page.starting_after, (id) => (isUuid(id) ? this.campaigns.cursor(accountId, id) : Promise.resolve(null)));
+    return this.campaigns.list(accountId, { limit: page.limit, after });
+  }
+
+  /** A draft changes in full; a started campaign only its name and metadata. */
+  async update(accountId: string, id: string, input: CampaignUpdate): Promise<CampaignEntity> {
+    const c = await this.get(accountId, id);
+    const shaping = Object.keys(input).filter((k) => k !== 'name' && k !== 'metadata');
+    if (c.status !== 'draft' && shaping.length) throw ApiError.conflict(ErrorCodes.resourceInUse, `A ${c.status} campaign changes only its name and metadata (not ${shaping.join(', ')})`, shaping[0]!);
+    if (input.agent_id !== undefined || input.from_number !== undefined) await this.checkAgent(accountId, input.agent_id ?? c.agentId, input.from_number ?? c.fromNumber ?? undefined);
+    await this.campaigns.update(accountId, id, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+      ...(input.agent_id !== undefined ? { agentId: input.agent_id } : {}),
+      ...(input.from_number !== undefined ? { fromNumber: input.from_number } : {}),
+      ...(input.schedule !== undefined ? { schedule: input.schedule } : {}),
+      ...(input.max_concurrent_calls !== undefined ? { maxConcurrentCalls: input.max_concurrent_calls } : {}),
+      ...(input.retry !== undefined ? { retry: input.retry } : {}),
+      ...(input.webhook_url !== undefined ? { webhookUrl: input.webhook_url } : {}),
+    });
+    return this.get(accountId, id);
+  }
+
+  /**
+   * start: scheduled (it runs from its start_at); pause: no new call (live ones finish); resume; cancel: no new call,
+   * pending recipients stay pending. A status the action does not apply to is a 409.
+   */
+  async act(accountId: string, id: string, action: CampaignAction): Promise<CampaignEntity> {
+    if (!isUuid(id)) throw ApiError.notFound('campaign', id, 'id');
+    await this.ds.transaction(async (m) => {
+      const campaigns = this.campaigns.with(m);
+      const c = await campaigns.getForUpdate(accountId, id);
+      if (!c) throw ApiError.notFound('campaign', id, 'id');
+      if (!ACTIONS[action].includes(c.status)) throw ApiError.conflict(ErrorCodes.resourceInUse, `Cannot ${action} a ${c.status} campaign`, 'id');
+      const now = new Date();
+      switch (action) {
+        case 'start':
+        case 'resume': {
+          const startAt = c.schedule.start_at ? new Date(Math.max(now.getTime(), Date.parse(c.schedule.start_at))) : now;
+          await campaigns.scheduleFrom(id, startAt);
+          await campaigns.update(accountId, id, { status: 'scheduled', pausedReason: null, ...(action === 'start' ? { startedAt: now } : {}) });
+          break;
+        }
+        case 'pause':
+          await campaigns.update(accountId, id, { status: 'paused', pausedReason: 'api' });
+          break;
+        case 'cancel':
+          await campaigns.update(accountId, id, { status: 'canceled', completedAt: now });
+          break;
+      }
+    });
+    return this.get(accountId, id);
+  }
+
+  /**
+   * Adds recipients (a JSON array, `{recipients: [...]}`, or CSV text), row by row: a bad number or field, a number
+   * already in the campaign or earlier in the upload, or one on the do-not-call list is rejected with its line.
+   */
+  async addRecipients(accountId: string, id: string, body: unknown): Promise<RecipientsAdded> {
+    const c = await this.get(accountId, id);
+    if (c.status === 'completed' || c.status === 'canceled') throw ApiError.conflict(ErrorCodes.resourceInUse, `A ${c.status} campaign takes no more recipients`, 'id');
+    const { rows, rejected } = typeof body === 'string' ? csvRecipients(body) : jsonRecipients(body);
+    const candidates: Array<NewRecipient & { line: number }> = [];
+    const seen = new Set<string>();
+    for (const r of rows) {
+      if (seen.has(r.toNumber)) rejected.push({ line: r.line, value: r.toNumber, reason: 'the number is on an earlier line of this upload' });
+      else {
+        seen.add(r.toNumber);
+        candidates.push(r);
+      }
+    }
+    let accepted = 0;
+    for (let i = 0; i < candidates.length; i += INSERT_BATCH) {
+      const batch = candidates.slice(i, i + INSERT_BATCH);
+      const listed = await this.doNotCall.listedAmong(accountId, batch.map((r) => r.toNumber));
+      const allowed = batch.filter((r) => !listed.has(r.toNumber));
+      for (const r of batch) if (listed.has(r.toNumber)) rejected.push({ line: r.line, value: r.toNumber, reason: 'the number is on the do-not-call list' });
+      const added = await this.campaigns.addRecipients(accountId, id, allowed.map(({ line: _line, ...r }) => r));
+      accepted += added.size;
+      for (const r of allowed) if (!added.has(r.toNumber)) rejected.push({ line: r.line, value: r.toNumber, reason: 'the campaign already has this number' });
+    }
+    // A campaign under way calls what was added from now on.
+    if (c.status === 'scheduled' || c.status === 'running') await this.campaigns.scheduleFrom(id, new Date());
+    rejected.sort((a, b) => a.line - b.line);
+    return { object: 'recipients_upload', accepted, rejected: rejected.slice(0, MAX_REJECTED_LISTED) };
+  }
+
+  async recipients(accountId: string, id: string, q: RecipientListQuery) {
+    await this.get(accountId, id);
+    const after = await cursorAfter(q.starting_after, (r) => (isUuid(r) ? this.campaigns.recipientCursor(id, r) : Promise.resolve(null)));
+    return this.campaigns.listRecipients(id, { state: q.state, outcome: q.outcome }, { limit: q.limit, after });
+  }
+
+  async view(c: CampaignEntity): Promise<Campaign> {
+    const { byState, attempts } = await this.campaigns.progress(c.id);
+    const count = (state: string) => byState.filter((s) => s.state === state).reduce((n, s) => n + s.n, 0);
+    const done: Record<string, number> = {};
+    for (const s of byState) if (s.state === 'done') done[s.outcome ?? 'completed'] = (done[s.outcome ?? 'completed'] ?? 0) + s.n;
+    return {
+      id: c.id,
+      object: 'campaign',
+      name: c.name,
+      agent_id: c.agentId,
+      from_number: c.fromNumber,
+      status: c.status,
+      paused_reason: c.pausedReason,
+      schedule: c.schedule,
+      max_concurrent_calls: c.maxConcurrentCalls,
+      retry: c.retry,
+      webhook_url: c.webhookUrl,
+      metadata: c.metadata,
+      progress: { total: byState.reduce((n, s) => n + s.n, 0), pending: count('pending'), in_progress: count('in_progress'), done, exhausted: count('exhausted'), skipped: count('skipped'), calls_placed: attempts },
+      created_at: c.createdAt.toISOString(),
+      started_at: c.startedAt?.toISOString() ?? null,
+      completed_at: c.completedAt?.toISOString() ?? null,
+      updated_at: c.updatedAt.toISOString(),
+    };
+  }
+
+  private async checkAgent(accountId: string, agentId: string, fromNumber: string | undefined): Promise<void> {
+    await this.contexts.get(accountId, { agent_id: agentId, ...(fromNumber ? { from_number: fromNumber } : {}) } as CallCreate);
+  }
+}
+
+export function recipientView(r: CampaignRecipientEntity): CampaignRecipient {
+  return {
+    id: r.id,
+    object: 'campaign_recipient',
+    to: r.toNumber,
+    context: r.context,
+    metadata: r.metadata,
+    timezone: r.timezone,
+    state: r.state,
+    outcome: r.outcome,
+    attempts: r.attempts,
+    call_ids: r.callIds,
+    next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
+    updated_at: r.updatedAt.toISOString(),
+  };
+}
+
+type Parsed = { rows: Array<NewRecipient & { line: number }>; rejected: RecipientsAdded['rejected'] };
+
+function jsonRecipients(body: unknown): Parsed {
+  const upload = RecipientsUpload.safeParse(body);
+  if (!upload.success) throw ApiError.invalid('Send a JSON array of recipients (at most 10,000; {to, context?, metadata?, timezone?}), {"recipients": [...]}, or text/csv', null);
+  const items = Array.isArray(upload.data) ? upload.data : upload.data.recipients;
+  const out: Parsed = { rows: [], rejected: [] };
+  items.forEach((item, i) => {
+    const r = RecipientInput.safeParse(item);
+    if (r.success) out.rows.push({ line: i + 1, id: randomUUID(), toNumber: r.data.to, context: r.data.context, metadata: r.data.metadata, timezone: r.data.timezone });
+    else {
+      const issue = r.error.issues[0]!;
+      out.rejected.push({ line: i + 1, value: JSON.stringify(item).slice(0, 200), reason: `${issue.path.join('.') || 'recipient'}: ${issue.message}` });
+    }
+  });
+  return out;
+}
+
+/** CSV: a `to` column (or `number`, `phone`, `phone_number`), an optional `timezone`; every other column is a context key. */
+function csvRecipients(text: string): Parsed {
+  const { columns, records } = parseCsv(text);
+  const toAt = numberColumn(columns, ['to', 'number', 'phone', 'phone_number']);
+  if (toAt < 0) throw ApiError.invalid(`CSV: the header row must name a "to" column (found: ${columns.join(', ') || 'nothing'})`, null);
+  const tzAt = columns.indexOf('timezone');
+  const out: Parsed = { rows: [], rejected: [] };
+  for (const { line, values } of records) {
+    const given = (values[toAt] ?? '').trim();
+    const to = cleanNumber(given);
+    if (!E164.safeParse(to).success) {
+      out.rejected.push({ line, value: given, reason: 'not an E.164 phone number such as +14155550123' });
+      continue;
+    }
+    const timezone = tzAt >= 0 ? (values[tzAt] ?? '').trim() || null : null;
+    const parsed = RecipientInput.safeParse({ to, timezone });
+    if (!parsed.success) {
+      out.rejected.push({ line, value: given, reason: `timezone: ${parsed.error.issues[0]!.message}` });
+      continue;
+    }
+    const context: Record<string, unknown> = {};
+    columns.forEach((c, i) => {
+      if (i !== toAt && i !== tzAt && c) context[c] = (values[i] ?? '').trim();
+    });
+    out.rows.push({ line, id: randomUUID(), toNumber: to, context, metadata: {}, timezone });
+  }
+  return out;
+}

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setCredits } from '../src/billing/credits';
+import { CampaignScheduler } from '../src/campaigns/campaign-scheduler';
+import { type ApiHarness, outboundSetup, randomE164, startApi, type TestAccount } from './api-harness';
+
+// Issue 20: campaigns through the API, with the scheduler ticked by hand on a clock of the test's choosing.
+let api: ApiHarness;
+let acct: TestAccount;
+let scheduler: CampaignScheduler;
+beforeAll(async () => {
+  api = await startApi({ CAMPAIGN_TICK_MS: '0' });
+  acct = await api.createAccount('Campaigns');
+  scheduler = api.app.get(CampaignScheduler);
+});
+afterAll(async () => api?.close());
+
+// Wednesday 2026-12-09 10:00 UTC.
+const WED_10 = new Date('2026-12-09T10:00:00Z');
+const minutes = (at: Date, n: number) => new Date(at.getTime() + n * 60_000);
+const window = { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' };
+
+async function campaign(acctKey: string, agentId: string, extra: Record<string, unknown> = {}) {
+  const res = await api.call('POST', '/v1/campaigns', { key: acctKey, body: { name: 'Reminders', agent_id: agentId, schedule: { window, timezone: 'UTC' }, ...extra } });
+  if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+  return res.body;
+}
+const get = async (id: string, key = acct.apiKey) => (await api.call('GET', `/v1/campaigns/${id}`, { key })).body;
+const recipients = async (id: string, query = '') => (await api.call('GET', `/v1/campaigns/${id}/recipients?limit=100${query}`, { key: acct.apiKey })).body.data;
+const callsOf = async (id: string) => (await api.call('GET', `/v1/calls?limit=100&campaign_id=${id}`, { key: acct.apiKey })).body.data;
+
+/** What the dialer and media would report of a call's end. */
+async function end(callId: string, outcome: 'busy' | 'no_answer' | 'human' | 'machine') {
+  const b = { call_id: callId, account_id: acct.accountId };
+  if (outcome === 'busy' || outcome === 'no_answer') {
+    await api.bus.publishCallEvent('ended', b, { status: outcome, answered: false, hangup_cause: 'x', hangup_cause_code: 17, hangup_by: 'caller', error_code: null, error_message: null });
+  } else {
+    await api.bus.publishCallEvent('answered', b, {});
+    await api.bus.publishCallEvent('conversation_ended', b, { segments: [], answered_by: outcome, latency: null, reason: 'caller_hangup' });
+    await api.bus.publishCallEvent('ended', b, { status: 'completed', answered: true, hangup_cause: 'Normal Clearing', hangup_cause_code: 16, hangup_by: 'caller', error_code: null, error_message: null });
+  }
+  await expect.poll(async () => (await api.call('GET', `/v1/calls/${callId}`, { key: acct.apiKey })).body.status, { timeout: 10_000 }).not.toMatch(/queued|in_progress/);
+}
+
+describe('campaigns', () => {
+  it('are created as drafts with defaults, and refuse an inbound agent, a bad window or time zone with the error shape', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await api.call('POST', '/v1/campaigns', { key: acct.apiKey, body: { name: 'Defaults', agent_id: agent.id } });
+    expect(c.status).toBe(201);
+    expect(c.body).toMatchObject({
+      object: 'campaign',
+      status: 'draft',
+      max_concurrent_calls: 1,
+      schedule: { start_at: null, end_at: null, window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00' }, timezone: 'UTC' },
+      retry: { on: ['busy', 'no_answer'], max_attempts: 1, backoff_minutes: 60 },
+      progress: { total: 0, pending: 0, in_progress: 0, done: {}, exhausted: 0, skipped: 0, calls_placed: 0 },
+    });
+    const inbound = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'In', type: 'inbound' } });
+    for (const [body, param] of [
+      [{ name: 'x', agent_id: inbound.body.id }, 'agent_id'],
+      [{ name: 'x', agent_id: agent.id, schedule: { window: { days: ['mon'], start: '18:00', end: '09:00' } } }, 'schedule.window.end'],
+      [{ name: 'x', agent_id: agent.id, schedule: { timezone: 'Mars/Olympus' } }, 'schedule.timezone'],
+      [{ name: 'x', agent_id: agent.id, retry: { on: ['completed'] } }, 'retry.on.0'],
+    ] as const) {
+      const res = await api.call('POST', '/v1/campaigns', { key: acct.apiKey, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.param).toBe(param);
+    }
+  });
+
+  it('take recipients as JSON or CSV, row by row: bad numbers, repeats, numbers already in it and do-not-call numbers are refused with their line', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await campaign(acct.apiKey, agent.id);
+    const [a, b, dnc] = [randomE164(), randomE164(), randomE164()];
+    await api.call('POST', '/v1/do_not_call', { key: acct.apiKey, body: { number: dnc } });
+    const json = await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: [{ to: a, context: { name: 'Ana' } }, { to: 'nope' }, { to: a }, { to: dnc }, { to: b, timezone: 'Pluto/Base' }] });
+    expect(json.body).toEqual({
+      object: 'recipients_upload',
+      accepted: 1,
+      rejected: [
+        { line: 2, value: '{"to":"nope"}', reason: expect.stringMatching(/^to: /) },
+        { line: 3, value: a, reason: expect.stringMatching(/earlier line/) },
+        { line: 4, value: dnc, reason: expect.stringMatching(/do-not-call/) },
+        { line: 5, value: expect.any(String), reason: expect.stringMatching(/^timezone: /) },
+      ],
+    });
+    const csv = await fetch(`${api.url}/v1/campaigns/${c.id}/recipients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${acct.apiKey}`, 'content-type': 'text/csv' },
+      body: `To,Name,Appointment,Timezone\n${b},Bo,"Tue, 3 pm",America/Chicago\n${a},Ana,x,\n12345,Cy,,\n`,
+    }).then((r) => r.json() as Promise<any>);
+    expect(csv).toEqual({ object: 'recipients_upload', accepted: 1, rejected: [{ line: 3, value: a, reason: expect.stringMatching(/already has/) }, { line: 4, value: '12345', reason: expect.stringMatching(/E\.164/) }] });
+    const listed = await recipients(c.id);
+    expect(listed.find((r: any) => r.to === b)).toMatchObject({ state: 'pending', context: { name: 'Bo', appointment: 'Tue, 3 pm' }, timezone: 'America/Chicago', attempts: 0, call_ids: [] });
+    expect((await get(c.id)).progress).toMatchObject({ total: 2, pending: 2 });
+  });
+
+  it('call within the window up to max_concurrent_calls, retry busy after the backoff, skip hours outside the window, and complete', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await campaign(acct.apiKey, agent.id, { max_concurrent_calls: 2, retry: { on: ['busy'], max_attempts: 2, backoff_minutes: 10 } });
+    const numbers = [randomE164(), randomE164(), randomE164()];
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: numbers.map((to) => ({ to })) });
+    expect((await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey })).body.status).toBe('scheduled');
+
+    await scheduler.tick(WED_10);
+    await scheduler.tick(WED_10); // a second tick adds nothing: both lines are taken
+    let calls = await callsOf(c.id);
+    expect(calls).toHaveLength(2);
+    expect(calls.every((call: any) => call.campaign_id === c.id && call.status === 'queued')).toBe(true);
+    expect(await get(c.id)).toMatchObject({ status: 'running', progress: { in_progress: 2, pending: 1, calls_placed: 2 } });
+
+    const byNumber = (list: any[], n: string) => list.find((x) => x.to_number === n);
+    const [first, second] = [byNumber(calls, numbers[0]!) ?? calls[0], calls.find((x: any) => x !== (byNumber(calls, numbers[0]!) ?? calls[0]))];
+    await end(first.id, 'busy');
+    await end(second.id, 'human');
+    await scheduler.tick(minutes(WED_10, 1));
+    calls = await callsOf(c.id);
+    expect(calls).toHaveLength(3); // the freed lines took the third recipient; the busy one waits for its backoff
+    const busy = (await recipients(c.id)).find((r: any) => r.to === first.to_number);
+    expect(busy).toMatchObject({ state: 'pending', outcome: 'busy', attempts: 1, next_attempt_at: minutes(WED_10, 11).toISOString() });
+
+    await scheduler.tick(minutes(WED_10, 5));
+    expect(await callsOf(c.id)).toHaveLength(3);
+    await scheduler.tick(minutes(WED_10, 12));
+    calls = await callsOf(c.id);
+    expect(calls).toHaveLength(4);
+    const retried = (await recipients(c.id)).find((r: any) => r.to === first.to_number);
+    expect(retried).toMatchObject({ state: 'in_progress', attempts: 2 });
+    expect(retried.call_ids).toHaveLength(2);
+
+    // The retry is busy again: exhausted. The third one answers.
+    await end(retried.call_ids[1], 'busy');
+    const third = calls.find((x: any) => ![first.id, second.id, retried.call_ids[1]].includes(x.id));
+    await end(third.id, 'machine');
+    await scheduler.tick(minutes(WED_10, 13));
+    const done = await get(c.id);
+    expect(done).toMatchObject({ status: 'completed', progress: { total: 3, pending: 0, in_progress: 0, exhausted: 1, done: { completed: 1, voicemail: 1 }, calls_placed: 4 } });
+    expect(await recipients(c.id, '&state=exhausted')).toHaveLength(1);
+  });
+
+  it('waits outside calling hours in each recipient\'s time zone, pauses and resumes, and cancels', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await campaign(acct.apiKey, agent.id, { max_concurrent_calls: 5 });
+    const [ny, tokyo] = [randomE164(), randomE164()];
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: [{ to: ny, timezone: 'America/New_York' }, { to: tokyo, timezone: 'Asia/Tokyo' }] });
+    await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey });
+    // Wednesday 16:00 UTC: 11:00 in New York (inside), 01:00 Thursday in Tokyo (outside: opens at 09:00 Tokyo, 00:00 UTC).
+    const at = new Date('2026-12-09T16:00:00Z');
+    await scheduler.tick(at);
+    expect((await callsOf(c.id)).map((x: any) => x.to_number)).toEqual([ny]);
+    expect((await recipients(c.id)).find((r: any) => r.to === tokyo).next_attempt_at).toBe('2026-12-10T00:00:00.000Z');
+
+    expect((await api.call('POST', `/v1/campaigns/${c.id}/pause`, { key: acct.apiKey })).body).toMatchObject({ status: 'paused', paused_reason: 'api' });
+    await scheduler.tick(new Date('2026-12-10T00:30:00Z'));
+    expect(await callsOf(c.id)).toHaveLength(1);
+    expect((await api.call('POST', `/v1/campaigns/${c.id}/pause`, { key: acct.apiKey })).status).toBe(409);
+    expect((await api.call('POST', `/v1/campaigns/${c.id}/resume`, { key: acct.apiKey })).body).toMatchObject({ status: 'scheduled', paused_reason: null });
+    await scheduler.tick(new Date('2026-12-10T00:30:00Z'));
+    expect(await callsOf(c.id)).toHaveLength(2);
+    expect((await api.call('POST', `/v1/campaigns/${c.id}/cancel`, { key: acct.apiKey })).body.status).toBe('canceled');
+    expect((await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey })).status).toBe(409);
+    expect((await api.call('PATCH', `/v1/campaigns/${c.id}`, { key: acct.apiKey, body: { max_concurrent_calls: 9 } })).status).toBe(409);
+    // Live calls of a canceled campaign still get their outcome recorded.
+    await end((await callsOf(c.id))[0].id, 'human');
+    await scheduler.tick(new Date('2026-12-10T00:31:00Z'));
+    expect((await get(c.id)).progress).toMatchObject({ in_progress: 1, done: { completed: 1 } });
+  });
+
+  it('never calls a recipient twice, nor more than max_concurrent_calls at once, when schedulers tick together', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await campaign(acct.apiKey, agent.id, { max_concurrent_calls: 3 });
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: Array.from({ length: 10 }, () => ({ to: randomE164() })) });
+    await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey });
+    const other = new CampaignScheduler(api.app.get(CampaignScheduler)['campaigns'], api.app.get(CampaignScheduler)['calls'], api.config, api.app.get(CampaignScheduler)['logger']);
+    await Promise.all([scheduler.tick(WED_10), other.tick(WED_10), scheduler.tick(WED_10)]);
+    const calls = await callsOf(c.id);
+    const perNumber = new Map<string, number>();
+    for (const call of calls) perNumber.set(call.to_number, (perNumber.get(call.to_number) ?? 0) + 1);
+    expect([...perNumber.values()].every((n) => n === 1)).toBe(true);
+    // Claims for one campaign take turns: together they fill the three lines, no more.
+    expect(calls).toHaveLength(3);
+    expect((await get(c.id)).progress.in_progress).toBe(3);
+  });
+
+  it('pauses with insufficient_credit instead of failing recipients, and skips a number put on the do-not-call list after upload', async () => {
+    const poor = await api.createAccount('Poor');
+    const { agent } = await outboundSetup(api, poor, { max_duration_seconds: 60 });
+    await api.ds.transaction((m) => setCredits(m, poor.accountId, 1000, 'set')); // one call's reservation
+    const c = await campaign(poor.apiKey, agent.id, { max_concurrent_calls: 3 });
+    const [x, y, z] = [randomE164(), randomE164(), randomE164()];
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: poor.apiKey, body: [{ to: x }, { to: y }, { to: z }] });
+    await api.call('POST', '/v1/do_not_call', { key: poor.apiKey, body: { number: x } });
+    await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: poor.apiKey });
+    await scheduler.tick(WED_10);
+    const after = await get(c.id, poor.apiKey);
+    expect(after).toMatchObject({ status: 'paused', paused_reason: 'insufficient_credit', progress: { skipped: 1, in_progress: 1, pending: 1, calls_placed: 1 } });
+    const rs = (await api.call('GET', `/v1/campaigns/${c.id}/recipients?limit=10`, { key: poor.apiKey })).body.data;
+    expect(rs.find((r: any) => r.to === x)).toMatchObject({ state: 'skipped', outcome: 'do_not_call', attempts: 0 });
+    expect(rs.find((r: any) => r.state === 'pending')).toMatchObject({ attempts: 0 });
+  });
+});
