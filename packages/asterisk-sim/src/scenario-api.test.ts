@@ -53,3 +53,14 @@ it('loads one scenario file per number from a directory at start', async () => {
   await writeFile(join(dir, '+15553334444.json'), JSON.stringify({ outcome: 'sometimes' }));
   await expect(startAsteriskSim({ port: 0, scenariosDir: dir })).rejects.toThrow(/\+15553334444\.json: invalid scenario: outcome/);
 });
+
+it('plays a scenario with `then` once, then its follow-up for the later dials; a bad follow-up is refused', async () => {
+  const { ScenarioStore } = await import('./far-end/scenario');
+  const store = new ScenarioStore();
+  store.set('+15551112222', { outcome: 'busy', then: { outcome: 'no_answer', then: { outcome: 'answer', lines: ['Hi'] } } });
+  expect([store.dial('+15551112222').outcome, store.dial('+15551112222').outcome, store.dial('+15551112222').outcome, store.dial('+15551112222').outcome]).toEqual(['busy', 'no_answer', 'answer', 'answer']);
+  expect(store.dial('+15550100486').outcome).toBe('busy');
+  const bad = await put('+15551234567', { outcome: 'busy', then: { outcome: 'maybe' } });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { error: string }).error).toMatch(/then: .*outcome/);
+});

@@ -52,7 +52,7 @@ export class OutboundCalls {
     const args = appArgs ? appArgs.split(',') : [];
     const variables = (params.variables ?? {}) as Record<string, unknown>;
 
-    const scenario = this.scenarios.resolve(dialed.number);
+    const scenario = this.scenarios.dial(dialed.number);
     const ch = this.channels.newPjsip(channelId ?? this.channels.uniqueId(), dialed.endpoint, { context: this.endpoints.context(dialed.endpoint), exten: 's' });
     ch.app = app;
     this.channels.add(ch);

@@ -63,6 +63,8 @@ export const scenarioSchema = z.strictObject({
     .string()
     .regex(/^(flite|espeak):[A-Za-z0-9_+-]+$/, 'must be engine:voice, e.g. flite:rms or espeak:en-us')
     .optional(),
+  /** The scenario of the number's next dials: this one is used once (a line busy on the first try, answered on the retry). */
+  then: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -130,6 +132,14 @@ export function parseScenario(input: unknown): Scenario {
   if (result.data.outcome === 'failure' && result.data.cause === undefined) {
     throw new ScenarioError('invalid scenario: outcome "failure" needs a cause', [{ path: ['cause'], message: 'required for outcome failure' }]);
   }
+  if (result.data.then) {
+    try {
+      parseScenario(result.data.then);
+    } catch (err) {
+      if (err instanceof ScenarioError) throw new ScenarioError(err.message.replace('invalid scenario: ', 'invalid scenario: then: '), [{ path: ['then'], message: err.message }]);
+      throw err;
+    }
+  }
   return result.data;
 }
 
@@ -157,6 +167,15 @@ export class ScenarioStore {
 
   clear(): void {
     this.scenarios.clear();
+  }
+
+  /** What the far end at this number does on this dial; a scenario with `then` gives way to it for the next dials. */
+  dial(number: string): Scenario {
+    const key = numberKey(number);
+    const explicit = this.scenarios.get(key);
+    if (!explicit) return this.resolve(number);
+    if (explicit.scenario.then) this.scenarios.set(key, { number: explicit.number, scenario: parseScenario(explicit.scenario.then) });
+    return explicit.scenario;
   }
 
   /** What the far end at this number does. */
