@@ -135,6 +135,17 @@ describe('campaigns', () => {
     const done = await get(c.id);
     expect(done).toMatchObject({ status: 'completed', progress: { total: 3, pending: 0, in_progress: 0, exhausted: 1, done: { completed: 1, voicemail: 1 }, calls_placed: 4 } });
     expect(await recipients(c.id, '&state=exhausted')).toHaveLength(1);
+
+    // The outcomes as CSV, the answered call's result in columns of its own.
+    await api.bus.publishCallEvent('result', { call_id: second.id, account_id: acct.accountId }, { result_status: 'completed', result: { confirmed: true, reschedule_to: 'Friday, 10 am' }, result_error: null });
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${second.id}`, { key: acct.apiKey })).body.result_status).toBe('completed');
+    const res = await fetch(`${api.url}/v1/campaigns/${c.id}/recipients.csv`, { headers: { authorization: `Bearer ${acct.apiKey}` } });
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('to,state,outcome,attempts,last_call_id,last_call_status,result.confirmed,result.reschedule_to,context');
+    expect(lines).toHaveLength(4);
+    expect(lines).toContain(`${second.to_number},done,completed,1,${second.id},completed,true,"Friday, 10 am",{}`);
+    expect(lines).toContain(`${first.to_number},exhausted,busy,2,${retried.call_ids[1]},busy,,,{}`);
   });
 
   it('waits outside calling hours in each recipient\'s time zone, pauses and resumes, and cancels', async () => {
@@ -181,20 +192,31 @@ describe('campaigns', () => {
     expect((await get(c.id)).progress.in_progress).toBe(3);
   });
 
-  it('pauses with insufficient_credit instead of failing recipients, and skips a number put on the do-not-call list after upload', async () => {
+  it('pauses with insufficient_credit instead of failing recipients: the others keep their turn, none stays claimed', async () => {
     const poor = await api.createAccount('Poor');
     const { agent } = await outboundSetup(api, poor, { max_duration_seconds: 60 });
     await api.ds.transaction((m) => setCredits(m, poor.accountId, 1000, 'set')); // one call's reservation
     const c = await campaign(poor.apiKey, agent.id, { max_concurrent_calls: 3 });
-    const [x, y, z] = [randomE164(), randomE164(), randomE164()];
-    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: poor.apiKey, body: [{ to: x }, { to: y }, { to: z }] });
-    await api.call('POST', '/v1/do_not_call', { key: poor.apiKey, body: { number: x } });
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: poor.apiKey, body: [{ to: randomE164() }, { to: randomE164() }, { to: randomE164() }] });
     await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: poor.apiKey });
     await scheduler.tick(WED_10);
-    const after = await get(c.id, poor.apiKey);
-    expect(after).toMatchObject({ status: 'paused', paused_reason: 'insufficient_credit', progress: { skipped: 1, in_progress: 1, pending: 1, calls_placed: 1 } });
+    expect(await get(c.id, poor.apiKey)).toMatchObject({ status: 'paused', paused_reason: 'insufficient_credit', progress: { in_progress: 1, pending: 2, calls_placed: 1 } });
     const rs = (await api.call('GET', `/v1/campaigns/${c.id}/recipients?limit=10`, { key: poor.apiKey })).body.data;
-    expect(rs.find((r: any) => r.to === x)).toMatchObject({ state: 'skipped', outcome: 'do_not_call', attempts: 0 });
-    expect(rs.find((r: any) => r.state === 'pending')).toMatchObject({ attempts: 0 });
+    expect(rs.filter((r: any) => r.state === 'pending').map((r: any) => [r.attempts, r.call_ids])).toEqual([[0, []], [0, []]]);
+    await scheduler.tick(minutes(WED_10, 1));
+    expect((await get(c.id, poor.apiKey)).progress.calls_placed).toBe(1);
+  });
+
+  it('skips a number put on the do-not-call list after it was added', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await campaign(acct.apiKey, agent.id, { max_concurrent_calls: 3 });
+    const [x, y] = [randomE164(), randomE164()];
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: [{ to: x }, { to: y }] });
+    await api.call('POST', '/v1/do_not_call', { key: acct.apiKey, body: { number: x } });
+    await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey });
+    await scheduler.tick(WED_10);
+    expect((await get(c.id)).progress).toMatchObject({ skipped: 1, in_progress: 1, calls_placed: 1 });
+    expect((await recipients(c.id)).find((r: any) => r.to === x)).toMatchObject({ state: 'skipped', outcome: 'do_not_call', attempts: 0, call_ids: [] });
+    expect((await callsOf(c.id)).map((call: any) => call.to_number)).toEqual([y]);
   });
 });

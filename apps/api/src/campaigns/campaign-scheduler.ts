@@ -64,9 +64,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   private async advance(c: CampaignEntity, now: Date): Promise<void> {
     for (const ended of await this.campaigns.endedAttempts(c.id)) await this.record(c, ended, now);
     if (c.status !== 'scheduled' && c.status !== 'running') return;
-    for (const r of await this.campaigns.unplaced(c.id, UNPLACED_AFTER_MS)) {
-      if (!(await this.place(c, r))) return;
-    }
+    if (!(await this.placeAll(c, await this.campaigns.unplaced(c.id, UNPLACED_AFTER_MS)))) return;
     if (c.status === 'scheduled') {
       if (c.schedule.start_at && Date.parse(c.schedule.start_at) > now.getTime()) return;
       await this.campaigns.update(c.accountId, c.id, { status: 'running' });
@@ -83,10 +81,23 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
       }
       return { start, defer };
     });
-    for (const r of claimed) {
-      if (!(await this.place(c, r))) return;
-    }
+    if (!(await this.placeAll(c, claimed))) return;
     if (!(await this.campaigns.unfinished(c.id))) await this.complete(c, now);
+  }
+
+  /** Places claimed attempts in turn; once the campaign pauses, the rest go back to waiting. False if it paused. */
+  private async placeAll(c: CampaignEntity, claimed: CampaignRecipientEntity[]): Promise<boolean> {
+    for (const [i, r] of claimed.entries()) {
+      if (await this.place(c, r)) continue;
+      for (const rest of claimed.slice(i + 1)) await this.giveBack(rest);
+      return false;
+    }
+    return true;
+  }
+
+  /** A claimed attempt that did not happen: the recipient waits again, its attempt not counted. */
+  private giveBack(r: CampaignRecipientEntity): Promise<boolean> {
+    return this.campaigns.settle(r.id, { state: 'pending', outcome: r.outcome, nextAttemptAt: new Date(), attempts: r.attempts - 1 });
   }
 
   /** Places a claimed attempt's call; false when the campaign had to pause (no credit, or calls refused). */
@@ -110,7 +121,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
         return true;
       }
       // The attempt did not happen: the recipient waits, and the campaign stops until someone looks.
-      await this.campaigns.settle(r.id, { state: 'pending', outcome: r.outcome, nextAttemptAt: new Date(), attempts: r.attempts - 1 });
+      await this.giveBack(r);
       const reason = err.code === ErrorCodes.insufficientCredit ? 'insufficient_credit' : `calls refused: ${err.message}`;
       await this.campaigns.update(c.accountId, c.id, { status: 'paused', pausedReason: reason });
       this.logger.warn({ campaign_id: c.id, reason }, 'campaign paused');

@@ -1,4 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Campaign, CampaignCreate, CampaignRecipient, CampaignUpdate, listOf, Pagination, RecipientListQuery, RecipientsAdded, RecipientsUpload } from '@parley/common';
 import type { z } from 'zod';
 import { AccountId, ApiRoute, ValidBody, ValidQuery } from '../http/api-route';
@@ -54,6 +56,16 @@ export class CampaignsController {
   async recipients(@AccountId() accountId: string, @Param('id') id: string, @ValidQuery() query: RecipientListQuery) {
     const page = await this.campaigns.recipients(accountId, id, query);
     return list(page.rows.map(recipientView), page.hasMore);
+  }
+
+  @Get(':id/recipients.csv')
+  @ApiRoute({ tag: 'Campaigns', summary: "The recipients with their final outcome, last call and the result's fields in columns (result.<field>), as CSV", produces: 'text/csv' })
+  async outcomes(@AccountId() accountId: string, @Param('id') id: string, @Res() reply: FastifyReply) {
+    const { campaign, csv } = await this.campaigns.outcomes(accountId, id);
+    void reply
+      .header('Content-Type', 'text/csv; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="campaign-${campaign.id}.csv"`)
+      .send(Readable.from(csv));
   }
 
   @Post(':id/start')

@@ -14,13 +14,14 @@ import {
   type RecipientsAdded,
   RecipientsUpload,
 } from '@parley/common';
-import { type CampaignEntity, type CampaignRecipientEntity, CampaignsRepository, type DataSource, DoNotCallRepository, type NewRecipient } from '@parley/db';
+import { AgentsRepository, type CampaignEntity, type CampaignRecipientEntity, CampaignsRepository, type DataSource, DoNotCallRepository, type NewRecipient } from '@parley/db';
 import { DATA_SOURCE } from '@parley/service-kit';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { cleanNumber, numberColumn, parseCsv } from '../http/csv';
 import { cursorAfter } from '../http/pagination';
 import { isUuid } from '../agents/agents.service';
+import { outcomesCsv } from './outcomes-csv';
 
 /** Rejected rows an upload lists at most (the count of accepted ones is always exact). */
 const MAX_REJECTED_LISTED = 1000;
@@ -41,6 +42,7 @@ export class CampaignsService {
   constructor(
     private readonly campaigns: CampaignsRepository,
     private readonly doNotCall: DoNotCallRepository,
+    private readonly agents: AgentsRepository,
     private readonly contexts: CallContexts,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
   ) {}
@@ -163,6 +165,13 @@ export class CampaignsService {
     await this.get(accountId, id);
     const after = await cursorAfter(q.starting_after, (r) => (isUuid(r) ? this.campaigns.recipientCursor(id, r) : Promise.resolve(null)));
     return this.campaigns.listRecipients(id, { state: q.state, outcome: q.outcome }, { limit: q.limit, after });
+  }
+
+  /** The recipients and their final outcomes as CSV, with the result's fields (the agent's `returns`) in columns. */
+  async outcomes(accountId: string, id: string): Promise<{ campaign: CampaignEntity; csv: AsyncIterable<string> }> {
+    const campaign = await this.get(accountId, id);
+    const agent = await this.agents.get(accountId, campaign.agentId);
+    return { campaign, csv: outcomesCsv(this.campaigns, id, agent?.returns ?? null) };
   }
 
   async view(c: CampaignEntity): Promise<Campaign> {

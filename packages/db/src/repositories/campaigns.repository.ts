@@ -82,6 +82,32 @@ export class CampaignsRepository extends DbRepository {
     return this.recipients.findOne({ where: { id, campaignId }, select: ['id', 'createdAt'] });
   }
 
+  /** Recipients in id order after `afterId`, each with its last call's status and result, for the export. */
+  exportPage(campaignId: string, afterId: string | null, limit: number): Promise<Array<CampaignRecipientEntity & { lastCallStatus: CallStatus | null; lastCallResult: Record<string, unknown> | null }>> {
+    return this.db
+      .query(
+        `SELECT r.id, r.to_number, r.state, r.outcome, r.attempts, r.call_ids, r.context, r.metadata, r.timezone, c.status AS call_status, c.result AS call_result
+           FROM campaign_recipients r LEFT JOIN calls c ON c.id = r.call_ids[array_length(r.call_ids, 1)]
+          WHERE r.campaign_id = $1 AND ($2::uuid IS NULL OR r.id > $2::uuid) ORDER BY r.id LIMIT $3`,
+        [campaignId, afterId, limit],
+      )
+      .then((rows: Array<Record<string, unknown>>) =>
+        rows.map((r) => ({
+          id: r.id as string,
+          toNumber: r.to_number as string,
+          state: r.state as RecipientState,
+          outcome: r.outcome as AttemptOutcome | null,
+          attempts: r.attempts as number,
+          callIds: r.call_ids as string[],
+          context: r.context as Record<string, unknown>,
+          metadata: r.metadata as Record<string, unknown>,
+          timezone: r.timezone as string | null,
+          lastCallStatus: r.call_status as CallStatus | null,
+          lastCallResult: r.call_result as Record<string, unknown> | null,
+        })) as Array<CampaignRecipientEntity & { lastCallStatus: CallStatus | null; lastCallResult: Record<string, unknown> | null }>,
+      );
+  }
+
   // ---------------------------------------------------------------- the scheduler
 
   /** Campaigns that may place calls or wait to start, and stopped ones whose last calls are still live, across accounts. */
