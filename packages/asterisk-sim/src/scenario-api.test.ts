@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ScenarioStore } from './far-end/scenario';
 import { startAsteriskSim, type AsteriskSim } from './server';
 
 let sim: AsteriskSim;
@@ -55,7 +56,6 @@ it('loads one scenario file per number from a directory at start', async () => {
 });
 
 it('plays a scenario with `then` once, then its follow-up for the later dials; a bad follow-up is refused', async () => {
-  const { ScenarioStore } = await import('./far-end/scenario');
   const store = new ScenarioStore();
   store.set('+15551112222', { outcome: 'busy', then: { outcome: 'no_answer', then: { outcome: 'answer', lines: ['Hi'] } } });
   expect([store.dial('+15551112222').outcome, store.dial('+15551112222').outcome, store.dial('+15551112222').outcome, store.dial('+15551112222').outcome]).toEqual(['busy', 'no_answer', 'answer', 'answer']);
