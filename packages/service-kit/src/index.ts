@@ -8,4 +8,5 @@ export * from './bootstrap';
 export * from './testing/nats-namespace';
 export * from './outbound/address-policy';
 export * from './outbound/guarded-fetch';
+export * from './outbound/server-clients';
 export * from './outbound/outbound-config';

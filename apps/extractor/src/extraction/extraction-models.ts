@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { LlmSettings } from '@parley/common';
 import type { SecretBox } from '@parley/db';
+import { ServerClients } from '@parley/service-kit';
 
 /** The server and model that extract one call's result. */
 export interface ExtractionModel {
@@ -24,28 +24,24 @@ export interface ExtractionModelsOptions {
 
 /**
  * Which model extracts a call's `returns`: the agent's own server (its `extraction_model`, else its `model`) when the
- * agent names a `base_url`, else the service's. One client per server and key, kept across calls.
+ * agent names a `base_url`, else the service's.
  */
 export class ExtractionModels {
-  private readonly clients = new Map<string, OpenAI>();
+  private readonly clients: ServerClients<OpenAI>;
 
-  constructor(private readonly options: ExtractionModelsOptions) {}
+  constructor(private readonly options: ExtractionModelsOptions) {
+    // Keyed by the sealed key; it is opened once, when its client is made.
+    this.clients = new ServerClients(
+      (baseURL, sealed) => new OpenAI({ baseURL, apiKey: sealed === null ? 'no-key' : options.secrets.open(sealed), timeout: options.timeoutMs, maxRetries: options.maxRetries, fetch: options.fetch }),
+      options.maxClients,
+    );
+  }
 
   /** `llm`: the agent's settings as stored (its key sealed). A key that does not open throws: retrying will not help. */
   for(llm: Record<string, unknown>): ExtractionModel {
     const settings = LlmSettings.safeParse({ ...llm, api_key: undefined }).data;
     if (!settings?.base_url) return this.options.service;
-    const sealed = typeof llm.api_key === 'string' ? llm.api_key : null;
     const model = settings.extraction_model ?? settings.model ?? this.options.service.model;
-    const id = `${settings.base_url} ${createHash('sha256').update(sealed ?? '').digest('base64url')}`;
-    let client = this.clients.get(id);
-    if (client) this.clients.delete(id);
-    else {
-      const apiKey = sealed === null ? 'no-key' : this.options.secrets.open(sealed);
-      client = new OpenAI({ baseURL: settings.base_url, apiKey, timeout: this.options.timeoutMs, maxRetries: this.options.maxRetries, fetch: this.options.fetch });
-    }
-    this.clients.set(id, client);
-    if (this.clients.size > (this.options.maxClients ?? 64)) this.clients.delete(this.clients.keys().next().value!);
-    return { client, model };
+    return { client: this.clients.get(settings.base_url, typeof llm.api_key === 'string' ? llm.api_key : null), model };
   }
 }

@@ -21,14 +21,4 @@ describe('ModelServers', () => {
     expect(models.for({ base_url: 'http://10.0.0.5:11434/v1', api_key: 'k2', model: 'llama' }).llm).not.toBe(a.llm);
     expect(models.for({ base_url: 'http://10.0.0.6:11434/v1', api_key: 'k1', model: 'llama' }).llm).not.toBe(a.llm);
   });
-
-  it('drops the least recently used client past its cap', () => {
-    const models = servers(2);
-    const one = models.for({ base_url: 'http://one/v1', model: 'm' }).llm;
-    const two = models.for({ base_url: 'http://two/v1', model: 'm' }).llm;
-    expect(models.for({ base_url: 'http://one/v1', model: 'm' }).llm).toBe(one);
-    models.for({ base_url: 'http://three/v1', model: 'm' });
-    expect(models.for({ base_url: 'http://one/v1', model: 'm' }).llm).toBe(one);
-    expect(models.for({ base_url: 'http://two/v1', model: 'm' }).llm).not.toBe(two);
-  });
 });

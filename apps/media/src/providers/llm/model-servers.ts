@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { LlmSettings } from '@parley/common';
+import { ServerClients } from '@parley/service-kit';
 import type { Llm } from '../types';
 import { OpenAiLlm } from './openai';
 
@@ -19,30 +19,20 @@ export interface ModelServersOptions {
   maxClients?: number;
 }
 
-/**
- * Which server answers an agent: the service's, or the agent's own OpenAI-compatible `base_url` with its key. One
- * client per server and key, kept across calls so its connections are reused (a new TLS handshake would add to every
- * first turn); the key is part of the identity only as a hash.
- */
+/** Which server answers an agent: the service's, or the agent's own OpenAI-compatible `base_url` with its key. */
 export class ModelServers {
-  private readonly clients = new Map<string, Llm>();
+  private readonly clients: ServerClients<Llm>;
 
-  constructor(private readonly options: ModelServersOptions) {}
-
-  get service(): AgentModel {
-    return this.options.service;
+  constructor(private readonly options: ModelServersOptions) {
+    this.clients = new ServerClients(
+      (baseUrl, apiKey) => new OpenAiLlm({ baseUrl, apiKey: apiKey ?? 'no-key', model: options.service.model, timeoutMs: options.timeoutMs, fetch: options.fetch }),
+      options.maxClients,
+    );
   }
 
   for(settings: LlmSettings): AgentModel {
-    const { service } = this.options;
-    const model = settings.model ?? service.model;
-    if (!settings.base_url) return { llm: service.llm, model };
-    const id = `${settings.base_url} ${createHash('sha256').update(settings.api_key ?? '').digest('base64url')}`;
-    let llm = this.clients.get(id);
-    if (llm) this.clients.delete(id);
-    else llm = new OpenAiLlm({ baseUrl: settings.base_url, apiKey: settings.api_key ?? 'no-key', model, timeoutMs: this.options.timeoutMs, fetch: this.options.fetch });
-    this.clients.set(id, llm);
-    if (this.clients.size > (this.options.maxClients ?? 64)) this.clients.delete(this.clients.keys().next().value!);
-    return { llm, model };
+    const model = settings.model ?? this.options.service.model;
+    if (!settings.base_url) return { llm: this.options.service.llm, model };
+    return { llm: this.clients.get(settings.base_url, settings.api_key ?? null), model };
   }
 }
