@@ -46,6 +46,9 @@ describe('campaigns', () => {
     const { agent } = await outboundSetup(api, acct);
     const c = await api.call('POST', '/v1/campaigns', { key: acct.apiKey, body: { name: 'Defaults', agent_id: agent.id } });
     expect(c.status).toBe(201);
+    // A PATCH changes what it sends, nothing else.
+    const patched = await api.call('PATCH', `/v1/campaigns/${c.body.id}`, { key: acct.apiKey, body: { max_concurrent_calls: 4 } });
+    expect(patched.body).toMatchObject({ max_concurrent_calls: 4, name: 'Defaults', retry: { max_attempts: 1 } });
     expect(c.body).toMatchObject({
       object: 'campaign',
       status: 'draft',
@@ -170,6 +173,8 @@ describe('campaigns', () => {
     expect((await api.call('POST', `/v1/campaigns/${c.id}/cancel`, { key: acct.apiKey })).body.status).toBe('canceled');
     expect((await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey })).status).toBe(409);
     expect((await api.call('PATCH', `/v1/campaigns/${c.id}`, { key: acct.apiKey, body: { max_concurrent_calls: 9 } })).status).toBe(409);
+    const renamed = await api.call('PATCH', `/v1/campaigns/${c.id}`, { key: acct.apiKey, body: { name: 'Renamed', metadata: { batch: 2 } } });
+    expect(renamed.body).toMatchObject({ name: 'Renamed', metadata: { batch: 2 }, max_concurrent_calls: 5, schedule: { timezone: 'UTC', window } });
     // Live calls of a canceled campaign still get their outcome recorded.
     await end((await callsOf(c.id))[0].id, 'human');
     await scheduler.tick(new Date('2026-12-10T00:31:00Z'));

@@ -60,8 +60,19 @@ export const CampaignCreate = z.strictObject({
 });
 export type CampaignCreate = z.infer<typeof CampaignCreate>;
 
-/** While a campaign is a draft: any field; afterwards, only name and metadata. */
-export const CampaignUpdate = CampaignCreate.partial();
+/** While a campaign is a draft: any field; afterwards, only name and metadata. No defaults: what is not sent stays. */
+export const CampaignUpdate = z
+  .strictObject({
+    name: CampaignCreate.shape.name,
+    agent_id: CampaignCreate.shape.agent_id,
+    from_number: E164,
+    schedule: CampaignSchedule,
+    max_concurrent_calls: CampaignCreate.shape.max_concurrent_calls.unwrap(),
+    retry: CampaignRetry,
+    webhook_url: HttpUrl,
+    metadata: storedJsonObject('your own data'),
+  })
+  .partial();
 export type CampaignUpdate = z.infer<typeof CampaignUpdate>;
 
 export const CampaignProgress = z.object({
