@@ -140,9 +140,10 @@ describe('RtpEngine', () => {
       expect(packets.length).toBeLessThanOrEqual(stats[i]!.packetsOut + 2);
       for (let k = 1; k < packets.length; k++) {
         expect((packets[k]!.sequenceNumber - packets[k - 1]!.sequenceNumber + 65536) % 65536, `stream ${i} packet ${k}`).toBe(1);
-        // A frame's worth of clock between packets; a talkspurt (marked) starts mid-slot, further on, never back.
+        // A frame's worth of clock between packets; a talkspurt (marked) starts mid-slot, further on, never back (on a
+        // loaded machine its write can land right on a slot: one frame on exactly).
         const step = (packets[k]!.timestamp - packets[k - 1]!.timestamp + 2 ** 32) % 2 ** 32;
-        if (packets[k]!.marker) expect(step, `stream ${i} packet ${k}`).toBeGreaterThan(160);
+        if (packets[k]!.marker) expect(step, `stream ${i} packet ${k}`).toBeGreaterThanOrEqual(160);
         else expect(step, `stream ${i} packet ${k}`).toBe(160);
       }
     });

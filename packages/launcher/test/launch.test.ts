@@ -160,7 +160,8 @@ it('a service that exits before it is ready fails the launch, and what had start
 });
 
 it('a service that is not ready within readyTimeoutMs fails the launch; a missing entry says to build first', async () => {
-  const stuck = [FAKES[0]!, fake('api', 'never-ready.cjs', 'API_PORT', 3000)];
+  // The api alone: a simulator slow to start on a loaded machine would be the one named.
+  const stuck = [fake('api', 'never-ready.cjs', 'API_PORT', 3000)];
   await expect(launchPlatform({ ...base, processes: stuck, ports: 'free', readyTimeoutMs: 500 })).rejects.toThrow(/api was not ready at http:\/\/127\.0\.0\.1:\d+\/ within 500 ms/);
   const missing = [{ ...FAKES[0]!, entry: 'packages/nowhere/dist/main.js' }];
   await expect(launchPlatform({ ...base, processes: missing, ports: 'free' })).rejects.toThrow(/packages\/nowhere\/dist\/main\.js is missing: run `pnpm build` first/);
