@@ -29,8 +29,10 @@ describe('a campaign, end to end', () => {
     await tp.scenario(busyOnce, { outcome: 'busy', then: answer });
     await tp.api(account, 'POST', '/v1/do_not_call', { number: listed });
 
+    const hook = await tp.webhookReceiver(account.webhook_secret);
     const created = await tp.api(account, 'POST', '/v1/campaigns', {
       name: 'Tomorrow',
+      webhook_url: hook.url,
       agent_id: agent.id,
       max_concurrent_calls: 2,
       schedule: { window: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '23:59' }, timezone: 'UTC' },
@@ -64,5 +66,12 @@ describe('a campaign, end to end', () => {
     expect(calls.filter((c: any) => c.to_number === alwaysBusy).map((c: any) => c.status)).toEqual(['busy', 'busy']);
     expect(calls.filter((c: any) => c.to_number === busyOnce).map((c: any) => c.status)).toEqual(['completed', 'busy']);
     expect(calls.some((c: any) => c.to_number === listed)).toBe(false);
+
+    // The campaign's webhooks, signed with the account's secret by the webhooks service; its calls' too.
+    await expect.poll(() => hook.deliveries.filter((d) => d.payload?.type === 'campaign.completed').length, { timeout: 20_000 }).toBe(1);
+    const campaignHooks = hook.deliveries.filter((d) => String(d.payload?.type).startsWith('campaign.'));
+    expect(campaignHooks.map((d) => [d.payload.type, d.verified])).toEqual([['campaign.started', true], ['campaign.completed', true]]);
+    expect(campaignHooks[1]!.payload.data).toMatchObject({ id, status: 'completed', progress: { exhausted: 1, done: { completed: 2 } } });
+    await expect.poll(() => hook.deliveries.filter((d) => d.payload?.type === 'call.completed').length, { timeout: 20_000 }).toBe(campaign.progress.calls_placed);
   });
 });

@@ -34,6 +34,7 @@ import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
 import { StorablePathParams } from './http/path-params';
 import { RateLimiter } from './http/rate-limiter';
+import { CampaignEvents } from './campaigns/campaign-events';
 import { CampaignScheduler } from './campaigns/campaign-scheduler';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { DoNotCallService } from './do-not-call/do-not-call.service';
@@ -82,6 +83,7 @@ export class AppModule {
         WebhookEndpointsService,
         BalanceService,
         DoNotCallService,
+        CampaignEvents,
         CampaignsService,
         CampaignScheduler,
       ],

@@ -186,7 +186,8 @@ describe('campaigns', () => {
     const c = await campaign(acct.apiKey, agent.id, { max_concurrent_calls: 3 });
     await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: Array.from({ length: 10 }, () => ({ to: randomE164() })) });
     await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey });
-    const other = new CampaignScheduler(api.app.get(CampaignScheduler)['campaigns'], api.app.get(CampaignScheduler)['calls'], api.config, api.app.get(CampaignScheduler)['logger']);
+    const s = scheduler as unknown as Record<'campaigns' | 'calls' | 'events' | 'logger', never>;
+    const other = new CampaignScheduler(s.campaigns, s.calls, s.events, api.config, s.logger);
     await Promise.all([scheduler.tick(WED_10), other.tick(WED_10), scheduler.tick(WED_10)]);
     const calls = await callsOf(c.id);
     const perNumber = new Map<string, number>();
@@ -223,5 +224,39 @@ describe('campaigns', () => {
     expect((await get(c.id)).progress).toMatchObject({ skipped: 1, in_progress: 1, calls_placed: 1 });
     expect((await recipients(c.id)).find((r: any) => r.to === x)).toMatchObject({ state: 'skipped', outcome: 'do_not_call', attempts: 0, call_ids: [] });
     expect((await callsOf(c.id)).map((call: any) => call.to_number)).toEqual([y]);
+  });
+
+  it('queue campaign.started, campaign.paused (with why) and campaign.completed for subscribed endpoints and the campaign URL, each once', async () => {
+    const hooks = await api.createAccount('Campaign hooks');
+    const endpoint = await api.call('POST', '/v1/webhook_endpoints', { key: hooks.apiKey, body: { url: 'https://hooks.example.com/campaigns', events: ['campaign.started', 'campaign.paused', 'campaign.completed'] } });
+    expect(endpoint.status).toBe(201);
+    await api.call('POST', '/v1/webhook_endpoints', { key: hooks.apiKey, body: { url: 'https://hooks.example.com/calls', events: ['call.completed'] } });
+    const { agent } = await outboundSetup(api, hooks);
+    const c = await campaign(hooks.apiKey, agent.id, { webhook_url: 'https://crm.example.com/campaign-hook' });
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: hooks.apiKey, body: [{ to: randomE164() }] });
+    await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: hooks.apiKey });
+    await scheduler.tick(WED_10);
+    await api.call('POST', `/v1/campaigns/${c.id}/pause`, { key: hooks.apiKey });
+    await api.call('POST', `/v1/campaigns/${c.id}/resume`, { key: hooks.apiKey });
+    await scheduler.tick(minutes(WED_10, 1)); // running again: started is not sent twice
+    const [call] = (await api.call('GET', `/v1/calls?campaign_id=${c.id}`, { key: hooks.apiKey })).body.data;
+    const b = { call_id: call.id, account_id: hooks.accountId };
+    await api.bus.publishCallEvent('ended', b, { status: 'busy', answered: false, hangup_cause: 'x', hangup_cause_code: 17, hangup_by: 'caller', error_code: null, error_message: null });
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${call.id}`, { key: hooks.apiKey })).body.status, { timeout: 10_000 }).toBe('busy');
+    await scheduler.tick(minutes(WED_10, 2));
+    const rows: Array<{ event_type: string; url: string; payload: any }> = await api.ds.query(
+      `SELECT event_type, url, payload FROM webhook_deliveries WHERE account_id = $1 AND event_type LIKE 'campaign.%' ORDER BY created_at, url`,
+      [hooks.accountId],
+    );
+    expect(rows.map((r) => [r.event_type, r.url])).toEqual([
+      ['campaign.started', 'https://crm.example.com/campaign-hook'],
+      ['campaign.started', 'https://hooks.example.com/campaigns'],
+      ['campaign.paused', 'https://crm.example.com/campaign-hook'],
+      ['campaign.paused', 'https://hooks.example.com/campaigns'],
+      ['campaign.completed', 'https://crm.example.com/campaign-hook'],
+      ['campaign.completed', 'https://hooks.example.com/campaigns'],
+    ]);
+    expect(rows[2]!.payload).toMatchObject({ type: 'campaign.paused', data: { id: c.id, object: 'campaign', status: 'paused', paused_reason: 'api' } });
+    expect(rows[4]!.payload.data).toMatchObject({ status: 'completed', progress: { total: 1, exhausted: 1 } });
   });
 });

@@ -5,6 +5,7 @@ import { LOGGER, type Logger } from '@parley/service-kit';
 import { CallsService } from '../calls/calls.service';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
+import { CampaignEvents } from './campaign-events';
 import { nextCallableAt } from './calling-window';
 
 /** A claimed attempt whose call was not placed after this long (its scheduler stopped in between) is placed again. */
@@ -30,6 +31,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     private readonly campaigns: CampaignsRepository,
     private readonly calls: CallsService,
+    private readonly events: CampaignEvents,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -67,8 +69,11 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
     if (!(await this.placeAll(c, await this.campaigns.unplaced(c.id, UNPLACED_AFTER_MS)))) return;
     if (c.status === 'scheduled') {
       if (c.schedule.start_at && Date.parse(c.schedule.start_at) > now.getTime()) return;
-      await this.campaigns.update(c.accountId, c.id, { status: 'running' });
+      // Paused or canceled through the API since this tick read it: leave it.
+      if (!(await this.campaigns.transition(c.accountId, c.id, ['scheduled'], { status: 'running' }))) return;
       c.status = 'running';
+      // Sent once: the same event id when a resumed campaign runs again (the outbox keeps the first).
+      await this.events.announce(c.accountId, c.id, 'campaign.started', 'once');
     }
     if (c.schedule.end_at && Date.parse(c.schedule.end_at) <= now.getTime()) return this.complete(c, now);
     const claimed = await this.campaigns.claimDue(c.id, now, c.maxConcurrentCalls, LOOKAHEAD, (due, free) => {
@@ -123,8 +128,10 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
       // The attempt did not happen: the recipient waits, and the campaign stops until someone looks.
       await this.giveBack(r);
       const reason = err.code === ErrorCodes.insufficientCredit ? 'insufficient_credit' : `calls refused: ${err.message}`;
-      await this.campaigns.update(c.accountId, c.id, { status: 'paused', pausedReason: reason });
-      this.logger.warn({ campaign_id: c.id, reason }, 'campaign paused');
+      if (await this.campaigns.transition(c.accountId, c.id, ['scheduled', 'running'], { status: 'paused', pausedReason: reason })) {
+        this.logger.warn({ campaign_id: c.id, reason }, 'campaign paused');
+        await this.events.announce(c.accountId, c.id, 'campaign.paused');
+      }
       return false;
     }
   }
@@ -141,8 +148,9 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async complete(c: CampaignEntity, now: Date): Promise<void> {
-    await this.campaigns.update(c.accountId, c.id, { status: 'completed', completedAt: now });
+    if (!(await this.campaigns.transition(c.accountId, c.id, ['scheduled', 'running'], { status: 'completed', completedAt: now }))) return;
     this.logger.info({ campaign_id: c.id }, 'campaign completed');
+    await this.events.announce(c.accountId, c.id, 'campaign.completed', 'once');
   }
 }
 

@@ -21,6 +21,8 @@ import { ApiError } from '../http/api-error';
 import { cleanNumber, numberColumn, parseCsv } from '../http/csv';
 import { cursorAfter } from '../http/pagination';
 import { isUuid } from '../agents/agents.service';
+import { CampaignEvents } from './campaign-events';
+import { campaignView } from './campaign.view';
 import { outcomesCsv } from './outcomes-csv';
 
 /** Rejected rows an upload lists at most (the count of accepted ones is always exact). */
@@ -43,6 +45,7 @@ export class CampaignsService {
     private readonly campaigns: CampaignsRepository,
     private readonly doNotCall: DoNotCallRepository,
     private readonly agents: AgentsRepository,
+    private readonly events: CampaignEvents,
     private readonly contexts: CallContexts,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
   ) {}
@@ -103,6 +106,7 @@ export class CampaignsService {
    */
   async act(accountId: string, id: string, action: CampaignAction): Promise<CampaignEntity> {
     if (!isUuid(id)) throw ApiError.notFound('campaign', id, 'id');
+    let paused = false;
     await this.ds.transaction(async (m) => {
       const campaigns = this.campaigns.with(m);
       const c = await campaigns.getForUpdate(accountId, id);
@@ -119,12 +123,14 @@ export class CampaignsService {
         }
         case 'pause':
           await campaigns.update(accountId, id, { status: 'paused', pausedReason: 'api' });
+          paused = true;
           break;
         case 'cancel':
           await campaigns.update(accountId, id, { status: 'canceled', completedAt: now });
           break;
       }
     });
+    if (paused) await this.events.announce(accountId, id, 'campaign.paused');
     return this.get(accountId, id);
   }
 
@@ -175,29 +181,7 @@ export class CampaignsService {
   }
 
   async view(c: CampaignEntity): Promise<Campaign> {
-    const { byState, attempts } = await this.campaigns.progress(c.id);
-    const count = (state: string) => byState.filter((s) => s.state === state).reduce((n, s) => n + s.n, 0);
-    const done: Record<string, number> = {};
-    for (const s of byState) if (s.state === 'done') done[s.outcome ?? 'completed'] = (done[s.outcome ?? 'completed'] ?? 0) + s.n;
-    return {
-      id: c.id,
-      object: 'campaign',
-      name: c.name,
-      agent_id: c.agentId,
-      from_number: c.fromNumber,
-      status: c.status,
-      paused_reason: c.pausedReason,
-      schedule: c.schedule,
-      max_concurrent_calls: c.maxConcurrentCalls,
-      retry: c.retry,
-      webhook_url: c.webhookUrl,
-      metadata: c.metadata,
-      progress: { total: byState.reduce((n, s) => n + s.n, 0), pending: count('pending'), in_progress: count('in_progress'), done, exhausted: count('exhausted'), skipped: count('skipped'), calls_placed: attempts },
-      created_at: c.createdAt.toISOString(),
-      started_at: c.startedAt?.toISOString() ?? null,
-      completed_at: c.completedAt?.toISOString() ?? null,
-      updated_at: c.updatedAt.toISOString(),
-    };
+    return campaignView(c, await this.campaigns.progress(c.id));
   }
 
   private async checkAgent(accountId: string, agentId: string, fromNumber: string | undefined): Promise<void> {

@@ -3,7 +3,7 @@ import { WEBHOOK_DELIVERY_STATUSES } from '../enums';
 import { HttpUrl, Pagination, Text, Timestamp } from './primitives';
 
 /** Event types a webhook endpoint can subscribe to. The per-call `webhook_url` receives `call.completed` only. */
-export const WEBHOOK_EVENT_TYPES = ['call.initiated', 'call.ringing', 'call.answered', 'call.ended', 'call.completed', 'call.transcript'] as const;
+export const WEBHOOK_EVENT_TYPES = ['call.initiated', 'call.ringing', 'call.answered', 'call.ended', 'call.completed', 'call.transcript', 'campaign.started', 'campaign.paused', 'campaign.completed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Sent only by `POST /v1/webhook_endpoints/:id/test`. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';

@@ -1,4 +1,4 @@
-import type { AttemptOutcome, CallStatus, RecipientState } from '@parley/common';
+import type { AttemptOutcome, CallStatus, CampaignStatus, RecipientState } from '@parley/common';
 import { CampaignEntity, CampaignRecipientEntity } from '../entities/campaign.entity';
 import { asRow, returnedRows } from '../rows';
 import { DbRepository } from './db-repository';
@@ -46,6 +46,20 @@ export class CampaignsRepository extends DbRepository {
 
   async update(accountId: string, id: string, patch: Partial<CampaignEntity>): Promise<void> {
     await this.campaigns.update({ id, accountId }, asRow<CampaignEntity>(patch));
+  }
+
+  /**
+   * Changes the campaign only if its status is still one of `from` (a scheduler's view may be older than a pause or a
+   * cancel made through the API meanwhile); true if it did, so one process announces each change.
+   */
+  async transition(accountId: string, id: string, from: CampaignStatus[], patch: Partial<CampaignEntity>): Promise<boolean> {
+    const result = await this.campaigns
+      .createQueryBuilder()
+      .update(CampaignEntity)
+      .set(asRow<CampaignEntity>({ ...patch, updatedAt: new Date() }))
+      .where('id = :id AND account_id = :accountId AND status IN (:...from)', { id, accountId, from })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   /** Adds recipients; a number the campaign has already is left alone. Answers the numbers added. */
