@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm bench [api|dialer|media|voice|conversation-webhook|webhooks ...]`: runs each app's own benchmark script (one
-// JSON object on stdout each) and prints one JSON document with every result, each figure next to its goal. With no
-// name, all but `voice` (conversational latency with the real engines, a few minutes) and `conversation-webhook`.
+// `pnpm bench [api|dialer|media|voice|conversation-webhook|campaigns|webhooks ...]`: runs each app's own benchmark
+// script (one JSON object on stdout each) and prints one JSON document with every result, each figure next to its goal.
+// With no name, all but `voice` (conversational latency with the real engines, minutes), `conversation-webhook` and `campaigns`.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ const TARGETS = {
   media: ['media', 'bench'],
   voice: ['media', 'bench:voice'],
   'conversation-webhook': ['media', 'bench:conversation-webhook'],
+  campaigns: ['api', 'bench:campaigns'],
   webhooks: ['webhooks', 'bench'],
 };
 const DEFAULT_TARGETS = ['api', 'dialer', 'media', 'webhooks'];

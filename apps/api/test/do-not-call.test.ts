@@ -98,4 +98,15 @@ describe('POST /v1/calls to a listed number', () => {
     await api.call('DELETE', `/v1/do_not_call/${encodeURIComponent(to)}`, { key: acct.apiKey });
     expect((await api.call('POST', '/v1/calls', { key: acct.apiKey, body: { agent_id: agent.id, to } })).status).toBe(201);
   });
+
+  it('is refused as soon as the number is listed, even by another process (psql, another api) after calls were placed', async () => {
+    const other = await api.createAccount('Cached list');
+    const { agent } = await outboundSetup(api, other);
+    const to = randomE164();
+    // The account had no list: its calls skip the lookup, and that is cached with the agent.
+    expect((await api.call('POST', '/v1/calls', { key: other.apiKey, body: { agent_id: agent.id, to: randomE164() } })).status).toBe(201);
+    await api.ds.query(`INSERT INTO do_not_call (account_id, number) VALUES ($1, $2)`, [other.accountId, to]);
+    // The trigger's NOTIFY evicts the cached context; until it arrives the api may still skip the check.
+    await expect.poll(async () => (await api.call('POST', '/v1/calls', { key: other.apiKey, body: { agent_id: agent.id, to } })).status, { timeout: 5000 }).toBe(403);
+  });
 });

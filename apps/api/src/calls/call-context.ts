@@ -10,8 +10,8 @@ export type CallContext = NewCallSource & { from: NonNullable<NewCallSource['fro
 
 /**
  * What a new call is built from, cached per (account, agent, from_number): the hot path of POST /v1/calls then needs
- * no read at all. A database trigger NOTIFYs the account on any change to its agents, numbers, trunks or billing
- * settings, which evicts it here; while the LISTEN connection is down nothing is served from memory.
+ * no read at all. A database trigger NOTIFYs the account on any change to its agents, numbers, trunks, billing
+ * settings or do-not-call list, which evicts it here; while the LISTEN connection is down nothing is served from memory.
  */
 @Injectable()
 export class CallContexts {
@@ -40,7 +40,7 @@ export class CallContexts {
   private async load(accountId: string, input: CallCreate): Promise<CallContext> {
     const source = await this.calls.findNewCallSource(accountId, input.agent_id, input.from_number ?? null);
     if (!source) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
-    const { agent, account, from } = source;
+    const { agent, account, from, doNotCall } = source;
     if (agent.type !== 'outbound') throw ApiError.invalid(`Agent '${agent.id}' is an inbound agent; calls are placed with outbound agents`, 'agent_id', 'agent_not_outbound');
     if (!from) {
       if (input.from_number) {
@@ -48,6 +48,6 @@ export class CallContexts {
       }
       throw ApiError.invalid(`Agent '${agent.id}' has no number to call from`, 'agent_id');
     }
-    return { agent, account, from };
+    return { agent, account, from, doNotCall };
   }
 }

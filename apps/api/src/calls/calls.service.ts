@@ -74,8 +74,9 @@ export class CallsService {
       if (replay) return { call: replay, replayed: true };
     }
     const callId = newId.call();
-    // The do-not-call check runs beside the agent's lookup: a listed number costs nothing more than its own read.
-    const [{ agent, account, from }] = await Promise.all([this.contexts.get(accountId, input), this.doNotCall.assertCallable(accountId, input.to)]);
+    const { agent, account, from, doNotCall } = await this.contexts.get(accountId, input);
+    // Only an account with a do-not-call list pays for the lookup (whether it has one is cached with the agent).
+    if (doNotCall) await this.doNotCall.assertCallable(accountId, input.to);
     const call = newCallRow({
       id: callId,
       accountId,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DO_NOT_CALL_IMPORT_MAX_REJECTED, type DoNotCallCreate, type DoNotCallEntry, type DoNotCallImport, E164, ErrorCodes } from '@parley/common';
 import { type DoNotCallEntity, DoNotCallRepository } from '@parley/db';
+import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { cursorAfter } from '../http/pagination';
 import { CsvHeaderError, csvNumbers } from './csv-numbers';
@@ -14,11 +15,16 @@ export function doNotCallView(e: DoNotCallEntity): DoNotCallEntry {
 /** The account's do-not-call list, and the check every outbound call passes. */
 @Injectable()
 export class DoNotCallService {
-  constructor(private readonly entries: DoNotCallRepository) {}
+  constructor(
+    private readonly entries: DoNotCallRepository,
+    private readonly contexts: CallContexts,
+  ) {}
 
   /** Lists the number (again: the first listing's reason and date stay); `created` is false if it was listed. */
   async add(accountId: string, input: DoNotCallCreate): Promise<{ entry: DoNotCallEntity; created: boolean }> {
     const created = await this.entries.add(accountId, input.number, input.reason);
+    // As after an agent change: the NOTIFY does it for every api, this one at once.
+    this.contexts.forget(accountId);
     return { entry: (await this.entries.get(accountId, input.number))!, created };
   }
 
@@ -30,6 +36,7 @@ export class DoNotCallService {
 
   async remove(accountId: string, number: string): Promise<void> {
     if (!E164.safeParse(number).success || !(await this.entries.remove(accountId, number))) throw ApiError.notFound('number on the do-not-call list', number, 'number');
+    this.contexts.forget(accountId);
   }
 
   async list(accountId: string, page: { limit: number; starting_after?: string }) {
@@ -49,6 +56,7 @@ export class DoNotCallService {
     }
     let added = 0;
     for (let i = 0; i < parsed.rows.length; i += IMPORT_BATCH) added += await this.entries.addMany(accountId, parsed.rows.slice(i, i + IMPORT_BATCH));
+    this.contexts.forget(accountId);
     return { object: 'do_not_call_import', added, already_listed: parsed.rows.length - added, rejected: parsed.rejected.slice(0, DO_NOT_CALL_IMPORT_MAX_REJECTED) };
   }
 

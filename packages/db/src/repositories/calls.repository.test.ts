@@ -133,7 +133,11 @@ describe('CallsRepository: creating calls', () => {
       },
       account: { id: 'acct_a', balanceMilliCents: 5000, rateMilliCentsPerMinute: 1000, billingIncrementSeconds: 1, billingMinimumSeconds: 0, webhookSecret: expect.any(String) },
       from: { number: '+15550001002', trunkId: 'trk_a' },
+      doNotCall: false,
     });
+    await db.dataSource.query(`INSERT INTO do_not_call (account_id, number) VALUES ('acct_a', '+15550009090')`);
+    expect((await calls.findNewCallSource('acct_a', a.id, null))?.doNotCall).toBe(true);
+    await db.dataSource.query(`DELETE FROM do_not_call WHERE account_id = 'acct_a'`);
     expect((await calls.findNewCallSource('acct_a', a.id, '+15550001001'))?.from).toEqual({ number: '+15550001001', trunkId: 'trk_a' });
     expect((await calls.findNewCallSource('acct_a', a.id, '+15550009999'))?.from).toBeNull();
     const first = await agent('acct_a', { numberIds: ['num_1'] });

@@ -33,6 +33,8 @@ export interface NewCallSource {
   agent: Pick<AgentEntity, 'id' | 'type' | 'persona' | 'instructions' | 'returns' | 'language' | 'webhookUrl' | 'maxDurationSeconds' | 'ringTimeoutSeconds' | ConversationAgentFields>;
   account: Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds' | 'webhookSecret'>;
   from: { number: string; trunkId: string } | null;
+  /** The account has numbers on its do-not-call list (else the per-call check is skipped). */
+  doNotCall: boolean;
 }
 
 /** A lifecycle event as the projector records it (its id is the dedupe key). */
@@ -135,7 +137,8 @@ export class CallsRepository extends DbRepository {
       `SELECT a.id, a.type, a.persona, a.instructions, a.returns, a.language, a.webhook_url, a.max_duration_seconds, a.ring_timeout_seconds,
               a.voice, a.initial_greeting, a.voicemail_action, a.voicemail_message, a.tools, a.llm, a.conversation,
               acc.balance_milli_cents, acc.rate_milli_cents_per_minute, acc.billing_increment_seconds, acc.billing_minimum_seconds, acc.webhook_secret,
-              n.number AS from_number, n.trunk_id AS from_trunk_id
+              n.number AS from_number, n.trunk_id AS from_trunk_id,
+              EXISTS (SELECT 1 FROM do_not_call d WHERE d.account_id = a.account_id) AS do_not_call
          FROM agents a
          JOIN accounts acc ON acc.id = a.account_id
          LEFT JOIN phone_numbers n ON n.account_id = a.account_id AND n.id = ANY(a.number_ids)
@@ -173,6 +176,7 @@ export class CallsRepository extends DbRepository {
         webhookSecret: r.webhook_secret,
       },
       from: r.from_number && r.from_trunk_id ? { number: r.from_number, trunkId: r.from_trunk_id } : null,
+      doNotCall: r.do_not_call,
     };
   }
 
@@ -361,4 +365,5 @@ interface NewCallSourceRow {
   webhook_secret: string;
   from_number: string | null;
   from_trunk_id: string | null;
+  do_not_call: boolean;
 }
