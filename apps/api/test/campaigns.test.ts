@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setCredits } from '../src/billing/credits';
+import { CallProjector } from '../src/calls/call-projector';
 import { CampaignScheduler } from '../src/campaigns/campaign-scheduler';
 import { type ApiHarness, outboundSetup, randomE164, startApi, type TestAccount } from './api-harness';
 
@@ -186,8 +187,8 @@ describe('campaigns', () => {
     const c = await campaign(acct.apiKey, agent.id, { max_concurrent_calls: 3 });
     await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: Array.from({ length: 10 }, () => ({ to: randomE164() })) });
     await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey });
-    const s = scheduler as unknown as Record<'campaigns' | 'calls' | 'events' | 'logger', never>;
-    const other = new CampaignScheduler(s.campaigns, s.calls, s.events, api.config, s.logger);
+    const s = scheduler as unknown as Record<'campaigns' | 'calls' | 'contexts' | 'events' | 'logger', never>;
+    const other = new CampaignScheduler(s.campaigns, s.calls, s.contexts, api.app.get(CallProjector), s.events, api.config, s.logger);
     await Promise.all([scheduler.tick(WED_10), other.tick(WED_10), scheduler.tick(WED_10)]);
     const calls = await callsOf(c.id);
     const perNumber = new Map<string, number>();
@@ -196,6 +197,32 @@ describe('campaigns', () => {
     // Claims for one campaign take turns: together they fill the three lines, no more.
     expect(calls).toHaveLength(3);
     expect((await get(c.id)).progress.in_progress).toBe(3);
+  });
+
+  it("takes only its trunk's idle lines: a call placed through the API meanwhile is never queued behind the campaign's", async () => {
+    const own = await api.createAccount('Shared trunk');
+    const trunk = await api.call('POST', '/v1/trunks', { key: own.apiKey, body: { name: 'carrier', host: 'sip.example.com', max_concurrent_calls: 3 } });
+    const number = await api.call('POST', '/v1/numbers', { key: own.apiKey, body: { number: randomE164(), trunk_id: trunk.body.id } });
+    const agent = await api.call('POST', '/v1/agents', { key: own.apiKey, body: { name: 'Out', type: 'outbound', number_ids: [number.body.id] } });
+    const direct = await api.call('POST', '/v1/calls', { key: own.apiKey, body: { agent_id: agent.body.id, to: randomE164() } });
+    expect(direct.status).toBe(201);
+    const c = await campaign(own.apiKey, agent.body.id, { max_concurrent_calls: 5 });
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: own.apiKey, body: Array.from({ length: 6 }, () => ({ to: randomE164() })) });
+    await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: own.apiKey });
+    await scheduler.tick(WED_10);
+    // Three lines, one taken by the API's call: the campaign takes the other two, not its five.
+    expect((await get(c.id, own.apiKey)).progress).toMatchObject({ in_progress: 2, pending: 4 });
+    // Another API call while the trunk is full waits for the next free line, and the campaign takes none before it.
+    const second = await api.call('POST', '/v1/calls', { key: own.apiKey, body: { agent_id: agent.body.id, to: randomE164() } });
+    const b = { call_id: direct.body.id, account_id: own.accountId };
+    await api.bus.publishCallEvent('ended', b, { status: 'busy', answered: false, hangup_cause: 'User busy', hangup_cause_code: 17, hangup_by: 'caller', error_code: null, error_message: null });
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${direct.body.id}`, { key: own.apiKey })).body.status, { timeout: 10_000 }).toBe('busy');
+    await scheduler.tick(minutes(WED_10, 1));
+    expect((await get(c.id, own.apiKey)).progress).toMatchObject({ in_progress: 2, pending: 4 });
+    await api.bus.publishCallEvent('ended', { call_id: second.body.id, account_id: own.accountId }, { status: 'busy', answered: false, hangup_cause: 'User busy', hangup_cause_code: 17, hangup_by: 'caller', error_code: null, error_message: null });
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${second.body.id}`, { key: own.apiKey })).body.status, { timeout: 10_000 }).toBe('busy');
+    await scheduler.tick(minutes(WED_10, 2));
+    expect((await get(c.id, own.apiKey)).progress).toMatchObject({ in_progress: 3, pending: 3 });
   });
 
   it('pauses with insufficient_credit instead of failing recipients: the others keep their turn, none stays claimed', async () => {

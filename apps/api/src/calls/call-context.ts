@@ -33,11 +33,11 @@ export class CallContexts {
     this.contexts.deleteByPrefix(`${accountId}|`);
   }
 
-  get(accountId: string, input: CallCreate): Promise<CallContext> {
+  get(accountId: string, input: Pick<CallCreate, 'agent_id' | 'from_number'>): Promise<CallContext> {
     return this.contexts.getOr(`${accountId}|${input.agent_id}|${input.from_number ?? ''}`, () => this.load(accountId, input));
   }
 
-  private async load(accountId: string, input: CallCreate): Promise<CallContext> {
+  private async load(accountId: string, input: Pick<CallCreate, 'agent_id' | 'from_number'>): Promise<CallContext> {
     const source = await this.calls.findNewCallSource(accountId, input.agent_id, input.from_number ?? null);
     if (!source) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
     const { agent, account, from, doNotCall } = source;

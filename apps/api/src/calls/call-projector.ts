@@ -17,6 +17,7 @@ import { callView } from './call.view';
 export class CallProjector {
   private readonly applied;
   private readonly subjects: Subjects;
+  private readonly attemptEndedListeners = new Set<(campaignId: string) => void>();
 
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
@@ -33,12 +34,22 @@ export class CallProjector {
 
   /** Applies one event in its own transaction, then publishes whatever it announced. */
   async handle(event: CallEvent): Promise<void> {
-    const written = await this.ds.transaction(async (m) => this.applyIn(m, event));
+    let endedFor: string | null = null;
+    const written = await this.ds.transaction(async (m) => this.applyIn(m, event, (campaignId) => (endedFor = campaignId)));
     await this.outbox.publish(written);
+    if (endedFor) for (const listener of this.attemptEndedListeners) listener(endedFor);
+  }
+
+  /**
+   * Calls `listener` with the campaign, once committed, when one of its calls ended (or, answered, its conversation
+   * did, which tells a voicemail from a person): its scheduler then fills the freed line at once.
+   */
+  onCampaignCallEnded(listener: (campaignId: string) => void): void {
+    this.attemptEndedListeners.add(listener);
   }
 
   /** Applies an event inside the caller's transaction; returns outbox rows to publish after commit. */
-  async applyIn(m: EntityManager, event: CallEvent): Promise<WrittenOutboxEntry[]> {
+  async applyIn(m: EntityManager, event: CallEvent, campaignCallEnded?: (campaignId: string) => void): Promise<WrittenOutboxEntry[]> {
     const calls = this.calls.with(m);
     const fresh = await calls.recordEvent({ id: event.id, callId: event.call_id, accountId: event.account_id, type: event.type, seq: event.seq, at: event.at, data: event.data });
     if (!fresh) {
@@ -55,6 +66,7 @@ export class CallProjector {
     this.applied.inc({ type: event.type, outcome: patch ? 'applied' : 'ignored' });
     if (!patch || Object.keys(patch).length === 0) return [];
     Object.assign(call, patch);
+    if (call.campaignId && (event.type === 'ended' || event.type === 'conversation_ended')) campaignCallEnded?.(call.campaignId);
     const announce = this.completedIfSettled(call);
     if (announce.length) patch.completedPublishedAt = call.completedPublishedAt;
     patch.updatedAt = new Date();

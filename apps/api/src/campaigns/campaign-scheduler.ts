@@ -2,6 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { type AttemptOutcome, CallCreate, ErrorCodes } from '@parley/common';
 import { type CampaignEntity, type CampaignRecipientEntity, CampaignsRepository, type EndedAttempt } from '@parley/db';
 import { LOGGER, type Logger } from '@parley/service-kit';
+import { CallContexts } from '../calls/call-context';
+import { CallProjector } from '../calls/call-projector';
 import { CallsService } from '../calls/calls.service';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
@@ -20,21 +22,31 @@ const LOOKAHEAD = 50;
  * lines (max_concurrent_calls minus live attempts), each within its calling hours in its own time zone; the others
  * move to their next opening. Claims hold row locks (SKIP LOCKED) and mark the recipient live before the call is
  * placed, and the call's Idempotency-Key is the attempt's, so two schedulers or a restarted one never call a
- * recipient twice at once. The trunk's own limits and pacing apply in the dialer as for any call.
+ * recipient twice at once. A campaign takes only its trunk's idle lines (none that a queued call, from the API or
+ * another campaign, waits for), so it cannot starve calls placed through the API; the trunk's calls per second apply
+ * in the dialer as for any call. Besides the tick, a campaign is stepped as soon as one of its calls ends (the
+ * projector says so), so a freed line is filled at once; steps of one campaign never overlap in this process.
  */
 @Injectable()
 export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  /** Campaigns being stepped, and whether to step them once more when done. */
+  private readonly stepping = new Map<string, { again: boolean; done: Promise<void> }>();
 
   constructor(
     private readonly campaigns: CampaignsRepository,
     private readonly calls: CallsService,
+    private readonly contexts: CallContexts,
+    projector: CallProjector,
     private readonly events: CampaignEvents,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // With CAMPAIGN_TICK_MS=0 (tests driving the clock) only tick() steps campaigns.
+    if (config.CAMPAIGN_TICK_MS > 0) projector.onCampaignCallEnded((id) => this.nudge(id));
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.CAMPAIGN_TICK_MS > 0) this.schedule();
@@ -44,6 +56,13 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
+    await Promise.all([...this.stepping.values()].map((s) => s.done));
+  }
+
+  /** Steps a campaign now (one of its calls ended). */
+  nudge(campaignId: string): void {
+    if (this.stopped) return;
+    void this.step(campaignId, () => this.campaigns.byId(campaignId), () => new Date());
   }
 
   private schedule(): void {
@@ -59,8 +78,32 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   async tick(now = new Date()): Promise<void> {
     for (const c of await this.campaigns.active()) {
       if (this.stopped) return;
-      await this.advance(c, now).catch((err) => this.logger.error({ err, campaign_id: c.id }, 'campaign step failed'));
+      let first: CampaignEntity | null = c;
+      await this.step(c.id, async () => first ?? (await this.campaigns.byId(c.id)), () => now).finally(() => (first = null));
     }
+  }
+
+  /** Advances the campaign, or, if it is being advanced, once more after that (steps of one campaign never overlap). */
+  private step(id: string, load: () => Promise<CampaignEntity | null>, now: () => Date): Promise<void> {
+    const running = this.stepping.get(id);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const state = { again: true, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        while (state.again && !this.stopped) {
+          state.again = false;
+          const c = await load();
+          if (c) await this.advance(c, now()).catch((err) => this.logger.error({ err, campaign_id: id }, 'campaign step failed'));
+        }
+      } finally {
+        this.stepping.delete(id);
+      }
+    })();
+    this.stepping.set(id, state);
+    return state.done;
   }
 
   private async advance(c: CampaignEntity, now: Date): Promise<void> {
@@ -76,7 +119,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
       await this.events.announce(c.accountId, c.id, 'campaign.started', 'once');
     }
     if (c.schedule.end_at && Date.parse(c.schedule.end_at) <= now.getTime()) return this.complete(c, now);
-    const claimed = await this.campaigns.claimDue(c.id, now, c.maxConcurrentCalls, LOOKAHEAD, (due, free) => {
+    const claimed = await this.campaigns.claimDue(c.id, now, c.maxConcurrentCalls, await this.trunkIdle(c), LOOKAHEAD, (due, free) => {
       const start: string[] = [];
       const defer: Array<{ id: string; at: Date }> = [];
       for (const r of due) {
@@ -88,6 +131,17 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
     });
     if (!(await this.placeAll(c, claimed))) return;
     if (!(await this.campaigns.unfinished(c.id))) await this.complete(c, now);
+  }
+
+  /** The idle lines of the trunk the campaign calls from; unbounded when that is unknown (placing the call says why). */
+  private async trunkIdle(c: CampaignEntity): Promise<number> {
+    try {
+      const { from } = await this.contexts.get(c.accountId, { agent_id: c.agentId, from_number: c.fromNumber ?? undefined });
+      return await this.campaigns.idleLines(from.trunkId);
+    } catch (err) {
+      if (err instanceof ApiError) return Number.MAX_SAFE_INTEGER;
+      throw err;
+    }
   }
 
   /** Places claimed attempts in turn; once the campaign pauses, the rest go back to waiting. False if it paused. */
@@ -102,7 +156,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   /** A claimed attempt that did not happen: the recipient waits again, its attempt not counted. */
   private giveBack(r: CampaignRecipientEntity): Promise<boolean> {
-    return this.campaigns.settle(r.id, { state: 'pending', outcome: r.outcome, nextAttemptAt: new Date(), attempts: r.attempts - 1 });
+    return this.campaigns.settle(r.id, r.attempts, { state: 'pending', outcome: r.outcome, nextAttemptAt: new Date(), attempts: r.attempts - 1 });
   }
 
   /** Places a claimed attempt's call; false when the campaign had to pause (no credit, or calls refused). */
@@ -122,7 +176,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.code === ErrorCodes.doNotCall) {
-        await this.campaigns.settle(r.id, { state: 'skipped', outcome: 'do_not_call', nextAttemptAt: null, attempts: r.attempts - 1 });
+        await this.campaigns.settle(r.id, r.attempts, { state: 'skipped', outcome: 'do_not_call', nextAttemptAt: null, attempts: r.attempts - 1 });
         return true;
       }
       // The attempt did not happen: the recipient waits, and the campaign stops until someone looks.
@@ -141,9 +195,9 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
     const outcome: AttemptOutcome = callStatus === 'completed' ? (answeredBy === 'machine' ? 'voicemail' : 'completed') : (callStatus as AttemptOutcome);
     const retryable = (c.retry.on as readonly string[]).includes(outcome);
     if (retryable && r.attempts < c.retry.max_attempts && c.status !== 'canceled') {
-      await this.campaigns.settle(r.id, { state: 'pending', outcome, nextAttemptAt: new Date(now.getTime() + c.retry.backoff_minutes * 60_000) });
+      await this.campaigns.settle(r.id, r.attempts, { state: 'pending', outcome, nextAttemptAt: new Date(now.getTime() + c.retry.backoff_minutes * 60_000) });
     } else {
-      await this.campaigns.settle(r.id, { state: retryable ? 'exhausted' : 'done', outcome, nextAttemptAt: null });
+      await this.campaigns.settle(r.id, r.attempts, { state: retryable ? 'exhausted' : 'done', outcome, nextAttemptAt: null });
     }
   }
 

@@ -6,7 +6,6 @@ import {
   type CampaignRecipient,
   type CampaignStatus,
   type CampaignUpdate,
-  type CallCreate,
   E164,
   ErrorCodes,
   RecipientInput,
@@ -185,7 +184,7 @@ export class CampaignsService {
   }
 
   private async checkAgent(accountId: string, agentId: string, fromNumber: string | undefined): Promise<void> {
-    await this.contexts.get(accountId, { agent_id: agentId, ...(fromNumber ? { from_number: fromNumber } : {}) } as CallCreate);
+    await this.contexts.get(accountId, { agent_id: agentId, from_number: fromNumber });
   }
 }
 

@@ -133,6 +133,25 @@ export class CampaignsRepository extends DbRepository {
       .getMany();
   }
 
+  /** A campaign by id alone (the scheduler, woken by one of its calls ending). */
+  byId(id: string): Promise<CampaignEntity | null> {
+    return this.campaigns.findOneBy({ id });
+  }
+
+  /**
+   * Lines of a trunk nobody uses or waits for: its max_concurrent_calls less its calls queued or live, API calls and
+   * every campaign's alike (the live-status index keeps it cheap). Campaigns claim no more than this, so a call placed
+   * through the API never queues behind a campaign's.
+   */
+  async idleLines(trunkId: string): Promise<number> {
+    const rows = (await this.db.query(
+      `SELECT t.max_concurrent_calls - (SELECT count(*) FROM calls c WHERE c.trunk_id = t.id AND c.status IN ('queued', 'initiated', 'ringing', 'in_progress'))::int AS idle
+         FROM trunks t WHERE t.id = $1`,
+      [trunkId],
+    )) as Array<{ idle: number }>;
+    return rows[0]?.idle ?? 0;
+  }
+
   /** Whether any recipient still waits or is being called. */
   async unfinished(campaignId: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(`SELECT 1 FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'in_progress') LIMIT 1`, [campaignId]);
@@ -149,13 +168,15 @@ export class CampaignsRepository extends DbRepository {
     campaignId: string,
     now: Date,
     maxLive: number,
+    /** Lines the campaign may take beyond its own limit's (its trunk's idle ones). */
+    trunkIdle: number,
     lookahead: number,
     decide: (due: CampaignRecipientEntity[], free: number) => { start: string[]; defer: Array<{ id: string; at: Date }> },
   ): Promise<CampaignRecipientEntity[]> {
     return this.db.transaction(async (m) => {
       await m.query(`SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE`, [campaignId]);
       const [{ n: live }] = (await m.query(`SELECT count(*)::int AS n FROM campaign_recipients WHERE campaign_id = $1 AND state = 'in_progress'`, [campaignId])) as Array<{ n: number }>;
-      const free = maxLive - live!;
+      const free = Math.min(maxLive - live!, trunkIdle);
       if (free <= 0) return [];
       const due = await m
         .getRepository(CampaignRecipientEntity)
@@ -202,11 +223,19 @@ export class CampaignsRepository extends DbRepository {
     return rows.entities.map((recipient, i) => ({ recipient, callStatus: rows.raw[i].call_status as CallStatus, answeredBy: rows.raw[i].answered_by as string | null }));
   }
 
-  /** Ends a live attempt: back to pending for a retry at `nextAttemptAt`, or a final state. Only from in_progress. */
-  async settle(recipientId: string, to: { state: RecipientState; outcome: AttemptOutcome | null; nextAttemptAt: Date | null; attempts?: number }): Promise<boolean> {
+  /**
+   * Ends live attempt number `attempt`: back to pending for a retry at `nextAttemptAt`, or a final state. Only that
+   * attempt, while live: a scheduler acting on an older read changes nothing once another has moved the recipient on.
+   */
+  async settle(
+    recipientId: string,
+    attempt: number,
+    to: { state: RecipientState; outcome: AttemptOutcome | null; nextAttemptAt: Date | null; attempts?: number },
+  ): Promise<boolean> {
     const [, affected] = (await this.db.query(
-      `UPDATE campaign_recipients SET state = $2, outcome = $3, next_attempt_at = $4, attempts = COALESCE($5, attempts), updated_at = now() WHERE id = $1 AND state = 'in_progress'`,
-      [recipientId, to.state, to.outcome, to.nextAttemptAt, to.attempts ?? null],
+      `UPDATE campaign_recipients SET state = $2, outcome = $3, next_attempt_at = $4, attempts = COALESCE($5, attempts), updated_at = now()
+        WHERE id = $1 AND state = 'in_progress' AND attempts = $6`,
+      [recipientId, to.state, to.outcome, to.nextAttemptAt, to.attempts ?? null, attempt],
     )) as [unknown, number];
     return affected > 0;
   }
