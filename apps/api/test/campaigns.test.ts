@@ -80,6 +80,7 @@ describe('campaigns', () => {
     expect(json.body).toEqual({
       object: 'recipients_upload',
       accepted: 1,
+      rejected_count: 4,
       rejected: [
         { line: 2, value: '{"to":"nope"}', reason: expect.stringMatching(/^to: /) },
         { line: 3, value: a, reason: expect.stringMatching(/earlier line/) },
@@ -92,10 +93,52 @@ describe('campaigns', () => {
       headers: { authorization: `Bearer ${acct.apiKey}`, 'content-type': 'text/csv' },
       body: `To,Name,Appointment,Timezone\n${b},Bo,"Tue, 3 pm",America/Chicago\n${a},Ana,x,\n12345,Cy,,\n`,
     }).then((r) => r.json() as Promise<any>);
-    expect(csv).toEqual({ object: 'recipients_upload', accepted: 1, rejected: [{ line: 3, value: a, reason: expect.stringMatching(/already has/) }, { line: 4, value: '12345', reason: expect.stringMatching(/E\.164/) }] });
+    expect(csv).toEqual({ object: 'recipients_upload', accepted: 1, rejected_count: 2, rejected: [{ line: 3, value: a, reason: expect.stringMatching(/already has/) }, { line: 4, value: '12345', reason: expect.stringMatching(/E\.164/) }] });
     const listed = await recipients(c.id);
     expect(listed.find((r: any) => r.to === b)).toMatchObject({ state: 'pending', context: { name: 'Bo', appointment: 'Tue, 3 pm' }, timezone: 'America/Chicago', attempts: 0, call_ids: [] });
     expect((await get(c.id)).progress).toMatchObject({ total: 2, pending: 2 });
+  });
+
+  it('stream CSV and NDJSON uploads in one transaction: an upload that breaks off adds nothing', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await campaign(acct.apiKey, agent.id);
+    const [a, b] = [randomE164(), randomE164()];
+    const ndjson = await fetch(`${api.url}/v1/campaigns/${c.id}/recipients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${acct.apiKey}`, 'content-type': 'application/x-ndjson' },
+      body: `{"to":"${a}","context":{"name":"Zoë"}}\n\n{"to":"nope"}\nnot json\r\n{"to":"${b}","timezone":"Europe/Paris"}`,
+    }).then((r) => r.json() as Promise<any>);
+    expect(ndjson).toMatchObject({ accepted: 2, rejected_count: 2, rejected: [{ line: 3, reason: expect.stringMatching(/^to: /) }, { line: 4, value: 'not json', reason: 'not a JSON object' }] });
+    expect((await recipients(c.id)).find((r: any) => r.to === a)).toMatchObject({ context: { name: 'Zoë' } });
+
+    // 12,000 rows sent in pieces (two batches written in the transaction), then the client breaks off.
+    const rows = Array.from({ length: 12_000 }, (_, i) => `+1666${String(i).padStart(7, '0')},row ${i}\n`);
+    const encoder = new TextEncoder();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent >= rows.length) {
+          await new Promise((r) => setTimeout(r, 300));
+          controller.error(new Error('the client went away'));
+          return;
+        }
+        const part = (sent === 0 ? 'to,label\n' : '') + rows.slice(sent, sent + 1000).join('');
+        sent += 1000;
+        controller.enqueue(encoder.encode(part));
+      },
+    });
+    const broken = await fetch(`${api.url}/v1/campaigns/${c.id}/recipients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${acct.apiKey}`, 'content-type': 'text/csv' },
+      body,
+      duplex: 'half',
+    } as RequestInit).then(
+      (r) => r.status,
+      () => 'broken',
+    );
+    expect(broken).toBe('broken');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await get(c.id)).progress).toMatchObject({ total: 2 });
   });
 
   it('call within the window up to max_concurrent_calls, retry busy after the backoff, skip hours outside the window, and complete', async () => {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Campaign, CampaignCreate, CampaignRecipient, CampaignUpdate, listOf, Pagination, RecipientListQuery, RecipientsAdded, RecipientsUpload } from '@parley/common';
 import type { z } from 'zod';
@@ -41,14 +41,16 @@ export class CampaignsController {
   @HttpCode(200)
   @ApiRoute({
     tag: 'Campaigns',
-    summary: 'Add recipients: a JSON array of {to, context?, metadata?, timezone?}, or text/csv with a "to" column (other columns become context keys); each refused row is listed with its line and reason',
+    summary:
+      'Add recipients: a JSON array of {to, context?, metadata?, timezone?} (up to 10,000), or any number streamed as text/csv with a "to" column (other columns become context keys) or as application/x-ndjson (one recipient object per line); each refused row is listed with its line and reason',
     body: RecipientsUpload,
-    consumes: 'text/csv',
+    consumes: ['text/csv', 'application/x-ndjson'],
     response: RecipientsAdded,
     errors: [409],
   })
-  async addRecipients(@AccountId() accountId: string, @Param('id') id: string, @Body() body: unknown) {
-    return this.campaigns.addRecipients(accountId, id, body);
+  async addRecipients(@AccountId() accountId: string, @Param('id') id: string, @Body() body: unknown, @Headers('content-type') type: string | undefined) {
+    const mime = (type ?? '').split(';')[0]!.trim().toLowerCase();
+    return this.campaigns.addRecipients(accountId, id, mime === 'text/csv' ? { format: 'csv', body } : mime === 'application/x-ndjson' ? { format: 'ndjson', body } : { format: 'json', body });
   }
 
   @Get(':id/recipients')

@@ -17,7 +17,7 @@ import { AgentsRepository, type CampaignEntity, type CampaignRecipientEntity, Ca
 import { DATA_SOURCE } from '@parley/service-kit';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
-import { cleanNumber, numberColumn, parseCsv } from '../http/csv';
+import { cleanNumber, type CsvReader, isUploadBody, numberColumn, readCsv, textLines, type UploadBody } from '../http/csv';
 import { cursorAfter } from '../http/pagination';
 import { isUuid } from '../agents/agents.service';
 import { CampaignEvents } from './campaign-events';
@@ -134,36 +134,45 @@ export class CampaignsService {
   }
 
   /**
-   * Adds recipients (a JSON array, `{recipients: [...]}`, or CSV text), row by row: a bad number or field, a number
-   * already in the campaign or earlier in the upload, or one on the do-not-call list is rejected with its line.
+   * Adds recipients, row by row as the upload arrives (a JSON array in the body, or CSV or NDJSON streamed): a bad
+   * number or field, a number already in the campaign or earlier in the upload, or one on the do-not-call list is
+   * rejected with its line. One transaction: an upload that breaks off (or is too large) adds nothing.
    */
-  async addRecipients(accountId: string, id: string, body: unknown): Promise<RecipientsAdded> {
+  async addRecipients(accountId: string, id: string, source: RecipientsSource): Promise<RecipientsAdded> {
     const c = await this.get(accountId, id);
     if (c.status === 'completed' || c.status === 'canceled') throw ApiError.conflict(ErrorCodes.resourceInUse, `A ${c.status} campaign takes no more recipients`, 'id');
-    const { rows, rejected } = typeof body === 'string' ? csvRecipients(body) : jsonRecipients(body);
-    const candidates: Array<NewRecipient & { line: number }> = [];
-    const seen = new Set<string>();
-    for (const r of rows) {
-      if (seen.has(r.toNumber)) rejected.push({ line: r.line, value: r.toNumber, reason: 'the number is on an earlier line of this upload' });
-      else {
-        seen.add(r.toNumber);
-        candidates.push(r);
+    const rows = await recipientRows(source);
+    const tally = new UploadTally();
+    await this.ds.transaction(async (m) => {
+      const campaigns = this.campaigns.with(m);
+      const doNotCall = this.doNotCall.with(m);
+      // Every number of the upload so far (about 60 bytes each): what the flat memory of a streamed upload costs.
+      const seen = new Set<string>();
+      let batch: Array<NewRecipient & { line: number }> = [];
+      const flush = async () => {
+        const listed = await doNotCall.listedAmong(accountId, batch.map((r) => r.toNumber));
+        const allowed = batch.filter((r) => !listed.has(r.toNumber));
+        for (const r of batch) if (listed.has(r.toNumber)) tally.reject({ line: r.line, value: r.toNumber, reason: 'the number is on the do-not-call list' });
+        const added = await campaigns.addRecipients(accountId, id, allowed.map(({ line: _line, ...r }) => r));
+        tally.accepted += added.size;
+        for (const r of allowed) if (!added.has(r.toNumber)) tally.reject({ line: r.line, value: r.toNumber, reason: 'the campaign already has this number' });
+        tally.endBatch();
+        batch = [];
+      };
+      for await (const row of rows) {
+        if ('reason' in row) tally.reject(row);
+        else if (seen.has(row.toNumber)) tally.reject({ line: row.line, value: row.toNumber, reason: 'the number is on an earlier line of this upload' });
+        else {
+          seen.add(row.toNumber);
+          batch.push(row);
+          if (batch.length >= INSERT_BATCH) await flush();
+        }
       }
-    }
-    let accepted = 0;
-    for (let i = 0; i < candidates.length; i += INSERT_BATCH) {
-      const batch = candidates.slice(i, i + INSERT_BATCH);
-      const listed = await this.doNotCall.listedAmong(accountId, batch.map((r) => r.toNumber));
-      const allowed = batch.filter((r) => !listed.has(r.toNumber));
-      for (const r of batch) if (listed.has(r.toNumber)) rejected.push({ line: r.line, value: r.toNumber, reason: 'the number is on the do-not-call list' });
-      const added = await this.campaigns.addRecipients(accountId, id, allowed.map(({ line: _line, ...r }) => r));
-      accepted += added.size;
-      for (const r of allowed) if (!added.has(r.toNumber)) rejected.push({ line: r.line, value: r.toNumber, reason: 'the campaign already has this number' });
-    }
-    // A campaign under way calls what was added from now on.
-    if (c.status === 'scheduled' || c.status === 'running') await this.campaigns.scheduleFrom(id, new Date());
-    rejected.sort((a, b) => a.line - b.line);
-    return { object: 'recipients_upload', accepted, rejected: rejected.slice(0, MAX_REJECTED_LISTED) };
+      await flush();
+      // A campaign under way calls what was added from now on.
+      if (c.status === 'scheduled' || c.status === 'running') await campaigns.scheduleFrom(id, new Date());
+    });
+    return { object: 'recipients_upload', accepted: tally.accepted, rejected_count: tally.rejectedCount, rejected: tally.listed };
   }
 
   async recipients(accountId: string, id: string, q: RecipientListQuery) {
@@ -205,49 +214,92 @@ export function recipientView(r: CampaignRecipientEntity): CampaignRecipient {
   };
 }
 
-type Parsed = { rows: Array<NewRecipient & { line: number }>; rejected: RecipientsAdded['rejected'] };
+/** Where an upload's recipients come from: a JSON array in the body, or CSV or NDJSON read as they arrive. */
+export type RecipientsSource = { format: 'json' | 'csv' | 'ndjson'; body: unknown };
 
-function jsonRecipients(body: unknown): Parsed {
+type RecipientRow = (NewRecipient & { line: number }) | RecipientsAdded['rejected'][number];
+
+/** Counts an upload's outcome and lists its first rejected rows, in line order (each batch's sorted as it ends). */
+class UploadTally {
+  accepted = 0;
+  rejectedCount = 0;
+  readonly listed: RecipientsAdded['rejected'] = [];
+  private batch: RecipientsAdded['rejected'] = [];
+
+  reject(r: RecipientsAdded['rejected'][number]): void {
+    this.rejectedCount++;
+    if (this.listed.length + this.batch.length < MAX_REJECTED_LISTED) this.batch.push(r);
+  }
+
+  endBatch(): void {
+    this.listed.push(...this.batch.sort((a, b) => a.line - b.line));
+    this.batch = [];
+  }
+}
+
+/** The upload's rows, each a recipient or why its line was refused; a CSV without a number column is a 400 at once. */
+async function recipientRows(source: RecipientsSource): Promise<AsyncIterable<RecipientRow> | Iterable<RecipientRow>> {
+  if (source.format === 'json') return jsonRecipients(source.body);
+  if (!isUploadBody(source.body)) throw ApiError.invalid(`Send the recipients as ${source.format === 'csv' ? 'text/csv' : 'application/x-ndjson'}`, null);
+  return source.format === 'csv' ? csvRecipients(await readCsv(source.body)) : ndjsonRecipients(source.body);
+}
+
+/** A recipient as the API takes it (JSON, NDJSON), or why not. */
+function recipientRow(line: number, item: unknown): RecipientRow {
+  const r = RecipientInput.safeParse(item);
+  if (r.success) return { line, id: randomUUID(), toNumber: r.data.to, context: r.data.context, metadata: r.data.metadata, timezone: r.data.timezone };
+  const issue = r.error.issues[0]!;
+  return { line, value: JSON.stringify(item).slice(0, 200), reason: `${issue.path.join('.') || 'recipient'}: ${issue.message}` };
+}
+
+function jsonRecipients(body: unknown): RecipientRow[] {
   const upload = RecipientsUpload.safeParse(body);
-  if (!upload.success) throw ApiError.invalid('Send a JSON array of recipients (at most 10,000; {to, context?, metadata?, timezone?}), {"recipients": [...]}, or text/csv', null);
+  if (!upload.success) {
+    throw ApiError.invalid('Send a JSON array of recipients (at most 10,000; {to, context?, metadata?, timezone?}), {"recipients": [...]}, or a longer list as text/csv or application/x-ndjson', null);
+  }
   const items = Array.isArray(upload.data) ? upload.data : upload.data.recipients;
-  const out: Parsed = { rows: [], rejected: [] };
-  items.forEach((item, i) => {
-    const r = RecipientInput.safeParse(item);
-    if (r.success) out.rows.push({ line: i + 1, id: randomUUID(), toNumber: r.data.to, context: r.data.context, metadata: r.data.metadata, timezone: r.data.timezone });
-    else {
-      const issue = r.error.issues[0]!;
-      out.rejected.push({ line: i + 1, value: JSON.stringify(item).slice(0, 200), reason: `${issue.path.join('.') || 'recipient'}: ${issue.message}` });
+  return items.map((item, i) => recipientRow(i + 1, item));
+}
+
+/** NDJSON: one recipient object per line, as in a JSON upload; blank lines are skipped. */
+async function* ndjsonRecipients(body: UploadBody): AsyncGenerator<RecipientRow> {
+  for await (const { line, text } of textLines(body)) {
+    if (!text.trim()) continue;
+    let item: unknown;
+    try {
+      item = JSON.parse(text);
+    } catch {
+      yield { line, value: text.slice(0, 200), reason: 'not a JSON object' };
+      continue;
     }
-  });
-  return out;
+    yield recipientRow(line, item);
+  }
 }
 
 /** CSV: a `to` column (or `number`, `phone`, `phone_number`), an optional `timezone`; every other column is a context key. */
-function csvRecipients(text: string): Parsed {
-  const { columns, records } = parseCsv(text);
+function csvRecipients({ columns, records }: CsvReader): AsyncIterable<RecipientRow> {
   const toAt = numberColumn(columns, ['to', 'number', 'phone', 'phone_number']);
   if (toAt < 0) throw ApiError.invalid(`CSV: the header row must name a "to" column (found: ${columns.join(', ') || 'nothing'})`, null);
   const tzAt = columns.indexOf('timezone');
-  const out: Parsed = { rows: [], rejected: [] };
-  for (const { line, values } of records) {
-    const given = (values[toAt] ?? '').trim();
-    const to = cleanNumber(given);
-    if (!E164.safeParse(to).success) {
-      out.rejected.push({ line, value: given, reason: 'not an E.164 phone number such as +14155550123' });
-      continue;
+  return (async function* () {
+    for await (const { line, values } of records) {
+      const given = (values[toAt] ?? '').trim();
+      const to = cleanNumber(given);
+      if (!E164.safeParse(to).success) {
+        yield { line, value: given, reason: 'not an E.164 phone number such as +14155550123' };
+        continue;
+      }
+      const timezone = tzAt >= 0 ? (values[tzAt] ?? '').trim() || null : null;
+      const parsed = RecipientInput.safeParse({ to, timezone });
+      if (!parsed.success) {
+        yield { line, value: given, reason: `timezone: ${parsed.error.issues[0]!.message}` };
+        continue;
+      }
+      const context: Record<string, unknown> = {};
+      columns.forEach((c, i) => {
+        if (i !== toAt && i !== tzAt && c) context[c] = (values[i] ?? '').trim();
+      });
+      yield { line, id: randomUUID(), toNumber: to, context, metadata: {}, timezone };
     }
-    const timezone = tzAt >= 0 ? (values[tzAt] ?? '').trim() || null : null;
-    const parsed = RecipientInput.safeParse({ to, timezone });
-    if (!parsed.success) {
-      out.rejected.push({ line, value: given, reason: `timezone: ${parsed.error.issues[0]!.message}` });
-      continue;
-    }
-    const context: Record<string, unknown> = {};
-    columns.forEach((c, i) => {
-      if (i !== toAt && i !== tzAt && c) context[c] = (values[i] ?? '').trim();
-    });
-    out.rows.push({ line, id: randomUUID(), toNumber: to, context, metadata: {}, timezone });
-  }
-  return out;
+  })();
 }

@@ -1,5 +1,5 @@
 import { E164 } from '@parley/common';
-import { cleanNumber, numberColumn, parseCsv } from '../http/csv';
+import { cleanNumber, numberColumn, readCsv, type UploadBody } from '../http/csv';
 
 export interface CsvNumberRow {
   line: number;
@@ -19,15 +19,15 @@ export class CsvHeaderError extends Error {}
  * column. A number with spaces, dashes, dots or brackets is taken without them; one that is still not E.164 is
  * rejected with its line, as is a repeat within the file.
  */
-export function csvNumbers(text: string): CsvNumbers {
-  const { columns, records } = parseCsv(text);
+export async function csvNumbers(body: UploadBody): Promise<CsvNumbers> {
+  const { columns, records } = await readCsv(body);
   const numberAt = numberColumn(columns);
   if (numberAt < 0) throw new CsvHeaderError(`the header row must name a "number" column (found: ${columns.join(', ') || 'nothing'})`);
   const reasonAt = columns.indexOf('reason');
   const rows: CsvNumberRow[] = [];
   const rejected: CsvNumbers['rejected'] = [];
   const seen = new Set<string>();
-  for (const { line, values } of records) {
+  for await (const { line, values } of records) {
     const given = (values[numberAt] ?? '').trim();
     const number = cleanNumber(given);
     if (!E164.safeParse(number).success) rejected.push({ line, value: given, reason: 'not an E.164 phone number such as +14155550123' });

@@ -5,6 +5,7 @@ import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { cursorAfter } from '../http/pagination';
 import { CsvHeaderError, csvNumbers } from './csv-numbers';
+import { isUploadBody } from '../http/csv';
 
 const IMPORT_BATCH = 5000;
 
@@ -46,10 +47,10 @@ export class DoNotCallService {
 
   /** Adds every valid number of a CSV; rejected rows are listed with their line and reason, and do not stop the rest. */
   async import(accountId: string, csv: unknown): Promise<DoNotCallImport> {
-    if (typeof csv !== 'string') throw ApiError.invalid('Send the numbers as text/csv', null);
+    if (!isUploadBody(csv)) throw ApiError.invalid('Send the numbers as text/csv', null);
     let parsed;
     try {
-      parsed = csvNumbers(csv);
+      parsed = await csvNumbers(csv);
     } catch (err) {
       if (err instanceof CsvHeaderError) throw ApiError.invalid(`CSV: ${err.message}`, null);
       throw err;

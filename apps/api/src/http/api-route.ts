@@ -15,8 +15,8 @@ export interface RouteSpec {
   response?: z.ZodType;
   /** Success status, default 200. */
   status?: number;
-  /** A body content type besides JSON (text/csv): the route reads the raw text with @Body(). */
-  consumes?: string;
+  /** Body content types besides JSON (text/csv, application/x-ndjson): the route reads the upload's stream with @Body(). */
+  consumes?: string | string[];
   /** Response content type when not JSON (e.g. audio/wav, text/event-stream). */
   produces?: string;
   /** Routes are authenticated unless this is false. */

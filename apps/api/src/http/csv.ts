@@ -1,21 +1,65 @@
-/** A CSV body: its header's column names (trimmed, lower case) and each non-blank record with its line number. */
-export interface CsvTable {
+import { ErrorCodes } from '@parley/common';
+import { ApiError } from './api-error';
+
+/** A list upload's body: the text, or the request's stream as the text/csv and NDJSON parsers pass it on. */
+export type UploadBody = string | AsyncIterable<Buffer | string>;
+
+/** Whether a route's body is an upload (text, or a stream from the text/csv and NDJSON parsers). */
+export function isUploadBody(body: unknown): body is UploadBody {
+  return typeof body === 'string' || (typeof body === 'object' && body !== null && Symbol.asyncIterator in body);
+}
+
+/** How much of a streamed list upload (CSV, NDJSON) is read at most; it is never held whole. */
+export const LIST_UPLOAD_LIMIT_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The lines of an upload with their 1-based numbers, without their ends (LF or CRLF), a BOM dropped, read as they
+ * arrive: only the line being read is held. Past `limitBytes` it is a 413.
+ */
+export async function* textLines(body: UploadBody, limitBytes = LIST_UPLOAD_LIMIT_BYTES): AsyncGenerator<{ line: number; text: string }> {
+  const chunks: Iterable<Buffer | string> | AsyncIterable<Buffer | string> = typeof body === 'string' ? [body] : body;
+  const decoder = new TextDecoder('utf-8');
+  let bytes = 0;
+  let rest = '';
+  let line = 0;
+  for await (const chunk of chunks) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (bytes > limitBytes) throw new ApiError(413, ErrorCodes.bodyTooLarge, `The upload is larger than ${limitBytes / 1024 / 1024} MB; split it`, 'body');
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = rest.indexOf('\n')) >= 0) {
+      const text = rest.slice(0, end);
+      rest = rest.slice(end + 1);
+      line++;
+      yield { line, text: clean(text, line) };
+    }
+  }
+  rest += decoder.decode();
+  if (rest) yield { line: line + 1, text: clean(rest, line + 1) };
+}
+
+const clean = (text: string, line: number) => (line === 1 ? text.replace(/^\uFEFF/, '') : text).replace(/\r$/, '');
+
+/** A CSV upload: its header's column names (trimmed, lower case), then each non-blank record with its line number. */
+export interface CsvReader {
   columns: string[];
-  records: Array<{ line: number; values: string[] }>;
+  records: AsyncIterable<{ line: number; values: string[] }>;
 }
 
 /**
- * Parses an uploaded CSV: a header row, then one record per line; commas or semicolons (whichever the header has
- * more of); RFC 4180 quoting with doubled quotes (a line break inside quotes is not supported); a BOM is dropped.
+ * Reads an uploaded CSV as it arrives: a header row, then one record per line; commas or semicolons (whichever the
+ * header has more of); RFC 4180 quoting with doubled quotes (a line break inside quotes is not supported).
  */
-export function parseCsv(text: string): CsvTable {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const header = lines[0] ?? '';
+export async function readCsv(body: UploadBody): Promise<CsvReader> {
+  const lines = textLines(body);
+  const first = await lines.next();
+  const header = first.done ? '' : first.value.text;
   const separator = (header.match(/;/g) ?? []).length > (header.match(/,/g) ?? []).length ? ';' : ',';
   const columns = fields(header, separator).map((c) => c.trim().toLowerCase());
-  const records: CsvTable['records'] = [];
-  for (let i = 1; i < lines.length; i++) if (lines[i]!.trim()) records.push({ line: i + 1, values: fields(lines[i]!, separator) });
-  return { columns, records };
+  async function* records() {
+    for await (const { line, text } of lines) if (text.trim()) yield { line, values: fields(text, separator) };
+  }
+  return { columns, records: records() };
 }
 
 function fields(line: string, separator: string): string[] {

@@ -1,12 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-/** CSV imports (do-not-call numbers) may be far larger than a JSON body: 100,000 numbers are about 1.7 MB. */
-export const CSV_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/** The list uploads' content types: their bodies reach the route as the request's stream, read as it arrives. */
+export const LIST_UPLOAD_TYPES = ['text/csv', 'application/x-ndjson'] as const;
 
 /**
- * Request bodies are JSON, and CSV (as text) on the routes that import lists: any other content type is a 415 from
- * Fastify (rendered by the exception filter). Fastify parses text/plain and Nest adds a form-urlencoded parser, which
- * would hand the routes strings instead.
+ * Request bodies are JSON, and CSV or NDJSON on the routes that import lists (a do-not-call list, a campaign's
+ * recipients): those are not parsed here but handed to the route as a stream, which reads them line by line (so a
+ * list of 100,000 rows is never held whole; `textLines` caps its size). Any other content type is a 415 from Fastify
+ * (rendered by the exception filter). Fastify parses text/plain and Nest adds a form-urlencoded parser, which would
+ * hand the routes strings instead.
  */
 export function acceptOnlyJsonBodies(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -14,5 +16,5 @@ export function acceptOnlyJsonBodies(app: NestFastifyApplication): void {
   // A parser registered through Nest keeps Nest from adding its own (form-urlencoded among them).
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', {}, (req, body, done) => parseJson(req as Parameters<typeof parseJson>[0], body.toString('utf8'), done));
-  app.useBodyParser('text/csv', { bodyLimit: CSV_BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body.toString('utf8')));
+  for (const type of LIST_UPLOAD_TYPES) fastify.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
 }

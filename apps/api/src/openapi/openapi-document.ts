@@ -79,7 +79,7 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
                 required: true,
                 content: {
                   ...(spec.body ? { 'application/json': { schema: jsonSchema(spec.body, 'input') } } : {}),
-                  ...(spec.consumes ? { [spec.consumes]: { schema: { type: 'string' } } } : {}),
+                  ...Object.fromEntries([spec.consumes ?? []].flat().map((type) => [type, { schema: { type: 'string' } }])),
                 },
               }
             : undefined,

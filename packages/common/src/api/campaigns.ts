@@ -114,13 +114,16 @@ export const RecipientInput = z.strictObject({
 });
 export type RecipientInput = z.infer<typeof RecipientInput>;
 
-/** JSON: an array of recipients (or `{recipients: [...]}`); CSV: see README, "Campaigns". */
+/** JSON: an array of recipients (or `{recipients: [...]}`); CSV and NDJSON (streamed, any length): see README, "Campaigns". */
 export const RecipientsUpload = z.union([z.array(z.unknown()).max(10_000), z.strictObject({ recipients: z.array(z.unknown()).max(10_000) })]);
 
 export const RecipientsAdded = z.object({
   object: z.literal('recipients_upload'),
   accepted: z.number().int(),
-  rejected: z.array(z.object({ line: z.number().int().describe('CSV line, or 1-based index in the JSON array'), value: z.string(), reason: z.string() })),
+  rejected_count: z.number().int().describe('rows refused in all'),
+  rejected: z
+    .array(z.object({ line: z.number().int().describe('CSV or NDJSON line, or 1-based index in the JSON array'), value: z.string(), reason: z.string() }))
+    .describe('the first 1,000 rows refused, in line order'),
 });
 export type RecipientsAdded = z.infer<typeof RecipientsAdded>;
 
