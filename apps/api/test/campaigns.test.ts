@@ -54,7 +54,7 @@ describe('campaigns', () => {
       object: 'campaign',
       status: 'draft',
       max_concurrent_calls: 1,
-      schedule: { start_at: null, end_at: null, window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00' }, timezone: 'UTC' },
+      schedule: { start_at: null, end_at: null, window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00' }, timezone: null },
       retry: { on: ['busy', 'no_answer'], max_attempts: 1, backoff_minutes: 60 },
       progress: { total: 0, pending: 0, in_progress: 0, done: {}, exhausted: 0, skipped: 0, calls_placed: 0 },
     });
@@ -266,6 +266,49 @@ describe('campaigns', () => {
     await expect.poll(async () => (await api.call('GET', `/v1/calls/${second.body.id}`, { key: own.apiKey })).body.status, { timeout: 10_000 }).toBe('busy');
     await scheduler.tick(minutes(WED_10, 2));
     expect((await get(c.id, own.apiKey)).progress).toMatchObject({ in_progress: 3, pending: 3 });
+  });
+
+  it("call a number without a time zone in its country's hours: all of its zones' for a country with several, or never", async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const c = await api.call('POST', '/v1/campaigns', { key: acct.apiKey, body: { name: 'By number', agent_id: agent.id, max_concurrent_calls: 5, schedule: { window } } });
+    expect(c.body.schedule.timezone).toBeNull();
+    const [paris, sanFrancisco, berlin] = ['+33142685300', '+14155550123', '+493012345678'];
+    await api.call('POST', `/v1/campaigns/${c.body.id}/recipients`, { key: acct.apiKey, body: [{ to: paris }, { to: sanFrancisco }, { to: berlin, timezone: 'America/Chicago' }] });
+    await api.call('POST', `/v1/campaigns/${c.body.id}/start`, { key: acct.apiKey });
+    // Wednesday 10:00 UTC: 11:00 in Paris; 04:00 in Chicago (the Berlin number's own zone); the US opens for
+    // 09:00-17:00 everywhere when it is 09:00 in Honolulu, 19:00 UTC.
+    await scheduler.tick(WED_10);
+    expect((await callsOf(c.body.id)).map((x: any) => x.to_number)).toEqual([paris]);
+    const rs = await recipients(c.body.id);
+    expect(rs.find((r: any) => r.to === sanFrancisco).next_attempt_at).toBe('2026-12-09T19:00:00.000Z');
+    expect(rs.find((r: any) => r.to === berlin).next_attempt_at).toBe('2026-12-09T15:00:00.000Z');
+
+    // A window of an hour is never open everywhere in the US at once: that recipient is skipped, not deferred forever.
+    const short = await api.call('POST', '/v1/campaigns', { key: acct.apiKey, body: { name: 'Too short', agent_id: agent.id, schedule: { window: { ...window, start: '09:00', end: '10:00' } } } });
+    await api.call('POST', `/v1/campaigns/${short.body.id}/recipients`, { key: acct.apiKey, body: [{ to: sanFrancisco }] });
+    await api.call('POST', `/v1/campaigns/${short.body.id}/start`, { key: acct.apiKey });
+    await scheduler.tick(WED_10);
+    expect((await recipients(short.body.id))[0]).toMatchObject({ state: 'skipped', outcome: 'no_calling_hours', attempts: 0 });
+    expect((await get(short.body.id)).progress).toMatchObject({ skipped: 1, pending: 0 });
+  });
+
+  it('estimate when they will be done from the pace of the last recipients finished', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const always = { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '23:59' };
+    const c = await campaign(acct.apiKey, agent.id, { max_concurrent_calls: 2, schedule: { window: always, timezone: 'UTC' } });
+    await api.call('POST', `/v1/campaigns/${c.id}/recipients`, { key: acct.apiKey, body: Array.from({ length: 6 }, () => ({ to: randomE164() })) });
+    await api.call('POST', `/v1/campaigns/${c.id}/start`, { key: acct.apiKey });
+    await scheduler.tick(new Date());
+    expect((await get(c.id)).progress).toMatchObject({ in_progress: 2, finished_per_hour: null, eta: null });
+    for (const call of await callsOf(c.id)) await end(call.id, 'human');
+    await scheduler.tick(new Date());
+    const { progress } = await get(c.id);
+    expect(progress).toMatchObject({ done: { completed: 2 }, in_progress: 2, pending: 2 });
+    expect(progress.finished_per_hour).toBeGreaterThan(0);
+    // Four left at the pace of two so far: about twice the time since the start from now.
+    const eta = Date.parse(progress.eta);
+    expect(eta).toBeGreaterThan(Date.now());
+    expect(eta).toBeLessThan(Date.now() + 2 * 60_000);
   });
 
   it('pauses with insufficient_credit instead of failing recipients: the others keep their turn, none stays claimed', async () => {

@@ -67,3 +67,50 @@ export function nextCallableAt(at: Date, window: CallingWindow, timeZone: string
   }
   throw new Error('a calling window with days always opens within a week');
 }
+
+/**
+ * When a recipient who may be in any of `timeZones` may next be called: the first instant from `at` at which the
+ * window is open in every one of them (the same window in several zones, as for a number whose country spans several).
+ * Null when the zones never share an open minute within a week (a window too short for their spread).
+ */
+export function nextCallableInAll(at: Date, window: CallingWindow, timeZones: readonly string[]): Date | null {
+  if (timeZones.length === 1) return nextCallableAt(at, window, timeZones[0]!);
+  const limit = at.getTime() + 8 * 86_400_000;
+  let t = at;
+  while (t.getTime() <= limit) {
+    let latest = t;
+    for (const zone of timeZones) {
+      const next = nextCallableAt(t, window, zone);
+      if (next.getTime() > latest.getTime()) latest = next;
+    }
+    // Open everywhere at t; else retry from the latest opening (where some other zone may have closed meanwhile).
+    if (latest.getTime() === t.getTime()) return t;
+    t = latest;
+  }
+  return null;
+}
+
+/** When the window open at `at` (inside it) closes in `timeZone`. */
+function closingOf(at: Date, window: CallingWindow, timeZone: string): Date {
+  const l = localTime(at, timeZone);
+  return instantOf(l.year, l.month, l.day, toMinutes(window.end), timeZone);
+}
+
+/**
+ * The instant by which `workMs` of calling is done from `at`, counting only the time the window is open in
+ * `timeZone` (the estimate of a campaign's end).
+ */
+export function afterOpenTime(at: Date, workMs: number, window: CallingWindow, timeZone: string): Date {
+  let t = at;
+  let left = workMs;
+  // A week holds at least one open minute; a year of windows is as far as an estimate goes.
+  for (let i = 0; i < 400; i++) {
+    const open = nextCallableAt(t, window, timeZone);
+    const close = closingOf(open, window, timeZone);
+    const span = close.getTime() - open.getTime();
+    if (left <= span) return new Date(open.getTime() + left);
+    left -= span;
+    t = close;
+  }
+  return t;
+}

@@ -8,7 +8,8 @@ import { CallsService } from '../calls/calls.service';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
 import { CampaignEvents } from './campaign-events';
-import { nextCallableAt } from './calling-window';
+import { nextCallableInAll } from './calling-window';
+import { numberTimeZones } from './number-time-zones';
 
 /** A claimed attempt whose call was not placed after this long (its scheduler stopped in between) is placed again. */
 const UNPLACED_AFTER_MS = 15_000;
@@ -119,15 +120,22 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
       await this.events.announce(c.accountId, c.id, 'campaign.started', 'once');
     }
     if (c.schedule.end_at && Date.parse(c.schedule.end_at) <= now.getTime()) return this.complete(c, now);
+    // Per time zone (or a number's country's zones): the same answer for every recipient there this tick.
+    const opens = new Map<string, Date | null>();
     const claimed = await this.campaigns.claimDue(c.id, now, c.maxConcurrentCalls, await this.trunkIdle(c), LOOKAHEAD, (due, free) => {
       const start: string[] = [];
       const defer: Array<{ id: string; at: Date }> = [];
+      const skip: string[] = [];
       for (const r of due) {
-        const at = nextCallableAt(now, c.schedule.window, r.timezone ?? c.schedule.timezone);
-        if (at.getTime() > now.getTime()) defer.push({ id: r.id, at });
+        const zones = recipientZones(r.timezone ?? c.schedule.timezone, r.toNumber);
+        const key = zones.join(' ');
+        if (!opens.has(key)) opens.set(key, nextCallableInAll(now, c.schedule.window, zones));
+        const at = opens.get(key)!;
+        if (!at) skip.push(r.id);
+        else if (at.getTime() > now.getTime()) defer.push({ id: r.id, at });
         else if (start.length < free) start.push(r.id);
       }
-      return { start, defer };
+      return { start, defer, skip };
     });
     if (!(await this.placeAll(c, claimed))) return;
     if (!(await this.campaigns.unfinished(c.id))) await this.complete(c, now);
@@ -208,3 +216,10 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
+
+/** The zones a recipient may be in: its own or the campaign's, else its number's country's (UTC when unknown). */
+function recipientZones(timeZone: string | null, toNumber: string): readonly string[] {
+  if (timeZone) return [timeZone];
+  const zones = numberTimeZones(toNumber);
+  return zones.length ? zones : ['UTC'];
+}

@@ -6,8 +6,12 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /** pending: waits for its (next) attempt; in_progress: a call is live; done: a final outcome; exhausted: retries used up; skipped: never called (do-not-call). */
 export const RECIPIENT_STATES = ['pending', 'in_progress', 'done', 'exhausted', 'skipped'] as const;
 export type RecipientState = (typeof RECIPIENT_STATES)[number];
-/** What an attempt came to: a call's terminal status, with `voicemail` for a completed call a machine answered. */
-export const ATTEMPT_OUTCOMES = ['completed', 'voicemail', 'busy', 'no_answer', 'failed', 'canceled', 'do_not_call'] as const;
+/**
+ * What an attempt came to: a call's terminal status, with `voicemail` for a completed call a machine answered; a
+ * skipped recipient's `do_not_call`, or `no_calling_hours` when the window is never open in every zone its number may
+ * be in (see the campaign's `schedule.timezone`).
+ */
+export const ATTEMPT_OUTCOMES = ['completed', 'voicemail', 'busy', 'no_answer', 'failed', 'canceled', 'do_not_call', 'no_calling_hours'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 export const RETRYABLE_OUTCOMES = ['busy', 'no_answer', 'failed', 'voicemail'] as const;
 export type RetryableOutcome = (typeof RETRYABLE_OUTCOMES)[number];
@@ -37,7 +41,11 @@ export const CampaignSchedule = z.strictObject({
   start_at: z.iso.datetime({ offset: true }).nullable().default(null).describe('no call before (default: when started)'),
   end_at: z.iso.datetime({ offset: true }).nullable().default(null).describe('no call after; the campaign completes then'),
   window: CallingWindow.default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00' }).describe("calling hours, in each recipient's local time"),
-  timezone: TimeZone.default('UTC').describe("recipients' time zone when a recipient has none of its own"),
+  timezone: TimeZone.nullable()
+    .default(null)
+    .describe(
+      "recipients' time zone when a recipient has none of its own; null: each number's, from its country (a country with several zones: only when the window is open in all of them)",
+    ),
 });
 export type CampaignSchedule = z.infer<typeof CampaignSchedule>;
 
@@ -52,7 +60,7 @@ export const CampaignCreate = z.strictObject({
   name: Text.trim().min(1).max(200),
   agent_id: z.string().uuid('must be an agent id (uuid)'),
   from_number: E164.optional().describe("one of the agent's numbers (default: its primary)"),
-  schedule: CampaignSchedule.default({ start_at: null, end_at: null, window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00' }, timezone: 'UTC' }),
+  schedule: CampaignSchedule.default({ start_at: null, end_at: null, window: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '20:00' }, timezone: null }),
   max_concurrent_calls: z.number().int().min(1).max(500).default(1),
   retry: CampaignRetry.default({ on: ['busy', 'no_answer'], max_attempts: 1, backoff_minutes: 60 }),
   webhook_url: HttpUrl.optional().describe("the calls' webhook URL (default: the agent's)"),
@@ -83,6 +91,10 @@ export const CampaignProgress = z.object({
   exhausted: z.number().int(),
   skipped: z.number().int(),
   calls_placed: z.number().int(),
+  finished_per_hour: z.number().nullable().describe('recipients reaching a final state per hour, over the last 15 minutes of calling'),
+  eta: Timestamp.nullable().describe(
+    'when the recipients left should be done at that pace, counting only the hours the calling window is open (in the campaign time zone, else UTC); null until a recipient is done, or when not running',
+  ),
 });
 
 export const Campaign = z.object({

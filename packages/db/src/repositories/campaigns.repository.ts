@@ -74,15 +74,25 @@ export class CampaignsRepository extends DbRepository {
     return new Set(added.map((r) => r.to_number));
   }
 
-  /** Recipients by state, and done ones by outcome; calls placed is the sum of attempts. */
-  async progress(campaignId: string): Promise<{ byState: Array<{ state: RecipientState; outcome: AttemptOutcome | null; n: number }>; attempts: number }> {
-    const rows = (await this.db.query(`SELECT state, outcome, count(*)::int AS n, sum(attempts)::int AS attempts FROM campaign_recipients WHERE campaign_id = $1 GROUP BY state, outcome`, [campaignId])) as Array<{
-      state: RecipientState;
-      outcome: AttemptOutcome | null;
-      n: number;
-      attempts: number;
-    }>;
-    return { byState: rows.map(({ state, outcome, n }) => ({ state, outcome, n })), attempts: rows.reduce((s, r) => s + r.attempts, 0) };
+  /**
+   * Recipients by state, and done ones by outcome; calls placed is the sum of attempts; how many recipients reached a
+   * final state (done, exhausted) in the last `recentMinutes`, the campaign's pace for its ETA.
+   */
+  async progress(
+    campaignId: string,
+    recentMinutes = 15,
+  ): Promise<{ byState: Array<{ state: RecipientState; outcome: AttemptOutcome | null; n: number }>; attempts: number; recentlyFinished: number }> {
+    const rows = (await this.db.query(
+      `SELECT state, outcome, count(*)::int AS n, sum(attempts)::int AS attempts,
+              (count(*) FILTER (WHERE state IN ('done', 'exhausted') AND updated_at > now() - make_interval(mins => $2)))::int AS recent
+         FROM campaign_recipients WHERE campaign_id = $1 GROUP BY state, outcome`,
+      [campaignId, recentMinutes],
+    )) as Array<{ state: RecipientState; outcome: AttemptOutcome | null; n: number; attempts: number; recent: number }>;
+    return {
+      byState: rows.map(({ state, outcome, n }) => ({ state, outcome, n })),
+      attempts: rows.reduce((s, r) => s + r.attempts, 0),
+      recentlyFinished: rows.reduce((s, r) => s + r.recent, 0),
+    };
   }
 
   listRecipients(campaignId: string, filter: { state?: RecipientState; outcome?: AttemptOutcome }, page: { limit: number; after: PageCursor | null }): Promise<Page<CampaignRecipientEntity>> {
@@ -159,8 +169,8 @@ export class CampaignsRepository extends DbRepository {
   }
 
   /**
-   * Due recipients for `decide` to start or defer inside one transaction: `start` marks them in_progress with one more
-   * attempt, `defer` moves their next attempt. The campaign's row is locked first, so schedulers claim for one
+   * Due recipients for `decide` to start, defer or skip inside one transaction: `start` marks them in_progress with one
+   * more attempt, `defer` moves their next attempt, `skip` sets them aside as never callable (no_calling_hours). The campaign's row is locked first, so schedulers claim for one
    * campaign one at a time and `free` (maxLive minus the live attempts) holds; due rows are locked too, and ones
    * another transaction holds are skipped.
    */
@@ -171,7 +181,7 @@ export class CampaignsRepository extends DbRepository {
     /** Lines the campaign may take beyond its own limit's (its trunk's idle ones). */
     trunkIdle: number,
     lookahead: number,
-    decide: (due: CampaignRecipientEntity[], free: number) => { start: string[]; defer: Array<{ id: string; at: Date }> },
+    decide: (due: CampaignRecipientEntity[], free: number) => { start: string[]; defer: Array<{ id: string; at: Date }>; skip: string[] },
   ): Promise<CampaignRecipientEntity[]> {
     return this.db.transaction(async (m) => {
       await m.query(`SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE`, [campaignId]);
@@ -188,7 +198,8 @@ export class CampaignsRepository extends DbRepository {
         .addOrderBy('r.id')
         .take(free + lookahead)
         .getMany();
-      const { start, defer } = decide(due, free);
+      const { start, defer, skip } = decide(due, free);
+      if (skip.length) await m.query(`UPDATE campaign_recipients SET state = 'skipped', outcome = 'no_calling_hours', next_attempt_at = NULL, updated_at = now() WHERE id = ANY($1::uuid[]) AND state = 'pending'`, [skip]);
       for (const d of defer) await m.query(`UPDATE campaign_recipients SET next_attempt_at = $2, updated_at = now() WHERE id = $1`, [d.id, d.at]);
       if (start.length === 0) return [];
       return returnedRows<Record<string, unknown>>(
