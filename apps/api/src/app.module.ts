@@ -14,6 +14,7 @@ import {
   TrunksRepository,
   WebhookDeliveriesRepository,
   WebhookEndpointsRepository,
+  WebCallTokensRepository,
 } from '@parley/db';
 import { DATA_SOURCE, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
@@ -29,6 +30,7 @@ import { ConversationSnapshots } from './calls/conversation-snapshot';
 import { InboundCalls } from './calls/inbound-calls';
 import { ProjectorConsumer } from './calls/projector.consumer';
 import { TranscriptsService } from './calls/transcripts.service';
+import { WebCallsService } from './calls/web-calls.service';
 import { API_CONFIG, type ApiConfig } from './config';
 import { AuthGuard } from './http/auth.guard';
 import { ApiExceptionFilter } from './http/exception.filter';
@@ -60,7 +62,7 @@ export class AppModule {
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
-        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository),
+        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository, WebCallTokensRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         { provide: Accounts, inject: [DATA_SOURCE, SecretBox], useFactory: (ds: DataSource, secrets: SecretBox) => new Accounts(ds, accountDefaults(config), secrets) },
         PgNotifications,
@@ -76,6 +78,7 @@ export class AppModule {
         ConversationSnapshots,
         CallsService,
         TranscriptsService,
+        WebCallsService,
         CallWatchdog,
         AgentsService,
         NumbersService,

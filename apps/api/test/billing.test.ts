@@ -32,7 +32,7 @@ describe('credits and reservations', () => {
     expect(await balance(acct.accountId)).toBe(0);
     expect(await ledgerSum(acct.accountId)).toBe(0);
     const bal = await api.call('GET', '/v1/balance', { key: acct.apiKey });
-    expect(bal.body).toEqual({ object: 'balance', balance_milli_cents: 0, reserved_milli_cents: 10_000, rate_milli_cents_per_minute: 1000, billing_increment_seconds: 1, billing_minimum_seconds: 0 });
+    expect(bal.body).toEqual({ object: 'balance', balance_milli_cents: 0, reserved_milli_cents: 10_000, rate_milli_cents_per_minute: 1000, web_rate_milli_cents_per_minute: 1000, billing_increment_seconds: 1, billing_minimum_seconds: 0 });
   });
 
   it('settles at the actual amount when answered and releases everything otherwise, for every terminal status', async () => {

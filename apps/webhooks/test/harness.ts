@@ -145,7 +145,7 @@ export async function until(check: () => boolean | Promise<boolean>, limitMs = 3
 export function callObject(callId: string, webhookUrl: string | null): Call {
   const at = new Date().toISOString();
   return {
-    id: callId, object: 'call', agent_id: randomUUID(), to_number: '+15550002000', from_number: '+15550001000', status: 'completed', direction: 'outbound',
+    id: callId, object: 'call', agent_id: randomUUID(), to_number: '+15550002000', from_number: '+15550001000', status: 'completed', direction: 'outbound', channel: 'phone',
     persona: null, instructions: 'Confirm.', prompt: 'Confirm.', context: {}, returns: { confirmed: 'boolean' }, result: { confirmed: true }, result_status: 'completed',
     result_error: null, language: 'en', webhook_url: webhookUrl, webhook_status: 'pending', webhook_error: null, created_at: at, started_at: at, answered_at: at,
     ended_at: at, duration_seconds: 1, billed_duration_seconds: 1, billing_amount_milli_cents: 0, reservation_status: 'settled', error_code: null, error_message: null,

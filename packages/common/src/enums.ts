@@ -22,6 +22,9 @@ export function isTerminalStatus(status: CallStatus): status is TerminalCallStat
 }
 
 export const CALL_DIRECTIONS = ['outbound', 'inbound'] as const;
+/** How the caller is connected: a phone leg through Asterisk, or a browser over WebRTC (POST /v1/calls/web). */
+export const CALL_CHANNELS = ['phone', 'web'] as const;
+export type CallChannel = (typeof CALL_CHANNELS)[number];
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
 export const AGENT_TYPES = ['outbound', 'inbound'] as const;

@@ -75,6 +75,10 @@ export class Subjects {
   get mediaAllocate(): string {
     return this.s('media.allocate');
   }
+  /** A browser's SDP offer for a web call (queue group: any media process may take it). */
+  get mediaWebRtcOffer(): string {
+    return this.s('media.webrtc.offer');
+  }
   mediaSession(callId: string, verb: 'attach' | 'release'): string {
     return this.s(`media.session.${callId}.${verb}`);
   }

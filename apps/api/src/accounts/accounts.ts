@@ -97,6 +97,10 @@ export class Accounts {
     return this.accounts.setRate(id, rate);
   }
 
+  setWebRate(id: string, rate: number | null): Promise<void> {
+    return this.accounts.setWebRate(id, rate);
+  }
+
   /** The account as its API key sees it (`GET /v1/account`). */
   async view(id: string): Promise<Account> {
     const a = await this.accounts.get(id);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Balance, LedgerEntry } from '@parley/common';
 import { AccountsRepository, type CreditLedgerEntryEntity, CreditLedgerRepository } from '@parley/db';
 import { ApiError } from '../http/api-error';
+import { rateFor } from './credits';
 
 /** An account's credit as the api shows it: the balance with what live calls hold, and the ledger of its movements. */
 @Injectable()
@@ -19,6 +20,7 @@ export class BalanceService {
       balance_milli_cents: account.balanceMilliCents,
       reserved_milli_cents: await this.ledger.reservedByCalls(accountId),
       rate_milli_cents_per_minute: account.rateMilliCentsPerMinute,
+      web_rate_milli_cents_per_minute: rateFor(account, 'web'),
       billing_increment_seconds: account.billingIncrementSeconds,
       billing_minimum_seconds: account.billingMinimumSeconds,
     };

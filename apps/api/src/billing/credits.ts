@@ -1,4 +1,4 @@
-import { ErrorCodes } from '@parley/common';
+import { type CallChannel, ErrorCodes } from '@parley/common';
 import { type AccountEntity, type CallEntity, CreditLedgerRepository, type Queryable } from '@parley/db';
 import { ApiError } from '../http/api-error';
 import { amountMilliCents, billedSeconds } from './billing-math';
@@ -7,10 +7,16 @@ import { amountMilliCents, billedSeconds } from './billing-math';
  * The reservation for a new call: the agent's max duration at the account's rate, taken from the balance in the
  * caller's transaction (so the call row and the reservation stand or fall together). Unlimited accounts reserve 0.
  */
-export type AccountBilling = Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'>;
+export type AccountBilling = Pick<AccountEntity, 'id' | 'balanceMilliCents' | 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'> &
+  Partial<Pick<AccountEntity, 'webRateMilliCentsPerMinute'>>;
 
-export async function reserveForCall(m: Queryable, account: AccountBilling, callId: string, maxDurationSeconds: number): Promise<number> {
-  const want = amountMilliCents(billedSeconds(maxDurationSeconds * 1000, account.billingIncrementSeconds, account.billingMinimumSeconds), account.rateMilliCentsPerMinute);
+/** The account's per-minute rate for a call on `channel`: web calls have their own when the account sets one. */
+export function rateFor(account: AccountBilling, channel: CallChannel): number {
+  return channel === 'web' ? (account.webRateMilliCentsPerMinute ?? account.rateMilliCentsPerMinute) : account.rateMilliCentsPerMinute;
+}
+
+export async function reserveForCall(m: Queryable, account: AccountBilling, callId: string, maxDurationSeconds: number, channel: CallChannel = 'phone'): Promise<number> {
+  const want = amountMilliCents(billedSeconds(maxDurationSeconds * 1000, account.billingIncrementSeconds, account.billingMinimumSeconds), rateFor(account, channel));
   // Unlimited accounts hold nothing, and skipping the update keeps their calls off the account row's lock.
   if (want === 0 || account.balanceMilliCents === null) return 0;
   const ledger = new CreditLedgerRepository(m);
@@ -26,7 +32,7 @@ export async function reserveForCall(m: Queryable, account: AccountBilling, call
 /** Settles a terminal call: releases its reservation and charges the actual amount (or only releases if never connected). */
 export async function settleCall(m: Queryable, call: CallEntity, account: AccountBilling, billed: number): Promise<{ amount: number; status: 'settled' | 'released' }> {
   const ledger = new CreditLedgerRepository(m);
-  const amount = amountMilliCents(billed, account.rateMilliCentsPerMinute);
+  const amount = amountMilliCents(billed, rateFor(account, call.channel));
   const reserved = call.reservedMilliCents ?? 0;
   if (reserved > 0) {
     const r = await ledger.moveBalance(account.id, reserved, false);

@@ -1,4 +1,4 @@
-import { type CallDirection, renderPrompt } from '@parley/common';
+import { type CallChannel, type CallDirection, renderPrompt } from '@parley/common';
 import type { AgentEntity, CallEntity } from '@parley/db';
 
 /** What a new call takes from its agent. */
@@ -11,6 +11,8 @@ export function newCallRow(o: {
   agent: AgentSnapshot;
   trunkId: string;
   direction: CallDirection;
+  /** Default phone. */
+  channel?: CallChannel;
   toNumber: string;
   fromNumber: string;
   instructions?: string;
@@ -30,6 +32,7 @@ export function newCallRow(o: {
     agentId: agent.id,
     trunkId: o.trunkId,
     direction: o.direction,
+    channel: o.channel ?? 'phone',
     status: 'queued',
     toNumber: o.toNumber,
     fromNumber: o.fromNumber,

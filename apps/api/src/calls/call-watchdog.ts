@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DialerCommand, ErrorCodes } from '@parley/common';
+import { DialerCommand, ErrorCodes, WEB_CALL_TOKEN_TTL_SECONDS } from '@parley/common';
 import { CallsRepository } from '@parley/db';
 import { Bus, LOGGER, type Logger } from '@parley/service-kit';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -41,13 +41,22 @@ export class CallWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async sweepOnce(): Promise<number> {
     const sweep = await this.rows.whileSweeping(async () => {
-      const stale = await this.rows.findStale({ queuedSeconds: this.config.API_QUEUED_CALL_TIMEOUT_SECONDS, graceSeconds: this.config.API_WATCHDOG_GRACE_SECONDS, limit: 500 });
+      const stale = await this.rows.findStale({
+        queuedSeconds: this.config.API_QUEUED_CALL_TIMEOUT_SECONDS,
+        graceSeconds: this.config.API_WATCHDOG_GRACE_SECONDS,
+        // A web call whose token ran out unused can no longer connect (20 s: a connect made at the last moment has
+        // its media answer, 10 s at most, and its answer event by then).
+        webQueuedSeconds: WEB_CALL_TOKEN_TTL_SECONDS + 20,
+        limit: 500,
+      });
       let ended = 0;
       for (const call of stale) {
         // Best effort: if a dialer still holds a channel, it hangs it up.
         this.bus.publish(this.bus.subjects.dialerCommand(call.id), DialerCommand, { command: 'hangup', call_id: call.id, reason: 'system' });
         const outcome =
-          call.status === 'queued'
+          call.status === 'queued' && call.channel === 'web'
+            ? { status: 'canceled' as const, hangupCause: 'Never connected: the access token expired unused', errorCode: null }
+            : call.status === 'queued'
             ? { status: 'failed' as const, hangupCause: 'Never dispatched: no dialer took the call in time', errorCode: ErrorCodes.dispatchTimeout }
             : call.answeredAt
               ? { status: 'completed' as const, hangupCause: 'Ended by the watchdog past max duration', errorCode: ErrorCodes.maxDurationExceeded }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { z } from 'zod';
 import {
   CALL_REFUSED_FIELDS,
   type CallCreate,
@@ -11,6 +12,8 @@ import {
   DialerCommandReply,
   DispatchMessage,
   ErrorCodes,
+  MediaAck,
+  MediaReleaseRequest,
   isTerminalStatus,
   TIMELINE_OMITTED_EVENTS,
 } from '@parley/common';
@@ -51,7 +54,9 @@ export class CallsService {
   }
 
   /** Validates the raw body: refused agent fields first (named in `param`), then the schema. */
-  parseCreate(body: unknown): CallCreate {
+  parseCreate(body: unknown): CallCreate;
+  parseCreate<T>(body: unknown, schema: z.ZodType<T>): T;
+  parseCreate(body: unknown, schema: z.ZodType = CallCreateSchema): unknown {
     if (body && typeof body === 'object' && !Array.isArray(body)) {
       for (const field of CALL_REFUSED_FIELDS) {
         if (field in body) {
@@ -59,7 +64,7 @@ export class CallsService {
         }
       }
     }
-    return parseOrThrow(CallCreateSchema, body ?? undefined);
+    return parseOrThrow(schema, body ?? undefined);
   }
 
   /**
@@ -187,6 +192,13 @@ export class CallsService {
       this.bus.connection.publish(this.bus.subjects.dialerCommand(id), JSON.stringify(DialerCommand.parse({ command: 'hangup', call_id: id, reason: 'api' })));
       if (ended) return this.get(accountId, id);
       return this.end(accountId, id);
+    }
+    if (call.channel === 'web') {
+      // No dialer: the media process holding the browser's leg hangs up and reports the end.
+      const reply = await this.bus.request(this.bus.subjects.mediaSession(id, 'release'), MediaReleaseRequest, { call_id: id, reason: 'api' }, MediaAck, this.config.API_DIALER_COMMAND_TIMEOUT_MS).catch(() => null);
+      if (!reply?.ok) throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${id}' right now; the call was not ended, retry shortly`, 'id');
+      await this.waitForTerminal(accountId, id, 3000);
+      return this.get(accountId, id);
     }
     const reply = await this.hangupThroughDialer(accountId, id);
     if (reply === 'ended') return this.get(accountId, id);

@@ -10,6 +10,7 @@ const USAGE = `parley: the admin CLI (prints JSON on stdout)
   pnpm parley accounts create --name NAME
   pnpm parley accounts list
   pnpm parley accounts set-rate --account ID --rate MILLI_CENTS_PER_MINUTE [--increment SECONDS] [--minimum SECONDS]
+  pnpm parley accounts set-web-rate --account ID --rate MILLI_CENTS_PER_MINUTE|phone   (web calls; phone: the phone rate)
   pnpm parley keys create --account ID [--name NAME]
   pnpm parley keys list --account ID
   pnpm parley keys revoke KEY_ID
@@ -76,6 +77,7 @@ async function run(argv: string[]): Promise<unknown> {
           name: a.name,
           balance_milli_cents: a.balanceMilliCents,
           rate_milli_cents_per_minute: a.rateMilliCentsPerMinute,
+          web_rate_milli_cents_per_minute: a.webRateMilliCentsPerMinute ?? a.rateMilliCentsPerMinute,
           billing_increment_seconds: a.billingIncrementSeconds,
           billing_minimum_seconds: a.billingMinimumSeconds,
           created_at: a.createdAt.toISOString(),
@@ -89,6 +91,13 @@ async function run(argv: string[]): Promise<unknown> {
         };
         await accounts.setRate(a.id, patch);
         return { account_id: a.id, rate_milli_cents_per_minute: patch.rateMilliCentsPerMinute, billing_increment_seconds: patch.billingIncrementSeconds, billing_minimum_seconds: patch.billingMinimumSeconds };
+      }
+      case 'accounts set-web-rate': {
+        const a = await account(accounts, need(values.account, 'account'));
+        const given = need(values.rate, 'rate');
+        const rate = given === 'phone' ? null : int(given, 'rate');
+        await accounts.setWebRate(a.id, rate);
+        return { account_id: a.id, web_rate_milli_cents_per_minute: rate ?? a.rateMilliCentsPerMinute, same_as_phone: rate === null };
       }
       case 'keys create': {
         const a = await account(accounts, need(values.account, 'account'));

@@ -16,5 +16,7 @@ export function acceptOnlyJsonBodies(app: NestFastifyApplication): void {
   // A parser registered through Nest keeps Nest from adding its own (form-urlencoded among them).
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', {}, (req, body, done) => parseJson(req as Parameters<typeof parseJson>[0], body.toString('utf8'), done));
+  // A web call's SDP offer (POST /v1/calls/web/connect), as text.
+  app.useBodyParser('application/sdp', { bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body.toString('utf8')));
   for (const type of LIST_UPLOAD_TYPES) fastify.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
 }

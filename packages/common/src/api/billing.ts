@@ -6,6 +6,7 @@ export const Balance = z.object({
   balance_milli_cents: z.number().int().nullable().describe('null = unlimited'),
   reserved_milli_cents: z.number().int(),
   rate_milli_cents_per_minute: z.number().int(),
+  web_rate_milli_cents_per_minute: z.number().int().describe('web calls (the phone rate unless set apart)'),
   billing_increment_seconds: z.number().int(),
   billing_minimum_seconds: z.number().int(),
 });

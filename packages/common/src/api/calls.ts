@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ANSWERED_BY, CALL_DIRECTIONS, CALL_STATUSES, RESERVATION_STATUSES, RESULT_STATUSES, TRANSCRIPT_ROLES, WEBHOOK_STATUSES } from '../enums';
+import { ANSWERED_BY, CALL_CHANNELS, CALL_DIRECTIONS, CALL_STATUSES, RESERVATION_STATUSES, RESULT_STATUSES, TRANSCRIPT_ROLES, WEBHOOK_STATUSES } from '../enums';
 import { CALL_EVENT_TYPES } from '../subjects';
 import { E164, HttpUrl, JsonObject, Pagination, storedJsonObject, Text, Timestamp } from './primitives';
 
@@ -16,6 +16,10 @@ export const CallCreate = z.strictObject({
   metadata: storedJsonObject('your own data, returned with the call and its webhooks').default({}),
 });
 export type CallCreate = z.infer<typeof CallCreate>;
+
+/** A web call: the same fields as a phone call but the numbers; any agent (inbound or outbound) may take one. */
+export const WebCallCreate = CallCreate.omit({ to: true, from_number: true });
+export type WebCallCreate = z.infer<typeof WebCallCreate>;
 
 export const CallListQuery = Pagination.extend({
   status: z.enum(CALL_STATUSES).optional(),
@@ -43,10 +47,11 @@ export const Call = z.object({
   id: z.string().uuid(),
   object: z.literal('call'),
   agent_id: z.string().uuid(),
-  to_number: z.string(),
-  from_number: z.string(),
+  to_number: z.string().nullable().describe('null for a web call'),
+  from_number: z.string().nullable().describe('null for a web call'),
   status: z.enum(CALL_STATUSES),
-  direction: z.enum(CALL_DIRECTIONS),
+  direction: z.enum(CALL_DIRECTIONS).describe('a web call is inbound: the person in the browser comes to the agent'),
+  channel: z.enum(CALL_CHANNELS).default('phone').describe('phone: through a SIP trunk; web: a browser over WebRTC'),
   persona: z.string().nullable(),
   instructions: z.string().nullable(),
   prompt: z.string(),
@@ -78,6 +83,15 @@ export const Call = z.object({
   updated_at: Timestamp,
 });
 export type Call = z.infer<typeof Call>;
+
+/** How long a web call's access token may be used after the call is created. */
+export const WEB_CALL_TOKEN_TTL_SECONDS = 30;
+
+export const WebCallCreated = Call.extend({
+  access_token: z.string().describe("single use: the browser posts its SDP offer with it to POST /v1/calls/web/connect; never send your API key to a page"),
+  access_token_expires_at: Timestamp,
+});
+export type WebCallCreated = z.infer<typeof WebCallCreated>;
 
 export const TranscriptSegment = z.object({
   index: z.number().int().min(0),

@@ -8,6 +8,8 @@ export class AccountEntity {
   /** Secret (`whsec_...`) that signs webhooks sent to per-call URLs. */
   @Column('text', { name: 'webhook_secret' }) webhookSecret!: string;
   @Column('integer', { name: 'rate_milli_cents_per_minute' }) rateMilliCentsPerMinute!: number;
+  /** Web calls' rate; null: the phone rate. */
+  @Column('integer', { name: 'web_rate_milli_cents_per_minute', nullable: true }) webRateMilliCentsPerMinute!: number | null;
   @Column('integer', { name: 'billing_increment_seconds' }) billingIncrementSeconds!: number;
   @Column('integer', { name: 'billing_minimum_seconds' }) billingMinimumSeconds!: number;
   /** null = unlimited. */

@@ -1,4 +1,4 @@
-import type { AnsweredBy, CallDirection, CallLatency, CallStatus, ReservationStatus, ResultStatus, WebhookStatus } from '@parley/common';
+import type { AnsweredBy, CallChannel, CallDirection, CallLatency, CallStatus, ReservationStatus, ResultStatus, WebhookStatus } from '@parley/common';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNullable } from './transformers';
 
@@ -11,6 +11,8 @@ export class CallEntity {
   @Index() @Column('uuid', { name: 'agent_id' }) agentId!: string;
   @Column('text', { name: 'trunk_id' }) trunkId!: string;
   @Column('text') direction!: CallDirection;
+  /** phone, or web (a browser over WebRTC: its trunk and numbers are empty strings). */
+  @Column('text', { default: 'phone' }) channel!: CallChannel;
   @Column('text') status!: CallStatus;
   @Column('text', { name: 'to_number' }) toNumber!: string;
   @Index() @Column('text', { name: 'from_number' }) fromNumber!: string;

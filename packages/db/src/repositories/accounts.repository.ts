@@ -3,7 +3,8 @@ import { DbRepository } from './db-repository';
 import { type NewTrunk, TrunksRepository } from './trunks.repository';
 
 /** An account as written: everything but the creation time Postgres sets. */
-export type NewAccount = Omit<AccountEntity, 'createdAt'>;
+/** A new account; without a web rate its web calls are billed at its phone rate. */
+export type NewAccount = Omit<AccountEntity, 'createdAt' | 'webRateMilliCentsPerMinute'> & { webRateMilliCentsPerMinute?: number | null };
 
 /** What an account is charged: per minute, rounded up to the increment, never less than the minimum. */
 export type AccountRate = Pick<AccountEntity, 'rateMilliCentsPerMinute' | 'billingIncrementSeconds' | 'billingMinimumSeconds'>;
@@ -37,5 +38,10 @@ export class AccountsRepository extends DbRepository {
 
   async setRate(id: string, rate: AccountRate): Promise<void> {
     await this.repo.update({ id }, rate);
+  }
+
+  /** Web calls' own rate; null bills them at the phone rate. */
+  async setWebRate(id: string, rate: number | null): Promise<void> {
+    await this.repo.update({ id }, { webRateMilliCentsPerMinute: rate });
   }
 }

@@ -14,7 +14,7 @@ let calls: CallsRepository;
 function callRow(accountId: string, fields: Partial<CallEntity> = {}): CallEntity {
   const now = new Date();
   return {
-    id: randomUUID(), accountId, agentId: randomUUID(), trunkId: 'trk_a', direction: 'outbound', status: 'queued', toNumber: '+15550002000', fromNumber: '+15550001000',
+    id: randomUUID(), accountId, agentId: randomUUID(), trunkId: 'trk_a', direction: 'outbound', channel: 'phone', status: 'queued', toNumber: '+15550002000', fromNumber: '+15550001000',
     persona: null, instructions: null, prompt: 'p', context: {}, returns: null, result: null, resultStatus: 'pending', resultError: null, language: 'en',
     webhookUrl: null, webhookStatus: null, webhookError: null, createdAt: now, startedAt: null, answeredAt: null, endedAt: null, durationSeconds: null,
     billedDurationSeconds: null, billingAmountMilliCents: null, reservationStatus: 'reserved', reservedMilliCents: 0, errorCode: null, errorMessage: null,

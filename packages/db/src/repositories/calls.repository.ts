@@ -116,14 +116,15 @@ export class CallsRepository extends DbRepository {
    * Calls nothing drives any more, across accounts: queued longer than `queuedSeconds`, ringing past their ring
    * timeout or connected past their max duration, each plus `graceSeconds`.
    */
-  findStale(o: { queuedSeconds: number; graceSeconds: number; limit: number }): Promise<CallEntity[]> {
+  findStale(o: { queuedSeconds: number; graceSeconds: number; limit: number; webQueuedSeconds?: number }): Promise<CallEntity[]> {
     return this.calls
       .createQueryBuilder('c')
       .where(
         `(c.status = 'queued' AND c.created_at < now() - make_interval(secs => :queued))
+          OR (c.status = 'queued' AND c.channel = 'web' AND c.created_at < now() - make_interval(secs => :webQueued))
           OR (c.status IN ('initiated', 'ringing') AND c.updated_at < now() - make_interval(secs => c.ring_timeout_seconds + :grace))
           OR (c.status = 'in_progress' AND c.answered_at < now() - make_interval(secs => c.max_duration_seconds + :grace))`,
-        { queued: o.queuedSeconds, grace: o.graceSeconds },
+        { queued: o.queuedSeconds, grace: o.graceSeconds, webQueued: o.webQueuedSeconds ?? o.queuedSeconds },
       )
       .limit(o.limit)
       .getMany();

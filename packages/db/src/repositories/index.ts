@@ -16,3 +16,4 @@ export * from './trunk-slots.repository';
 export * from './dialer-instances.repository';
 export * from './do-not-call.repository';
 export * from './campaigns.repository';
+export * from './web-call-tokens.repository';

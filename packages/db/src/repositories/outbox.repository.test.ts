@@ -8,7 +8,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let outbox: OutboxRepository;
 
 const entry = (n: number) => ({ subject: `calls.x.${n}`, msgId: `m${n}-${randomUUID()}`, payload: { n, nested: { list: [1, 'two'] } } });
-const account = (id: string): AccountEntity => ({ id, name: id, webhookSecret: 's', rateMilliCentsPerMinute: 1000, billingIncrementSeconds: 6, billingMinimumSeconds: 0, balanceMilliCents: 250, createdAt: new Date('2026-01-01T00:00:00Z') });
+const account = (id: string): AccountEntity => ({ id, name: id, webhookSecret: 's', rateMilliCentsPerMinute: 1000, webRateMilliCentsPerMinute: null, billingIncrementSeconds: 6, billingMinimumSeconds: 0, balanceMilliCents: 250, createdAt: new Date('2026-01-01T00:00:00Z') });
 
 async function stored(ids: string[]) {
   return (await outbox.unpublished(0, 1000)).filter((r) => ids.includes(r.id));

@@ -1,0 +1,105 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ErrorCodes, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
+import { type CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
+import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
+import { reserveForCall } from '../billing/credits';
+import { ApiError } from '../http/api-error';
+import { newId } from '../http/ids';
+import { callView } from './call.view';
+import { newCallRow } from './call-row';
+import { CallsService } from './calls.service';
+import { conversationSnapshot } from './conversation-snapshot';
+
+/** How long the api waits for a media process to answer a browser's offer (ICE candidates gathered). */
+const OFFER_TIMEOUT_MS = 10_000;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Web calls: a call whose caller is a browser over WebRTC, with no trunk and no numbers. Creating one answers with a
+ * single-use access token (30 s); the browser posts its SDP offer with it (WHIP-style), the api hands the offer to a
+ * media process over NATS with the call's conversation snapshot, and the media process answers, runs the same
+ * conversation as for a phone leg and reports the call's answer and end itself (no dialer is involved).
+ */
+@Injectable()
+export class WebCallsService {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly calls: CallsRepository,
+    private readonly tokens: WebCallTokensRepository,
+    private readonly callsService: CallsService,
+    private readonly bus: Bus,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async create(accountId: string, input: WebCallCreate): Promise<WebCallCreated> {
+    const source = await this.calls.findNewCallSource(accountId, input.agent_id, null);
+    if (!source) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
+    const { agent, account } = source;
+    const call = newCallRow({
+      id: newId.call(),
+      accountId,
+      agent,
+      trunkId: '',
+      direction: 'inbound',
+      channel: 'web',
+      toNumber: '',
+      fromNumber: '',
+      instructions: input.instructions,
+      context: input.context,
+      webhookUrl: input.webhook_url,
+      metadata: input.metadata,
+      reservedMilliCents: 0,
+    });
+    const token = `wct_${randomBytes(24).toString('base64url')}`;
+    const expiresAt = new Date(call.createdAt.getTime() + WEB_CALL_TOKEN_TTL_SECONDS * 1000);
+    await this.ds.transaction(async (m) => {
+      call.reservedMilliCents = await reserveForCall(m, account, call.id, agent.maxDurationSeconds, 'web');
+      await this.calls.with(m).insert(call);
+      await this.tokens.with(m).create({
+        callId: call.id,
+        accountId,
+        tokenHash: hashToken(token),
+        expiresAt,
+        conversation: conversationSnapshot(call, agent, account.webhookSecret),
+        maxDurationSeconds: agent.maxDurationSeconds,
+      });
+    });
+    return { ...callView(call), access_token: token, access_token_expires_at: expiresAt.toISOString() };
+  }
+
+  /**
+   * The browser's offer, with its access token: uses the token (once, before it expires), has a media process answer,
+   * and gives back the call id and the answer. A call ended meanwhile (canceled through the API) is not connected.
+   */
+  async connect(authorization: string | undefined, sdp: unknown): Promise<{ callId: string; sdp: string }> {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) throw new ApiError(401, ErrorCodes.accessTokenInvalid, 'Send the web call access token as "Authorization: Bearer <access_token>"', 'Authorization');
+    if (typeof sdp !== 'string' || !sdp.startsWith('v=0')) throw ApiError.invalid('The body must be an SDP offer (Content-Type: application/sdp)', 'body');
+    const redeemed = await this.tokens.redeem(hashToken(token));
+    if (!redeemed.ok) {
+      const why = {
+        invalid: [ErrorCodes.accessTokenInvalid, 'This access token is not one Parley issued'],
+        expired: [ErrorCodes.accessTokenExpired, `This access token expired (${WEB_CALL_TOKEN_TTL_SECONDS} s after POST /v1/calls/web); create another web call`],
+        used: [ErrorCodes.accessTokenUsed, 'This access token was already used: each web call connects once; create another web call'],
+      }[redeemed.reason];
+      throw new ApiError(401, why[0]!, why[1]!, 'Authorization');
+    }
+    const call = await this.callsService.get(redeemed.accountId, redeemed.callId);
+    if (call.status !== 'queued') throw ApiError.conflict(ErrorCodes.callAlreadyEnded, `Call '${call.id}' already ended (${call.status})`, 'Authorization');
+    const s = this.bus.subjects;
+    let answer: MediaWebRtcAnswer;
+    try {
+      answer = await this.bus.request(s.mediaWebRtcOffer, MediaWebRtcOffer, { call_id: call.id, sdp, conversation: redeemed.conversation, max_duration_seconds: redeemed.maxDurationSeconds }, MediaWebRtcAnswer, OFFER_TIMEOUT_MS);
+    } catch (err) {
+      answer = { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    if (!answer.ok) {
+      this.logger.warn({ call_id: call.id, error: answer.error }, 'no media process answered a web call');
+      await this.callsService.endHere(call, { status: 'failed', hangupCause: `No media process took the web call: ${answer.error}`, errorCode: ErrorCodes.webCallUnavailable });
+      throw new ApiError(503, ErrorCodes.webCallUnavailable, 'No media process could take the call right now; create another web call and retry', null);
+    }
+    return { callId: call.id, sdp: answer.sdp };
+  }
+}

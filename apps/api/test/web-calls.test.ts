@@ -1,0 +1,132 @@
+import { MediaAck, MediaReleaseRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
+import { Accounts } from '../src/accounts/accounts';
+import { CallWatchdog } from '../src/calls/call-watchdog';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, outboundSetup, startApi, type TestAccount } from './api-harness';
+
+// Issue 19: web calls through the API, with a stand-in media process answering offers over NATS.
+let api: ApiHarness;
+let acct: TestAccount;
+beforeAll(async () => {
+  api = await startApi({ API_WATCHDOG_INTERVAL_MS: '3600000' });
+  acct = await api.createAccount('Web');
+});
+afterAll(async () => api?.close());
+
+const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 9\r\n';
+const connect = (token: string | null, body = OFFER) =>
+  fetch(`${api.url}/v1/calls/web/connect`, { method: 'POST', headers: { 'content-type': 'application/sdp', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+
+describe('web calls', () => {
+  it('are created for any agent with a single-use token, connect once through a media process, and are billed at the web rate', async () => {
+    const inbound = await api.call('POST', '/v1/agents', { key: acct.apiKey, body: { name: 'Front desk', type: 'inbound', instructions: 'Help.', max_duration_seconds: 120 } });
+    const created = await api.call('POST', '/v1/calls/web', { key: acct.apiKey, body: { agent_id: inbound.body.id, context: { name: 'Ana' }, metadata: { page: 'pricing' } } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ object: 'call', channel: 'web', direction: 'inbound', status: 'queued', to_number: null, from_number: null, context: { name: 'Ana' }, metadata: { page: 'pricing' } });
+    expect(created.body.access_token).toMatch(/^wct_/);
+    expect(Date.parse(created.body.access_token_expires_at) - Date.parse(created.body.created_at)).toBe(30_000);
+    // The token is never stored or shown again.
+    expect(JSON.stringify((await api.call('GET', `/v1/calls/${created.body.id}`, { key: acct.apiKey })).body)).not.toContain(created.body.access_token);
+
+    const offers: MediaWebRtcOffer[] = [];
+    const media = api.bus.serve(api.bus.subjects.mediaWebRtcOffer, MediaWebRtcOffer, MediaWebRtcAnswer, async (req) => {
+      offers.push(req);
+      return { ok: true as const, sdp: 'v=0\r\nanswer\r\n' };
+    });
+    try {
+      expect((await connect(null)).status).toBe(401);
+      const bad = await connect('wct_nope');
+      expect(bad.status).toBe(401);
+      expect(((await bad.json()) as any).error).toMatchObject({ type: 'authentication_error', code: 'access_token_invalid', param: 'Authorization' });
+      expect((await connect(created.body.access_token, 'not sdp')).status).toBe(400);
+
+      const ok = await connect(created.body.access_token);
+      expect(ok.status).toBe(201);
+      expect(ok.headers.get('content-type')).toContain('application/sdp');
+      expect(ok.headers.get('location')).toBe(`/v1/calls/${created.body.id}`);
+      expect(await ok.text()).toBe('v=0\r\nanswer\r\n');
+      expect(offers).toHaveLength(1);
+      expect(offers[0]).toMatchObject({ call_id: created.body.id, sdp: OFFER, max_duration_seconds: 120, conversation: { direction: 'inbound', agent_id: inbound.body.id, context: { name: 'Ana' } } });
+
+      const again = await connect(created.body.access_token);
+      expect(again.status).toBe(401);
+      expect(((await again.json()) as any).error.code).toBe('access_token_used');
+      expect(offers).toHaveLength(1);
+    } finally {
+      media.unsubscribe();
+    }
+
+    // What media reports of the call: answered when the browser's leg is up, then its end; billed at the web rate.
+    await api.app.get(Accounts).setWebRate(acct.accountId, 600);
+    const b = { call_id: created.body.id, account_id: acct.accountId };
+    await api.bus.publishCallEvent('answered', b, {});
+    await api.bus.publishCallEvent('ended', b, { status: 'completed', answered: true, hangup_cause: 'The browser hung up', hangup_cause_code: 16, hangup_by: 'caller', error_code: null, error_message: null });
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${created.body.id}`, { key: acct.apiKey })).body.status, { timeout: 10_000 }).toBe('completed');
+    const call = (await api.call('GET', `/v1/calls/${created.body.id}`, { key: acct.apiKey })).body;
+    // At 600 milli-cents a minute, not the phone rate (1,000 here).
+    expect(call.billed_duration_seconds).toBeGreaterThanOrEqual(1);
+    expect(call.billing_amount_milli_cents).toBe(Math.floor((call.billed_duration_seconds * 600 + 59) / 60));
+    expect(call.billing_amount_milli_cents).not.toBe(Math.floor((call.billed_duration_seconds * 1000 + 59) / 60));
+    expect((await api.call('GET', '/v1/balance', { key: acct.apiKey })).body).toMatchObject({ web_rate_milli_cents_per_minute: 600 });
+    expect((await api.call('GET', `/v1/calls?limit=5`, { key: acct.apiKey })).body.data[0]).toMatchObject({ id: created.body.id, channel: 'web' });
+  });
+
+  it('refuse what a phone call refuses, and a to number', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    for (const [body, param] of [
+      [{ agent_id: agent.id, voice: 'x' }, 'voice'],
+      [{ agent_id: agent.id, to: '+15550100001' }, 'to'],
+      [{ agent_id: 'nope' }, 'agent_id'],
+    ] as const) {
+      const res = await api.call('POST', '/v1/calls/web', { key: acct.apiKey, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.param).toBe(param);
+    }
+    expect((await api.call('POST', '/v1/calls/web', { key: null, body: { agent_id: agent.id } })).status).toBe(401);
+  });
+
+  it('fail when no media process answers, end as canceled when ended before connecting, and when the token runs out unused', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const create = async () => (await api.call('POST', '/v1/calls/web', { key: acct.apiKey, body: { agent_id: agent.id } })).body;
+
+    const lonely = await create();
+    const res = await connect(lonely.access_token);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as any).error.code).toBe('web_call_unavailable');
+    expect((await api.call('GET', `/v1/calls/${lonely.id}`, { key: acct.apiKey })).body).toMatchObject({ status: 'failed', error_code: 'web_call_unavailable' });
+
+    const ended = await create();
+    expect((await api.call('POST', `/v1/calls/${ended.id}/end`, { key: acct.apiKey })).body.status).toBe('canceled');
+    expect((await connect(ended.access_token)).status).toBe(409);
+
+    const unused = await create();
+    await api.ds.query(`UPDATE web_call_tokens SET expires_at = now() - interval '1 minute' WHERE call_id = $1`, [unused.id]);
+    const late = await connect(unused.access_token);
+    expect(late.status).toBe(401);
+    expect(((await late.json()) as any).error.code).toBe('access_token_expired');
+    await api.ds.query(`UPDATE calls SET created_at = now() - interval '2 minutes' WHERE id = $1`, [unused.id]);
+    await api.app.get(CallWatchdog).sweep();
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${unused.id}`, { key: acct.apiKey })).body.status, { timeout: 10_000 }).toBe('canceled');
+  });
+
+  it('end a connected call through the media process holding it', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const call = (await api.call('POST', '/v1/calls/web', { key: acct.apiKey, body: { agent_id: agent.id } })).body;
+    const b = { call_id: call.id, account_id: acct.accountId };
+    await api.bus.publishCallEvent('answered', b, {});
+    await expect.poll(async () => (await api.call('GET', `/v1/calls/${call.id}`, { key: acct.apiKey })).body.status, { timeout: 10_000 }).toBe('in_progress');
+    const releases: string[] = [];
+    const media = api.bus.serve(api.bus.subjects.mediaSession(call.id, 'release'), MediaReleaseRequest, MediaAck, async (req) => {
+      releases.push(req.reason);
+      await api.bus.publishCallEvent('ended', b, { status: 'completed', answered: true, hangup_cause: 'Ended through the API', hangup_cause_code: 16, hangup_by: 'api', error_code: null, error_message: null });
+      return { ok: true };
+    });
+    try {
+      const res = await api.call('POST', `/v1/calls/${call.id}/end`, { key: acct.apiKey });
+      expect(res.body.status).toBe('completed');
+      expect(releases).toEqual(['api']);
+    } finally {
+      media.unsubscribe();
+    }
+  });
+});

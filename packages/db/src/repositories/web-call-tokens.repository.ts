@@ -1,0 +1,31 @@
+import type { ConversationSnapshot } from '@parley/common';
+import { returnedRows } from '../rows';
+import { DbRepository } from './db-repository';
+
+/** What redeeming a web call's token found. */
+export type TokenRedemption =
+  | { ok: true; callId: string; accountId: string; conversation: ConversationSnapshot; maxDurationSeconds: number }
+  | { ok: false; reason: 'invalid' | 'expired' | 'used' };
+
+/** Web calls' single-use access tokens, kept as their SHA-256 with the snapshot the browser's media session needs. */
+export class WebCallTokensRepository extends DbRepository {
+  async create(t: { callId: string; accountId: string; tokenHash: string; expiresAt: Date; conversation: ConversationSnapshot; maxDurationSeconds: number }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO web_call_tokens (call_id, account_id, token_hash, expires_at, conversation, max_duration_seconds) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [t.callId, t.accountId, t.tokenHash, t.expiresAt, JSON.stringify(t.conversation), t.maxDurationSeconds],
+    );
+  }
+
+  /** Uses the token, once, before it expires (one statement: two connects with the same token cannot both win). */
+  async redeem(tokenHash: string): Promise<TokenRedemption> {
+    const used = returnedRows<{ call_id: string; account_id: string; conversation: ConversationSnapshot; max_duration_seconds: number }>(await this.db.query(
+      `UPDATE web_call_tokens SET used_at = clock_timestamp() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > clock_timestamp()
+       RETURNING call_id, account_id, conversation, max_duration_seconds`,
+      [tokenHash],
+    ));
+    const row = used[0];
+    if (row) return { ok: true, callId: row.call_id, accountId: row.account_id, conversation: row.conversation, maxDurationSeconds: row.max_duration_seconds };
+    const [found] = (await this.db.query(`SELECT used_at FROM web_call_tokens WHERE token_hash = $1`, [tokenHash])) as Array<{ used_at: Date | null }>;
+    return { ok: false, reason: !found ? 'invalid' : found.used_at ? 'used' : 'expired' };
+  }
+}
