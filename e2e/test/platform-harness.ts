@@ -46,6 +46,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, option
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const recordingsDir = mkdtempSync(join(tmpdir(), 'parley-e2e-rec-'));
   const rtpBase = 43000 + Math.floor(Math.random() * 400) * 20;
+  const webrtcBase = 52000 + Math.floor(Math.random() * 400) * 20;
   const logs: string[] = [];
   const platform = await launchPlatform({
     databaseUrl: db.url,
@@ -57,6 +58,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, option
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
       RECORDINGS_DIR: recordingsDir,
       MEDIA_RTP_PORTS: `${rtpBase}-${rtpBase + 19}`,
+      MEDIA_WEBRTC_PORTS: `${webrtcBase}-${webrtcBase + 19}`,
       WEBHOOK_RETRY_SCHEDULE_MS: '500,1000,2000,4000',
       DIALER_WATCHDOG_INTERVAL_MS: '1000',
       DIALER_DEAD_AFTER_MS: '4000',

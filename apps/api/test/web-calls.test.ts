@@ -43,7 +43,8 @@ describe('web calls', () => {
       const ok = await connect(created.body.access_token);
       expect(ok.status).toBe(201);
       expect(ok.headers.get('content-type')).toContain('application/sdp');
-      expect(ok.headers.get('location')).toBe(`/v1/calls/${created.body.id}`);
+      expect(ok.headers.get('location')).toBe(`/v1/calls/web/${created.body.id}`);
+      expect(ok.headers.get('parley-call-id')).toBe(created.body.id);
       expect(await ok.text()).toBe('v=0\r\nanswer\r\n');
       expect(offers).toHaveLength(1);
       expect(offers[0]).toMatchObject({ call_id: created.body.id, sdp: OFFER, max_duration_seconds: 120, conversation: { direction: 'inbound', agent_id: inbound.body.id, context: { name: 'Ana' } } });
@@ -98,6 +99,14 @@ describe('web calls', () => {
     const ended = await create();
     expect((await api.call('POST', `/v1/calls/${ended.id}/end`, { key: acct.apiKey })).body.status).toBe('canceled');
     expect((await connect(ended.access_token)).status).toBe(409);
+
+    // The page hangs up before connecting, with its own token (another call's is refused).
+    const [left, other] = [await create(), await create()];
+    const hangup = (id: string, token: string) => fetch(`${api.url}/v1/calls/web/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect((await hangup(left.id, other.access_token)).status).toBe(401);
+    expect((await hangup(left.id, left.access_token)).status).toBe(204);
+    expect((await api.call('GET', `/v1/calls/${left.id}`, { key: acct.apiKey })).body).toMatchObject({ status: 'canceled' });
+    expect((await hangup(left.id, left.access_token)).status).toBe(204);
 
     const unused = await create();
     await api.ds.query(`UPDATE web_call_tokens SET expires_at = now() - interval '1 minute' WHERE call_id = $1`, [unused.id]);

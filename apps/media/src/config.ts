@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { AUDIO_CODECS } from '@parley/common';
 import { ConfigError, commonEnv, env, loadConfig, outboundEnv, secretKeyEnv } from '@parley/service-kit';
 
-const portRange = z
+const portRange = (fallback: string) => z
   .string()
-  .default('40000-40999')
+  .default(fallback)
   .transform((value, ctx) => {
     const m = /^(\d+)-(\d+)$/.exec(value.trim());
     const first = m ? Number(m[1]) : NaN;
@@ -30,7 +30,13 @@ export const MediaConfigSchema = z.object({
   MEDIA_HOST: env.string('127.0.0.1'),
   /** Address Asterisk sends RTP to (the ExternalMedia external_host); RTP sockets bind to it. */
   MEDIA_RTP_HOST: env.string('127.0.0.1'),
-  MEDIA_RTP_PORTS: portRange,
+  MEDIA_RTP_PORTS: portRange('40000-40999'),
+  /**
+   * Web calls (WebRTC): the address their ICE candidates bind and advertise (browsers must reach it; loopback is
+   * only for a browser on this machine), and the UDP ports they take, one per call.
+   */
+  MEDIA_WEBRTC_HOST: env.string('127.0.0.1'),
+  MEDIA_WEBRTC_PORTS: portRange('41000-41999'),
   /** Codec expected when a request names none (the dialer always names one). */
   MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
   /** Discontinuous transmission: send nothing while the agent is silent (after 200 ms). Cheaper, but some carriers hang up on long media silence. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { WebCallCreate, WebCallCreated } from '@parley/common';
 import { AccountId, ApiRoute } from '../http/api-route';
@@ -33,7 +33,7 @@ export class WebCallsController {
   @Post('connect')
   @ApiRoute({
     tag: 'Calls',
-    summary: "Connect a web call's browser: POST its SDP offer (application/sdp) with `Authorization: Bearer <access_token>`; 201 with the SDP answer, the call at Location",
+    summary: "Connect a web call's browser: POST its SDP offer (application/sdp) with `Authorization: Bearer <access_token>`; 201 with the SDP answer, the session to DELETE at Location, the call id in Parley-Call-Id",
     auth: false,
     consumes: 'application/sdp',
     produces: 'application/sdp',
@@ -42,6 +42,20 @@ export class WebCallsController {
   })
   async connect(@Headers('authorization') authorization: string | undefined, @Body() sdp: unknown, @Res() reply: FastifyReply) {
     const answer = await this.webCalls.connect(authorization, sdp);
-    void reply.status(201).header('Content-Type', 'application/sdp').header('Location', `/v1/calls/${answer.callId}`).header('Parley-Call-Id', answer.callId).send(answer.sdp);
+    void reply.status(201).header('Content-Type', 'application/sdp').header('Location', `/v1/calls/web/${answer.callId}`).header('Parley-Call-Id', answer.callId).send(answer.sdp);
+  }
+
+  /** WHIP's DELETE on the session the connect answered with: the page hangs up. */
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiRoute({
+    tag: 'Calls',
+    summary: 'Hang up a web call from its page, with `Authorization: Bearer <access_token>` (the Location that connect answered with)',
+    auth: false,
+    status: 204,
+    errors: [401, 503],
+  })
+  async hangup(@Headers('authorization') authorization: string | undefined, @Param('id') id: string) {
+    await this.webCalls.hangup(authorization, id);
   }
 }

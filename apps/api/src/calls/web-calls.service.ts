@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCodes, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
+import { ErrorCodes, isTerminalStatus, MediaAck, MediaReleaseRequest, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
 import { type CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
@@ -74,8 +74,7 @@ export class WebCallsService {
    * and gives back the call id and the answer. A call ended meanwhile (canceled through the API) is not connected.
    */
   async connect(authorization: string | undefined, sdp: unknown): Promise<{ callId: string; sdp: string }> {
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!token) throw new ApiError(401, ErrorCodes.accessTokenInvalid, 'Send the web call access token as "Authorization: Bearer <access_token>"', 'Authorization');
+    const token = bearer(authorization);
     if (typeof sdp !== 'string' || !sdp.startsWith('v=0')) throw ApiError.invalid('The body must be an SDP offer (Content-Type: application/sdp)', 'body');
     const redeemed = await this.tokens.redeem(hashToken(token));
     if (!redeemed.ok) {
@@ -102,4 +101,28 @@ export class WebCallsService {
     }
     return { callId: call.id, sdp: answer.sdp };
   }
+
+  /**
+   * The page hangs up (WHIP's DELETE on the session): with the call's own access token, used or not, the media
+   * process holding the call ends it as the caller's hang-up. A call not connected yet is canceled; an ended one is
+   * left as it is.
+   */
+  async hangup(authorization: string | undefined, callId: string): Promise<void> {
+    const issued = await this.tokens.callOf(hashToken(bearer(authorization)));
+    if (!issued || issued.callId !== callId) throw new ApiError(401, ErrorCodes.accessTokenInvalid, "This access token is not this web call's", 'Authorization');
+    const call = await this.callsService.get(issued.accountId, callId);
+    if (isTerminalStatus(call.status)) return;
+    if (call.status === 'queued') {
+      await this.callsService.endHere(call, { status: 'canceled', hangupCause: 'The page hung up before connecting', errorCode: null });
+      return;
+    }
+    const reply = await this.bus.request(this.bus.subjects.mediaSession(callId, 'release'), MediaReleaseRequest, { call_id: callId, reason: 'caller_hangup' }, MediaAck, 3000).catch(() => null);
+    if (!reply?.ok) throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${callId}' right now; retry shortly`, null);
+  }
+}
+
+function bearer(authorization: string | undefined): string {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  if (!token) throw new ApiError(401, ErrorCodes.accessTokenInvalid, 'Send the web call access token as "Authorization: Bearer <access_token>"', 'Authorization');
+  return token;
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:dgram';
 import { FrameClock, RtpEngine, type RtpEnginePriority, type RtpEngineStats } from '@parley/audio';
 import { NativeRtpLeg } from './native-rtp-leg';
 import { RtpPortPool } from './port-pool';
@@ -56,6 +57,14 @@ export class RtpLegs {
   /** The native engine thread's timekeeping, when there is one. */
   get engineStats(): RtpEngineStats | undefined {
     return this.native?.stats;
+  }
+
+  /**
+   * A leg on a socket of the caller's (a web call's PacketSocket, its packets carried by the peer connection), paced
+   * by the event loop's clock whichever engine phone legs use.
+   */
+  openOn(socket: Socket, leg: RtpLegOptions): RtpLeg {
+    return new RtpSession({ ...leg, socket, clock: this.clock });
   }
 
   /** A leg on a free port of the range. */

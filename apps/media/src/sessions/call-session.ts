@@ -10,7 +10,8 @@ import { conversationSetup } from './conversation-setup';
 import type { MediaMetrics } from '../metrics/media-metrics';
 import { ConversationWebhook, WEBHOOK_MODEL } from '../providers/llm/conversation-webhook';
 import type { Providers } from '../providers/registry';
-import type { RtpLeg } from '../rtp/rtp-leg';
+import type { RtpLeg, RtpLegOptions } from '../rtp/rtp-leg';
+import type { CallControl } from '../conversation/conversation-inputs';
 import type { RtpLegs } from '../rtp/rtp-legs';
 
 export interface CallSessionDeps {
@@ -66,14 +67,25 @@ export class CallSession {
     readonly codec: CodecName,
     private readonly snapshot: ConversationSnapshot,
     private readonly deps: CallSessionDeps,
+    private readonly control?: CallControl,
   ) {
     this.log = deps.logger.child({ call_id: callId });
   }
 
-  /** A session with its RTP endpoint bound (on a free port of the range); tool headers in `snapshot` already opened. */
-  static async open(callId: string, codec: CodecName, snapshot: ConversationSnapshot, deps: CallSessionDeps): Promise<CallSession> {
-    const session = new CallSession(callId, codec, snapshot, deps);
-    session.leg = await deps.legs.open({
+  /**
+   * A session with its RTP endpoint bound (on a free port of the range); tool headers in `snapshot` already opened.
+   * A web call passes `leg`, its leg on the peer connection, and `control`, which has no dialer behind it.
+   */
+  static async open(
+    callId: string,
+    codec: CodecName,
+    snapshot: ConversationSnapshot,
+    deps: CallSessionDeps,
+    web?: { leg: (options: RtpLegOptions) => RtpLeg; control: CallControl },
+  ): Promise<CallSession> {
+    const session = new CallSession(callId, codec, snapshot, deps, web?.control);
+    const open = web ? async (o: RtpLegOptions) => web.leg(o) : (o: RtpLegOptions) => deps.legs.open(o);
+    session.leg = await open({
       codec,
       dtx: deps.config.MEDIA_DTX,
       onAudio: (pcm) => {
@@ -124,8 +136,12 @@ export class CallSession {
     return this.finished ?? new Promise((resolve) => this.closedWaiters.push(resolve));
   }
 
+  /** Why the session was released first (the dialer's, the API's, the agent's or the browser's reason). */
+  releasedFor: string | undefined;
+
   /** The call is over: stop, flush the recording, publish the final events. Idempotent. */
   release(reason: string): Promise<void> {
+    this.releasedFor ??= reason;
     this.finished ??= this.finish(reason).then(() => {
       for (const w of this.closedWaiters) w();
     });
@@ -150,7 +166,7 @@ export class CallSession {
         vadWindowSamples: this.deps.providers.vad.windowSamples,
         playout: this.rtp.playout,
         settings: conversationSettings(this.deps.config),
-        control: {
+        control: this.control ?? {
           hangup: (reason) => this.command({ command: 'hangup', call_id: this.callId, reason: 'agent' }, reason),
           transfer: (destination) => this.command({ command: 'transfer', call_id: this.callId, destination }, 'transferred'),
           sendDtmf: (digits) => this.command({ command: 'dtmf', call_id: this.callId, digits }),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
-import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
+import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
 import { SecretBox } from '@parley/db';
 import { Bus, createGuardedFetch, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
@@ -9,7 +9,8 @@ import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
 import { RtpLegs } from '../rtp/rtp-legs';
 import { withOpenedSecrets } from './snapshot-secrets';
-import { CallSession } from './call-session';
+import { CallSession, type CallSessionDeps } from './call-session';
+import { WebCall } from '../webrtc/web-call';
 
 export const PROVIDERS = Symbol('PROVIDERS');
 
@@ -56,6 +57,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     const s = this.bus.subjects;
     this.subscriptions.push(this.bus.serve(s.mediaAllocate, MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req), 'media'));
+    this.subscriptions.push(this.bus.serve(s.mediaWebRtcOffer, MediaWebRtcOffer, MediaWebRtcAnswer, (req) => this.answerWebCall(req), 'media'));
     this.subscriptions.push(
       this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
         const session = this.sessions.get(req.call_id);
@@ -76,17 +78,43 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     const existing = this.sessions.get(callId);
     if (existing) return { ok: true, host: this.config.MEDIA_RTP_HOST, port: existing.port, session_id: callId };
     if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
-    const session = await CallSession.open(callId, codec, withOpenedSecrets(conversation, this.secrets, this.logger), { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch, answerFetch: this.answerFetch });
-    const port = session.port;
-    this.sessions.set(callId, session);
-    this.metrics.sessionsTotal.inc({ codec });
+    const session = await CallSession.open(callId, codec, withOpenedSecrets(conversation, this.secrets, this.logger), this.sessionDeps);
+    this.track(session);
+    this.logger.info({ call_id: callId, codec, port: session.port }, 'rtp endpoint allocated');
+    return { ok: true, host: this.config.MEDIA_RTP_HOST, port: session.port, session_id: callId };
+  }
+
+  /** A browser's offer for a web call: the answer, and a session that starts when its media connects. */
+  async answerWebCall(offer: MediaWebRtcOffer): Promise<MediaWebRtcAnswer> {
+    if (!this.accepting) return { ok: false, error: 'media service is shutting down' };
+    if (this.sessions.has(offer.call_id)) return { ok: false, error: 'this web call is connected already' };
+    if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
+    try {
+      const { call, sdp } = await WebCall.answer(
+        { ...offer, conversation: withOpenedSecrets(offer.conversation, this.secrets, this.logger) },
+        { session: this.sessionDeps, bus: this.bus, logger: this.logger.child({ call_id: offer.call_id }), ice: { host: this.config.MEDIA_WEBRTC_HOST, ports: this.config.MEDIA_WEBRTC_PORTS } },
+      );
+      this.track(call.session);
+      this.logger.info({ call_id: offer.call_id, codec: call.session.codec }, 'web call answered');
+      return { ok: true, sdp };
+    } catch (err) {
+      this.logger.warn({ err, call_id: offer.call_id }, 'web call offer refused');
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  private get sessionDeps(): CallSessionDeps {
+    return { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch, answerFetch: this.answerFetch };
+  }
+
+  private track(session: CallSession): void {
+    this.sessions.set(session.callId, session);
+    this.metrics.sessionsTotal.inc({ codec: session.codec });
     this.metrics.sessionsActive.set(this.sessions.size);
     void session.whenFinished().then(() => {
-      this.sessions.delete(callId);
+      this.sessions.delete(session.callId);
       this.metrics.sessionsActive.set(this.sessions.size);
     });
-    this.logger.info({ call_id: callId, codec, port }, 'rtp endpoint allocated');
-    return { ok: true, host: this.config.MEDIA_RTP_HOST, port, session_id: callId };
   }
 
   private async release(session: CallSession, reason: string): Promise<void> {
@@ -99,7 +127,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async onModuleDestroy(): Promise<void> {
     this.accepting = false;
-    for (const sub of this.subscriptions.splice(0, 1)) sub.unsubscribe();
+    for (const sub of this.subscriptions.splice(0, 2)) sub.unsubscribe();
     const live = [...this.sessions.values()];
     if (live.length > 0) {
       this.logger.info({ sessions: live.length, timeout_ms: this.config.SHUTDOWN_TIMEOUT_MS }, 'waiting for live calls to finish');

@@ -16,6 +16,12 @@ export class WebCallTokensRepository extends DbRepository {
     );
   }
 
+  /** The call a token was issued for, used or not (a page hanging up its own call). */
+  async callOf(tokenHash: string): Promise<{ callId: string; accountId: string } | null> {
+    const [row] = (await this.db.query(`SELECT call_id, account_id FROM web_call_tokens WHERE token_hash = $1`, [tokenHash])) as Array<{ call_id: string; account_id: string }>;
+    return row ? { callId: row.call_id, accountId: row.account_id } : null;
+  }
+
   /** Uses the token, once, before it expires (one statement: two connects with the same token cannot both win). */
   async redeem(tokenHash: string): Promise<TokenRedemption> {
     const used = returnedRows<{ call_id: string; account_id: string; conversation: ConversationSnapshot; max_duration_seconds: number }>(await this.db.query(

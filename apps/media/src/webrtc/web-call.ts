@@ -1,0 +1,168 @@
+import type { CodecName } from '@parley/audio';
+import type { HangupBy, MediaWebRtcOffer } from '@parley/common';
+import type { Bus, Logger } from '@parley/service-kit';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { CallSession, type CallSessionDeps } from '../sessions/call-session';
+import { PacketSocket } from './packet-socket';
+
+/** The codecs a web call offers the browser, best first: G.722 keeps the 16 kHz band the engine runs at; PCMU is narrowband. */
+const CODECS: Array<{ codec: CodecName; params: RTCRtpCodecParameters }> = [
+  { codec: 'g722', params: new RTCRtpCodecParameters({ mimeType: 'audio/G722', clockRate: 8000, channels: 1, payloadType: 9 }) },
+  { codec: 'ulaw', params: new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }) },
+];
+
+/** A browser that answered but whose ICE and DTLS never came up is given up after this long. */
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** How a session's release reason reads as the call's `hangup_by`. */
+function hangupBy(reason: string): HangupBy {
+  if (reason === 'api') return 'api';
+  if (reason === 'caller_hangup') return 'caller';
+  if (reason === 'max_duration' || reason === 'media_shutdown' || reason === 'not_connected') return 'system';
+  return 'agent';
+}
+
+export interface WebCallDeps {
+  session: CallSessionDeps;
+  bus: Bus;
+  logger: Logger;
+  ice: { host: string; ports: { first: number; last: number } };
+}
+
+/**
+ * One web call in the media service: the browser's peer connection (ICE, DTLS-SRTP, werift), its audio on an RTP leg
+ * like a phone call's (PacketSocket), and the same conversation (CallSession). With no dialer, it reports the call's
+ * lifecycle itself: `answered` when the browser's media is up, and `ended` when the browser leaves, the agent or the
+ * API hangs up, the max duration passes, or the browser never connects.
+ */
+export class WebCall {
+  private connectedAt: Date | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private ended = false;
+
+  private constructor(
+    private readonly offer: MediaWebRtcOffer,
+    readonly session: CallSession,
+    private readonly pc: RTCPeerConnection,
+    private readonly deps: WebCallDeps,
+  ) {}
+
+  /** Answers the browser's offer (ICE candidates gathered, not trickled) and prepares the session. */
+  static async answer(offer: MediaWebRtcOffer, deps: WebCallDeps): Promise<{ call: WebCall; sdp: string }> {
+    const { host, ports } = deps.ice;
+    const pc = new RTCPeerConnection({
+      codecs: { audio: CODECS.map((c) => c.params) },
+      icePortRange: [ports.first, ports.last],
+      iceInterfaceAddresses: { udp4: host },
+      iceAdditionalHostAddresses: [host],
+      iceUseIpv6: false,
+    });
+    const track = new MediaStreamTrack({ kind: 'audio' });
+    const socket = new PacketSocket((packet) => track.writeRtp(packet));
+    // The browser's track is announced while the offer is applied: listen first.
+    pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe((rtp) => socket.receive(rtp.serialize())));
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
+      if (!transceiver) throw new Error('the offer has no audio');
+      transceiver.sender.replaceTrack(track);
+      transceiver.setDirection('sendrecv');
+      await pc.setLocalDescription(await pc.createAnswer());
+      await gathered(pc);
+      const sdp = pc.localDescription?.sdp;
+      if (!sdp) throw new Error('no local description');
+      const codec = negotiatedCodec(sdp);
+      let call: WebCall | undefined;
+      const session = await CallSession.open(offer.call_id, codec, offer.conversation, deps.session, {
+        leg: (options) => deps.session.legs.openOn(socket.asSocket(), options),
+        control: {
+          hangup: async () => void call?.end('agent'),
+          transfer: async () => {
+            throw new Error('a web call cannot be transferred');
+          },
+          sendDtmf: async () => {
+            throw new Error('a web call has no keypad');
+          },
+        },
+      });
+      call = new WebCall(offer, session, pc, deps);
+      call.watch();
+      return { call, sdp };
+    } catch (err) {
+      await pc.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private get log(): Logger {
+    return this.deps.logger;
+  }
+
+  private watch(): void {
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') void this.connected();
+      else if (state === 'failed' || state === 'closed' || state === 'disconnected') void this.end(this.connectedAt ? 'caller_hangup' : 'not_connected');
+    });
+    this.timers.push(setTimeout(() => !this.connectedAt && void this.end('not_connected'), CONNECT_TIMEOUT_MS));
+    // However the session ends (the API's release comes straight to it), the call's end is reported once.
+    void this.session.whenFinished().then(() => this.end(this.session.releasedFor ?? 'agent'));
+  }
+
+  private async connected(): Promise<void> {
+    if (this.connectedAt || this.ended) return;
+    this.connectedAt = new Date();
+    this.timers.push(setTimeout(() => void this.end('max_duration'), this.offer.max_duration_seconds * 1000));
+    const base = { call_id: this.offer.call_id, account_id: this.offer.conversation.account_id };
+    await this.deps.bus.publishCallEvent('answered', base, {}).catch((err) => this.log.error({ err }, 'answered not published'));
+    this.log.info({ codec: this.session.codec }, 'web call connected');
+    // The browser's leg is up: the agent may speak first (no packet from it needs to arrive first).
+    await this.session.attach({ address: 'webrtc', port: 0 });
+  }
+
+  /** Ends the call (once): the session (recording, transcript), the peer connection, then the `ended` event. */
+  async end(reason: string): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    for (const t of this.timers) clearTimeout(t);
+    await this.session.release(reason);
+    await this.pc.close().catch(() => undefined);
+    const answered = this.connectedAt !== null;
+    const by = hangupBy(this.session.releasedFor ?? reason);
+    const base = { call_id: this.offer.call_id, account_id: this.offer.conversation.account_id };
+    await this.deps.bus
+      .publishCallEvent('ended', base, {
+        status: answered ? 'completed' : 'failed',
+        answered,
+        answered_at: this.connectedAt?.toISOString() ?? null,
+        hangup_cause: answered ? `Web call ended (${this.session.releasedFor ?? reason})` : 'The browser never connected (ICE or DTLS did not complete)',
+        hangup_cause_code: answered ? 16 : null,
+        hangup_by: by,
+        error_code: answered ? null : 'webrtc_not_connected',
+        error_message: answered ? null : 'The browser did not establish its media connection',
+      })
+      .catch((err) => this.log.error({ err }, 'ended not published'));
+    this.log.info({ reason: this.session.releasedFor ?? reason, hangup_by: by }, 'web call ended');
+  }
+}
+
+/** Resolves once the peer connection has gathered its ICE candidates (the answer then carries them all). */
+function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+      if (state !== 'complete') return;
+      unSubscribe();
+      resolve();
+    });
+  });
+}
+
+/** The codec the answer chose: the first payload type of its audio line that we offer. */
+function negotiatedCodec(sdp: string): CodecName {
+  const types = /^m=audio \d+ \S+ ([\d ]+)/m.exec(sdp)?.[1]?.split(' ').map(Number) ?? [];
+  for (const pt of types) {
+    const found = CODECS.find((c) => c.params.payloadType === pt);
+    if (found) return found.codec;
+  }
+  throw new Error('the browser offered neither G.722 nor PCMU');
+}

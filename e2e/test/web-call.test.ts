@@ -1,0 +1,158 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCodec, parseWav, resample, toMono } from '@parley/audio';
+import { APPOINTMENT_REMINDER_AGENT, APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
+import { type Account, isSettled, startTestPlatform, type TestPlatform } from './platform-harness';
+
+// Issue 19: a web call with a Node WebRTC peer in the browser's place (werift, G.722 over DTLS-SRTP): the media path
+// without Chromium.
+const run = promisify(execFile);
+let tp: TestPlatform;
+let account: Account;
+beforeAll(async () => {
+  tp = await startTestPlatform();
+  account = await tp.createAccount('Web caller');
+});
+afterAll(async () => tp?.stop());
+
+/** 16 kHz speech of `text` (flite, as the simulator's far ends speak). */
+async function speech(text: string): Promise<Int16Array> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-web-'));
+  try {
+    await run('flite', ['-voice', 'rms', '-t', text, '-o', join(dir, 'out.wav')]);
+    const wav = parseWav(await readFile(join(dir, 'out.wav')));
+    return resample(toMono(wav), wav.sampleRate, 16000);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The browser's side: a peer connection sending G.722 from PCM and decoding what the agent sends. */
+class TestBrowser {
+  readonly pc = new RTCPeerConnection({
+    codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/G722', clockRate: 8000, channels: 1, payloadType: 9 })] },
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceUseIpv6: false,
+  });
+  private readonly track = new MediaStreamTrack({ kind: 'audio' });
+  private readonly encoder = createCodec('g722');
+  private readonly decoder = createCodec('g722');
+  /** Per 20 ms received from the agent: whether it held speech. */
+  readonly agentFrames: boolean[] = [];
+  private seq = 0;
+  private ts = 0;
+
+  constructor() {
+    const t = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
+    t.onTrack.subscribe((remote) =>
+      remote.onReceiveRtp.subscribe((rtp) => {
+        const pcm = this.decoder.decode(rtp.payload);
+        let energy = 0;
+        for (const s of pcm) energy += s * s;
+        this.agentFrames.push(Math.sqrt(energy / pcm.length) > 300);
+      }),
+    );
+  }
+
+  async connect(token: string): Promise<Response> {
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (this.pc.iceGatheringState === 'complete') return resolve();
+      this.pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve());
+    });
+    const res = await fetch(`${tp.platform.apiUrl}/v1/calls/web/connect`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sdp' }, body: this.pc.localDescription!.sdp });
+    if (res.status === 201) await this.pc.setRemoteDescription({ type: 'answer', sdp: await res.clone().text() });
+    return res;
+  }
+
+  /** Speaks `pcm` in real time, 20 ms per packet, then a second of silence. */
+  async say(pcm: Int16Array): Promise<void> {
+    const frames = Math.ceil(pcm.length / 320) + 50;
+    const start = performance.now();
+    for (let i = 0; i < frames; i++) {
+      const frame = new Int16Array(320);
+      frame.set(pcm.subarray(i * 320, Math.min(pcm.length, (i + 1) * 320)));
+      this.track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 9, sequenceNumber: this.seq++ & 0xffff, timestamp: (this.ts += 160) >>> 0, marker: i === 0 }), this.encoder.encode(frame)));
+      const due = start + (i + 1) * 20 - performance.now();
+      if (due > 0) await new Promise((r) => setTimeout(r, due));
+    }
+  }
+
+  /** Waits until the agent has spoken and then been quiet for `quietMs`. */
+  async agentTurn(from: number, quietMs = 1200, timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const heard = this.agentFrames.slice(from);
+      const spoke = heard.indexOf(true);
+      const lastSpeech = heard.lastIndexOf(true);
+      if (spoke >= 0 && heard.length - 1 - lastSpeech >= quietMs / 20) return this.agentFrames.length;
+      if (Date.now() > deadline) throw new Error(`the agent did not finish a turn (${heard.filter(Boolean).length} speech frames heard)`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('a web call from a Node WebRTC peer', () => {
+  it('talks both ways over G.722/DTLS-SRTP, records, extracts, bills at the web rate and ends when the agent hangs up', async () => {
+    await run(process.execPath, [join(__dirname, '../../apps/api/dist/cli/main.js'), 'accounts', 'set-web-rate', '--account', account.account_id, '--rate', '500'], { env: tp.platform.env });
+    const hook = await tp.webhookReceiver(account.webhook_secret);
+    const agent = await tp.api(account, 'POST', '/v1/agents', {
+      name: 'Web reminders',
+      type: 'inbound',
+      persona: APPOINTMENT_REMINDER_AGENT.persona,
+      instructions: APPOINTMENT_REMINDER_AGENT.instructions,
+      returns: APPOINTMENT_REMINDER_AGENT.returns,
+      initial_greeting: "Hello, this is Doctor Chen's office about your appointment tomorrow.",
+      tools: [{ type: 'end_call' }],
+      webhook_url: hook.url,
+      max_duration_seconds: 120,
+    });
+    expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+    const created = await tp.api(account, 'POST', '/v1/calls/web', { agent_id: agent.body.id, context: APPOINTMENT_REMINDER_AGENT.context, metadata: { page: 'e2e' } });
+    expect(created.status).toBe(201);
+
+    const browser = new TestBrowser();
+    const res = await browser.connect(created.body.access_token);
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe(`/v1/calls/web/${created.body.id}`);
+    await tp.waitForCall(account, created.body.id, (c) => c.status === 'in_progress', 20_000);
+
+    // The agent greets first; the caller answers each turn when the agent is done.
+    let heard = await browser.agentTurn(0);
+    for (const line of APPOINTMENT_REMINDER_CALLEE_LINES) {
+      await browser.say(await speech(line));
+      heard = await browser.agentTurn(heard).catch(() => heard);
+    }
+    const call = await tp.waitForCall(account, created.body.id, (c) => isSettled(c) && c.webhook_status !== 'pending', 90_000);
+    expect(call).toMatchObject({ channel: 'web', direction: 'inbound', status: 'completed', to_number: null, from_number: null, metadata: { page: 'e2e' }, result_status: 'completed', webhook_status: 'delivered' });
+    expect(call.result).toMatchObject({ confirmed: false });
+    expect(String(call.result.reschedule_to)).toMatch(/friday/i);
+    expect(call.billing_amount_milli_cents).toBe(Math.floor((call.billed_duration_seconds * 500 + 59) / 60));
+    expect(call.recording_url).toBeTruthy();
+    const segments = (await tp.api(account, 'GET', `/v1/calls/${created.body.id}/transcript`)).body.segments as Array<{ role: string; text: string }>;
+    expect(segments[0]).toMatchObject({ role: 'agent', text: expect.stringMatching(/Chen/) });
+    expect(segments.filter((s) => s.role === 'user').map((s) => s.text).join(' ')).toMatch(/friday/i);
+    expect(browser.agentFrames.filter(Boolean).length).toBeGreaterThan(100);
+    await browser.pc.close();
+  });
+
+  it('ends as completed by the caller when the page hangs up (DELETE on its session, then closing its connection)', async () => {
+    const agent = await tp.api(account, 'POST', '/v1/agents', { name: 'Greeter', type: 'inbound', initial_greeting: 'Hi, how can I help?', instructions: 'Help.' });
+    const created = await tp.api(account, 'POST', '/v1/calls/web', { agent_id: agent.body.id });
+    const browser = new TestBrowser();
+    expect((await browser.connect(created.body.access_token)).status).toBe(201);
+    await browser.agentTurn(0, 600);
+    const hungUp = await fetch(`${tp.platform.apiUrl}/v1/calls/web/${created.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${created.body.access_token}` } });
+    expect(hungUp.status).toBe(204);
+    await browser.pc.close();
+    const call = await tp.waitForCall(account, created.body.id, (c) => c.status === 'completed', 30_000);
+    const events = (await tp.api(account, 'GET', `/v1/calls/${created.body.id}/events`)).body.data;
+    expect(events.find((e: any) => e.type === 'ended').data).toMatchObject({ hangup_by: 'caller', answered: true });
+    expect(call.answered_at).not.toBeNull();
+  });
+});
