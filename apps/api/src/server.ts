@@ -3,6 +3,7 @@ import { bootstrapService, type BootstrapOptions } from '@parley/service-kit';
 import { AppModule } from './app.module';
 import type { ApiConfig } from './config';
 import { apiFrameworkErrorOptions } from './http/framework-errors';
+import { allowBrowserRoutes } from './http/browser-cors';
 import { acceptOnlyJsonBodies } from './http/json-bodies';
 
 /** Starts the api (used by main.ts, by tests and by `pnpm demo`). */
@@ -14,6 +15,9 @@ export async function createApiApp(config: ApiConfig, boot: (module: unknown, op
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     logLevel: config.LOG_LEVEL,
     fastify: apiFrameworkErrorOptions,
-    configure: acceptOnlyJsonBodies,
+    configure: (app) => {
+      acceptOnlyJsonBodies(app);
+      allowBrowserRoutes(app);
+    },
   });
 }

@@ -84,6 +84,14 @@ describe('web calls', () => {
       expect(res.body.error.param).toBe(param);
     }
     expect((await api.call('POST', '/v1/calls/web', { key: null, body: { agent_id: agent.id } })).status).toBe(401);
+    // A page on another origin may connect and hang up (preflight answered), and nothing else.
+    const preflight = await fetch(`${api.url}/v1/calls/web/connect`, { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect((await connect('wct_nope')).headers.get('access-control-expose-headers')).toContain('location');
+    const other = await fetch(`${api.url}/v1/calls`, { headers: { origin: 'https://shop.example', authorization: `Bearer ${acct.apiKey}` } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('fail when no media process answers, end as canceled when ended before connecting, and when the token runs out unused', async () => {

@@ -68,6 +68,8 @@ export class CallSession {
     private readonly snapshot: ConversationSnapshot,
     private readonly deps: CallSessionDeps,
     private readonly control?: CallControl,
+    /** A web call's page hears its transcript live too. */
+    private readonly onSegment?: (segment: TranscriptSegment) => void,
   ) {
     this.log = deps.logger.child({ call_id: callId });
   }
@@ -81,9 +83,9 @@ export class CallSession {
     codec: CodecName,
     snapshot: ConversationSnapshot,
     deps: CallSessionDeps,
-    web?: { leg: (options: RtpLegOptions) => RtpLeg; control: CallControl },
+    web?: { leg: (options: RtpLegOptions) => RtpLeg; control: CallControl; onSegment: (segment: TranscriptSegment) => void },
   ): Promise<CallSession> {
-    const session = new CallSession(callId, codec, snapshot, deps, web?.control);
+    const session = new CallSession(callId, codec, snapshot, deps, web?.control, web?.onSegment);
     const open = web ? async (o: RtpLegOptions) => web.leg(o) : (o: RtpLegOptions) => deps.legs.open(o);
     session.leg = await open({
       codec,
@@ -214,6 +216,7 @@ export class CallSession {
   }
 
   private publishSegment(segment: TranscriptSegment): void {
+    this.onSegment?.(segment);
     this.log.info({ role: segment.role, text: segment.text, interrupted: segment.interrupted }, 'transcript');
     this.deps.bus.publishCallEvent('transcript', { call_id: this.callId, account_id: this.accountId }, { segment }).catch((err) => this.log.warn({ err }, 'transcript event not published'));
   }

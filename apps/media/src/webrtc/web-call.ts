@@ -1,7 +1,7 @@
 import type { CodecName } from '@parley/audio';
-import type { HangupBy, MediaWebRtcOffer } from '@parley/common';
+import type { HangupBy, MediaWebRtcOffer, TranscriptSegment } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { MediaStreamTrack, type RTCDataChannel, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 import { CallSession, type CallSessionDeps } from '../sessions/call-session';
 import { PacketSocket } from './packet-socket';
 
@@ -44,6 +44,7 @@ export class WebCall {
     private readonly offer: MediaWebRtcOffer,
     readonly session: CallSession,
     private readonly pc: RTCPeerConnection,
+    private readonly page: PageChannel,
     private readonly deps: WebCallDeps,
   ) {}
 
@@ -61,6 +62,9 @@ export class WebCall {
     const socket = new PacketSocket((packet) => track.writeRtp(packet));
     // The browser's track is announced while the offer is applied: listen first.
     pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe((rtp) => socket.receive(rtp.serialize())));
+    // The page's data channel ("parley", if it opens one) carries the live transcript and the call's end.
+    const page = new PageChannel();
+    pc.onDataChannel.subscribe((channel) => page.attach(channel));
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
@@ -75,6 +79,7 @@ export class WebCall {
       let call: WebCall | undefined;
       const session = await CallSession.open(offer.call_id, codec, offer.conversation, deps.session, {
         leg: (options) => deps.session.legs.openOn(socket.asSocket(), options),
+        onSegment: (segment) => page.send({ type: 'transcript', segment }),
         control: {
           hangup: async () => void call?.end('agent'),
           transfer: async () => {
@@ -85,7 +90,7 @@ export class WebCall {
           },
         },
       });
-      call = new WebCall(offer, session, pc, deps);
+      call = new WebCall(offer, session, pc, page, deps);
       call.watch();
       return { call, sdp };
     } catch (err) {
@@ -125,9 +130,12 @@ export class WebCall {
     this.ended = true;
     for (const t of this.timers) clearTimeout(t);
     await this.session.release(reason);
-    await this.pc.close().catch(() => undefined);
     const answered = this.connectedAt !== null;
     const by = hangupBy(this.session.releasedFor ?? reason);
+    // Tell the page why before the connection goes (a closed connection alone reads as a network failure there).
+    this.page.send({ type: 'ended', reason: this.session.releasedFor ?? reason, hangup_by: by });
+    await new Promise((r) => setTimeout(r, 100));
+    await this.pc.close().catch(() => undefined);
     const base = { call_id: this.offer.call_id, account_id: this.offer.conversation.account_id };
     await this.deps.bus
       .publishCallEvent('ended', base, {
@@ -142,6 +150,19 @@ export class WebCall {
       })
       .catch((err) => this.log.error({ err }, 'ended not published'));
     this.log.info({ reason: this.session.releasedFor ?? reason, hangup_by: by }, 'web call ended');
+  }
+}
+
+/** The page's data channel: JSON messages, dropped while it is not open (the transcript is in the API as well). */
+class PageChannel {
+  private channel: RTCDataChannel | undefined;
+
+  attach(channel: RTCDataChannel): void {
+    if (channel.label === 'parley') this.channel = channel;
+  }
+
+  send(message: { type: 'transcript'; segment: TranscriptSegment } | { type: 'ended'; reason: string; hangup_by: HangupBy }): void {
+    if (this.channel?.readyState === 'open') this.channel.send(JSON.stringify(message));
   }
 }
 
