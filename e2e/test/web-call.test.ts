@@ -44,6 +44,8 @@ class TestBrowser {
   private readonly decoder = createCodec('g722');
   /** Per 20 ms received from the agent: whether it held speech. */
   readonly agentFrames: boolean[] = [];
+  /** What the media process said on the page's data channel. */
+  readonly messages: any[] = [];
   private seq = 0;
   private ts = 0;
 
@@ -60,6 +62,8 @@ class TestBrowser {
   }
 
   async connect(token: string): Promise<Response> {
+    const channel = this.pc.createDataChannel('parley');
+    channel.onMessage.subscribe((data) => this.messages.push(JSON.parse(String(data))));
     await this.pc.setLocalDescription(await this.pc.createOffer());
     await new Promise<void>((resolve) => {
       if (this.pc.iceGatheringState === 'complete') return resolve();
@@ -154,5 +158,21 @@ describe('a web call from a Node WebRTC peer', () => {
     const events = (await tp.api(account, 'GET', `/v1/calls/${created.body.id}/events`)).body.data;
     expect(events.find((e: any) => e.type === 'ended').data).toMatchObject({ hangup_by: 'caller', answered: true });
     expect(call.answered_at).not.toBeNull();
+  });
+
+  it('ends through POST /v1/calls/:id/end: the media process holding the browser hangs up', async () => {
+    const agent = await tp.api(account, 'POST', '/v1/agents', { name: 'Greeter 2', type: 'inbound', initial_greeting: 'Hello there.', instructions: 'Help.' });
+    const created = await tp.api(account, 'POST', '/v1/calls/web', { agent_id: agent.body.id });
+    const browser = new TestBrowser();
+    expect((await browser.connect(created.body.access_token)).status).toBe(201);
+    await browser.agentTurn(0, 600);
+    const ended = await tp.api(account, 'POST', `/v1/calls/${created.body.id}/end`);
+    expect(ended.body).toMatchObject({ status: 'completed', channel: 'web' });
+    const events = (await tp.api(account, 'GET', `/v1/calls/${created.body.id}/events`)).body.data;
+    expect(events.find((e: any) => e.type === 'ended').data).toMatchObject({ hangup_by: 'api' });
+    // The page hears why on its data channel, after the live transcript.
+    await expect.poll(() => browser.messages.at(-1), { timeout: 10_000 }).toMatchObject({ type: 'ended', reason: 'api', hangup_by: 'api' });
+    expect(browser.messages[0]).toMatchObject({ type: 'transcript', segment: { role: 'agent', text: 'Hello there.' } });
+    await browser.pc.close();
   });
 });
