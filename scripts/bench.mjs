@@ -15,6 +15,7 @@ const TARGETS = {
   media: ['apps/media', 'bench'],
   voice: ['apps/media', 'bench:voice'],
   'conversation-webhook': ['apps/media', 'bench:conversation-webhook'],
+  webcalls: ['apps/media', 'bench:webcalls'],
   // The import and the scheduler alone (api), then a campaign through the whole product (pacing, refill lag).
   campaigns: [
     ['apps/api', 'bench:campaigns'],

@@ -46,6 +46,7 @@ import { startConversationBackend, type ConversationBackend } from '@parley/sand
 import { createGuardedFetch, OutboundAddressPolicy } from '@parley/service-kit';
 import { ConversationWebhook } from '../providers/llm/conversation-webhook';
 import { arg, benchSetup, trimmedSpeech } from './bench-support';
+import { type AnsweredPeer, answerPeer } from '../webrtc/web-call';
 
 const ENDPOINTING_MS = 600;
 
@@ -113,6 +114,8 @@ interface Run {
   spawnHost: SpawnHost | undefined;
   /** --llm webhook: the endpoint every call's agent asks. */
   backend?: ConversationBackend;
+  /** --transport webrtc: web calls (each far end a werift browser; DTLS-SRTP; the leg on the event loop's clock). */
+  web: boolean;
 }
 
 async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Array, reply: Int16Array, portsFrom: number) {
@@ -124,9 +127,18 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
   const farEnd = fork(join(__dirname, 'far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sessions: Array<{ rtp: RtpLeg; conversation: Conversation; port: number }> = [];
   const latencies: TurnLatency[] = [];
+  const start = { type: 'start', codec, speech: Array.from(speech), durationMs: seconds * 1000, pauseMs: 800, replyMs: Math.round(reply.length / 16) };
+  // Web calls: the far ends' offers first, answered here as the media service does (answerPeer).
+  const peers: AnsweredPeer[] = [];
+  if (run.web) {
+    const offers = new Promise<string[]>((resolve) => farEnd.once('message', (m) => resolve((m as { sdps: string[] }).sdps)));
+    farEnd.send({ ...start, transport: 'webrtc', count: calls, targets: [] });
+    for (const sdp of await offers) peers.push(await answerPeer(sdp, { host: '127.0.0.1', ports: { first: portsFrom + 2000, last: portsFrom + 2000 + calls + 50 } }));
+  }
   for (let i = 0; i < calls; i++) {
     let conversation: Conversation | undefined;
-    const rtp = await legs.open({ codec, dtx, onAudio: (pcm) => conversation?.onCallerAudio(pcm) });
+    const onAudio = (pcm: Int16Array) => conversation?.onCallerAudio(pcm);
+    const rtp = run.web ? legs.openOn(peers[i]!.socket.asSocket(), { codec, dtx, onAudio }) : await legs.open({ codec, dtx, onAudio });
     const webhook = backend ? new MeasuredWebhook(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, backend.url, webhookFetch) : undefined;
     conversation = new Conversation(
       benchSetup(`bench-${i}`),
@@ -160,10 +172,11 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
     sessions.push({ rtp, conversation, port: rtp.port });
   }
   const ready = new Promise<{ ports: Array<{ port: number }> }>((resolve) => farEnd.once('message', (m) => resolve(m as never)));
-  farEnd.send({ type: 'start', codec, speech: Array.from(speech), targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.port })), durationMs: seconds * 1000, pauseMs: 800, replyMs: Math.round(reply.length / 16) });
+  if (run.web) farEnd.send({ type: 'answers', sdps: peers.map((p) => p.sdp) });
+  else farEnd.send({ ...start, targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.port })) });
   const { ports } = await ready;
   sessions.forEach((s, i) => {
-    s.rtp.setRemote({ address: '127.0.0.1', port: ports[i]!.port });
+    s.rtp.setRemote(run.web ? { address: 'webrtc', port: 0 } : { address: '127.0.0.1', port: ports[i]!.port });
     s.rtp.start();
     s.conversation.start();
   });
@@ -198,6 +211,7 @@ async function runCodec(run: Run, vad: Vad & { stats?: object }, speech: Int16Ar
     await s.conversation.stop('bench');
     s.rtp.close();
   }
+  for (const p of peers) await p.pc.close().catch(() => undefined);
   legs.close();
   farEnd.kill();
   const coresUsed = (cpu.user + cpu.system) / 1000 / wallMs;
@@ -285,7 +299,8 @@ async function measure(engine: RtpEngineName, codec: CodecName): Promise<void> {
   const priority = arg('priority', 'realtime') as RtpEnginePriority;
   const threads = Number(arg('rtp-threads', '2'));
   const backend = arg('llm', 'instant') === 'webhook' ? await startConversationBackend({ secret: WEBHOOK_SECRET, answer: () => ({ ndjson: [{ say: 'Sure, I can help with that.' }] }) }) : undefined;
-  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, threads, spawnHost, backend }, vad, speech, reply, 46000);
+  const web = arg('transport', 'udp') === 'webrtc';
+  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, threads, spawnHost, backend, web }, vad, speech, reply, 46000);
   await spawnHost?.close();
   await backend?.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -313,6 +328,7 @@ async function main(): Promise<void> {
     const [engine, codec] = only.split(':') as [RtpEngineName, CodecName];
     return measure(engine, codec);
   }
+  if (arg('transport', 'udp') === 'webrtc') return webCalls();
   const webhook = arg('llm', 'instant') === 'webhook';
   const codecs = arg('codecs', webhook ? 'g722' : 'g722,ulaw').split(',') as CodecName[];
   const engine = arg('engine', 'native') as RtpEngineName;
@@ -335,6 +351,34 @@ async function main(): Promise<void> {
   if (baseline !== 'none' && engine === 'native') result[`baseline_one_pacing_thread_${baseline}`] = await measureInChild('native', baseline as CodecName, ['--rtp-threads', '1']);
   if (baseline !== 'none') result[`baseline_js_engine_${baseline}`] = await measureInChild('js', baseline as CodecName);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/**
+ * `pnpm bench webcalls`: web calls (G.722 over DTLS-SRTP from werift browsers in the far-end process) against phone
+ * calls (G.722 over plain RTP) in the same run, at the same count: calls per core, added latency per turn.
+ */
+async function webCalls(): Promise<void> {
+  const web = await measureInChild('js', 'g722', ['--transport', 'webrtc']);
+  const phone = await measureInChild(arg('engine', 'native') as RtpEngineName, 'g722', ['--transport', 'udp']);
+  const density = (r: Record<string, unknown>) => r.calls_per_core as number | null;
+  const ratio = density(web) && density(phone) ? Math.round((density(web)! / density(phone)!) * 100) / 100 : null;
+  const added = (web.added_latency_ms as { p95: number | null }).p95;
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'webcalls',
+        cores: cpus().length,
+        what: 'web calls in one media process (werift: ICE, DTLS-SRTP; the RTP leg on the event loop clock) against phone calls at the same count, in the same run; STT/LLM/TTS instant fakes; far ends (werift browsers, or UDP) in a child process',
+        web_g722: web,
+        phone_g722: phone,
+        web_density_vs_phone: ratio,
+        goals: { web_density_vs_phone: '>= 0.5', added_latency_p95_ms: '< 20' },
+        goals_met: { density_at_least_half: ratio !== null && ratio >= 0.5, added_latency_p95_under_20ms: added !== null && added < 20 },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }
 
 // Exits when done: the far ends, the VAD thread and the engine would otherwise keep it waiting.

@@ -50,36 +50,12 @@ export class WebCall {
 
   /** Answers the browser's offer (ICE candidates gathered, not trickled) and prepares the session. */
   static async answer(offer: MediaWebRtcOffer, deps: WebCallDeps): Promise<{ call: WebCall; sdp: string }> {
-    const { host, ports } = deps.ice;
-    const pc = new RTCPeerConnection({
-      codecs: { audio: CODECS.map((c) => c.params) },
-      icePortRange: [ports.first, ports.last],
-      iceInterfaceAddresses: { udp4: host },
-      iceAdditionalHostAddresses: [host],
-      iceUseIpv6: false,
-    });
-    const track = new MediaStreamTrack({ kind: 'audio' });
-    const socket = new PacketSocket((packet) => track.writeRtp(packet));
-    // The browser's track is announced while the offer is applied: listen first.
-    pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe((rtp) => socket.receive(rtp.serialize())));
-    // The page's data channel ("parley", if it opens one) carries the live transcript and the call's end.
-    const page = new PageChannel();
-    pc.onDataChannel.subscribe((channel) => page.attach(channel));
+    const peer = await answerPeer(offer.sdp, deps.ice);
     try {
-      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-      const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
-      if (!transceiver) throw new Error('the offer has no audio');
-      transceiver.sender.replaceTrack(track);
-      transceiver.setDirection('sendrecv');
-      await pc.setLocalDescription(await pc.createAnswer());
-      await gathered(pc);
-      const sdp = pc.localDescription?.sdp;
-      if (!sdp) throw new Error('no local description');
-      const codec = negotiatedCodec(sdp);
       let call: WebCall | undefined;
-      const session = await CallSession.open(offer.call_id, codec, offer.conversation, deps.session, {
-        leg: (options) => deps.session.legs.openOn(socket.asSocket(), options),
-        onSegment: (segment) => page.send({ type: 'transcript', segment }),
+      const session = await CallSession.open(offer.call_id, peer.codec, offer.conversation, deps.session, {
+        leg: (options) => deps.session.legs.openOn(peer.socket.asSocket(), options),
+        onSegment: (segment) => peer.page.send({ type: 'transcript', segment }),
         control: {
           hangup: async () => void call?.end('agent'),
           transfer: async () => {
@@ -90,11 +66,11 @@ export class WebCall {
           },
         },
       });
-      call = new WebCall(offer, session, pc, page, deps);
+      call = new WebCall(offer, session, peer.pc, peer.page, deps);
       call.watch();
-      return { call, sdp };
+      return { call, sdp: peer.sdp };
     } catch (err) {
-      await pc.close().catch(() => undefined);
+      await peer.pc.close().catch(() => undefined);
       throw err;
     }
   }
@@ -153,8 +129,53 @@ export class WebCall {
   }
 }
 
+/** A browser's peer connection, answered: its audio as RTP packets on `socket`, its data channel as `page`. */
+export interface AnsweredPeer {
+  pc: RTCPeerConnection;
+  sdp: string;
+  codec: CodecName;
+  socket: PacketSocket;
+  page: PageChannel;
+}
+
+/**
+ * Answers an offer (ICE host candidates on `ice.host` in `ice.ports`, gathered before answering; DTLS-SRTP; G.722 or
+ * PCMU): the peer connection, and the browser's audio and data channel wired to a PacketSocket and a PageChannel.
+ */
+export async function answerPeer(offerSdp: string, ice: WebCallDeps['ice']): Promise<AnsweredPeer> {
+  const pc = new RTCPeerConnection({
+    codecs: { audio: CODECS.map((c) => c.params) },
+    icePortRange: [ice.ports.first, ice.ports.last],
+    iceInterfaceAddresses: { udp4: ice.host },
+    iceAdditionalHostAddresses: [ice.host],
+    iceUseIpv6: false,
+  });
+  const track = new MediaStreamTrack({ kind: 'audio' });
+  const socket = new PacketSocket((packet) => track.writeRtp(packet));
+  // The browser's track is announced while the offer is applied: listen first.
+  pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe((rtp) => socket.receive(rtp.serialize())));
+  // The page's data channel ("parley", if it opens one) carries the live transcript and the call's end.
+  const page = new PageChannel();
+  pc.onDataChannel.subscribe((channel) => page.attach(channel));
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
+    if (!transceiver) throw new Error('the offer has no audio');
+    transceiver.sender.replaceTrack(track);
+    transceiver.setDirection('sendrecv');
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    const sdp = pc.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description');
+    return { pc, sdp, codec: negotiatedCodec(sdp), socket, page };
+  } catch (err) {
+    await pc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** The page's data channel: JSON messages, dropped while it is not open (the transcript is in the API as well). */
-class PageChannel {
+export class PageChannel {
   private channel: RTCDataChannel | undefined;
 
   attach(channel: RTCDataChannel): void {
