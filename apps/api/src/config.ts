@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IceServers } from '@parley/common';
 import { commonEnv, env, loadConfig, secretKeyEnv } from '@parley/service-kit';
 
 export const ApiConfigSchema = z.object({
@@ -30,6 +31,28 @@ export const ApiConfigSchema = z.object({
   API_WATCHDOG_INTERVAL_MS: env.int(30_000, 100),
   /** A call still queued this long after creation (e.g. no dialer running) fails with `dispatch_timeout`. */
   API_QUEUED_CALL_TIMEOUT_SECONDS: env.int(3600, 1),
+  /**
+   * STUN/TURN servers for browsers in web calls, handed out with each web call (`ice_servers`): a JSON array of
+   * {urls, username?, credential?}, as RTCPeerConnection takes them. Default none (browsers that reach the media
+   * process directly need none).
+   */
+  WEB_CALL_ICE_SERVERS: z
+    .string()
+    .default('[]')
+    .transform((value, ctx) => {
+      const parsed = IceServers.safeParse((() => {
+        try {
+          return JSON.parse(value);
+        } catch {
+          return undefined;
+        }
+      })());
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {"urls": "turn:host:3478", "username"?, "credential"?}' });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
   /** Slack past the ring timeout / max duration before a silent call is ended by the watchdog. */
   API_WATCHDOG_GRACE_SECONDS: env.int(120, 0),
 });

@@ -8,7 +8,7 @@ import { type ApiHarness, outboundSetup, startApi, type TestAccount } from './ap
 let api: ApiHarness;
 let acct: TestAccount;
 beforeAll(async () => {
-  api = await startApi({ API_WATCHDOG_INTERVAL_MS: '3600000' });
+  api = await startApi({ API_WATCHDOG_INTERVAL_MS: '3600000', WEB_CALL_ICE_SERVERS: '[{"urls": "turn:turn.example.com:3478", "username": "u", "credential": "p"}]' });
   acct = await api.createAccount('Web');
 });
 afterAll(async () => api?.close());
@@ -24,6 +24,7 @@ describe('web calls', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ object: 'call', channel: 'web', direction: 'inbound', status: 'queued', to_number: null, from_number: null, context: { name: 'Ana' }, metadata: { page: 'pricing' } });
     expect(created.body.access_token).toMatch(/^wct_/);
+    expect(created.body.ice_servers).toEqual([{ urls: 'turn:turn.example.com:3478', username: 'u', credential: 'p' }]);
     expect(Date.parse(created.body.access_token_expires_at) - Date.parse(created.body.created_at)).toBe(30_000);
     // The token is never stored or shown again.
     expect(JSON.stringify((await api.call('GET', `/v1/calls/${created.body.id}`, { key: acct.apiKey })).body)).not.toContain(created.body.access_token);

@@ -37,6 +37,11 @@ export const MediaConfigSchema = z.object({
    */
   MEDIA_WEBRTC_HOST: env.string('127.0.0.1'),
   MEDIA_WEBRTC_PORTS: portRange('41000-41999'),
+  /**
+   * Behind a 1:1 NAT (a cloud VM's public address forwarded to MEDIA_WEBRTC_HOST): the address browsers reach, added
+   * to each answer as a candidate with the same port. Empty: none.
+   */
+  MEDIA_WEBRTC_PUBLIC_ADDRESS: env.string(''),
   /** Codec expected when a request names none (the dialer always names one). */
   MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
   /** Discontinuous transmission: send nothing while the agent is silent (after 200 ms). Cheaper, but some carriers hang up on long media silence. */

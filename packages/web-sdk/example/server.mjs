@@ -35,7 +35,7 @@ const server = createServer(async (req, res) => {
       });
       const call = await r.json();
       res.writeHead(r.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(r.ok ? { call_id: call.id, access_token: call.access_token, base_url: publicUrl } : call));
+      res.end(JSON.stringify(r.ok ? { call_id: call.id, access_token: call.access_token, ice_servers: call.ice_servers, base_url: publicUrl } : call));
       return;
     }
     const file = files[req.url ?? ''];

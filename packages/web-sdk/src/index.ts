@@ -62,6 +62,8 @@ export interface ParleyWebCallOptions {
 
 export interface StartOptions {
   accessToken: string;
+  /** STUN/TURN servers for this call (the web call's `ice_servers`); else the constructor's. */
+  iceServers?: RTCIceServer[];
   /** Microphone constraints; echo cancellation, noise suppression and gain control are on unless you turn them off. */
   audio?: MediaTrackConstraints;
 }
@@ -115,13 +117,13 @@ export class ParleyWebCall {
   }
 
   /** Opens the microphone, connects to the agent, and resolves once the call's media is up. */
-  async start({ accessToken, audio }: StartOptions): Promise<void> {
+  async start({ accessToken, audio, iceServers }: StartOptions): Promise<void> {
     if (this.state !== 'idle') throw new ParleyWebCallError('already_started', 'This call was started already; make a new ParleyWebCall for another call');
     this.token = accessToken;
     this.setState('connecting');
     try {
       this.localStream = await openMicrophone(audio);
-      const pc = new RTCPeerConnection({ iceServers: this.options.iceServers ?? [] });
+      const pc = new RTCPeerConnection({ iceServers: iceServers ?? this.options.iceServers ?? [] });
       this.pc = pc;
       for (const track of this.localStream.getAudioTracks()) pc.addTrack(track, this.localStream);
       const channel = pc.createDataChannel('parley');

@@ -4,6 +4,7 @@ import { ErrorCodes, isTerminalStatus, MediaAck, MediaReleaseRequest, MediaWebRt
 import { type CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
+import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { callView } from './call.view';
@@ -30,6 +31,7 @@ export class WebCallsService {
     private readonly tokens: WebCallTokensRepository,
     private readonly callsService: CallsService,
     private readonly bus: Bus,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -66,7 +68,7 @@ export class WebCallsService {
         maxDurationSeconds: agent.maxDurationSeconds,
       });
     });
-    return { ...callView(call), access_token: token, access_token_expires_at: expiresAt.toISOString() };
+    return { ...callView(call), access_token: token, access_token_expires_at: expiresAt.toISOString(), ice_servers: this.config.WEB_CALL_ICE_SERVERS };
   }
 
   /**

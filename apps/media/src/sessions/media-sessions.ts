@@ -92,7 +92,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const { call, sdp } = await WebCall.answer(
         { ...offer, conversation: withOpenedSecrets(offer.conversation, this.secrets, this.logger) },
-        { session: this.sessionDeps, bus: this.bus, logger: this.logger.child({ call_id: offer.call_id }), ice: { host: this.config.MEDIA_WEBRTC_HOST, ports: this.config.MEDIA_WEBRTC_PORTS } },
+        { session: this.sessionDeps, bus: this.bus, logger: this.logger.child({ call_id: offer.call_id }), ice: { host: this.config.MEDIA_WEBRTC_HOST, ports: this.config.MEDIA_WEBRTC_PORTS, publicAddress: this.config.MEDIA_WEBRTC_PUBLIC_ADDRESS || undefined } },
       );
       this.track(call.session);
       this.logger.info({ call_id: offer.call_id, codec: call.session.codec }, 'web call answered');

@@ -26,7 +26,7 @@ export interface WebCallDeps {
   session: CallSessionDeps;
   bus: Bus;
   logger: Logger;
-  ice: { host: string; ports: { first: number; last: number } };
+  ice: { host: string; ports: { first: number; last: number }; publicAddress?: string };
 }
 
 /**
@@ -165,8 +165,9 @@ export async function answerPeer(offerSdp: string, ice: WebCallDeps['ice']): Pro
     transceiver.setDirection('sendrecv');
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
-    const sdp = pc.localDescription?.sdp;
-    if (!sdp) throw new Error('no local description');
+    const local = pc.localDescription?.sdp;
+    if (!local) throw new Error('no local description');
+    const sdp = ice.publicAddress ? withPublicAddress(local, ice.host, ice.publicAddress) : local;
     return { pc, sdp, codec: negotiatedCodec(sdp), socket, page };
   } catch (err) {
     await pc.close().catch(() => undefined);
@@ -185,6 +186,22 @@ export class PageChannel {
   send(message: { type: 'transcript'; segment: TranscriptSegment } | { type: 'ended'; reason: string; hangup_by: HangupBy }): void {
     if (this.channel?.readyState === 'open') this.channel.send(JSON.stringify(message));
   }
+}
+
+/**
+ * A 1:1 NAT: each host candidate on `host` is offered again on `publicAddress` with the same port, just after it and
+ * at a lower priority (the browser tries the direct address first; the NAT forwards the public one to it).
+ */
+export function withPublicAddress(sdp: string, host: string, publicAddress: string): string {
+  return sdp
+    .split('\r\n')
+    .flatMap((line) => {
+      const m = /^a=candidate:(\S+) (\d+) (\S+) (\d+) (\S+) (\d+) typ host(.*)$/.exec(line);
+      if (!m || m[5] !== host) return [line];
+      const [, foundation, component, transport, priority, , port, rest] = m;
+      return [line, `a=candidate:${foundation}n ${component} ${transport} ${Number(priority) - 1} ${publicAddress} ${port} typ host${rest}`];
+    })
+    .join('\r\n');
 }
 
 /** Resolves once the peer connection has gathered its ICE candidates (the answer then carries them all). */

@@ -87,7 +87,13 @@ export type Call = z.infer<typeof Call>;
 /** How long a web call's access token may be used after the call is created. */
 export const WEB_CALL_TOKEN_TTL_SECONDS = 30;
 
+export const IceServers = z.array(
+  z.strictObject({ urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), username: z.string().optional(), credential: z.string().optional() }),
+);
+export type IceServers = z.infer<typeof IceServers>;
+
 export const WebCallCreated = Call.extend({
+  ice_servers: IceServers.describe('STUN/TURN servers for the browser (the install\'s WEB_CALL_ICE_SERVERS): pass them to the SDK'),
   access_token: z.string().describe("single use: the browser posts its SDP offer with it to POST /v1/calls/web/connect; never send your API key to a page"),
   access_token_expires_at: Timestamp,
 });
