@@ -300,7 +300,8 @@ async function measure(engine: RtpEngineName, codec: CodecName): Promise<void> {
   const threads = Number(arg('rtp-threads', '2'));
   const backend = arg('llm', 'instant') === 'webhook' ? await startConversationBackend({ secret: WEBHOOK_SECRET, answer: () => ({ ndjson: [{ say: 'Sure, I can help with that.' }] }) }) : undefined;
   const web = arg('transport', 'udp') === 'webrtc';
-  const result = await runCodec({ engine, codec, calls, seconds, dtx, priority, threads, spawnHost, backend, web }, vad, speech, reply, 46000);
+  // Web legs send nothing in the agent's silences, as the media service's do (MEDIA_WEBRTC_DTX).
+  const result = await runCodec({ engine, codec, calls, seconds, dtx: dtx || web, priority, threads, spawnHost, backend, web }, vad, speech, reply, 46000);
   await spawnHost?.close();
   await backend?.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -368,7 +369,7 @@ async function webCalls(): Promise<void> {
       {
         benchmark: 'webcalls',
         cores: cpus().length,
-        what: 'web calls in one media process (werift: ICE, DTLS-SRTP; the RTP leg on the event loop clock) against phone calls at the same count, in the same run; STT/LLM/TTS instant fakes; far ends (werift browsers, or UDP) in a child process',
+        what: 'web calls in one media process (werift: ICE, DTLS-SRTP; the RTP leg on the event loop clock; DTX, as MEDIA_WEBRTC_DTX) against phone calls (native engine, no DTX, as the service runs them) at the same count, in the same run; STT/LLM/TTS instant fakes; far ends (werift browsers, or UDP) in a child process',
         web_g722: web,
         phone_g722: phone,
         web_density_vs_phone: ratio,

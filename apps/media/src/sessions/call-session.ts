@@ -89,7 +89,9 @@ export class CallSession {
     const open = web ? async (o: RtpLegOptions) => web.leg(o) : (o: RtpLegOptions) => deps.legs.open(o);
     session.leg = await open({
       codec,
-      dtx: deps.config.MEDIA_DTX,
+      // A browser's jitter buffer takes pauses in the agent's audio in its stride (WebRTC's own codecs send none
+      // in silence); a carrier may hang up on them.
+      dtx: web ? deps.config.MEDIA_WEBRTC_DTX : deps.config.MEDIA_DTX,
       onAudio: (pcm) => {
         session.recorder?.caller(pcm);
         session.conversation?.onCallerAudio(pcm);
