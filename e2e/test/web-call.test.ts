@@ -42,8 +42,10 @@ class TestBrowser {
   private readonly track = new MediaStreamTrack({ kind: 'audio' });
   private readonly encoder = createCodec('g722');
   private readonly decoder = createCodec('g722');
-  /** Per 20 ms received from the agent: whether it held speech. */
+  /** Per packet received from the agent: whether it held speech (none come while the agent is silent: DTX). */
   readonly agentFrames: boolean[] = [];
+  /** When the last packet with speech came. */
+  private lastSpeechAt = 0;
   /** What the media process said on the page's data channel. */
   readonly messages: any[] = [];
   private seq = 0;
@@ -56,7 +58,9 @@ class TestBrowser {
         const pcm = this.decoder.decode(rtp.payload);
         let energy = 0;
         for (const s of pcm) energy += s * s;
-        this.agentFrames.push(Math.sqrt(energy / pcm.length) > 300);
+        const loud = Math.sqrt(energy / pcm.length) > 300;
+        this.agentFrames.push(loud);
+        if (loud) this.lastSpeechAt = Date.now();
       }),
     );
   }
@@ -87,15 +91,13 @@ class TestBrowser {
     }
   }
 
-  /** Waits until the agent has spoken and then been quiet for `quietMs`. */
+  /** Waits until the agent has spoken (after packet `from`) and then been quiet for `quietMs`. */
   async agentTurn(from: number, quietMs = 1200, timeoutMs = 30_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const heard = this.agentFrames.slice(from);
-      const spoke = heard.indexOf(true);
-      const lastSpeech = heard.lastIndexOf(true);
-      if (spoke >= 0 && heard.length - 1 - lastSpeech >= quietMs / 20) return this.agentFrames.length;
-      if (Date.now() > deadline) throw new Error(`the agent did not finish a turn (${heard.filter(Boolean).length} speech frames heard)`);
+      const spoke = this.agentFrames.slice(from).includes(true);
+      if (spoke && Date.now() - this.lastSpeechAt >= quietMs) return this.agentFrames.length;
+      if (Date.now() > deadline) throw new Error(`the agent did not finish a turn (${this.agentFrames.slice(from).filter(Boolean).length} speech packets heard)`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
