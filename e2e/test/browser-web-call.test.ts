@@ -1,13 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { encodeWav, parseWav, resample, toMono } from '@parley/audio';
+import { encodeWav } from '@parley/audio';
 import { APPOINTMENT_REMINDER_AGENT, APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
+import { speech } from './speech';
 import { type Account, isSettled, startTestPlatform, type TestPlatform } from './platform-harness';
 
 // Issue 19: a web call from headless Chromium (Debian's), its microphone a WAV of the caller's lines, through the
@@ -20,18 +20,6 @@ let browser: Browser;
 let example: ChildProcess;
 let exampleUrl: string;
 let agentId: string;
-
-/** 16 kHz speech of `text` (flite). */
-async function speech(text: string): Promise<Int16Array> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-web-'));
-  try {
-    await run('flite', ['-voice', 'rms', '-t', text, '-o', join(dir, 'out.wav')]);
-    const wav = parseWav(await readFile(join(dir, 'out.wav')));
-    return resample(toMono(wav), wav.sampleRate, 16000);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const silence = (seconds: number) => new Int16Array(16000 * seconds);
 const concat = (parts: Int16Array[]) => {
@@ -174,5 +162,19 @@ describe('a web call from headless Chromium', () => {
     await run('psql', [tp.databaseUrl, '-c', `UPDATE web_call_tokens SET expires_at = now() - interval '1 second' WHERE call_id = '${stale.id}'`]);
     expect(await start(stale.access_token)).toBe('access_token_expired 401');
     await page.close();
+  });
+
+  it('says microphone_denied when the page may not use the microphone', async () => {
+    // Without the fake permission prompt, headless Chromium refuses the microphone.
+    const strict = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--use-fake-device-for-media-stream', '--no-sandbox'] });
+    try {
+      const page = await strict.newPage();
+      await page.goto(exampleUrl);
+      await page.click('#start');
+      await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Could not connect'), null, { timeout: 20_000 });
+      expect(await page.textContent('#status')).toContain('microphone_denied');
+    } finally {
+      await strict.close();
+    }
   });
 });

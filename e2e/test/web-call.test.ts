@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCodec, parseWav, resample, toMono } from '@parley/audio';
+import { createCodec } from '@parley/audio';
 import { APPOINTMENT_REMINDER_AGENT, APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
+import { speech } from './speech';
 import { type Account, isSettled, startTestPlatform, type TestPlatform } from './platform-harness';
 
 // Issue 19: a web call with a Node WebRTC peer in the browser's place (werift, G.722 over DTLS-SRTP): the media path
@@ -19,18 +18,6 @@ beforeAll(async () => {
   account = await tp.createAccount('Web caller');
 });
 afterAll(async () => tp?.stop());
-
-/** 16 kHz speech of `text` (flite, as the simulator's far ends speak). */
-async function speech(text: string): Promise<Int16Array> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-web-'));
-  try {
-    await run('flite', ['-voice', 'rms', '-t', text, '-o', join(dir, 'out.wav')]);
-    const wav = parseWav(await readFile(join(dir, 'out.wav')));
-    return resample(toMono(wav), wav.sampleRate, 16000);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** The browser's side: a peer connection sending G.722 from PCM and decoding what the agent sends. */
 class TestBrowser {
