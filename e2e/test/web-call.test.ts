@@ -112,7 +112,7 @@ describe('a web call from a Node WebRTC peer', () => {
     const browser = new TestBrowser();
     const res = await browser.connect(created.body.access_token);
     expect(res.status).toBe(201);
-    expect(res.headers.get('location')).toBe(`/v1/calls/web/${created.body.id}`);
+    expect(res.headers.get('location')).toBe(`/v1/calls/web/sessions/${created.body.id}`);
     await tp.waitForCall(account, created.body.id, (c) => c.status === 'in_progress', 20_000);
 
     // The agent greets first; the caller answers each turn when the agent is done.
@@ -140,7 +140,7 @@ describe('a web call from a Node WebRTC peer', () => {
     const browser = new TestBrowser();
     expect((await browser.connect(created.body.access_token)).status).toBe(201);
     await browser.agentTurn(0, 600);
-    const hungUp = await fetch(`${tp.platform.apiUrl}/v1/calls/web/${created.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${created.body.access_token}` } });
+    const hungUp = await fetch(`${tp.platform.apiUrl}/v1/calls/web/sessions/${created.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${created.body.access_token}` } });
     expect(hungUp.status).toBe(204);
     await browser.pc.close();
     const call = await tp.waitForCall(account, created.body.id, (c) => c.status === 'completed', 30_000);

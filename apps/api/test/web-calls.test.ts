@@ -44,7 +44,7 @@ describe('web calls', () => {
       const ok = await connect(created.body.access_token);
       expect(ok.status).toBe(201);
       expect(ok.headers.get('content-type')).toContain('application/sdp');
-      expect(ok.headers.get('location')).toBe(`/v1/calls/web/${created.body.id}`);
+      expect(ok.headers.get('location')).toBe(`/v1/calls/web/sessions/${created.body.id}`);
       expect(ok.headers.get('parley-call-id')).toBe(created.body.id);
       expect(await ok.text()).toBe('v=0\r\nanswer\r\n');
       expect(offers).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('web calls', () => {
 
     // The page hangs up before connecting, with its own token (another call's is refused).
     const [left, other] = [await create(), await create()];
-    const hangup = (id: string, token: string) => fetch(`${api.url}/v1/calls/web/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const hangup = (id: string, token: string) => fetch(`${api.url}/v1/calls/web/sessions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect((await hangup(left.id, other.access_token)).status).toBe(401);
     expect((await hangup(left.id, left.access_token)).status).toBe(204);
     expect((await api.call('GET', `/v1/calls/${left.id}`, { key: acct.apiKey })).body).toMatchObject({ status: 'canceled' });

@@ -20,6 +20,7 @@ export class WebCallsController {
     response: WebCallCreated,
     status: 201,
     errors: [402],
+    operationId: 'web_calls_create',
   })
   @HttpCode(201)
   async create(@AccountId() accountId: string, @Body() body: unknown) {
@@ -39,14 +40,15 @@ export class WebCallsController {
     produces: 'application/sdp',
     status: 201,
     errors: [401, 409, 503],
+    operationId: 'web_calls_connect',
   })
   async connect(@Headers('authorization') authorization: string | undefined, @Body() sdp: unknown, @Res() reply: FastifyReply) {
     const answer = await this.webCalls.connect(authorization, sdp);
-    void reply.status(201).header('Content-Type', 'application/sdp').header('Location', `/v1/calls/web/${answer.callId}`).header('Parley-Call-Id', answer.callId).send(answer.sdp);
+    void reply.status(201).header('Content-Type', 'application/sdp').header('Location', `/v1/calls/web/sessions/${answer.callId}`).header('Parley-Call-Id', answer.callId).send(answer.sdp);
   }
 
   /** WHIP's DELETE on the session the connect answered with: the page hangs up. */
-  @Delete(':id')
+  @Delete('sessions/:id')
   @HttpCode(204)
   @ApiRoute({
     tag: 'Calls',
@@ -54,6 +56,7 @@ export class WebCallsController {
     auth: false,
     status: 204,
     errors: [401, 503],
+    operationId: 'web_calls_hangup',
   })
   async hangup(@Headers('authorization') authorization: string | undefined, @Param('id') id: string) {
     await this.webCalls.hangup(authorization, id);

@@ -19,6 +19,8 @@ export interface RouteSpec {
   consumes?: string | string[];
   /** Response content type when not JSON (e.g. audio/wav, text/event-stream). */
   produces?: string;
+  /** The operation's id in the OpenAPI document (SDK method names); default `<tag>_<method>`. Unique across the API. */
+  operationId?: string;
   /** Routes are authenticated unless this is false. */
   auth?: boolean;
   /** Extra documented error statuses besides 400/401/404/429. */

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
  * cookie or an API key: open to any origin, so the customer's own site can host the page. Every other route stays
  * same-origin (browsers refuse them cross-origin), which keeps API keys off pages.
  */
-const BROWSER_ROUTES = /^\/v1\/calls\/web\/[^/?]+(\?.*)?$/;
+const BROWSER_ROUTES = /^\/v1\/calls\/web\/(connect|sessions\/[^/?]+)(\?.*)?$/;
 
 const HEADERS = {
   'access-control-allow-origin': '*',

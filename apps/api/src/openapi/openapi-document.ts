@@ -30,8 +30,18 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
 }
 
 /** Builds the OpenAPI 3.1 document from the routes' `@ApiRoute` declarations: the zod schemas are the source. */
+/** The route's operationId, unique across the document: a second route with the same one is a programming error. */
+function operationIdOf(operationIds: Map<string, string>, spec: { tag: string; operationId?: string }, name: string, route: string): string {
+  const id = spec.operationId ?? `${spec.tag.toLowerCase().replace(/\W+/g, '_')}_${name}`;
+  const taken = operationIds.get(id);
+  if (taken && taken !== route) throw new Error(`operationId ${id} names both ${taken} and ${route}: give one an operationId of its own in @ApiRoute`);
+  operationIds.set(id, route);
+  return id;
+}
+
 export function buildOpenApiDocument(controllers: Array<new (...args: never[]) => unknown>, version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const operationIds = new Map<string, string>();
   for (const controller of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
     for (const name of Object.getOwnPropertyNames(controller.prototype)) {
@@ -70,7 +80,7 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
       paths[path][method] = {
         tags: [spec.tag],
         summary: spec.summary,
-        operationId: `${spec.tag.toLowerCase().replace(/\W+/g, '_')}_${name}`,
+        operationId: operationIdOf(operationIds, spec, name, `${method.toUpperCase()} ${path}`),
         security: spec.auth === false ? [] : [{ apiKey: [] }],
         parameters: params.length ? params : undefined,
         requestBody:
@@ -92,6 +102,7 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
     info: {
       title: 'Parley API',
       version,
+      license: { name: 'Proprietary: licensed to the customer running this install', identifier: 'LicenseRef-Parley' },
       description: 'Self-hosted AI phone calls over your own SIP trunks. Every error has the shape ' + JSON.stringify(apiErrorBody(400, 'parameter_invalid', '...', 'to')),
     },
     servers: [{ url: '/' }],

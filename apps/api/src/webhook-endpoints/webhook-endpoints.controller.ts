@@ -81,7 +81,7 @@ export class WebhookDeliveriesController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}
 
   @Get(':id')
-  @ApiRoute({ tag: TAG, summary: 'Get a webhook delivery with its attempts', response: WebhookDelivery })
+  @ApiRoute({ tag: TAG, summary: 'Get a webhook delivery with its attempts', response: WebhookDelivery, operationId: 'webhook_deliveries_get' })
   async get(@AccountId() accountId: string, @Param('id') id: string) {
     const d = await this.endpoints.delivery(accountId, id);
     return webhookDeliveryView(d.delivery, d.attempts);
@@ -89,7 +89,7 @@ export class WebhookDeliveriesController {
 
   @Post(':id/retry')
   @HttpCode(202)
-  @ApiRoute({ tag: TAG, summary: 'Send a delivery again now (a failed one gets one more attempt)', response: WebhookDelivery, status: 202, errors: [409] })
+  @ApiRoute({ tag: TAG, summary: 'Send a delivery again now (a failed one gets one more attempt)', response: WebhookDelivery, status: 202, errors: [409], operationId: 'webhook_deliveries_retry' })
   async retry(@AccountId() accountId: string, @Param('id') id: string) {
     const d = await this.endpoints.retry(accountId, id);
     return webhookDeliveryView(d.delivery, d.attempts);
