@@ -153,9 +153,15 @@ describe('docker-compose.yml', () => {
     expect(services.asterisk!.expose).toContain(String(ari));
   });
 
-  it('publishes media\'s RTP range (MEDIA_RTP_PORTS, UDP) on loopback and gives media the fixed MEDIA_RTP_HOST address', () => {
+  it('publishes media\'s RTP range (MEDIA_RTP_PORTS, UDP) on loopback, its web calls\' range on every interface, and gives media the fixed MEDIA_RTP_HOST address', () => {
     const [first, last] = env.MEDIA_RTP_PORTS!.split('-').map(Number);
-    expect((services.media!.ports ?? []).map(parsePort)).toEqual([{ hostIp: '127.0.0.1', published: [first, last], target: [first, last], protocol: 'udp' }]);
+    const [webFirst, webLast] = env.MEDIA_WEBRTC_PORTS!.split('-').map(Number);
+    expect((services.media!.ports ?? []).map(parsePort)).toEqual([
+      { hostIp: '127.0.0.1', published: [first, last], target: [first, last], protocol: 'udp' },
+      { hostIp: null, published: [webFirst, webLast], target: [webFirst, webLast], protocol: 'udp' },
+    ]);
+    // ICE binds media's own address in its container; browsers are given the published one.
+    expect(env.MEDIA_WEBRTC_HOST).toBe(env.MEDIA_RTP_HOST);
     expect(referenced).toContain('MEDIA_RTP_PORTS');
     expect(services.media!.networks).toEqual({ parley: { ipv4_address: env.MEDIA_RTP_HOST } });
     expect(services['asterisk-sim']!.networks).toEqual({ parley: { ipv4_address: env.SIM_RTP_HOST } });
@@ -167,7 +173,10 @@ describe('docker-compose.yml', () => {
   it('publishes nothing else on a public interface', () => {
     for (const [name, s] of Object.entries(services)) {
       if (name === 'asterisk') continue;
-      for (const p of (s.ports ?? []).map(parsePort)) expect(p.hostIp, `${name} publishes ${JSON.stringify(p)}`).toBe('127.0.0.1');
+      for (const p of (s.ports ?? []).map(parsePort)) {
+        if (name === 'media' && p.protocol === 'udp' && `${p.target[0]}-${p.target[1]}` === env.MEDIA_WEBRTC_PORTS) continue;
+        expect(p.hostIp, `${name} publishes ${JSON.stringify(p)}`).toBe('127.0.0.1');
+      }
     }
   });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,11 @@ describe('the OpenAPI document', () => {
     const problems = report.problems.map((p) => `${p.ruleId}: ${p.message} (${p.location[0]?.pointer})`);
     expect(problems).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+
+  it('is the one the TypeScript SDK was generated from (pnpm --filter @parley/sdk generate after an API change)', () => {
+    const sdk = JSON.parse(readFileSync(join(__dirname, '../../../packages/sdk/openapi.json'), 'utf8'));
+    expect(sdk).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument(API_CONTROLLERS(), '1.0.0'))));
   });
 
   it('refuses two routes with one operationId', () => {
