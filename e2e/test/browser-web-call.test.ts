@@ -107,6 +107,8 @@ describe('a web call from headless Chromium', () => {
     // The agent ends the call after taking the new time (end_call): the page shows why.
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Ended'), null, { timeout: 90_000 });
     expect(await page.textContent('#status')).toContain('Ended (agent)');
+    // For a person to look at: the page as the caller left it.
+    await page.screenshot({ path: join(tmpdir(), 'parley-web-call-ended.png'), fullPage: true });
     const pageTranscript = await page.$$eval('#transcript p', (ps) => ps.map((p) => [p.className, p.textContent]));
     expect(pageTranscript[0]).toEqual(['agent', "Hello, this is Doctor Chen's office about your appointment tomorrow."]);
     expect(pageTranscript.filter(([role]) => role === 'user').map(([, text]) => text).join(' ')).toMatch(/friday/i);
