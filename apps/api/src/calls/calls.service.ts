@@ -194,9 +194,7 @@ export class CallsService {
       return this.end(accountId, id);
     }
     if (call.channel === 'web') {
-      // No dialer: the media process holding the browser's leg hangs up and reports the end.
-      const reply = await this.bus.request(this.bus.subjects.mediaSession(id, 'release'), MediaReleaseRequest, { call_id: id, reason: 'api' }, MediaAck, this.config.API_DIALER_COMMAND_TIMEOUT_MS).catch(() => null);
-      if (!reply?.ok) throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${id}' right now; the call was not ended, retry shortly`, 'id');
+      await this.releaseWebCall(id, 'api', 'id');
       await this.waitForTerminal(accountId, id, 3000);
       return this.get(accountId, id);
     }
@@ -214,6 +212,15 @@ export class CallsService {
     if (!reply.ok) throw new ApiError(503, ErrorCodes.unavailable, `The dialer could not hang up the call: ${reply.error ?? 'unknown error'}`);
     await this.waitForTerminal(accountId, id, 3000);
     return this.get(accountId, id);
+  }
+
+  /**
+   * Ends a connected web call: no dialer holds it, the media process holding the browser's leg hangs up (for `reason`:
+   * api, caller_hangup) and reports the end. None answering is a 503, the call untouched.
+   */
+  async releaseWebCall(id: string, reason: string, param: string | null): Promise<void> {
+    const reply = await this.bus.request(this.bus.subjects.mediaSession(id, 'release'), MediaReleaseRequest, { call_id: id, reason }, MediaAck, this.config.API_DIALER_COMMAND_TIMEOUT_MS).catch(() => null);
+    if (!reply?.ok) throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${id}' right now; the call was not ended, retry shortly`, param);
   }
 
   /**

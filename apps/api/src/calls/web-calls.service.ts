@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCodes, isTerminalStatus, MediaAck, MediaReleaseRequest, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
+import { ErrorCodes, isTerminalStatus, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
 import { type CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
@@ -118,8 +118,7 @@ export class WebCallsService {
       await this.callsService.endHere(call, { status: 'canceled', hangupCause: 'The page hung up before connecting', errorCode: null });
       return;
     }
-    const reply = await this.bus.request(this.bus.subjects.mediaSession(callId, 'release'), MediaReleaseRequest, { call_id: callId, reason: 'caller_hangup' }, MediaAck, 3000).catch(() => null);
-    if (!reply?.ok) throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${callId}' right now; retry shortly`, null);
+    await this.callsService.releaseWebCall(callId, 'caller_hangup', null);
   }
 }
 
