@@ -79,8 +79,14 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   async tick(now = new Date()): Promise<void> {
     for (const c of await this.campaigns.active()) {
       if (this.stopped) return;
+      // The row just read serves the first step; a step asked for again meanwhile reads the campaign afresh.
       let first: CampaignEntity | null = c;
-      await this.step(c.id, async () => first ?? (await this.campaigns.byId(c.id)), () => now).finally(() => (first = null));
+      const load = async () => {
+        const row = first;
+        first = null;
+        return row ?? this.campaigns.byId(c.id);
+      };
+      await this.step(c.id, load, () => now);
     }
   }
 
