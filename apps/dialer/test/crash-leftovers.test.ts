@@ -73,10 +73,14 @@ it('a dialer killed mid-call whose far end hangs up meanwhile: the call ends and
   const next = await world.startDialer(FAST);
   const ended = await world.ended(lost);
   expect(ended.data).toMatchObject({ status: 'completed', answered: true, hangup_by: 'system' });
-  await world.until(async () => (await ariObjects()).bridges.length === 1, 'the lost call\'s bridge removed');
-  expect(await ariObjects()).toEqual({ bridges: [`bridge-${kept}`], channels: [kept, `media-${kept}`].sort() });
-  // Whichever live dialer took the orphan over (the survivor or the new one) removed its two objects.
+  // The bridge and the channel go one after the other: wait for both (a listing between them sees only the first).
+  const keptOnly = { bridges: [`bridge-${kept}`], channels: [kept, `media-${kept}`].sort() };
+  await world.until(async () => JSON.stringify(await ariObjects()) === JSON.stringify(keptOnly), 'the lost call\'s bridge and channel removed');
+  // Whichever live dialer took the orphan over (the survivor or the new one) removed its two objects (counted once
+  // each removal's answer is back, a moment after the simulator lists it gone).
+  await world.until(async () => (await leftoversRemoved(next.url)) + (await leftoversRemoved(survivor.url)) >= 2, 'two removals counted');
   expect((await leftoversRemoved(next.url)) + (await leftoversRemoved(survivor.url))).toBe(2);
+  expect(await ariObjects()).toEqual(keptOnly);
 
   await fetch(`${world.sim.url}/sim/calls/${kept}/hangup`, { method: 'POST' });
   expect((await world.ended(kept)).data).toMatchObject({ status: 'completed', hangup_cause_code: 16 });
@@ -106,6 +110,7 @@ it('the periodic sweep removes bridges and ExternalMedia channels of calls that 
     const left = await ariObjects();
     return left.bridges.length === 3 && left.channels.length === 2;
   }, 'the ended call\'s objects swept');
+  await world.until(async () => (await leftoversRemoved(dialer.url)) >= 2, 'two removals counted');
   expect(await ariObjects()).toEqual({
     bridges: [`bridge-${foreign}`, `bridge-${live}`, 'someone-elses'].sort(),
     channels: [`media-${foreign}`, `media-${live}`].sort(),
