@@ -1,4 +1,12 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { REPO_ROOT } from '@parley/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
 import { ConflictError, NotFoundError, Parley, type TranscriptSegment } from '@parley/sdk';
@@ -182,4 +190,28 @@ describe('@parley/sdk', () => {
       server.close();
     }
   });
+
+  it('runs the README quick start as written', async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'packages', 'sdk', 'README.md'), 'utf8');
+    const source = /## Quick start\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    // TypeScript as a user's build makes it JavaScript; the package resolves to the built dist its exports name.
+    const js = ts
+      .transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
+      .outputText.replace(`from '@parley/sdk'`, `from '${pathToFileURL(join(REPO_ROOT, 'packages', 'sdk', 'dist', 'esm', 'index.js')).href}'`);
+    const number = await client.numbers.create({ number: '+15550100093', trunk_id: account.sandbox_trunk_id });
+    await tp.scenario('+15551234567', { outcome: 'answer', answer_after_ms: 200, lines: ['Hello?'], hangup_after_ms: 6000 });
+    const dir = mkdtempSync(join(tmpdir(), 'parley-sdk-readme-'));
+    try {
+      writeFileSync(join(dir, 'quick-start.mjs'), js);
+      const { stdout } = await promisify(execFile)(process.execPath, ['quick-start.mjs'], { cwd: dir, env: { ...process.env, PARLEY_NUMBER_ID: number.id }, timeout: 180_000 });
+      const lines = stdout.trim().split('\n');
+      const [callId, status] = lines[0]!.split(' ');
+      expect(status).toBe('queued');
+      expect(lines.some((l) => /^(agent|user) /.test(l))).toBe(true);
+      expect(lines.at(-1)).toMatch(new RegExp(`^${callId} (completed|no_answer|busy|canceled|failed)$`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+

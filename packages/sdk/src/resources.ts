@@ -194,8 +194,9 @@ export class WebhookEndpoints extends Resource {
   delete(endpointId: string): Promise<T.Deleted> {
     return this.del(`/v1/webhook_endpoints/${id(endpointId)}`);
   }
-  rotateSecret(endpointId: string): Promise<T.WebhookEndpoint> {
-    return this.post(`/v1/webhook_endpoints/${id(endpointId)}/rotate_secret`);
+  /** A new secret (in the answer); the previous one keeps signing beside it for `expire_previous_in_seconds` (default a day). */
+  rotateSecret(endpointId: string, params: { expire_previous_in_seconds?: number } = {}): Promise<T.WebhookEndpoint> {
+    return this.post(`/v1/webhook_endpoints/${id(endpointId)}/rotate_secret`, params);
   }
   /** Sends a signed `webhook.test` event to the endpoint. */
   test(endpointId: string): Promise<T.WebhookDelivery> {

@@ -53,6 +53,19 @@ export class TranscriptsController {
       clearInterval(heartbeat);
       raw.end();
     };
+    // The bus tells of the end before the projection has written it: `end` waits (a little) for the row, so a client
+    // that reads the call when its stream ends sees the final status.
+    let ending = false;
+    const end = async (status: string) => {
+      if (ending || closed) return;
+      ending = true;
+      for (let i = 0; i < 40 && !closed; i++) {
+        const row = await this.calls.get(accountId, id).catch(() => null);
+        if (row && isTerminalStatus(row.status)) return finish(row.status);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      finish(status);
+    };
     raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     const heartbeat = setInterval(() => !closed && raw.write(': keep-alive\n\n'), 15_000);
     req.raw.on('close', () => {
@@ -73,13 +86,13 @@ export class TranscriptsController {
             write('segment', e.data.segment);
           } else if (e.type === 'conversation_ended') {
             for (const s of e.data.segments) if (!sent.has(s.index)) (sent.add(s.index), write('segment', s));
-            if (endedStatus) finish(endedStatus);
+            if (endedStatus) void end(endedStatus);
           } else if (e.type === 'ended') {
             endedStatus = e.data.status;
             // Unanswered calls have no conversation to wait for; answered ones wait briefly for media's last segments.
             const status = e.data.status;
-            if (!e.data.answered) finish(status);
-            else setTimeout(() => finish(status), 3000).unref();
+            if (!e.data.answered) void end(status);
+            else setTimeout(() => void end(status), 3000).unref();
           }
         }
       })();
