@@ -166,7 +166,7 @@ describe('@parley/sdk', () => {
     const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
     try {
       const endpoint = await client.webhookEndpoints.create({ url: `http://127.0.0.1:${port}/hooks`, events: ['call.completed'] });
-      const secret = (endpoint as { secret?: string }).secret!;
+      const secret = endpoint.secret;
       expect(secret).toMatch(/^whsec_/);
       expect((await client.webhookEndpoints.update(endpoint.id, { description: 'ops' })).id).toBe(endpoint.id);
       expect((await client.webhookEndpoints.retrieve(endpoint.id)).id).toBe(endpoint.id);
@@ -184,7 +184,7 @@ describe('@parley/sdk', () => {
       for await (const d of await client.webhookEndpoints.deliveries(endpoint.id)) deliveries.push(d.id);
       expect(deliveries).toContain(delivery.id);
       const rotated = await client.webhookEndpoints.rotateSecret(endpoint.id);
-      expect((rotated as { secret?: string }).secret).not.toBe(secret);
+      expect(rotated.secret).not.toBe(secret);
       await client.webhookEndpoints.delete(endpoint.id);
     } finally {
       server.close();

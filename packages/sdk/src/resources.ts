@@ -179,7 +179,8 @@ export class DoNotCall extends Resource {
 }
 
 export class WebhookEndpoints extends Resource {
-  create(params: T.WebhookEndpointCreateParams): Promise<T.WebhookEndpoint> {
+  /** The endpoint with its signing `secret` (shown here and by rotateSecret only). */
+  create(params: T.WebhookEndpointCreateParams): Promise<T.WebhookEndpointWithSecret> {
     return this.post('/v1/webhook_endpoints', params);
   }
   retrieve(endpointId: string): Promise<T.WebhookEndpoint> {
@@ -195,7 +196,7 @@ export class WebhookEndpoints extends Resource {
     return this.del(`/v1/webhook_endpoints/${id(endpointId)}`);
   }
   /** A new secret (in the answer); the previous one keeps signing beside it for `expire_previous_in_seconds` (default a day). */
-  rotateSecret(endpointId: string, params: { expire_previous_in_seconds?: number } = {}): Promise<T.WebhookEndpoint> {
+  rotateSecret(endpointId: string, params: { expire_previous_in_seconds?: number } = {}): Promise<T.WebhookEndpointWithSecret> {
     return this.post(`/v1/webhook_endpoints/${id(endpointId)}/rotate_secret`, params);
   }
   /** Sends a signed `webhook.test` event to the endpoint. */

@@ -34,6 +34,8 @@ export type Balance = ResponseOf<'/v1/balance', 'get'>;
 export type LedgerEntry = Item<ResponseOf<'/v1/credit_ledger', 'get'>>;
 export type Account = ResponseOf<'/v1/account', 'get'>;
 export type WebhookEndpoint = ResponseOf<'/v1/webhook_endpoints/{id}', 'get'>;
+/** An endpoint as created or rotated: with its signing `secret`, shown then only. */
+export type WebhookEndpointWithSecret = ResponseOf<'/v1/webhook_endpoints', 'post', 201>;
 export type WebhookEndpointCreateParams = BodyOf<'/v1/webhook_endpoints', 'post'>;
 export type WebhookEndpointUpdateParams = BodyOf<'/v1/webhook_endpoints/{id}', 'patch'>;
 export type WebhookDelivery = ResponseOf<'/v1/webhook_deliveries/{id}', 'get'>;

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { listOf, Pagination, WebhookDelivery, WebhookDeliveryListQuery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate, WebhookSecretRotate } from '@parley/common';
+import { listOf, Pagination, WebhookDelivery, WebhookDeliveryListQuery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate, WebhookEndpointWithSecret, WebhookSecretRotate } from '@parley/common';
 import { z } from 'zod';
 import { AccountId, ApiRoute, ValidBody, ValidQuery } from '../http/api-route';
 import { list } from '../http/pagination';
@@ -15,7 +15,7 @@ export class WebhookEndpointsController {
 
   @Post()
   @HttpCode(201)
-  @ApiRoute({ tag: TAG, summary: 'Create a webhook endpoint (the signing secret is shown once, here)', body: WebhookEndpointCreate, response: WebhookEndpoint, status: 201 })
+  @ApiRoute({ tag: TAG, summary: 'Create a webhook endpoint (the signing secret is shown once, here)', body: WebhookEndpointCreate, response: WebhookEndpointWithSecret, status: 201 })
   async create(@AccountId() accountId: string, @ValidBody() body: WebhookEndpointCreate) {
     const { endpoint, secret } = await this.endpoints.create(accountId, body);
     return webhookEndpointView(endpoint, { secret });
@@ -53,7 +53,7 @@ export class WebhookEndpointsController {
     tag: TAG,
     summary: 'Replace the signing secret; shows the new one. The old one keeps signing beside it for expire_previous_in_seconds (default 24 h; 0: stops at once)',
     body: WebhookSecretRotate,
-    response: WebhookEndpoint,
+    response: WebhookEndpointWithSecret,
   })
   async rotateSecret(@AccountId() accountId: string, @Param('id') id: string, @ValidBody() body: WebhookSecretRotate) {
     const { endpoint, secret } = await this.endpoints.rotateSecret(accountId, id, body.expire_previous_in_seconds);

@@ -57,6 +57,8 @@ export const WebhookEndpoint = z.object({
   updated_at: Timestamp,
 });
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
+/** What create and rotate_secret answer: the endpoint with its signing secret. */
+export const WebhookEndpointWithSecret = WebhookEndpoint.extend({ secret: z.string().describe('whsec_...: shown in this answer only') });
 
 export const WebhookDeliveryAttempt = z.object({
   attempt: z.number().int(),

@@ -5513,7 +5513,8 @@ export interface operations {
                         description: string | null;
                         enabled: boolean;
                         disabled_reason: string | null;
-                        secret?: string;
+                        /** @description whsec_...: shown in this answer only */
+                        secret: string;
                         previous_secret_expires_at: string | null;
                         /** @description ISO 8601 timestamp */
                         created_at: string;
@@ -6010,7 +6011,8 @@ export interface operations {
                         description: string | null;
                         enabled: boolean;
                         disabled_reason: string | null;
-                        secret?: string;
+                        /** @description whsec_...: shown in this answer only */
+                        secret: string;
                         previous_secret_expires_at: string | null;
                         /** @description ISO 8601 timestamp */
                         created_at: string;

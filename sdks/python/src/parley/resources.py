@@ -26,16 +26,16 @@ class _Resource:
 
 
 class Agents(_Resource):
-    def create(self, **params: "Unpack[t.AgentCreateParams]") -> t.Agent:
+    def create(self, **params: Unpack[t.AgentCreateParams]) -> t.Agent:
         return self._client._request("POST", "/v1/agents", body=params, cast=t.Agent)
 
     def retrieve(self, agent_id: str) -> t.Agent:
         return self._client._request("GET", f"/v1/agents/{_id(agent_id)}", cast=t.Agent)
 
-    def list(self, **query: Any) -> "Page[t.Agent]":
+    def list(self, **query: Any) -> Page[t.Agent]:
         return self._client._list("/v1/agents", query, t.Agent)
 
-    def update(self, agent_id: str, **params: "Unpack[t.AgentUpdateParams]") -> t.Agent:
+    def update(self, agent_id: str, **params: Unpack[t.AgentUpdateParams]) -> t.Agent:
         return self._client._request("PATCH", f"/v1/agents/{_id(agent_id)}", body=params, cast=t.Agent)
 
     def delete(self, agent_id: str) -> t.Deleted:
@@ -43,37 +43,37 @@ class Agents(_Resource):
 
 
 class Numbers(_Resource):
-    def create(self, **params: "Unpack[t.PhoneNumberCreateParams]") -> t.PhoneNumber:
+    def create(self, **params: Unpack[t.PhoneNumberCreateParams]) -> t.PhoneNumber:
         return self._client._request("POST", "/v1/numbers", body=params, cast=t.PhoneNumber)
 
     def retrieve(self, number_id: str) -> t.PhoneNumber:
         return self._client._request("GET", f"/v1/numbers/{_id(number_id)}", cast=t.PhoneNumber)
 
-    def list(self, **query: Any) -> "Page[t.PhoneNumber]":
+    def list(self, **query: Any) -> Page[t.PhoneNumber]:
         return self._client._list("/v1/numbers", query, t.PhoneNumber)
 
-    def update(self, number_id: str, **params: "Unpack[t.PhoneNumberUpdateParams]") -> t.PhoneNumber:
+    def update(self, number_id: str, **params: Unpack[t.PhoneNumberUpdateParams]) -> t.PhoneNumber:
         return self._client._request("PATCH", f"/v1/numbers/{_id(number_id)}", body=params, cast=t.PhoneNumber)
 
     def delete(self, number_id: str) -> t.Deleted:
         return self._client._request("DELETE", f"/v1/numbers/{_id(number_id)}", cast=t.Deleted)
 
-    def calls(self, number_id: str, **query: "Unpack[t.CallListParams]") -> "Page[t.Call]":
+    def calls(self, number_id: str, **query: Unpack[t.CallListParams]) -> Page[t.Call]:
         """The calls placed from or answered on the number (the same filters as calls.list)."""
         return self._client._list(f"/v1/numbers/{_id(number_id)}/calls", query, t.Call)
 
 
 class Trunks(_Resource):
-    def create(self, **params: "Unpack[t.TrunkCreateParams]") -> t.Trunk:
+    def create(self, **params: Unpack[t.TrunkCreateParams]) -> t.Trunk:
         return self._client._request("POST", "/v1/trunks", body=params, cast=t.Trunk)
 
     def retrieve(self, trunk_id: str) -> t.Trunk:
         return self._client._request("GET", f"/v1/trunks/{_id(trunk_id)}", cast=t.Trunk)
 
-    def list(self, **query: Any) -> "Page[t.Trunk]":
+    def list(self, **query: Any) -> Page[t.Trunk]:
         return self._client._list("/v1/trunks", query, t.Trunk)
 
-    def update(self, trunk_id: str, **params: "Unpack[t.TrunkUpdateParams]") -> t.Trunk:
+    def update(self, trunk_id: str, **params: Unpack[t.TrunkUpdateParams]) -> t.Trunk:
         return self._client._request("PATCH", f"/v1/trunks/{_id(trunk_id)}", body=params, cast=t.Trunk)
 
     def delete(self, trunk_id: str) -> t.Deleted:
@@ -81,19 +81,19 @@ class Trunks(_Resource):
 
 
 class Calls(_Resource):
-    def create(self, *, idempotency_key: Optional[str] = None, **params: "Unpack[t.CallCreateParams]") -> t.Call:
+    def create(self, *, idempotency_key: Optional[str] = None, **params: Unpack[t.CallCreateParams]) -> t.Call:
         """Places a call now. The same idempotency_key with the same params gives back the same call (and makes the
         request safe to retry after a lost connection or a 5xx)."""
         return self._client._request("POST", "/v1/calls", body=params, idempotency_key=idempotency_key, cast=t.Call)
 
-    def create_web(self, **params: "Unpack[t.WebCallCreateParams]") -> t.WebCall:
+    def create_web(self, **params: Unpack[t.WebCallCreateParams]) -> t.WebCall:
         """A web call: the call and its single-use `access_token` for the page (`@parley/web`)."""
         return self._client._request("POST", "/v1/calls/web", body=params, cast=t.WebCall)
 
     def retrieve(self, call_id: str) -> t.Call:
         return self._client._request("GET", f"/v1/calls/{_id(call_id)}", cast=t.Call)
 
-    def list(self, **query: "Unpack[t.CallListParams]") -> "Page[t.Call]":
+    def list(self, **query: Unpack[t.CallListParams]) -> Page[t.Call]:
         return self._client._list("/v1/calls", query, t.Call)
 
     def end(self, call_id: str) -> t.Call:
@@ -127,16 +127,16 @@ class Calls(_Resource):
 
 
 class Campaigns(_Resource):
-    def create(self, **params: "Unpack[t.CampaignCreateParams]") -> t.Campaign:
+    def create(self, **params: Unpack[t.CampaignCreateParams]) -> t.Campaign:
         return self._client._request("POST", "/v1/campaigns", body=params, cast=t.Campaign)
 
     def retrieve(self, campaign_id: str) -> t.Campaign:
         return self._client._request("GET", f"/v1/campaigns/{_id(campaign_id)}", cast=t.Campaign)
 
-    def list(self, **query: Any) -> "Page[t.Campaign]":
+    def list(self, **query: Any) -> Page[t.Campaign]:
         return self._client._list("/v1/campaigns", query, t.Campaign)
 
-    def update(self, campaign_id: str, **params: "Unpack[t.CampaignUpdateParams]") -> t.Campaign:
+    def update(self, campaign_id: str, **params: Unpack[t.CampaignUpdateParams]) -> t.Campaign:
         return self._client._request("PATCH", f"/v1/campaigns/{_id(campaign_id)}", body=params, cast=t.Campaign)
 
     def add_recipients(
@@ -158,7 +158,7 @@ class Campaigns(_Resource):
             return self._client._request("POST", path, content=("application/x-ndjson", ndjson), cast=t.RecipientsUpload)
         return self._client._request("POST", path, body=[dict(r) for r in recipients or []], cast=t.RecipientsUpload)
 
-    def recipients(self, campaign_id: str, **query: Any) -> "Page[t.CampaignRecipient]":
+    def recipients(self, campaign_id: str, **query: Any) -> Page[t.CampaignRecipient]:
         return self._client._list(f"/v1/campaigns/{_id(campaign_id)}/recipients", query, t.CampaignRecipient)
 
     def export_csv(self, campaign_id: str) -> str:
@@ -179,13 +179,13 @@ class Campaigns(_Resource):
 
 
 class DoNotCall(_Resource):
-    def add(self, **params: "Unpack[t.DoNotCallAddParams]") -> t.DoNotCallEntry:
+    def add(self, **params: Unpack[t.DoNotCallAddParams]) -> t.DoNotCallEntry:
         return self._client._request("POST", "/v1/do_not_call", body=params, cast=t.DoNotCallEntry)
 
     def retrieve(self, number: str) -> t.DoNotCallEntry:
         return self._client._request("GET", f"/v1/do_not_call/{_id(number)}", cast=t.DoNotCallEntry)
 
-    def list(self, **query: Any) -> "Page[t.DoNotCallEntry]":
+    def list(self, **query: Any) -> Page[t.DoNotCallEntry]:
         return self._client._list("/v1/do_not_call", query, t.DoNotCallEntry, cursor="number")
 
     def remove(self, number: str) -> t.Deleted:
@@ -196,17 +196,17 @@ class DoNotCall(_Resource):
 
 
 class WebhookEndpoints(_Resource):
-    def create(self, **params: "Unpack[t.WebhookEndpointCreateParams]") -> t.WebhookEndpoint:
+    def create(self, **params: Unpack[t.WebhookEndpointCreateParams]) -> t.WebhookEndpoint:
         """The endpoint, with its `secret` (shown here and after rotate_secret only)."""
         return self._client._request("POST", "/v1/webhook_endpoints", body=params, cast=t.WebhookEndpoint)
 
     def retrieve(self, endpoint_id: str) -> t.WebhookEndpoint:
         return self._client._request("GET", f"/v1/webhook_endpoints/{_id(endpoint_id)}", cast=t.WebhookEndpoint)
 
-    def list(self, **query: Any) -> "Page[t.WebhookEndpoint]":
+    def list(self, **query: Any) -> Page[t.WebhookEndpoint]:
         return self._client._list("/v1/webhook_endpoints", query, t.WebhookEndpoint)
 
-    def update(self, endpoint_id: str, **params: "Unpack[t.WebhookEndpointUpdateParams]") -> t.WebhookEndpoint:
+    def update(self, endpoint_id: str, **params: Unpack[t.WebhookEndpointUpdateParams]) -> t.WebhookEndpoint:
         return self._client._request("PATCH", f"/v1/webhook_endpoints/{_id(endpoint_id)}", body=params, cast=t.WebhookEndpoint)
 
     def delete(self, endpoint_id: str) -> t.Deleted:
@@ -222,7 +222,7 @@ class WebhookEndpoints(_Resource):
         """Sends a signed `webhook.test` event to the endpoint."""
         return self._client._request("POST", f"/v1/webhook_endpoints/{_id(endpoint_id)}/test", cast=t.WebhookDelivery)
 
-    def deliveries(self, endpoint_id: str, **query: Any) -> "Page[t.WebhookDelivery]":
+    def deliveries(self, endpoint_id: str, **query: Any) -> Page[t.WebhookDelivery]:
         return self._client._list(f"/v1/webhook_endpoints/{_id(endpoint_id)}/deliveries", query, t.WebhookDelivery)
 
 
@@ -240,7 +240,7 @@ class Balance(_Resource):
 
 
 class CreditLedger(_Resource):
-    def list(self, **query: Any) -> "Page[t.LedgerEntry]":
+    def list(self, **query: Any) -> Page[t.LedgerEntry]:
         return self._client._list("/v1/credit_ledger", query, t.LedgerEntry)
 
 

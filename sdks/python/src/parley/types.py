@@ -309,7 +309,7 @@ class WebhookEndpoint(APIObject):
     description: Optional[str]
     enabled: bool
     disabled_reason: Optional[str]
-    secret: str
+    secret: str  # whsec_...: shown in this answer only
     previous_secret_expires_at: Optional[str]
     created_at: str  # ISO 8601 timestamp
     updated_at: str  # ISO 8601 timestamp
