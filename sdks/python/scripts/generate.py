@@ -76,6 +76,7 @@ class Generator:
         self.classes: List[str] = []  # in dependency order: a nested class before its parent
         self.names: set = set()
         self.shapes: Dict[str, str] = {}
+        self.models: Dict[str, Dict[str, Any]] = {}  # top-level model: its properties
 
     def operation(self, path: str, method: str) -> Dict[str, Any]:
         try:
@@ -139,9 +140,17 @@ class Generator:
         self.names.add(name)
         if nested:
             self.shapes[shape] = name
-        lines = [f"class {name}(APIObject):"]
+        props = schema.get("properties", {})
+        # A top-level object that is another one and more (a web call is a call with its access token) extends it.
+        base = "APIObject" if nested else next((b for b, p in self.models.items() if p.items() <= props.items()), "APIObject")
+        if not nested:
+            self.models[name] = props
+        inherited = self.models.get(base, {}) if base != "APIObject" else {}
+        lines = [f"class {name}({base}):"]
         lines.append(f'    """{origin}"""')
-        for prop, sub in schema.get("properties", {}).items():
+        for prop, sub in props.items():
+            if prop in inherited:
+                continue
             field = prop + "_" if keyword.iskeyword(prop) else prop
             doc = sub.get("description")
             lines.append(f"    {field}: {self.annotation(sub, name, prop, True)}" + (f"  # {one_line(doc)}" if doc else ""))

@@ -79,45 +79,8 @@ class WebCallIceServers(APIObject):
     credential: str
 
 
-class WebCall(APIObject):
+class WebCall(Call):
     """What POST /v1/calls/web answers."""
-    id: str
-    object: Literal["call"]
-    agent_id: str
-    to_number: Optional[str]  # null for a web call
-    from_number: Optional[str]  # null for a web call
-    status: Literal["queued", "initiated", "ringing", "in_progress", "completed", "no_answer", "busy", "canceled", "failed"]
-    direction: Literal["outbound", "inbound"]  # a web call is inbound: the person in the browser comes to the agent
-    channel: Literal["phone", "web"]  # phone: through a SIP trunk; web: a browser over WebRTC
-    persona: Optional[str]
-    instructions: Optional[str]
-    prompt: str
-    context: Dict[str, Any]
-    returns: Optional[Dict[str, Any]]
-    result: Optional[Dict[str, Any]]
-    result_status: Literal["pending", "completed", "failed"]
-    result_error: Optional[str]
-    language: str
-    webhook_url: Optional[str]
-    webhook_status: Optional[Literal["pending", "delivered", "failed"]]
-    webhook_error: Optional[str]
-    created_at: str  # ISO 8601 timestamp
-    started_at: Optional[str]
-    answered_at: Optional[str]
-    ended_at: Optional[str]
-    duration_seconds: Optional[int]
-    billed_duration_seconds: Optional[int]
-    billing_amount_milli_cents: Optional[int]
-    reservation_status: Optional[Literal["reserved", "settled", "released"]]
-    error_code: Optional[str]
-    error_message: Optional[str]
-    hangup_cause: Optional[str]
-    answered_by: Optional[Literal["human", "machine", "unknown"]]
-    latency: Optional[CallLatency]
-    recording_url: Optional[str]
-    metadata: Dict[str, Any]
-    campaign_id: Optional[str]  # the campaign that placed the call
-    updated_at: str  # ISO 8601 timestamp
     ice_servers: List[WebCallIceServers]  # STUN/TURN servers for the browser (the install's WEB_CALL_ICE_SERVERS): pass them to the SDK
     access_token: str  # single use: the browser posts its SDP offer with it to POST /v1/calls/web/connect; never send your API key to a page
     access_token_expires_at: str  # ISO 8601 timestamp
