@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Conversation, type ConversationSettings } from '../conversation/conversation';
 import { percentile, type TurnLatency } from '../conversation/turn-latency';
 import type { Llm, LlmChunk, Stt } from '../providers/types';
-import { PocketsphinxStt } from '../providers/stt/pocketsphinx';
+import { DEFAULT_POCKETSPHINX_ARGS, PocketsphinxStt, pocketsphinxArgs } from '../providers/stt/pocketsphinx';
 import { EspeakTts } from '../providers/tts/espeak';
 import { SpawnHost } from '../providers/tts/spawn-host';
 import { SileroVad } from '../providers/vad/silero';
@@ -94,7 +94,8 @@ async function measure(pipeline: Pipeline): Promise<void> {
 
   const vad = await SileroVad.load();
   const secondPass = arg('second-pass', 'true') !== 'false';
-  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, secondPass, streaming: true });
+  const psArgs = arg('pocketsphinx-args', DEFAULT_POCKETSPHINX_ARGS);
+  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, secondPass, streaming: true, args: pocketsphinxArgs(psArgs) });
   // The baseline is the same engine without its stream: every utterance recognized in one piece at the endpoint.
   const stt: Stt = pipeline === 'batch' ? { name: 'pocketsphinx-batch', transcribe: (pcm, o) => pocketsphinx.transcribe(pcm, o) } : pocketsphinx;
   const spawnHost = new SpawnHost().start();
@@ -155,6 +156,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
     seconds,
     decoders,
     second_pass: secondPass,
+    pocketsphinx_args: psArgs,
     turns: gapsMs.length,
     utterances_said: said,
     // The figure the goals are about: at the far end, last caller speech packet -> first agent audio.

@@ -41,8 +41,21 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     err_set_logfp(NULL);
     // fwdflat: the second (flat-lexicon) search pass at the end of an utterance, the bulk of its cost when streamed.
     std::string fwdflat = o.Has("fwdflat") && !o.Get("fwdflat").ToBoolean().Value() ? "no" : "yes";
-    config_ = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict", dict.c_str(), "-samprate", rate.c_str(), "-fwdflat", fwdflat.c_str(), NULL);
-    if (config_ == NULL) throw Napi::Error::New(env, "pocketsphinx: invalid configuration");
+    // Every option as pocketsphinx's command line takes it: ours, then `args` ({"-beam": "1e-40", ...}), which win.
+    std::vector<std::string> words = {"-hmm", hmm, "-lm", lm, "-dict", dict, "-samprate", rate, "-fwdflat", fwdflat};
+    if (o.Has("args") && o.Get("args").IsObject()) {
+      Napi::Object args = o.Get("args").As<Napi::Object>();
+      Napi::Array names = args.GetPropertyNames();
+      for (uint32_t i = 0; i < names.Length(); i++) {
+        std::string name = names.Get(i).ToString();
+        words.push_back(name);
+        words.push_back(args.Get(name).ToString());
+      }
+    }
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));
+    config_ = cmd_ln_parse_r(NULL, ps_args(), (int32)argv.size(), argv.data(), TRUE);
+    if (config_ == NULL) throw Napi::Error::New(env, "pocketsphinx: invalid configuration (see its options: beam, wbeam, maxhmmpf, ds, topn...)");
     ps_ = ps_init(config_);
     if (ps_ == NULL) {
       cmd_ln_free_r(config_);
@@ -84,6 +97,9 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
 
   /** Starts an utterance from the given CMN state (empty: the initial one). */
   bool StartUtterance(const std::vector<double>& cmn) {
+    // A new stream for each utterance: nothing of a previous one (frame counts, the front end's stream state) carries
+    // into it but the cepstral mean set below, so a pooled decoder's result does not depend on who used it before.
+    if (ps_start_stream(ps_) < 0) return false;
     if (ps_start_utt(ps_) < 0) return false;
     SetCmn(cmn);
     return true;

@@ -3,7 +3,7 @@ import { createGuardedFetch, outboundPolicy } from '@parley/service-kit';
 import { ModelServers } from './llm/model-servers';
 import { OpenAiLlm } from './llm/openai';
 import { OpenAiStt } from './stt/openai';
-import { PocketsphinxStt } from './stt/pocketsphinx';
+import { PocketsphinxStt, pocketsphinxArgs } from './stt/pocketsphinx';
 import { WhisperCppStt } from './stt/whisper-cpp';
 import { EspeakTts } from './tts/espeak';
 import { FliteTts } from './tts/flite';
@@ -50,7 +50,7 @@ export async function createProviders(config: MediaConfig): Promise<Providers> {
 async function createStt(config: MediaConfig): Promise<Stt> {
   switch (config.STT_PROVIDER) {
     case 'pocketsphinx':
-      return new PocketsphinxStt({ modelDir: config.POCKETSPHINX_MODEL_DIR, decoders: config.POCKETSPHINX_DECODERS, secondPass: config.POCKETSPHINX_SECOND_PASS, streaming: config.POCKETSPHINX_STREAMING });
+      return new PocketsphinxStt({ modelDir: config.POCKETSPHINX_MODEL_DIR, decoders: config.POCKETSPHINX_DECODERS, secondPass: config.POCKETSPHINX_SECOND_PASS, streaming: config.POCKETSPHINX_STREAMING, args: pocketsphinxArgs(config.POCKETSPHINX_ARGS) });
     case 'whisper':
       return WhisperCppStt.load({ modelPath: config.WHISPER_MODEL_PATH ?? '', threads: config.WHISPER_THREADS, concurrency: config.WHISPER_CONCURRENCY });
     case 'openai':

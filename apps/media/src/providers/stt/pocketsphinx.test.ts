@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parseWav, resample, toMono } from '@parley/audio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SttCall } from '../types';
-import { PocketsphinxStt } from './pocketsphinx';
+import { ProviderError } from '../types';
+import { PocketsphinxStt, pocketsphinxArgs } from './pocketsphinx';
 
 const MODEL_DIR = process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us';
 const LINES = ['I would like to book an appointment for next Tuesday afternoon.', 'Please send the invoice to my office on Fifth Street.', 'My daughter has a fever and needs to see a doctor.'];
@@ -125,3 +126,16 @@ describe('pocketsphinx', () => {
     expect(await streamed(audio[2]!)).toMatch(/doctor/);
   });
 });
+
+describe('POCKETSPHINX_ARGS', () => {
+  it('reads pairs of "-option value" and refuses anything else', () => {
+    expect(pocketsphinxArgs('-ds 2  -maxhmmpf 3000')).toEqual({ '-ds': '2', '-maxhmmpf': '3000' });
+    expect(pocketsphinxArgs('')).toEqual({});
+    for (const bad of ['-ds', 'ds 2', '-ds 2 -beam', '--ds 2']) expect(() => pocketsphinxArgs(bad)).toThrow(ProviderError);
+  });
+
+  it('refuses an option pocketsphinx does not know, naming it, before any call', () => {
+    expect(() => new PocketsphinxStt({ modelDir: MODEL_DIR, decoders: 1, args: { '-no_such_option': '1' } })).toThrow(/POCKETSPHINX_ARGS .*-no_such_option/);
+  });
+});
+
