@@ -120,6 +120,13 @@ export const MediaConfigSchema = z.object({
   ENDPOINTING_PAUSE_MS: env.int(200),
   ENDPOINTING_COMPLETE_SILENCE_MS: env.int(400, 100),
   ENDPOINTING_INCOMPLETE_SILENCE_MS: env.int(1000, 100),
+  /**
+   * The silence that ends a callee's short first words ("Hello?", up to 1.2 s) when the agent has a greeting: the
+   * greeting is known, so it can answer at once (200: the greeting starts 200-232 ms after the hello, plus its synthesis). 0 (default): the usual
+   * endpointing. Off by default until measured on real callers: at 200 a pause inside the first words ("Hello, | this
+   * is Maria.") also starts the greeting, and the rest of them then barges in on it.
+   */
+  ENDPOINTING_GREETING_SILENCE_MS: env.int(0, 0),
   /** Silero speech probability that starts speech, and the lower one that keeps it going. */
   VAD_START_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   VAD_END_THRESHOLD: z.coerce.number().min(0).max(1).default(0.35),

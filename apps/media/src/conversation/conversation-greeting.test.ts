@@ -4,7 +4,7 @@ import type { Stt, SttResult } from '../providers/types';
 import type { Conversation } from './conversation';
 import type { Playout } from './playout';
 import type { TurnLatency } from './turn-latency';
-import { playCaller, quiet, ScriptedLlm, speech, testConversation, ToneTts, words } from './testing-fakes';
+import { playCaller, quiet, ScriptedLlm, speech, testConversation, testSettings, ToneTts, words } from './testing-fakes';
 
 /** Recognition that answers only when the test says so, to show what does and does not wait for it. */
 class HeldStt implements Stt {
@@ -74,6 +74,29 @@ describe('the outbound greeting', () => {
       { role: 'user', content: 'yes that works' },
     ]);
     await conversation.stop('test');
+  });
+
+  it('answers a short "Hello?" on the shorter greeting silence, and longer first words on the usual one', async () => {
+    const settings = { ...testSettings, endpointingSilenceMs: 600, greetingSilenceMs: 200 };
+    for (const [firstWordsMs, startsAfterMs] of [
+      [500, 200],
+      [1600, 600],
+    ] as const) {
+      const stt = new HeldStt();
+      const tts = new ToneTts();
+      const c = testConversation({ greeting: 'Hi, this is Parley.', detectVoicemail: true }, { stt, llm: new ScriptedLlm([() => words('unused')], 1), tts, settings });
+      c.conversation.start();
+      const played: Int16Array[] = [];
+      await run(c.conversation, c.playout, speech(firstWordsMs), played);
+      // Just short of the silence that ends these first words: nothing yet.
+      await run(c.conversation, c.playout, quiet(startsAfterMs - 60), played);
+      expect(tts.spoken).toEqual([]);
+      await run(c.conversation, c.playout, quiet(100), played);
+      // The turn has ended: the greeting is made (longer first words hold it until their transcript shows a person).
+      expect(tts.spoken, `after ${firstWordsMs} ms of first words`).toEqual(['Hi, this is Parley.']);
+      stt.answer('hello there');
+      await c.conversation.stop('test');
+    }
   });
 
   it("is cut off when the first words' transcript shows a machine", async () => {

@@ -44,6 +44,11 @@ export interface ConversationSettings {
   completeSilenceMs?: number;
   /** The silence that ends a turn whose last word needs more ("and", "the", "um"). */
   incompleteSilenceMs?: number;
+  /**
+   * The silence that ends a callee's short first words ("Hello?", up to 1.2 s) when a greeting is waiting for them:
+   * the greeting's words are known, so it answers them at once. Undefined: the usual endpointing.
+   */
+  greetingSilenceMs?: number;
 }
 
 export interface CallControl {

@@ -91,7 +91,10 @@ export class Conversation {
       { detect: setup.detectVoicemail, action: setup.voicemailAction, message: setup.voicemailMessage ?? PHRASES.voicemailDefault, windowMs: s.voicemailDetectMs, longGreetingMs: s.longGreetingMs },
       {
         phase: () => this.phase,
-        setPhase: (phase) => (this.phase = phase),
+        setPhase: (phase) => {
+          this.phase = phase;
+          if (phase !== 'opening') this.caller.endpointer.shortSpeech(undefined);
+        },
         interruptAgent: () => this.turn?.interrupt(),
         endCall: (reason) => void this.endCall(reason),
         open: () => this.open(),
@@ -126,6 +129,9 @@ export class Conversation {
     if (this.phase !== 'idle') return;
     this.lifetime.start();
     this.phase = 'opening';
+    // A callee's short first words end on a shorter silence when the greeting waits to answer them.
+    const greetingSilenceMs = this.deps.settings.greetingSilenceMs;
+    if (greetingSilenceMs && this.setup.greeting?.trim()) this.caller.endpointer.shortSpeech({ maxSpeechMs: SHORT_FIRST_WORDS_MS, silenceMs: greetingSilenceMs });
     this.lifetime.after(this.setup.maxDurationMs, () => this.endCall('max_duration', PHRASES.maxDurationGoodbye));
     this.voicemail.start();
     if (this.setup.detectVoicemail) {
@@ -337,6 +343,7 @@ export class Conversation {
   private open(marks?: TurnMarks, firstWords?: Promise<void>, gate?: Promise<boolean>): void {
     if (this.phase !== 'opening') return;
     this.phase = 'conversing';
+    this.caller.endpointer.shortSpeech(undefined);
     const greeting = this.setup.greeting?.trim();
     if (greeting) {
       this.startTurn(

@@ -76,3 +76,29 @@ describe('Endpointer', () => {
     expect(events.at(-1)).toEqual({ type: 'speech_end', startMs: 0, endMs: 15 * W });
   });
 });
+
+describe('short speech', () => {
+  const windows = (e: Endpointer, p: number, fromMs: number, toMs: number) => {
+    const events = [];
+    for (let t = fromMs; t < toMs; t += 32) events.push(...e.push(p, t, 32));
+    return events;
+  };
+
+  it('ends short speech on its own shorter silence, longer speech on the usual one, and not at all once cleared', () => {
+    const e = new Endpointer({ startThreshold: 0.5, endThreshold: 0.35, minSpeechMs: 64, silenceMs: 600 });
+    e.shortSpeech({ maxSpeechMs: 1200, silenceMs: 200 });
+    // "Hello?": 512 ms, then silence: the turn ends 200 ms after it.
+    expect(windows(e, 0.9, 0, 512)).toEqual([{ type: 'speech_start', atMs: 0 }]);
+    expect(windows(e, 0.1, 512, 704)).toEqual([]);
+    expect(windows(e, 0.1, 704, 736)).toEqual([{ type: 'speech_end', startMs: 0, endMs: 512 }]);
+    // 1.6 s of speech: the usual 600 ms.
+    windows(e, 0.9, 2000, 3600);
+    expect(windows(e, 0.1, 3600, 4176)).toEqual([]);
+    expect(windows(e, 0.1, 4176, 4208)).toEqual([{ type: 'speech_end', startMs: 2000, endMs: 3600 }]);
+    // Cleared: short speech waits the usual 600 ms too.
+    e.shortSpeech(undefined);
+    windows(e, 0.9, 5000, 5512);
+    expect(windows(e, 0.1, 5512, 6088)).toEqual([]);
+    expect(windows(e, 0.1, 6088, 6120)).toEqual([{ type: 'speech_end', startMs: 5000, endMs: 5512 }]);
+  });
+});

@@ -32,6 +32,8 @@ export class Endpointer {
   private pauseReported = false;
   /** The silence that ends the current pause (set from what was said so far), else the configured one. */
   private pauseSilenceMs: number | undefined;
+  /** A shorter silence for short speech (`shortSpeech`), while it is set. */
+  private short: { maxSpeechMs: number; silenceMs: number } | undefined;
 
   constructor(private readonly options: EndpointerOptions) {}
 
@@ -77,7 +79,7 @@ export class Endpointer {
           this.pauseSilenceMs = undefined;
           return [];
         }
-        if (end - this.lastVoicedEnd >= (this.pauseSilenceMs ?? this.options.silenceMs)) {
+        if (end - this.lastVoicedEnd >= this.silenceMs) {
           this.state = 'silence';
           return [{ type: 'speech_end', startMs: this.speechStart, endMs: this.lastVoicedEnd }];
         }
@@ -104,7 +106,17 @@ export class Endpointer {
 
   /** The silence that will end the current pause. */
   get silenceMs(): number {
-    return this.pauseSilenceMs ?? this.options.silenceMs;
+    if (this.pauseSilenceMs !== undefined) return this.pauseSilenceMs;
+    if (this.short && this.lastVoicedEnd - this.speechStart <= this.short.maxSpeechMs) return this.short.silenceMs;
+    return this.options.silenceMs;
+  }
+
+  /**
+   * Speech up to `maxSpeechMs` long ends after `silenceMs` instead (a callee's "Hello?" that a ready greeting answers);
+   * undefined: no more. A silence set for the current pause (`setPauseSilence`) still comes first.
+   */
+  shortSpeech(rule: { maxSpeechMs: number; silenceMs: number } | undefined): void {
+    this.short = rule;
   }
 
   /** End of the last voiced window of the current speech, while speaking (a pause's identity: it changes when speech resumes). */
