@@ -87,7 +87,7 @@ export const MediaConfigSchema = z.object({
   /**
    * pocketsphinx's own options, as on its command line ("-beam 1e-48 -topn 4"...), over Parley's defaults. The default
    * scores every other frame (`-ds 2`) and keeps at most 3,000 HMMs active per frame (`-maxhmmpf`, pocketsphinx's own
-   * default is 30,000): half the CPU per second of speech, with no loss of accuracy measured (see the media README).
+   * default is 30,000): about a third less CPU per second of speech, and no loss of accuracy measured (media README).
    */
   POCKETSPHINX_ARGS: env.string(DEFAULT_POCKETSPHINX_ARGS),
   WHISPER_MODEL_PATH: env.optional(),
@@ -122,9 +122,9 @@ export const MediaConfigSchema = z.object({
   ENDPOINTING_INCOMPLETE_SILENCE_MS: env.int(1000, 100),
   /**
    * The silence that ends a callee's short first words ("Hello?", up to 1.2 s) when the agent has a greeting: the
-   * greeting is known, so it can answer at once (200: the greeting starts 200-232 ms after the hello, plus its synthesis). 0 (default): the usual
-   * endpointing. Off by default until measured on real callers: at 200 a pause inside the first words ("Hello, | this
-   * is Maria.") also starts the greeting, and the rest of them then barges in on it.
+   * greeting is known, so it can answer at once (200: the greeting starts 200-232 ms after the hello, plus its
+   * synthesis). 0 (default): the usual endpointing. Off by default until measured on real callers: at 200 a pause
+   * inside the first words ("Hello, | this is Maria.") also starts the greeting, and the rest of them barges in on it.
    */
   ENDPOINTING_GREETING_SILENCE_MS: env.int(0, 0),
   /** Silero speech probability that starts speech, and the lower one that keeps it going. */
