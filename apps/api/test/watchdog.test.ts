@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaAck, MediaStatusRequest } from '@parley/common';
 import { setCredits } from '../src/billing/credits';
 import { CallWatchdog } from '../src/calls/call-watchdog';
 import { type ApiHarness, outboundSetup, randomE164, startApi } from './api-harness';
 
 let api: ApiHarness;
 beforeAll(async () => {
-  api = await startApi({ API_QUEUED_CALL_TIMEOUT_SECONDS: '60', API_WATCHDOG_GRACE_SECONDS: '10' });
+  api = await startApi({ API_QUEUED_CALL_TIMEOUT_SECONDS: '60', API_WATCHDOG_GRACE_SECONDS: '10', API_DIALER_COMMAND_TIMEOUT_MS: '500' });
 });
 afterAll(async () => api?.close());
 
@@ -39,3 +40,34 @@ describe('call watchdog (a dialer crashed between reserve and settle)', () => {
     expect(balance).toBe(50_000 - t.billing_amount_milli_cents - 1000); // the fresh call still holds 60 s = 1000
   });
 });
+
+describe('call watchdog (a media process died holding a web call)', () => {
+  it('ends a connected web call whose media process stays silent at two sweeps in a row, and not one whose process answers', async () => {
+    const acct = await api.createAccount();
+    const { agent } = await outboundSetup(api, acct, { max_duration_seconds: 600 });
+    const web = async () => {
+      const id = (await api.call('POST', '/v1/calls/web', { key: acct.apiKey, body: { agent_id: agent.id } })).body.id as string;
+      await api.bus.publishCallEvent('answered', { call_id: id, account_id: acct.accountId }, {});
+      await expect.poll(async () => (await api.call('GET', `/v1/calls/${id}`, { key: acct.apiKey })).body.status).toBe('in_progress');
+      return id;
+    };
+    const [held, lost] = [await web(), await web()];
+    // The process holding `held` answers for it; `lost`'s process is gone.
+    const media = api.bus.serve(api.bus.subjects.mediaSession(held, 'status'), MediaStatusRequest, MediaAck, async () => ({ ok: true }));
+    try {
+      const get = async (id: string) => (await api.call('GET', `/v1/calls/${id}`, { key: acct.apiKey })).body;
+      // One silent sweep is not enough (a process busy for a moment).
+      await api.app.get(CallWatchdog).sweep();
+      expect((await get(lost)).status).toBe('in_progress');
+      await api.app.get(CallWatchdog).sweep();
+      await expect.poll(async () => (await get(lost)).status).toBe('completed');
+      expect(await get(lost)).toMatchObject({ error_code: 'media_lost', reservation_status: 'settled', hangup_cause: 'The media process holding the web call stopped answering' });
+      expect((await get(held)).status).toBe('in_progress');
+      await api.app.get(CallWatchdog).sweep();
+      expect((await get(held)).status).toBe('in_progress');
+    } finally {
+      media.unsubscribe();
+    }
+  });
+});
+

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { MediaAck, MediaStatusRequest } from '@parley/common';
 import { MediaModule } from '../src/app.module';
 import { MediaSessions } from '../src/sessions/media-sessions';
 import { MediaHarness, type PlacedCall } from './harness';
@@ -32,9 +33,14 @@ it('with two media processes, each call is attached and released by the one that
     calls.push(await h.placeCall({ number: `+1555040${String(i).padStart(4, '0')}`, scenario: { outcome: 'answer', answer_after_ms: 50, lines: [], send_silence: true }, agent: { prompt: 'Say hello.' } }));
   }
   expect(held(h.app) + held(second)).toBe(calls.length);
+  // Asked whether a call is still held (the api's watchdog asks for web calls), the process holding it answers.
+  const status = (callId: string) => h.bus.request(h.bus.subjects.mediaSession(callId, 'status'), MediaStatusRequest, { call_id: callId }, MediaAck, 1000);
+  for (const call of calls) expect(await status(call.callId)).toEqual({ ok: true });
   // Released as the dialer releases them (POST /v1/calls/:id/end): each one ends, on whichever process holds it.
   for (const call of calls) await h.release(call.callId, 'api');
   const ended = await Promise.all(calls.map((c) => c.ended));
   expect(ended.map((e) => e.call_id).sort()).toEqual(calls.map((c) => c.callId).sort());
   await vi.waitFor(() => expect(held(h.app) + held(second)).toBe(0), { timeout: 10_000 });
+  // Once released, no process answers for it.
+  await expect(status(calls[0]!.callId)).rejects.toThrow();
 });

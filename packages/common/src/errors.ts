@@ -80,6 +80,8 @@ export const ErrorCodes = {
   trunkNotFound: 'trunk_not_found',
   mediaUnavailable: 'media_unavailable',
   dialerLost: 'dialer_lost',
+  /** A web call's media process stopped (crashed, killed) while the call was connected. */
+  mediaLost: 'media_lost',
   dispatchTimeout: 'dispatch_timeout',
   maxDurationExceeded: 'max_duration_exceeded',
   unknownHangupCause: 'unknown_hangup_cause',

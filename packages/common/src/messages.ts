@@ -137,6 +137,8 @@ export const MediaAttachRequest = z.object({
 });
 export type MediaAttachRequest = z.infer<typeof MediaAttachRequest>;
 export const MediaReleaseRequest = z.object({ call_id: z.string().uuid(), reason: z.string() });
+/** Is this call's session still held? Only the media process holding it answers (`{ok: true}`); none answering: it is gone. */
+export const MediaStatusRequest = z.object({ call_id: z.string().uuid() }).strict();
 export const MediaAck = z.object({ ok: z.boolean(), error: z.string().optional() });
 
 /** Request/reply to the dialer owning a call. */

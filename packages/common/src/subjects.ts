@@ -79,7 +79,7 @@ export class Subjects {
   get mediaWebRtcOffer(): string {
     return this.s('media.webrtc.offer');
   }
-  mediaSession(callId: string, verb: 'attach' | 'release'): string {
+  mediaSession(callId: string, verb: 'attach' | 'release' | 'status'): string {
     return this.s(`media.session.${callId}.${verb}`);
   }
   get allMediaSessionCommands(): string {

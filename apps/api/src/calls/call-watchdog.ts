@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DialerCommand, ErrorCodes, WEB_CALL_TOKEN_TTL_SECONDS } from '@parley/common';
+import { DialerCommand, ErrorCodes, MediaAck, MediaStatusRequest, WEB_CALL_TOKEN_TTL_SECONDS } from '@parley/common';
 import { CallsRepository } from '@parley/db';
 import { Bus, LOGGER, type Logger } from '@parley/service-kit';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -14,6 +14,8 @@ import { CallsService } from './calls.service';
 export class CallWatchdog implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
+  /** Connected web calls whose media process did not answer at the last sweep. */
+  private webCallMisses = new Map<string, number>();
 
   constructor(
     private readonly rows: CallsRepository,
@@ -64,8 +66,40 @@ export class CallWatchdog implements OnApplicationBootstrap, OnApplicationShutdo
         if (await this.calls.endHere(call, outcome)) ended++;
         this.logger.warn({ call: call.id, was: call.status, code: outcome.errorCode }, 'watchdog ended a stale call');
       }
-      return ended;
+      return ended + (await this.endLostWebCalls());
     });
     return sweep.ran ? sweep.value : 0;
+  }
+
+  /**
+   * A connected web call has no dialer: the media process holding it reports its end. If that process died, nothing
+   * would until max duration; so each sweep asks every connected web call's holder, and a call whose holder stayed
+   * silent at two sweeps in a row ends (completed, media_lost, billed to now).
+   */
+  private async endLostWebCalls(): Promise<number> {
+    const live = await this.rows.connectedWebCalls(500);
+    const answered = await Promise.all(
+      live.map((call) =>
+        this.bus
+          .request(this.bus.subjects.mediaSession(call.id, 'status'), MediaStatusRequest, { call_id: call.id }, MediaAck, this.config.API_DIALER_COMMAND_TIMEOUT_MS)
+          .then((r) => r.ok)
+          .catch(() => false),
+      ),
+    );
+    const missed = new Map<string, number>();
+    let ended = 0;
+    for (const [i, call] of live.entries()) {
+      if (answered[i]) continue;
+      const misses = (this.webCallMisses.get(call.id) ?? 0) + 1;
+      missed.set(call.id, misses);
+      if (misses < 2) continue;
+      missed.delete(call.id);
+      const outcome = { status: 'completed' as const, hangupCause: 'The media process holding the web call stopped answering', errorCode: ErrorCodes.mediaLost };
+      if (await this.calls.endHere(call, outcome)) ended++;
+      this.logger.warn({ call: call.id, code: outcome.errorCode }, 'watchdog ended a web call whose media process is gone');
+    }
+    // Only calls still missing carry their count to the next sweep.
+    this.webCallMisses = missed;
+    return ended;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
-import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
+import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest, MediaStatusRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
 import { SecretBox } from '@parley/db';
 import { Bus, createGuardedFetch, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
@@ -59,10 +59,11 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     this.subscriptions.push(this.bus.serve(s.mediaAllocate, MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req), 'media'));
     this.subscriptions.push(this.bus.serve(s.mediaWebRtcOffer, MediaWebRtcOffer, MediaWebRtcAnswer, (req) => this.answerWebCall(req), 'media'));
     this.subscriptions.push(
-      this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
+      this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest).or(MediaStatusRequest), MediaAck, async (req, msg) => {
         const session = this.sessions.get(req.call_id);
         // Another media process holds this call: let it answer.
         if (!session) return undefined;
+        if (msg.subject.endsWith('.status')) return { ok: true };
         if (msg.subject.endsWith('.attach')) {
           await session.attach('rtp_remote' in req ? req.rtp_remote : undefined);
           return { ok: true };

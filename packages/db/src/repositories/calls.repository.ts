@@ -130,6 +130,11 @@ export class CallsRepository extends DbRepository {
       .getMany();
   }
 
+  /** Connected web calls (no dialer holds them: their media process does), oldest first. */
+  connectedWebCalls(limit: number): Promise<CallEntity[]> {
+    return this.calls.createQueryBuilder('c').where(`c.status = 'in_progress' AND c.channel = 'web'`).orderBy('c.answered_at', 'ASC').limit(limit).getMany();
+  }
+
   // --- creating calls
 
   /** The agent, account billing and caller number a new call of `agentId` takes; `fromNumber` null = the agent's primary number. */
