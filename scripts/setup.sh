@@ -28,8 +28,8 @@ apt_install() {
 # Speech engines (media service, simulator), what the native addons build against, and the browser the console's and
 # web calls' tests drive. PostgreSQL and NATS are handled by ensure-services.sh below, only when not already running.
 APT_PACKAGES=(espeak-ng flite sox pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev python3 make g++)
-# The Python SDK (sdks/python) and its tests: httpx is its one dependency; pip (with setuptools) installs it.
-APT_PACKAGES+=(python3-httpx python3-pytest python3-pip)
+# The Python SDK (sdks/python) and its tests: httpx is its one dependency; pip (with setuptools) installs it; mypy checks its types.
+APT_PACKAGES+=(python3-httpx python3-pytest python3-pip mypy)
 [ "${PARLEY_SETUP_BROWSER:-1}" = 1 ] && APT_PACKAGES+=(chromium)
 missing=()
 # Installed, not merely known to dpkg: a removed package keeps its config files and `dpkg -s` still succeeds.

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Writes src/parley/types.py from the API's OpenAPI document.
+"""Writes src/parley/types.py from the API's OpenAPI document, and src/parley/_async_resources.py (AsyncParley's
+types) from resources.py.
 
     python3 sdks/python/scripts/generate.py [openapi.json] [--check]
 
 The document defaults to packages/sdk/openapi.json (which a test in the api keeps equal to what the api serves).
-With --check nothing is written: the exit status says whether types.py is what the document gives (tests run it
+With --check nothing is written: the exit status says whether both files are what they are made from (tests run it
 against the document a running api serves, so the models cannot drift from the API).
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "src" / "parley" / "types.py"
+RESOURCES = HERE.parent / "src" / "parley" / "resources.py"
+ASYNC_OUT = HERE.parent / "src" / "parley" / "_async_resources.py"
 DEFAULT_DOC = HERE.parents[2] / "packages" / "sdk" / "openapi.json"
 
 # name: (path, method, status, where in the answer: "" the whole body, "item" a list's data item)
@@ -225,6 +228,59 @@ def variant(schema: Dict[str, Any], index: int) -> str:
     return f"_{index + 1}"
 
 
+def async_resources(source: str) -> str:
+    """The resources as AsyncParley's type checkers see them: the same classes and signatures, each method awaited
+    (`async def`), a list an AsyncPager, the transcript stream an AsyncIterator. Types only: at run time AsyncParley
+    uses resources.py's classes, whose methods return its awaitables."""
+    import ast
+
+    tree = ast.parse(source)
+    out = [
+        '"""The resources\' types for AsyncParley, generated from resources.py by scripts/generate.py: do not edit. Type',
+        'checkers read these; at run time AsyncParley uses resources.py\'s classes, whose methods give awaitables."""',
+        "from __future__ import annotations",
+        "",
+        "from pathlib import Path",
+        "from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Mapping, Optional, Union",
+        "",
+        "try:",
+        "    from typing import Protocol",
+        "except ImportError:  # pragma: no cover",
+        "    from typing_extensions import Protocol  # type: ignore",
+        "",
+        "from . import types as t",
+        "from ._pagination import AsyncPager",
+        "",
+        "if TYPE_CHECKING:",
+        "    from typing_extensions import Unpack",
+    ]
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name.startswith("_"):
+            continue
+        out += ["", "", f"class Async{node.name}(Protocol):"]
+        doc = ast.get_docstring(node)
+        if doc:
+            out.append(f'    """{doc}"""')
+        for fn in node.body:
+            if not isinstance(fn, ast.FunctionDef) or fn.name.startswith("_"):
+                continue
+            # The parameters as written: from after "def name(" to the ")" before the return annotation.
+            lines = source.splitlines(keepends=True)
+            offset = lambda line, col: sum(len(x) for x in lines[: line - 1]) + col  # noqa: E731
+            start = source.index("(", offset(fn.lineno, fn.col_offset)) + 1
+            end = source.rindex(")", start, offset(fn.returns.lineno, fn.returns.col_offset)) if fn.returns else source.index("):", start)
+            args = " ".join(source[start:end].split())
+            returns = ast.get_source_segment(source, fn.returns) if fn.returns else "Any"
+            if returns.startswith("Page["):
+                head, returns = "def", "AsyncPager" + returns[len("Page"):]
+            elif returns.startswith("Iterator["):
+                head, returns = "def", "AsyncIterator" + returns[len("Iterator"):]
+            else:
+                head = "async def"
+            out.append(f"    {head} {fn.name}({args}) -> {returns}: ...")
+    return "\n".join(out) + "\n"
+
+
 def literal(value: Any) -> str:
     """A JSON value as Python source (true -> True)."""
     return json.dumps(value) if isinstance(value, str) else repr(value)
@@ -239,14 +295,16 @@ def main(argv: List[str]) -> int:
     args = [a for a in argv if a != "--check"]
     source: Optional[str] = args[0] if args else None
     doc = json.loads(Path(source).read_text() if source and source != "-" else sys.stdin.read() if source == "-" else DEFAULT_DOC.read_text())
-    text = Generator(doc).run()
+    outputs = {OUT: Generator(doc).run(), ASYNC_OUT: async_resources(RESOURCES.read_text())}
     if check:
-        if OUT.read_text() != text:
-            print(f"{OUT} differs from what the document gives: run scripts/generate.py", file=sys.stderr)
+        stale = [str(path) for path, text in outputs.items() if not path.exists() or path.read_text() != text]
+        if stale:
+            print(f"{', '.join(stale)} differ from what the document and resources.py give: run scripts/generate.py", file=sys.stderr)
             return 1
         return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT}", file=sys.stderr)
+    for path, text in outputs.items():
+        path.write_text(text)
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -262,3 +262,21 @@ def test_every_generated_annotation_resolves():
         typing.get_type_hints(getattr(t, name), vars(t))
         checked += 1
     assert checked >= 30
+
+
+def test_the_async_client_is_typed_with_awaited_methods_for_every_resource_method():
+    import inspect
+    import typing
+
+    from parley import _async_resources
+    from parley._client import RESOURCES
+
+    hints = typing.get_type_hints(AsyncParley, vars(_async_resources))
+    for name, resource in RESOURCES.items():
+        typed = hints[name]
+        assert typed.__name__ == f"Async{resource.__name__}"
+        public = lambda cls: sorted(m for m, f in vars(cls).items() if callable(f) and not m.startswith("_"))  # noqa: E731
+        assert public(typed) == public(resource)
+        for method in public(resource):
+            pages = str(inspect.signature(getattr(resource, method)).return_annotation).startswith(("Page[", "Iterator["))
+            assert inspect.iscoroutinefunction(getattr(typed, method)) is not pages, f"{name}.{method}"

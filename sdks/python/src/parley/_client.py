@@ -11,7 +11,7 @@ import os
 import random
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any, AsyncIterator, Callable, Dict, Generator, Iterator, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Dict, Generator, Iterator, Mapping, Optional, Tuple, Union
 
 import httpx
 
@@ -21,6 +21,35 @@ from ._streaming import server_sent_events, server_sent_events_async
 from ._version import __version__
 from .resources import Account, Agents, Balance, Calls, Campaigns, CreditLedger, DoNotCall, Numbers, Trunks, WebhookDeliveries, WebhookEndpoints
 from .webhooks import Webhooks
+
+if TYPE_CHECKING:
+    from ._async_resources import (
+        AsyncAccount,
+        AsyncAgents,
+        AsyncBalance,
+        AsyncCalls,
+        AsyncCampaigns,
+        AsyncCreditLedger,
+        AsyncDoNotCall,
+        AsyncNumbers,
+        AsyncTrunks,
+        AsyncWebhookDeliveries,
+        AsyncWebhookEndpoints,
+    )
+
+RESOURCES = {
+    "agents": Agents,
+    "numbers": Numbers,
+    "trunks": Trunks,
+    "calls": Calls,
+    "campaigns": Campaigns,
+    "do_not_call": DoNotCall,
+    "webhook_endpoints": WebhookEndpoints,
+    "webhook_deliveries": WebhookDeliveries,
+    "balance": Balance,
+    "credit_ledger": CreditLedger,
+    "account": Account,
+}
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 DEFAULT_TIMEOUT = 60.0
@@ -78,17 +107,9 @@ class _BaseClient:
         self.base_url = url[: -len("/v1")] if url.endswith("/v1") else url
         self.timeout = timeout
         self.max_retries = max_retries
-        self.agents = Agents(self)
-        self.numbers = Numbers(self)
-        self.trunks = Trunks(self)
-        self.calls = Calls(self)
-        self.campaigns = Campaigns(self)
-        self.do_not_call = DoNotCall(self)
-        self.webhook_endpoints = WebhookEndpoints(self)
-        self.webhook_deliveries = WebhookDeliveries(self)
-        self.balance = Balance(self)
-        self.credit_ledger = CreditLedger(self)
-        self.account = Account(self)
+        # One implementation of each resource serves both clients; each client's annotations give its types.
+        for name, resource in RESOURCES.items():
+            setattr(self, name, resource(self))
         self.webhooks = Webhooks(webhook_secret or os.environ.get("PARLEY_WEBHOOK_SECRET"))
 
     def __repr__(self) -> str:
@@ -164,6 +185,18 @@ class Parley(_BaseClient):
     resource is an attribute (`client.calls.create(...)`); lists iterate across every page; errors are ParleyError
     subclasses carrying the API's `code`, `message`, `param` and `status`. Use it as a context manager, or `close()`."""
 
+    agents: Agents
+    numbers: Numbers
+    trunks: Trunks
+    calls: Calls
+    campaigns: Campaigns
+    do_not_call: DoNotCall
+    webhook_endpoints: WebhookEndpoints
+    webhook_deliveries: WebhookDeliveries
+    balance: Balance
+    credit_ledger: CreditLedger
+    account: Account
+
     def __init__(
         self,
         api_key: Optional[str] = None,
@@ -211,9 +244,9 @@ class Parley(_BaseClient):
                 return done.value
 
     def _list(self, path: str, query: Optional[Mapping[str, Any]], cast: Cast, cursor: str = "id") -> Page:
-        query = dict(query or {})
-        body = self._request("GET", path, query=query)
-        return Page(body, cast, lambda after: self._list(path, {**query, "starting_after": after}, cast, cursor), cursor)
+        params: Dict[str, Any] = dict(query or {})
+        body = self._request("GET", path, query=params)
+        return Page(body, cast, lambda after: self._list(path, {**params, "starting_after": after}, cast, cursor), cursor)
 
     def _events(self, path: str, item_event: str, cast: Cast) -> Iterator[Any]:
         res: httpx.Response = self._request("GET", path, read="stream")
@@ -231,6 +264,19 @@ class Parley(_BaseClient):
 class AsyncParley(_BaseClient):
     """The same API for asyncio: every method is awaited (`await client.calls.create(...)`); lists are awaited for
     their first page, or iterated with `async for` across every page; the transcript stream is an async iterator."""
+
+    # The same resource objects as Parley's; these annotations give their methods' asyncio types (_async_resources.py).
+    agents: AsyncAgents
+    numbers: AsyncNumbers
+    trunks: AsyncTrunks
+    calls: AsyncCalls
+    campaigns: AsyncCampaigns
+    do_not_call: AsyncDoNotCall
+    webhook_endpoints: AsyncWebhookEndpoints
+    webhook_deliveries: AsyncWebhookDeliveries
+    balance: AsyncBalance
+    credit_ledger: AsyncCreditLedger
+    account: AsyncAccount
 
     def __init__(
         self,
@@ -279,10 +325,10 @@ class AsyncParley(_BaseClient):
                 return done.value
 
     def _list(self, path: str, query: Optional[Mapping[str, Any]], cast: Cast, cursor: str = "id") -> AsyncPager:
-        query = dict(query or {})
+        params: Dict[str, Any] = dict(query or {})
 
         async def page(after: Optional[str]) -> AsyncPage:
-            q = {**query, "starting_after": after} if after else query
+            q = {**params, "starting_after": after} if after else params
             return AsyncPage(await self._request("GET", path, query=q), cast, page, cursor)
 
         return AsyncPager(lambda: page(None))

@@ -95,7 +95,8 @@ _BY_STATUS: Dict[int, Type[ParleyError]] = {
 
 def error_for(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> ParleyError:
     """The error for an answer that is not a success."""
-    e = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else {}
+    found = body.get("error") if isinstance(body, dict) else None
+    e: Dict[str, Any] = found if isinstance(found, dict) else {}
     kind = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else ParleyError)
     return kind(
         str(e.get("message") or f"The API answered {status}"),
