@@ -42,12 +42,15 @@ describe('the outbound greeting', () => {
     const played: Int16Array[] = [];
     await run(conversation, playout, quiet(200), played);
     await run(conversation, playout, speech(500), played);
-    expect(tts.spoken).toEqual([]);
+    // The greeting is synthesized ahead, while the callee speaks; it has not started.
+    expect(tts.spoken).toEqual(['Hi, this is Parley calling about your appointment.']);
+    expect(conversation.agentTalking).toBe(false);
     // The endpointing silence passes; recognition of "Hello?" has not answered.
     await run(conversation, playout, quiet(500), played);
     expect(stt.waiting).toBe(1);
-    expect(tts.spoken).toEqual(['Hi, this is Parley calling about your appointment.']);
     expect(conversation.agentTalking).toBe(true);
+    // What plays is what was synthesized ahead: the engine was not asked again.
+    expect(tts.spoken).toEqual(['Hi, this is Parley calling about your appointment.']);
     // The greeting's latency counts no recognition and no model.
     expect(latencies).toHaveLength(1);
     expect(latencies[0]).toMatchObject({ sttMs: 0, llmFirstTokenMs: 0 });
@@ -90,10 +93,10 @@ describe('the outbound greeting', () => {
       await run(c.conversation, c.playout, speech(firstWordsMs), played);
       // Just short of the silence that ends these first words: nothing yet.
       await run(c.conversation, c.playout, quiet(startsAfterMs - 60), played);
-      expect(tts.spoken).toEqual([]);
+      expect(c.conversation.agentTalking).toBe(false);
       await run(c.conversation, c.playout, quiet(100), played);
-      // The turn has ended: the greeting is made (longer first words hold it until their transcript shows a person).
-      expect(tts.spoken, `after ${firstWordsMs} ms of first words`).toEqual(['Hi, this is Parley.']);
+      // The turn has ended: the greeting's turn is on (longer first words hold it until their transcript shows a person).
+      expect(c.conversation.agentTalking, `after ${firstWordsMs} ms of first words`).toBe(true);
       stt.answer('hello there');
       await c.conversation.stop('test');
     }

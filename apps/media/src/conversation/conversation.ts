@@ -9,6 +9,7 @@ import { ConversationLifetime } from './conversation-lifetime';
 import type { Phase } from './phase';
 import { PHRASES } from './phrases';
 import { PreparedReply } from './prepared-reply';
+import { PreparedSpeech } from './prepared-speech';
 import { splitSentences } from './sentence-chunker';
 import { SilenceWatch } from './silence-watch';
 import { Transcript } from './transcript';
@@ -43,6 +44,8 @@ export class Conversation {
   private readonly voicemail: VoicemailFlow;
   private readonly silence: SilenceWatch;
   private readonly outlets: TurnOutlets;
+  /** The TTS every turn speaks through, with the greeting synthesized ahead. */
+  private readonly speech: PreparedSpeech;
   private readonly model: ReplyModel;
   private turn: AgentTurn | undefined;
   private utterances: Promise<void> = Promise.resolve();
@@ -61,8 +64,9 @@ export class Conversation {
     this.transcript = new Transcript(deps.onSegment);
     const tools = new AgentTools(setup.tools, { sendDtmf: (d) => deps.control.sendDtmf(d) }, deps.fetch);
     this.model = { llm: deps.llm, settings: setup.llm, tools, history: this.history, logger: deps.logger };
+    this.speech = new PreparedSpeech(deps.tts);
     this.outlets = {
-      tts: deps.tts,
+      tts: this.speech,
       playout: deps.playout,
       voice: setup.voice,
       language: setup.language,
@@ -129,6 +133,9 @@ export class Conversation {
     if (this.phase !== 'idle') return;
     this.lifetime.start();
     this.phase = 'opening';
+    // The greeting's words are known: synthesized now, they are ready when the callee's first words end.
+    const greeting = this.setup.greeting?.trim();
+    if (greeting) for (const sentence of splitSentences(greeting)) this.speech.prepare(sentence, { voice: this.setup.voice, language: this.setup.language });
     // A callee's short first words end on a shorter silence when the greeting waits to answer them.
     const greetingSilenceMs = this.deps.settings.greetingSilenceMs;
     if (greetingSilenceMs && this.setup.greeting?.trim()) this.caller.endpointer.shortSpeech({ maxSpeechMs: SHORT_FIRST_WORDS_MS, silenceMs: greetingSilenceMs });
@@ -155,6 +162,7 @@ export class Conversation {
     this.deps.playout.clear();
     this.caller.close();
     this.prepared?.cancel();
+    this.speech.close();
     await this.lifetime.settled();
   }
 
