@@ -122,9 +122,9 @@ export const MediaConfigSchema = z.object({
   ENDPOINTING_INCOMPLETE_SILENCE_MS: env.int(1000, 100),
   /**
    * The silence that ends a callee's short first words ("Hello?", up to 1.2 s) when the agent has a greeting: the
-   * greeting is known, so it can answer at once (200: the greeting starts 200-232 ms after the hello, plus its
-   * synthesis). 0 (default): the usual endpointing. Off by default until measured on real callers: at 200 a pause
-   * inside the first words ("Hello, | this is Maria.") also starts the greeting, and the rest of them barges in on it.
+   * greeting is known and synthesized ahead, so it can answer at once (200: it starts 200-232 ms after the hello).
+   * 0 (default): the usual endpointing. Off by default until measured on real callers: at 200 a pause inside the
+   * first words ("Hello, | this is Maria.") also starts the greeting, and the rest of them barges in on it.
    */
   ENDPOINTING_GREETING_SILENCE_MS: env.int(0, 0),
   /** Silero speech probability that starts speech, and the lower one that keeps it going. */
