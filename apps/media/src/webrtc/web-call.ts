@@ -1,7 +1,7 @@
 import type { CodecName } from '@parley/audio';
 import type { HangupBy, MediaWebRtcOffer, TranscriptSegment } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
-import { MediaStreamTrack, type RTCDataChannel, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { MediaStreamTrack, type RTCDataChannel, RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpSender, type RtpPacket } from 'werift';
 import { CallSession, type CallSessionDeps } from '../sessions/call-session';
 import { PacketSocket } from './packet-socket';
 
@@ -151,9 +151,13 @@ export async function answerPeer(offerSdp: string, ice: WebCallDeps['ice']): Pro
     iceUseIpv6: false,
   });
   const track = new MediaStreamTrack({ kind: 'audio' });
-  const socket = new PacketSocket((packet) => track.writeRtp(packet));
-  // The browser's track is announced while the offer is applied: listen first.
-  pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe((rtp) => socket.receive(rtp.serialize())));
+  // Packets go straight to the sender (which parses them once) rather than through the track (which parses and
+  // clones each first); the sender is set once the offer is applied.
+  let sender: RTCRtpSender | undefined;
+  const socket = new PacketSocket((packet) => void sender?.sendRtp(packet).catch(() => undefined));
+  // The browser's track is announced while the offer is applied: listen first. The leg reads only the fixed header
+  // and the payload, so that is all that is written for it (werift's serialize rebuilds every field bit by bit).
+  pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe((rtp) => socket.receive(plainRtp(rtp))));
   // The page's data channel ("parley", if it opens one) carries the live transcript and the call's end.
   const page = new PageChannel();
   pc.onDataChannel.subscribe((channel) => page.attach(channel));
@@ -162,6 +166,7 @@ export async function answerPeer(offerSdp: string, ice: WebCallDeps['ice']): Pro
     const transceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
     if (!transceiver) throw new Error('the offer has no audio');
     transceiver.sender.replaceTrack(track);
+    sender = transceiver.sender;
     transceiver.setDirection('sendrecv');
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
@@ -225,3 +230,17 @@ function negotiatedCodec(sdp: string): CodecName {
   }
   throw new Error('the browser offered neither G.722 nor PCMU');
 }
+
+/** A received packet as plain RTP for the leg: the fixed 12-byte header (no CSRCs, no extensions) and the payload. */
+export function plainRtp(rtp: RtpPacket): Buffer {
+  const { header, payload } = rtp;
+  const out = Buffer.allocUnsafe(12 + payload.length);
+  out[0] = 0x80;
+  out[1] = (header.marker ? 0x80 : 0) | (header.payloadType & 0x7f);
+  out.writeUInt16BE(header.sequenceNumber & 0xffff, 2);
+  out.writeUInt32BE(header.timestamp >>> 0, 4);
+  out.writeUInt32BE(header.ssrc >>> 0, 8);
+  payload.copy(out, 12);
+  return out;
+}
+
