@@ -52,8 +52,10 @@ it('a dialer killed mid-call: its successor adopts the live calls, ends the ones
   // The adopted call's media path was torn down by the new dialer.
   await world.until(() => world.media.released.some((r) => r.call_id === talking), 'media released by the successor');
   await world.until(async () => (await world.slots()).length === 0, 'slots freed');
-  const live = await world.db.dataSource.query(`SELECT id, status FROM calls WHERE status IN ('initiated', 'ringing', 'in_progress')`);
-  expect(live).toEqual([]);
+  // The test's projection writes each event's row after the event is seen (world.ended resolves first): wait for it.
+  const live = () => world.db.dataSource.query(`SELECT id, status FROM calls WHERE status IN ('initiated', 'ringing', 'in_progress')`);
+  await world.until(async () => (await live()).length === 0, 'no call row left live');
+  expect(await live()).toEqual([]);
   expect(second.dialer.liveCalls.size).toBe(0);
   await second.close();
 });
