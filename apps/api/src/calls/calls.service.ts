@@ -267,13 +267,15 @@ export class CallsService {
     return now.status === o.status || isTerminalStatus(now.status);
   }
 
-  private async waitForTerminal(accountId: string, id: string, timeoutMs: number): Promise<void> {
+  /** The call once its row has a final status, read every 50 ms for up to `timeoutMs`; null if it has none by then. */
+  async waitForTerminal(accountId: string, id: string, timeoutMs: number): Promise<CallEntity | null> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const c = await this.get(accountId, id);
-      if (isTerminalStatus(c.status)) return;
+      if (isTerminalStatus(c.status)) return c;
       await new Promise((r) => setTimeout(r, 50));
     }
+    return null;
   }
 }
 

@@ -59,12 +59,8 @@ export class TranscriptsController {
     const end = async (status: string) => {
       if (ending || closed) return;
       ending = true;
-      for (let i = 0; i < 40 && !closed; i++) {
-        const row = await this.calls.get(accountId, id).catch(() => null);
-        if (row && isTerminalStatus(row.status)) return finish(row.status);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      finish(status);
+      const row = await this.calls.waitForTerminal(accountId, id, 2000).catch(() => null);
+      finish(row?.status ?? status);
     };
     raw.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     const heartbeat = setInterval(() => !closed && raw.write(': keep-alive\n\n'), 15_000);
