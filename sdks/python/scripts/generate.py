@@ -235,6 +235,10 @@ def async_resources(source: str) -> str:
     import ast
 
     tree = ast.parse(source)
+    # Where each line of the source starts (ast positions are line and column).
+    line_start = [0]
+    for line in source.splitlines(keepends=True):
+        line_start.append(line_start[-1] + len(line))
     out = [
         '"""The resources\' types for AsyncParley, generated from resources.py by scripts/generate.py: do not edit. Type',
         'checkers read these; at run time AsyncParley uses resources.py\'s classes, whose methods give awaitables."""',
@@ -265,10 +269,8 @@ def async_resources(source: str) -> str:
             if not isinstance(fn, ast.FunctionDef) or fn.name.startswith("_"):
                 continue
             # The parameters as written: from after "def name(" to the ")" before the return annotation.
-            lines = source.splitlines(keepends=True)
-            offset = lambda line, col: sum(len(x) for x in lines[: line - 1]) + col  # noqa: E731
-            start = source.index("(", offset(fn.lineno, fn.col_offset)) + 1
-            end = source.rindex(")", start, offset(fn.returns.lineno, fn.returns.col_offset)) if fn.returns else source.index("):", start)
+            start = source.index("(", line_start[fn.lineno - 1] + fn.col_offset) + 1
+            end = source.rindex(")", start, line_start[fn.returns.lineno - 1] + fn.returns.col_offset) if fn.returns else source.index("):", start)
             args = " ".join(source[start:end].split())
             returns = ast.get_source_segment(source, fn.returns) if fn.returns else "Any"
             if returns.startswith("Page["):
