@@ -159,9 +159,11 @@ describe('a web call from a Node WebRTC peer', () => {
     expect(ended.body).toMatchObject({ status: 'completed', channel: 'web' });
     const events = (await tp.api(account, 'GET', `/v1/calls/${created.body.id}/events`)).body.data;
     expect(events.find((e: any) => e.type === 'ended').data).toMatchObject({ hangup_by: 'api' });
-    // The page hears why on its data channel, after the live transcript.
+    // The page hears on its data channel that the call is connected (sent before the channel opened, kept for it),
+    // the live transcript, then why it ended.
     await expect.poll(() => browser.messages.at(-1), { timeout: 10_000 }).toMatchObject({ type: 'ended', reason: 'api', hangup_by: 'api' });
-    expect(browser.messages[0]).toMatchObject({ type: 'transcript', segment: { role: 'agent', text: 'Hello there.' } });
+    expect(browser.messages[0]).toEqual({ type: 'connected' });
+    expect(browser.messages[1]).toMatchObject({ type: 'transcript', segment: { role: 'agent', text: 'Hello there.' } });
     await browser.pc.close();
   });
 });

@@ -147,4 +147,58 @@ describe('web calls', () => {
       media.unsubscribe();
     }
   });
+
+  it('end through the media process once the token is used, though the row still says queued; one canceled while its offer is answered is let go', async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const create = async () => (await api.call('POST', '/v1/calls/web', { key: acct.apiKey, body: { agent_id: agent.id } })).body;
+    const hangup = (id: string, token: string) => fetch(`${api.url}/v1/calls/web/sessions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    let answerOffer: () => void = () => undefined;
+    let holdOffers = false;
+    const media = api.bus.serve(api.bus.subjects.mediaWebRtcOffer, MediaWebRtcOffer, MediaWebRtcAnswer, async () => {
+      if (holdOffers) await new Promise<void>((r) => (answerOffer = r));
+      return { ok: true as const, sdp: 'v=0\r\nanswer\r\n' };
+    });
+    try {
+      // The page's media is up and it hangs up at once: the media process has connected the call, but its `answered`
+      // event is not projected yet (the row says queued). The process holding the call ends it, as answered.
+      const held = await create();
+      expect((await connect(held.access_token)).status).toBe(201);
+      const b = { call_id: held.id, account_id: acct.accountId };
+      const releases: string[] = [];
+      const holder = api.bus.serve(api.bus.subjects.mediaSession(held.id, 'release'), MediaReleaseRequest, MediaAck, async (req) => {
+        releases.push(req.reason);
+        await api.bus.publishCallEvent('answered', b, {});
+        await api.bus.publishCallEvent('ended', b, { status: 'completed', answered: true, hangup_cause: 'Web call ended (caller_hangup)', hangup_cause_code: 16, hangup_by: 'caller', error_code: null, error_message: null });
+        return { ok: true };
+      });
+      try {
+        expect((await api.call('GET', `/v1/calls/${held.id}`, { key: acct.apiKey })).body.status).toBe('queued');
+        expect((await hangup(held.id, held.access_token)).status).toBe(204);
+        expect(releases).toEqual(['caller_hangup']);
+        expect((await api.call('GET', `/v1/calls/${held.id}`, { key: acct.apiKey })).body).toMatchObject({ status: 'completed', answered_at: expect.any(String) });
+      } finally {
+        holder.unsubscribe();
+      }
+
+      // The page hangs up while its offer is still being answered: no process holds the call yet, so it is canceled
+      // here; the process that answers after that is told to let go, and the page gets a 409.
+      holdOffers = true;
+      const racing = await create();
+      const connecting = connect(racing.access_token);
+      await expect.poll(async () => (await api.ds.query(`SELECT used_at FROM web_call_tokens WHERE call_id = $1`, [racing.id]))[0].used_at, { timeout: 5000 }).not.toBeNull();
+      expect((await hangup(racing.id, racing.access_token)).status).toBe(204);
+      expect((await api.call('GET', `/v1/calls/${racing.id}`, { key: acct.apiKey })).body).toMatchObject({ status: 'canceled', hangup_cause: 'The page hung up before connecting' });
+      const letGo: string[] = [];
+      const listener = api.bus.connection.subscribe(api.bus.subjects.mediaSession(racing.id, 'release'), { callback: (_err, msg) => letGo.push(MediaReleaseRequest.parse(msg.json()).reason) });
+      await api.bus.connection.flush();
+      answerOffer();
+      const late = await connecting;
+      expect(late.status).toBe(409);
+      expect(((await late.json()) as any).error.code).toBe('call_already_ended');
+      await expect.poll(() => letGo, { timeout: 5000 }).toEqual(['api']);
+      listener.unsubscribe();
+    } finally {
+      media.unsubscribe();
+    }
+  });
 });

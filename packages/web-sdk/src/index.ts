@@ -82,6 +82,8 @@ type Listener<T> = (value: T) => void;
 
 /** How long the page waits for its ICE candidates before sending the offer with those it has. */
 const GATHER_TIMEOUT_MS = 2000;
+/** How long the page waits, its media up, for the media process to say it counts the call as answered. */
+const ANSWERED_WAIT_MS = 3000;
 /** A side stops "speaking" after this long under the threshold. */
 const SPEAKING_HANGOVER_MS = 300;
 
@@ -100,6 +102,7 @@ export class ParleyWebCall {
   private audio: AudioContext | null = null;
   private meter: number | undefined;
   private readonly speaking = { agent: false, caller: false };
+  private answered: (() => void) | null = null;
 
   constructor(private readonly options: ParleyWebCallOptions) {
     this.options = { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') };
@@ -126,6 +129,7 @@ export class ParleyWebCall {
       const pc = new RTCPeerConnection({ iceServers: iceServers ?? this.options.iceServers ?? [] });
       this.pc = pc;
       for (const track of this.localStream.getAudioTracks()) pc.addTrack(track, this.localStream);
+      const answered = new Promise<void>((resolve) => (this.answered = resolve));
       const channel = pc.createDataChannel('parley');
       channel.onmessage = (e) => this.onServerMessage(String(e.data));
       pc.ontrack = (e) => this.onRemoteTrack(e);
@@ -144,6 +148,10 @@ export class ParleyWebCall {
       const answer = await this.post(pc.localDescription!.sdp);
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
       await connected;
+      // The media process says when it counts the call as answered (its end of DTLS is up a moment after ours): a
+      // hang-up from then on ends an answered call, not a canceled one. One that says nothing in time is taken at its word.
+      await Promise.race([answered, new Promise((r) => setTimeout(r, ANSWERED_WAIT_MS))]);
+      if ((this.state as WebCallState) === 'ended') throw new ParleyWebCallError('call_ended', 'The call ended while it was connecting');
       this.setState('connected');
       this.emit('connected', { callId: this.callId! });
     } catch (err) {
@@ -212,7 +220,8 @@ export class ParleyWebCall {
     } catch {
       return;
     }
-    if (message.type === 'transcript' && message.segment) this.emit('transcript', message.segment);
+    if (message.type === 'connected') this.answered?.();
+    else if (message.type === 'transcript' && message.segment) this.emit('transcript', message.segment);
     else if (message.type === 'ended') this.finish({ reason: message.reason ?? 'ended', hangup_by: message.hangup_by ?? null });
   }
 

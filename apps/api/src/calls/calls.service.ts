@@ -17,7 +17,7 @@ import {
   isTerminalStatus,
   TIMELINE_OMITTED_EVENTS,
 } from '@parley/common';
-import { CallEntity, CallsRepository, type DataSource } from '@parley/db';
+import { CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -41,6 +41,7 @@ export class CallsService {
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly calls: CallsRepository,
+    private readonly webCallTokens: WebCallTokensRepository,
     private readonly outbox: Outbox,
     private readonly projector: CallProjector,
     private readonly contexts: CallContexts,
@@ -186,17 +187,16 @@ export class CallsService {
   async end(accountId: string, id: string): Promise<CallEntity> {
     const call = await this.get(accountId, id);
     if (isTerminalStatus(call.status)) throw ApiError.conflict(ErrorCodes.callAlreadyEnded, `Call '${id}' already ended (${call.status})`, 'id');
+    if (call.channel === 'web') {
+      await this.endWebCall(call, 'api', 'id');
+      return this.get(accountId, id);
+    }
     if (call.status === 'queued') {
       const ended = await this.endHere(call, { status: 'canceled', hangupCause: 'Canceled before dialing', errorCode: null });
       // A dialer may hold the dispatch message right now: tell it too (silence is fine).
       this.bus.connection.publish(this.bus.subjects.dialerCommand(id), JSON.stringify(DialerCommand.parse({ command: 'hangup', call_id: id, reason: 'api' })));
       if (ended) return this.get(accountId, id);
       return this.end(accountId, id);
-    }
-    if (call.channel === 'web') {
-      await this.releaseWebCall(id, 'api', 'id');
-      await this.waitForTerminal(accountId, id, 3000);
-      return this.get(accountId, id);
     }
     const reply = await this.hangupThroughDialer(accountId, id);
     if (reply === 'ended') return this.get(accountId, id);
@@ -215,12 +215,25 @@ export class CallsService {
   }
 
   /**
-   * Ends a connected web call: no dialer holds it, the media process holding the browser's leg hangs up (for `reason`:
-   * api, caller_hangup) and reports the end. None answering is a 503, the call untouched.
+   * Ends a web call however far it got (`reason`: api, caller_hangup). Once its token is used, a media process holds
+   * it or is answering its offer, and its row may still say queued (the `answered` event not projected yet): that
+   * process hangs up and reports the end, answered or not. A call no media process holds (its token unused, or its
+   * offer still being answered) is canceled here; a media process answering after that lets go of it
+   * (WebCallsService.connect). A connected call whose media process does not answer is a 503, the call untouched.
    */
-  async releaseWebCall(id: string, reason: string, param: string | null): Promise<void> {
-    const reply = await this.bus.request(this.bus.subjects.mediaSession(id, 'release'), MediaReleaseRequest, { call_id: id, reason }, MediaAck, this.config.API_DIALER_COMMAND_TIMEOUT_MS).catch(() => null);
-    if (!reply?.ok) throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${id}' right now; the call was not ended, retry shortly`, param);
+  async endWebCall(call: CallEntity, reason: 'api' | 'caller_hangup', param: string | null): Promise<void> {
+    if (call.status !== 'queued' || (await this.webCallTokens.isUsed(call.id))) {
+      const reply = await this.bus.request(this.bus.subjects.mediaSession(call.id, 'release'), MediaReleaseRequest, { call_id: call.id, reason }, MediaAck, this.config.API_DIALER_COMMAND_TIMEOUT_MS).catch(() => null);
+      if (reply?.ok) {
+        await this.waitForTerminal(call.accountId, call.id, 3000);
+        return;
+      }
+      const now = await this.get(call.accountId, call.id);
+      if (isTerminalStatus(now.status)) return;
+      if (now.status !== 'queued') throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${call.id}' right now; the call was not ended, retry shortly`, param);
+    }
+    const cause = reason === 'api' ? 'Canceled before the browser connected' : 'The page hung up before connecting';
+    await this.endHere(call, { status: 'canceled', hangupCause: cause, errorCode: null });
   }
 
   /**

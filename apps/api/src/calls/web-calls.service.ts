@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCodes, isTerminalStatus, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
+import { ErrorCodes, isTerminalStatus, MediaReleaseRequest, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
 import { type CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
@@ -101,6 +101,12 @@ export class WebCallsService {
       await this.callsService.endHere(call, { status: 'failed', hangupCause: `No media process took the web call: ${answer.error}`, errorCode: ErrorCodes.webCallUnavailable });
       throw new ApiError(503, ErrorCodes.webCallUnavailable, 'No media process could take the call right now; create another web call and retry', null);
     }
+    // Canceled while the offer was being answered (no media process held it yet): the one that answered lets go.
+    const now = await this.callsService.get(call.accountId, call.id);
+    if (isTerminalStatus(now.status)) {
+      this.bus.connection.publish(s.mediaSession(call.id, 'release'), JSON.stringify(MediaReleaseRequest.parse({ call_id: call.id, reason: 'api' })));
+      throw ApiError.conflict(ErrorCodes.callAlreadyEnded, `Call '${call.id}' ended (${now.status}) while it was connecting`, 'Authorization');
+    }
     return { callId: call.id, sdp: answer.sdp };
   }
 
@@ -114,11 +120,7 @@ export class WebCallsService {
     if (!issued || issued.callId !== callId) throw new ApiError(401, ErrorCodes.accessTokenInvalid, "This access token is not this web call's", 'Authorization');
     const call = await this.callsService.get(issued.accountId, callId);
     if (isTerminalStatus(call.status)) return;
-    if (call.status === 'queued') {
-      await this.callsService.endHere(call, { status: 'canceled', hangupCause: 'The page hung up before connecting', errorCode: null });
-      return;
-    }
-    await this.callsService.releaseWebCall(callId, 'caller_hangup', null);
+    await this.callsService.endWebCall(call, 'caller_hangup', null);
   }
 }
 

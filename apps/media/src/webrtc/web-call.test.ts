@@ -1,7 +1,7 @@
 import { parseRtpPacket } from '@parley/audio';
-import { RtpHeader, RtpPacket } from 'werift';
+import { type RTCDataChannel, RtpHeader, RtpPacket } from 'werift';
 import { describe, expect, it } from 'vitest';
-import { plainRtp, withPublicAddress } from './web-call';
+import { endedEvent, PageChannel, plainRtp, withPublicAddress } from './web-call';
 
 describe('withPublicAddress', () => {
   it('offers each host candidate on the bound address again on the public one, same port, just below it', () => {
@@ -33,3 +33,62 @@ describe('plainRtp', () => {
   });
 });
 
+
+describe('endedEvent', () => {
+  const at = new Date('2026-12-04T10:00:00Z');
+  it('completes a call whose media connected, whoever ended it', () => {
+    expect(endedEvent('caller_hangup', at)).toMatchObject({ status: 'completed', answered: true, answered_at: at.toISOString(), hangup_by: 'caller', error_code: null });
+    expect(endedEvent('end_call', at)).toMatchObject({ status: 'completed', hangup_by: 'agent' });
+  });
+  it('cancels one the page or the API ended before its media connected, and fails one that never connected', () => {
+    expect(endedEvent('caller_hangup', null)).toMatchObject({ status: 'canceled', answered: false, hangup_by: 'caller', hangup_cause: 'The page hung up before connecting', error_code: null });
+    expect(endedEvent('api', null)).toMatchObject({ status: 'canceled', hangup_by: 'api', error_code: null });
+    expect(endedEvent('not_connected', null)).toMatchObject({ status: 'failed', hangup_by: 'system', error_code: 'webrtc_not_connected' });
+    expect(endedEvent('media_shutdown', null)).toMatchObject({ status: 'failed', error_code: 'webrtc_not_connected' });
+  });
+});
+
+describe('PageChannel', () => {
+  function channel(label = 'parley') {
+    const listeners: Array<(state: string) => void> = [];
+    const sent: string[] = [];
+    const dc = {
+      label,
+      readyState: 'connecting',
+      stateChanged: { subscribe: (fn: (state: string) => void) => listeners.push(fn) },
+      send: (data: string) => sent.push(data),
+    };
+    const open = () => {
+      dc.readyState = 'open';
+      for (const fn of listeners) fn('open');
+    };
+    return { dc: dc as unknown as RTCDataChannel, sent, open };
+  }
+
+  it('keeps what is said before the channel opens (the media connects first) and sends it on open, in order', () => {
+    const page = new PageChannel();
+    page.send({ type: 'connected' });
+    const c = channel();
+    page.attach(c.dc);
+    page.send({ type: 'ended', reason: 'agent', hangup_by: 'agent' });
+    expect(c.sent).toEqual([]);
+    c.open();
+    expect(c.sent.map((d) => JSON.parse(d).type)).toEqual(['connected', 'ended']);
+    page.send({ type: 'connected' });
+    expect(c.sent).toHaveLength(3);
+  });
+
+  it('ignores channels not named parley, and keeps only the newest 64 messages for a channel that never opens', () => {
+    const page = new PageChannel();
+    const other = channel('chat');
+    page.attach(other.dc);
+    for (let i = 0; i < 100; i++) page.send({ type: 'transcript', segment: { role: 'agent', text: String(i), start_ms: i, end_ms: i, interrupted: false } as never });
+    other.open();
+    expect(other.sent).toEqual([]);
+    const c = channel();
+    page.attach(c.dc);
+    c.open();
+    expect(c.sent).toHaveLength(64);
+    expect(JSON.parse(c.sent[0]!).segment.text).toBe('36');
+  });
+});

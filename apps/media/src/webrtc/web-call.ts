@@ -1,5 +1,6 @@
 import type { CodecName } from '@parley/audio';
-import type { HangupBy, MediaWebRtcOffer, TranscriptSegment } from '@parley/common';
+import type { CallEventData, HangupBy, MediaWebRtcOffer, TranscriptSegment } from '@parley/common';
+import type { z } from 'zod';
 import type { Bus, Logger } from '@parley/service-kit';
 import { MediaStreamTrack, type RTCDataChannel, RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpSender, type RtpPacket } from 'werift';
 import { CallSession, type CallSessionDeps } from '../sessions/call-session';
@@ -13,6 +14,31 @@ const CODECS: Array<{ codec: CodecName; params: RTCRtpCodecParameters }> = [
 
 /** A browser that answered but whose ICE and DTLS never came up is given up after this long. */
 const CONNECT_TIMEOUT_MS = 20_000;
+
+/**
+ * The `ended` event of a web call released for `reason`: completed once the browser's media connected; before that,
+ * canceled when the page or the API hung up, failed when the browser never connected or the media process stopped.
+ */
+export function endedEvent(reason: string, connectedAt: Date | null): z.input<(typeof CallEventData)['ended']> {
+  const by = hangupBy(reason);
+  if (connectedAt) {
+    return { status: 'completed', answered: true, answered_at: connectedAt.toISOString(), hangup_cause: `Web call ended (${reason})`, hangup_cause_code: 16, hangup_by: by, error_code: null, error_message: null };
+  }
+  if (reason === 'caller_hangup' || reason === 'api') {
+    const cause = reason === 'api' ? 'Canceled before the browser connected' : 'The page hung up before connecting';
+    return { status: 'canceled', answered: false, answered_at: null, hangup_cause: cause, hangup_cause_code: null, hangup_by: by, error_code: null, error_message: null };
+  }
+  return {
+    status: 'failed',
+    answered: false,
+    answered_at: null,
+    hangup_cause: 'The browser never connected (ICE or DTLS did not complete)',
+    hangup_cause_code: null,
+    hangup_by: by,
+    error_code: 'webrtc_not_connected',
+    error_message: 'The browser did not establish its media connection',
+  };
+}
 
 /** How a session's release reason reads as the call's `hangup_by`. */
 function hangupBy(reason: string): HangupBy {
@@ -96,6 +122,9 @@ export class WebCall {
     const base = { call_id: this.offer.call_id, account_id: this.offer.conversation.account_id };
     await this.deps.bus.publishCallEvent('answered', base, {}).catch((err) => this.log.error({ err }, 'answered not published'));
     this.log.info({ codec: this.session.codec }, 'web call connected');
+    // The page counts the call as connected from this message, not from its own ICE/DTLS state (which is up a
+    // moment sooner): a hang-up from then on ends an answered call.
+    this.page.send({ type: 'connected' });
     // The browser's leg is up: the agent may speak first (no packet from it needs to arrive first).
     await this.session.attach({ address: 'webrtc', port: 0 });
   }
@@ -106,26 +135,14 @@ export class WebCall {
     this.ended = true;
     for (const t of this.timers) clearTimeout(t);
     await this.session.release(reason);
-    const answered = this.connectedAt !== null;
-    const by = hangupBy(this.session.releasedFor ?? reason);
+    const why = this.session.releasedFor ?? reason;
     // Tell the page why before the connection goes (a closed connection alone reads as a network failure there).
-    this.page.send({ type: 'ended', reason: this.session.releasedFor ?? reason, hangup_by: by });
+    this.page.send({ type: 'ended', reason: why, hangup_by: hangupBy(why) });
     await new Promise((r) => setTimeout(r, 100));
     await this.pc.close().catch(() => undefined);
     const base = { call_id: this.offer.call_id, account_id: this.offer.conversation.account_id };
-    await this.deps.bus
-      .publishCallEvent('ended', base, {
-        status: answered ? 'completed' : 'failed',
-        answered,
-        answered_at: this.connectedAt?.toISOString() ?? null,
-        hangup_cause: answered ? `Web call ended (${this.session.releasedFor ?? reason})` : 'The browser never connected (ICE or DTLS did not complete)',
-        hangup_cause_code: answered ? 16 : null,
-        hangup_by: by,
-        error_code: answered ? null : 'webrtc_not_connected',
-        error_message: answered ? null : 'The browser did not establish its media connection',
-      })
-      .catch((err) => this.log.error({ err }, 'ended not published'));
-    this.log.info({ reason: this.session.releasedFor ?? reason, hangup_by: by }, 'web call ended');
+    await this.deps.bus.publishCallEvent('ended', base, endedEvent(why, this.connectedAt)).catch((err) => this.log.error({ err }, 'ended not published'));
+    this.log.info({ reason: why, hangup_by: hangupBy(why) }, 'web call ended');
   }
 }
 
@@ -180,16 +197,39 @@ export async function answerPeer(offerSdp: string, ice: WebCallDeps['ice']): Pro
   }
 }
 
-/** The page's data channel: JSON messages, dropped while it is not open (the transcript is in the API as well). */
+/** What the media process tells the page on its data channel. */
+export type PageMessage = { type: 'connected' } | { type: 'transcript'; segment: TranscriptSegment } | { type: 'ended'; reason: string; hangup_by: HangupBy };
+
+/** Messages kept for a data channel that is not open yet (the call's media connects before the channel opens). */
+const PAGE_BACKLOG = 64;
+
+/**
+ * The page's data channel: JSON messages. Those sent before it opens (`connected` comes first, as the media connects
+ * before SCTP is up) are kept and sent on open, the oldest dropped past PAGE_BACKLOG (the transcript is in the API too).
+ */
 export class PageChannel {
   private channel: RTCDataChannel | undefined;
+  private backlog: string[] = [];
 
   attach(channel: RTCDataChannel): void {
-    if (channel.label === 'parley') this.channel = channel;
+    if (channel.label !== 'parley') return;
+    this.channel = channel;
+    channel.stateChanged.subscribe((state) => state === 'open' && this.flush());
+    if (channel.readyState === 'open') this.flush();
   }
 
-  send(message: { type: 'transcript'; segment: TranscriptSegment } | { type: 'ended'; reason: string; hangup_by: HangupBy }): void {
-    if (this.channel?.readyState === 'open') this.channel.send(JSON.stringify(message));
+  send(message: PageMessage): void {
+    const data = JSON.stringify(message);
+    if (this.channel?.readyState === 'open') {
+      this.channel.send(data);
+      return;
+    }
+    this.backlog.push(data);
+    if (this.backlog.length > PAGE_BACKLOG) this.backlog.shift();
+  }
+
+  private flush(): void {
+    for (const data of this.backlog.splice(0)) this.channel!.send(data);
   }
 }
 

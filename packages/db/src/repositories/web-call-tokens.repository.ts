@@ -22,6 +22,12 @@ export class WebCallTokensRepository extends DbRepository {
     return row ? { callId: row.call_id, accountId: row.account_id } : null;
   }
 
+  /** Whether the call's token was used: from then on a media process holds the call, or is answering its offer. */
+  async isUsed(callId: string): Promise<boolean> {
+    const [row] = (await this.db.query(`SELECT used_at IS NOT NULL AS used FROM web_call_tokens WHERE call_id = $1`, [callId])) as Array<{ used: boolean }>;
+    return row?.used ?? false;
+  }
+
   /** Uses the token, once, before it expires (one statement: two connects with the same token cannot both win). */
   async redeem(tokenHash: string): Promise<TokenRedemption> {
     const used = returnedRows<{ call_id: string; account_id: string; conversation: ConversationSnapshot; max_duration_seconds: number }>(await this.db.query(
