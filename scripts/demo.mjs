@@ -288,8 +288,17 @@ async function main() {
   const ok = final.status === 'completed' && final.result_status === 'completed' && completed.verified;
   say(ok ? green(bold(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`)) : red(bold('The call did not go as expected (see above).')));
   if (process.env.DEMO_VERBOSE) for (const l of logs) say(dim(l.slice(0, 400)));
-  return ok ? 0 : 1;
+  say();
+  say(`${bold('Console')}  ${api}/console  ${dim('(sign in with the API key below: the call, its transcript, recording, result and webhook are there)')}`);
+  say(`         API key ${account.api_key}`);
+  return { code: ok ? 0 : 1 };
 }
+
+/**
+ * Whether the services stay up after the call so the console can be opened: on a terminal, unless DEMO_KEEP=0;
+ * DEMO_KEEP=1 keeps them elsewhere too.
+ */
+const KEEP = process.env.DEMO_KEEP ? process.env.DEMO_KEEP === '1' : Boolean(tty) && !process.env.CI;
 
 const timer = setTimeout(() => {
   say(red(`\ndemo timed out after ${TIMEOUT_MS / 1000} s`));
@@ -298,8 +307,12 @@ const timer = setTimeout(() => {
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 main()
-  .then(async (code) => {
+  .then(async ({ code }) => {
     clearTimeout(timer);
+    if (KEEP) {
+      say(dim('The services keep running for the console; Ctrl-C stops them (DEMO_KEEP=0: stop right after the call).'));
+      await new Promise(() => {});
+    }
     await stopAll();
     process.exit(code);
   })

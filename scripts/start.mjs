@@ -40,4 +40,4 @@ platform = await launchPlatform({
   process.stderr.write(`start: ${err.message}\n`);
   process.exit(1);
 });
-process.stderr.write(`start: all services ready; api on ${platform.apiUrl}\n`);
+process.stderr.write(`start: all services ready; api on ${platform.apiUrl}, console on ${platform.apiUrl}/console\n`);

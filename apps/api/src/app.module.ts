@@ -43,6 +43,7 @@ import { DoNotCallService } from './do-not-call/do-not-call.service';
 import { NumbersService } from './numbers/numbers.service';
 import { API_CONTROLLERS } from './openapi/api-controllers';
 import { OpenApiController } from './openapi/openapi.controller';
+import { ConsoleController } from './console/console.controller';
 import { PgNotifications } from './notifications/pg-notifications';
 import { Outbox } from './outbox/outbox';
 import { TrunksService } from './trunks/trunks.service';
@@ -56,7 +57,7 @@ export class AppModule {
       imports: [
         ServiceKitModule.forService('api', config, { poolSize: config.API_DB_POOL_SIZE }),
       ],
-      controllers: [...API_CONTROLLERS(), OpenApiController],
+      controllers: [...API_CONTROLLERS(), OpenApiController, ConsoleController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { IceServers } from '@parley/common';
 import { commonEnv, env, loadConfig, secretKeyEnv } from '@parley/service-kit';
@@ -55,6 +56,11 @@ export const ApiConfigSchema = z.object({
     }),
   /** Slack past the ring timeout / max duration before a silent call is ended by the watchdog. */
   API_WATCHDOG_GRACE_SECONDS: env.int(120, 0),
+  /** The built web console (apps/console/dist), served at /console; empty: the one next to this api in the repo. */
+  CONSOLE_DIR: z
+    .string()
+    .optional()
+    .transform((v) => v || join(__dirname, '..', '..', 'console', 'dist')),
 });
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 

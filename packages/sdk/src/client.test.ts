@@ -59,6 +59,40 @@ describe('Parley client', () => {
     expect(always.asked).toHaveLength(2);
   });
 
+  it('stops a transcript stream when its signal aborts, closing the connection, without retrying', async () => {
+    const signals: AbortSignal[] = [];
+    const fetch = (async (_url: URL, init: RequestInit) => {
+      const signal = init.signal!;
+      signals.push(signal);
+      if (signal.aborted) throw signal.reason;
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('event: segment\ndata: {"index":0,"role":"agent","text":"Hello.","start_ms":0,"end_ms":900,"interrupted":false}\n\n'));
+          signal.addEventListener('abort', () => c.error(signal.reason));
+        },
+      });
+      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    }) as unknown as typeof globalThis.fetch;
+    const client = new Parley({ apiKey: 'sk_test', fetch });
+    const stop = new AbortController();
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const segment of client.calls.streamTranscript('7d3c0b8e-9a5d-4a43-9f7e-0a4f5d3d2b11', { signal: stop.signal })) {
+          seen.push(segment.text);
+          stop.abort(new Error('left the page'));
+        }
+      })(),
+    ).rejects.toThrow('left the page');
+    expect(seen).toEqual(['Hello.']);
+    // The request's own signal (what fetch closes the connection on) aborted with it.
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
+    // A GET aborted before it is answered is not retried (it would be, were it a lost connection).
+    await expect(client.request('GET', '/v1/balance', { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
+    expect(signals).toHaveLength(2);
+  });
+
   it('pages through a list with for await, following starting_after', async () => {
     const { fetch, asked } = scripted([
       { status: 200, body: { object: 'list', data: [{ id: 'a1' }, { id: 'a2' }], has_more: true } },

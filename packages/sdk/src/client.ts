@@ -26,6 +26,8 @@ export interface RequestOptions {
   /** What to read: the JSON (default), the text, the bytes, or the response itself (streams). */
   as?: 'json' | 'text' | 'bytes' | 'response';
   timeout?: number;
+  /** Aborts the request, and the reading of its answer (a stream the caller no longer wants). */
+  signal?: AbortSignal;
 }
 
 const env = (name: string): string | undefined => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
@@ -93,9 +95,10 @@ export class Parley {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeout);
       try {
-        res = await this.fetchImpl(url, { method, headers, body, signal: controller.signal });
+        res = await this.fetchImpl(url, { method, headers, body, signal: o.signal ? AbortSignal.any([controller.signal, o.signal]) : controller.signal });
       } catch (err) {
         clearTimeout(timer);
+        if (o.signal?.aborted) throw o.signal.reason;
         const timedOut = controller.signal.aborted;
         if (retriable && attempt < this.maxRetries) {
           await sleep(backoff(attempt, null));

@@ -109,9 +109,12 @@ export class Calls extends Resource {
   recording(callId: string): Promise<ArrayBuffer> {
     return this.get(`/v1/calls/${id(callId)}/recording`, { as: 'bytes' });
   }
-  /** The live transcript: every segment so far, then each as it is said, until the call ends. */
-  async *streamTranscript(callId: string): AsyncGenerator<T.TranscriptSegment> {
-    const res = await this.get<Response>(`/v1/calls/${id(callId)}/transcript/stream`, { as: 'response' });
+  /**
+   * The live transcript: every segment so far, then each as it is said, until the call ends. `signal` stops it early
+   * (the connection closes; the loop throws the signal's reason).
+   */
+  async *streamTranscript(callId: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<T.TranscriptSegment> {
+    const res = await this.get<Response>(`/v1/calls/${id(callId)}/transcript/stream`, { as: 'response', signal: options.signal });
     for await (const event of serverSentEvents(res)) {
       if (event.event === 'segment') yield JSON.parse(event.data) as T.TranscriptSegment;
       else if (event.event === 'end') return;

@@ -1,0 +1,282 @@
+import { Alert, Badge, Button, Checkbox, Drawer, Group, Mark, Modal, MultiSelect, NumberInput, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { renderPrompt } from '@parley/common/dist/prompt';
+import { normalizeReturns } from '@parley/common/dist/returns';
+import { type Agent, type AgentCreateParams, ParleyError } from '@parley/sdk';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { useState } from 'react';
+import { dateTime } from '../format';
+import { useAgents, useNumbers } from '../queries';
+import { useSession } from '../session';
+
+export function AgentsPage() {
+  const agents = useAgents();
+  const numbers = useNumbers();
+  const [editing, setEditing] = useState<Agent | 'new' | null>(null);
+  const [calling, setCalling] = useState<Agent | null>(null);
+  const numberOf = new Map((numbers.data ?? []).map((n) => [n.id, n.number]));
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Agents</Title>
+        <Button onClick={() => setEditing('new')}>New agent</Button>
+      </Group>
+      {agents.error && <Alert color="red" role="alert">{agents.error.message}</Alert>}
+      {agents.isSuccess && agents.data.length === 0 && (
+        <Alert color="gray" title="No agents yet">
+          An agent is who talks on your calls: its persona, instructions, voice, what to extract. Create one, attach a number (every account has the sandbox trunk's numbers), then place a test call.
+        </Alert>
+      )}
+      {numbers.isSuccess && numbers.data.length === 0 && (
+        <Alert color="yellow" title="No numbers yet">Add a number on a trunk (<code>POST /v1/numbers</code>; the sandbox trunk needs no carrier) so an outbound agent can call from it.</Alert>
+      )}
+      {(agents.data?.length ?? 0) > 0 && (
+        <Table.ScrollContainer minWidth={700}>
+          <Table striped aria-label="Agents">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Type</Table.Th>
+                <Table.Th>Numbers</Table.Th>
+                <Table.Th>Result fields</Table.Th>
+                <Table.Th>Updated</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {agents.data!.map((a) => (
+                <Table.Tr key={a.id} data-agent={a.name}>
+                  <Table.Td>{a.name}</Table.Td>
+                  <Table.Td><Badge variant="light" color={a.type === 'outbound' ? 'indigo' : 'teal'}>{a.type}</Badge></Table.Td>
+                  <Table.Td>{a.number_ids.map((id) => numberOf.get(id) ?? id).join(', ') || '—'}</Table.Td>
+                  <Table.Td>{a.returns ? Object.keys(a.returns).join(', ') : '—'}</Table.Td>
+                  <Table.Td>{dateTime(a.updated_at)}</Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" justify="end" wrap="nowrap">
+                      <Button size="xs" variant="default" onClick={() => setEditing(a)}>Edit</Button>
+                      {a.type === 'outbound' && <Button size="xs" onClick={() => setCalling(a)}>Test call</Button>}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      <Drawer opened={editing !== null} onClose={() => setEditing(null)} closeButtonProps={{ 'aria-label': 'Close' }} position="right" size="lg" title={editing === 'new' ? 'New agent' : editing ? `Edit ${editing.name}` : ''}>
+        {editing !== null && <AgentForm agent={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
+      </Drawer>
+      <Modal opened={calling !== null} onClose={() => setCalling(null)} closeButtonProps={{ 'aria-label': 'Close' }} title={calling ? `Test call with ${calling.name}` : ''}>
+        {calling && <TestCall agent={calling} />}
+      </Modal>
+    </Stack>
+  );
+}
+
+interface AgentFormValues {
+  name: string;
+  type: 'outbound' | 'inbound';
+  persona: string;
+  instructions: string;
+  initial_greeting: string;
+  returns: string;
+  voicemail_action: 'hangup' | 'leave_message' | 'continue';
+  voicemail_message: string;
+  number_ids: string[];
+  primary_number_id: string | null;
+  max_duration_seconds: number;
+  webhook_url: string;
+  sample_context: string;
+  /** The built-in end_call tool, on or off; every other tool as JSON. */
+  end_call: boolean;
+  tools: string;
+}
+
+/** The `returns` box: empty, or a JSON object the API would take (its own rules, checked as you type). */
+export function returnsError(text: string): string | null {
+  if (!text.trim()) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return `Not JSON: ${(err as Error).message}`;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'Must be a JSON object, e.g. {"confirmed": "boolean"}';
+  try {
+    normalizeReturns(value as Record<string, unknown>);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** JSON boxes: the text in a fixed-width font, the label and description as the other fields'. */
+const MONO = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
+
+const nullIfEmpty = (s: string) => (s.trim() ? s : null);
+
+export function toolsError(text: string): string | null {
+  if (!text.trim()) return null;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) && value.every((t) => t && typeof t === 'object' && !Array.isArray(t)) ? null : 'Must be a JSON array of tools, e.g. [{"type": "transfer_call", "destinations": ["+15551230000"]}]';
+  } catch (err) {
+    return `Not JSON: ${(err as Error).message}`;
+  }
+}
+
+/** Creates or edits an agent; the API's refusal is shown next to the field it names. */
+function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
+  const { client } = useSession();
+  const queries = useQueryClient();
+  const numbers = useNumbers();
+  const form = useForm<AgentFormValues>({
+    mode: 'controlled',
+    initialValues: {
+      name: agent?.name ?? '',
+      type: agent?.type ?? 'outbound',
+      persona: agent?.persona ?? '',
+      instructions: agent?.instructions ?? '',
+      initial_greeting: agent?.initial_greeting ?? '',
+      returns: agent?.returns ? JSON.stringify(agent.returns, null, 2) : '',
+      voicemail_action: agent?.voicemail_action ?? 'hangup',
+      voicemail_message: agent?.voicemail_message ?? '',
+      number_ids: agent?.number_ids ?? [],
+      primary_number_id: agent?.primary_number_id ?? null,
+      max_duration_seconds: agent?.max_duration_seconds ?? 600,
+      webhook_url: agent?.webhook_url ?? '',
+      sample_context: '{\n  "name": "Maria"\n}',
+      end_call: agent ? agent.tools.some((t) => t.type === 'end_call') : true,
+      tools: agent && agent.tools.some((t) => t.type !== 'end_call') ? JSON.stringify(agent.tools.filter((t) => t.type !== 'end_call'), null, 2) : '',
+    },
+    validateInputOnChange: ['returns', 'tools'],
+    validate: { returns: returnsError, tools: toolsError },
+  });
+  const save = useMutation({
+    mutationFn: (v: AgentFormValues) => {
+      const body = {
+        name: v.name,
+        persona: nullIfEmpty(v.persona),
+        instructions: nullIfEmpty(v.instructions),
+        initial_greeting: nullIfEmpty(v.initial_greeting),
+        returns: v.returns.trim() ? (JSON.parse(v.returns) as Record<string, unknown>) : null,
+        voicemail_action: v.voicemail_action,
+        voicemail_message: nullIfEmpty(v.voicemail_message),
+        number_ids: v.number_ids,
+        primary_number_id: v.primary_number_id && v.number_ids.includes(v.primary_number_id) ? v.primary_number_id : (v.number_ids[0] ?? null),
+        max_duration_seconds: v.max_duration_seconds,
+        webhook_url: nullIfEmpty(v.webhook_url),
+        tools: [...(v.end_call ? [{ type: 'end_call' as const }] : []), ...((v.tools.trim() ? JSON.parse(v.tools) : []) as AgentCreateParams['tools'] & object)],
+      };
+      return agent ? client.agents.update(agent.id, body) : client.agents.create({ ...body, type: v.type } as AgentCreateParams);
+    },
+    onSuccess: (saved) => {
+      void queries.invalidateQueries({ queryKey: ['agents'] });
+      notifications.show({ color: 'green', message: `${saved.name} ${agent ? 'saved' : 'created'}` });
+      onDone();
+    },
+    onError: (err) => {
+      // The API names the field it refuses (`param`, e.g. "returns.when" or "number_ids[0]"): show it there.
+      const field = err instanceof ParleyError && err.param ? err.param.split(/[.[]/)[0]! : null;
+      if (field && field in form.values && field !== 'end_call') form.setFieldError(field, err.message);
+      else notifications.show({ color: 'red', title: 'Not saved', message: err.message });
+    },
+  });
+  let preview: string | null = null;
+  try {
+    preview = renderPrompt({ persona: nullIfEmpty(form.values.persona), instructions: nullIfEmpty(form.values.instructions), context: JSON.parse(form.values.sample_context || '{}') });
+  } catch {
+    preview = null;
+  }
+  const numberOptions = (numbers.data ?? []).map((n) => ({ value: n.id, label: n.number }));
+  return (
+    <form onSubmit={form.onSubmit((v) => save.mutate(v))} noValidate>
+      <Stack>
+        <TextInput label="Name" required {...form.getInputProps('name')} />
+        <Select label="Type" data={['outbound', 'inbound']} disabled={agent !== null} allowDeselect={false} {...form.getInputProps('type')} />
+        <Textarea label="Persona" description="Who the agent is" autosize minRows={2} {...form.getInputProps('persona')} />
+        <Textarea label="Instructions" description="What to do on the call; {{placeholders}} are filled from each call's context" autosize minRows={4} {...form.getInputProps('instructions')} />
+        <Textarea label="Sample context (for the preview)" autosize minRows={2} styles={MONO} {...form.getInputProps('sample_context')} />
+        {preview !== null && (
+          <div>
+            <Text size="sm" fw={500}>Prompt preview</Text>
+            <Text size="sm" style={{ whiteSpace: 'pre-wrap' }} data-testid="prompt-preview">
+              {highlight(preview)}
+            </Text>
+          </div>
+        )}
+        <TextInput label="Greeting" description="Said first when the call is answered; empty: the model opens" {...form.getInputProps('initial_greeting')} />
+        <Textarea label="Returns" description='What to extract after the call: short form {"confirmed": "boolean", "when": "datetime?"} or JSON Schema' autosize minRows={3} styles={MONO} {...form.getInputProps('returns')} />
+        <Checkbox label="The agent may end the call (end_call)" {...form.getInputProps('end_call', { type: 'checkbox' })} />
+        <Textarea label="Other tools" description='JSON array: HTTP tools with JSON-schema parameters, transfer_call, send_dtmf' placeholder='[{"type": "http", "name": "book", "description": "Books a slot", "url": "https://example.com/book", "parameters": {"type": "object", "properties": {"when": {"type": "string"}}}}]' autosize minRows={2} styles={MONO} {...form.getInputProps('tools')} />
+        <Group grow>
+          <Select label="On voicemail" data={[{ value: 'hangup', label: 'Hang up' }, { value: 'leave_message', label: 'Leave a message' }, { value: 'continue', label: 'Talk anyway' }]} allowDeselect={false} {...form.getInputProps('voicemail_action')} />
+          <NumberInput label="Max duration (s)" min={10} max={14_400} {...form.getInputProps('max_duration_seconds')} />
+        </Group>
+        {form.values.voicemail_action === 'leave_message' && <Textarea label="Voicemail message" autosize {...form.getInputProps('voicemail_message')} />}
+        <MultiSelect label="Numbers" description="Numbers this agent calls from (outbound) or answers (inbound)" data={numberOptions} searchable {...form.getInputProps('number_ids')} />
+        {form.values.number_ids.length > 1 && <Select label="Primary number" data={numberOptions.filter((o) => form.values.number_ids.includes(o.value))} {...form.getInputProps('primary_number_id')} />}
+        <TextInput label="Webhook URL" description="Where each call's result is sent (signed, Standard Webhooks)" placeholder="https://example.com/parley" {...form.getInputProps('webhook_url')} />
+        <Group justify="end">
+          <Button variant="default" onClick={onDone}>Cancel</Button>
+          <Button type="submit" loading={save.isPending}>{agent ? 'Save' : 'Create agent'}</Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** Placeholders the sample context did not fill stay visible, marked. */
+function highlight(text: string) {
+  return text.split(/(\{\{\s*[A-Za-z_][\w.]*\s*\}\})/g).map((part, i) =>
+    i % 2 === 1 ? (
+      <Mark key={i} color="yellow" fw={600}>{part}</Mark>
+    ) : (
+      part
+    ),
+  );
+}
+
+/** Places a call under the agent and opens it. */
+function TestCall({ agent }: { agent: Agent }) {
+  const { client } = useSession();
+  const numbers = useNumbers();
+  const navigate = useNavigate();
+  const [to, setTo] = useState('');
+  const [from, setFrom] = useState<string | null>(null);
+  const [context, setContext] = useState('');
+  const [error, setError] = useState<{ message: string; param: string | null } | null>(null);
+  const place = useMutation({
+    mutationFn: async () => {
+      let ctx: Record<string, unknown> | undefined;
+      try {
+        ctx = context.trim() ? (JSON.parse(context) as Record<string, unknown>) : undefined;
+      } catch (err) {
+        throw new ParleyError(`Not JSON: ${(err as Error).message}`, null, 'invalid_request_error', 'parameter_invalid', 'context');
+      }
+      return client.calls.create({ agent_id: agent.id, to: to.trim(), ...(from ? { from_number: from } : {}), ...(ctx ? { context: ctx } : {}) });
+    },
+    onSuccess: (call) => void navigate({ to: '/calls/$callId', params: { callId: call.id } }),
+    onError: (err) => setError({ message: err.message, param: err instanceof ParleyError ? err.param : null }),
+  });
+  const own = (numbers.data ?? []).filter((n) => agent.number_ids.includes(n.id));
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setError(null);
+        place.mutate();
+      }}
+    >
+      <Stack>
+        <TextInput label="Call" placeholder="+15551234567" required value={to} onChange={(e) => setTo(e.currentTarget.value)} error={error?.param === 'to' ? error.message : undefined} />
+        <Select label="From" placeholder="The agent's primary number" clearable data={own.map((n) => n.number)} value={from} onChange={setFrom} error={error?.param === 'from_number' ? error.message : undefined} />
+        <Textarea label="Context" description="JSON for the {{placeholders}} of the instructions" placeholder='{"patient_name": "Maria Lopez"}' autosize minRows={2} styles={MONO} value={context} onChange={(e) => setContext(e.currentTarget.value)} error={error?.param?.startsWith('context') ? error.message : undefined} />
+        {error && error.param !== 'to' && error.param !== 'from_number' && !error.param?.startsWith('context') && <Alert color="red" role="alert">{error.message}</Alert>}
+        <Button type="submit" loading={place.isPending}>Place call</Button>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,193 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axe from 'axe-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { APPOINTMENT_REMINDER_AGENT, APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
+import { type Account, type Delivery, startTestPlatform, type TestPlatform } from './platform-harness';
+
+// Issue 21: the web console in Debian's Chromium against the whole running product (services, Postgres, NATS, the
+// simulator): sign in, create an agent through the form, place a sandbox call, watch it live, open it, play it.
+let tp: TestPlatform;
+let account: Account;
+let browser: Browser;
+let consoleUrl: string;
+let hook: { url: string; deliveries: Delivery[] };
+const SHOTS = join(tmpdir(), 'parley-console');
+
+beforeAll(async () => {
+  tp = await startTestPlatform();
+  account = await tp.createAccount('Dr. Chen Dental');
+  const number = await tp.api(account, 'POST', '/v1/numbers', { number: '+15550100210', trunk_id: account.sandbox_trunk_id, label: 'front desk' });
+  if (number.status !== 201) throw new Error(JSON.stringify(number.body));
+  hook = await tp.webhookReceiver(account.webhook_secret);
+  consoleUrl = `${tp.platform.apiUrl}/console`;
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--autoplay-policy=no-user-gesture-required', '--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await tp?.stop();
+});
+
+/** axe-core on the page as it is: the serious and critical violations, by rule and the elements at fault. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Through the debugging protocol: the console's Content-Security-Policy refuses inline scripts, as it should.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+  const result = (await page.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }))) as axe.AxeResults;
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} (${n.failureSummary?.split('\n').slice(1).join(' ').trim()})`).join(', ')}`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+describe('the console in a real browser', () => {
+  let page: Page;
+  let callId: string;
+
+  it('refuses a wrong key with the API words, and signs in with a right one (kept for the tab only)', async () => {
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(consoleUrl);
+    await page.getByLabel('API key').fill('sk_not_a_real_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Invalid or revoked API key');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'sign-in');
+
+    await page.getByLabel('API key').fill(account.api_key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    await page.getByText('No calls yet').waitFor();
+    expect(page.url()).toBe(`${consoleUrl}/calls`);
+    expect(page.url()).not.toContain(account.api_key);
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([account.api_key]);
+    // A reload keeps the session (this tab's storage) and the page.
+    await page.reload();
+    await page.getByText('No calls yet').waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+  });
+
+  it('creates an agent through the form: returns checked as you type, the API refusal shown at its field', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
+    await page.getByText('No agents yet').waitFor();
+    await page.getByRole('button', { name: 'New agent' }).click();
+    const form = page.getByRole('dialog');
+    await form.getByLabel('Name').fill('Appointment reminders');
+    await form.getByLabel('Persona').fill(APPOINTMENT_REMINDER_AGENT.persona);
+    await form.getByLabel('Instructions').fill(APPOINTMENT_REMINDER_AGENT.instructions);
+    await form.getByLabel('Sample context (for the preview)').fill(JSON.stringify({ patient_name: 'Maria Lopez' }));
+    // The preview fills what the sample context has and marks what it lacks.
+    await expect.poll(() => form.getByTestId('prompt-preview').textContent()).toContain('Call Maria Lopez to confirm the appointment with Dr. Chen {{appointment_time}}');
+    await form.getByLabel('Returns').fill('{"confirmed": "bool"}');
+    await expect.poll(() => form.getByText(/unknown type "bool"/).count()).toBe(1);
+    await form.getByLabel('Returns').fill(JSON.stringify(APPOINTMENT_REMINDER_AGENT.returns));
+    await expect.poll(() => form.getByText(/unknown type/).count()).toBe(0);
+    await form.getByLabel('Numbers').click();
+    await page.getByRole('option', { name: '+15550100210' }).click();
+    await form.getByLabel('Max duration (s)').fill('120');
+    // A webhook URL the API refuses: its message lands next to the field.
+    await form.getByLabel('Webhook URL').fill('ftp://example.com/hook');
+    await form.getByRole('button', { name: 'Create agent' }).click();
+    const webhookField = form.getByLabel('Webhook URL');
+    await expect.poll(async () => webhookField.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await webhookField.getAttribute('aria-describedby'))!.split(' ').filter(Boolean);
+    const messages = await Promise.all(describedBy.map((id) => page.locator(`[id="${id}"]`).textContent()));
+    expect(messages.join(' ')).toMatch(/http/i);
+    await shot(page, 'agent-form-error');
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    await webhookField.fill(hook.url);
+    await form.getByRole('button', { name: 'Create agent' }).click();
+    await page.locator('[data-agent="Appointment reminders"]').waitFor();
+    const agents = (await tp.api(account, 'GET', '/v1/agents')).body.data;
+    expect(agents).toHaveLength(1);
+    expect(agents[0]).toMatchObject({ name: 'Appointment reminders', type: 'outbound', returns: APPOINTMENT_REMINDER_AGENT.returns, webhook_url: hook.url, tools: [{ type: 'end_call' }], max_duration_seconds: 120 });
+    expect(agents[0].number_ids).toHaveLength(1);
+    await shot(page, 'agents');
+  });
+
+  it('places a sandbox call, shows its transcript live, then its result, webhook, timeline and recording', async () => {
+    const maria = '+15550142210';
+    await tp.scenario(maria, { outcome: 'answer', answer_after_ms: 500, lines: APPOINTMENT_REMINDER_CALLEE_LINES });
+    await page.locator('[data-agent="Appointment reminders"]').getByRole('button', { name: 'Test call' }).click();
+    const modal = page.getByRole('dialog');
+    await modal.getByLabel('Call').fill(maria);
+    await modal.getByLabel('Context').fill(JSON.stringify(APPOINTMENT_REMINDER_AGENT.context));
+    await modal.getByRole('button', { name: 'Place call' }).click();
+    await page.waitForURL(/\/console\/calls\/[0-9a-f-]{36}$/);
+    callId = page.url().split('/').at(-1)!;
+
+    // Live: the caller's words appear while the call is still in progress.
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="call-status"]')?.textContent === 'in progress' && document.querySelectorAll('[data-testid="transcript"] [data-role="user"]').length > 0,
+      null,
+      { timeout: 90_000, polling: 100 },
+    );
+    await shot(page, 'call-live');
+    await page.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent === 'completed', null, { timeout: 90_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="result-status"]')?.textContent === 'completed', null, { timeout: 60_000 });
+    expect(await page.locator('[data-field="reschedule_to"]').textContent()).toMatch(/friday/i);
+    await expect.poll(() => page.getByRole('row', { name: /Webhook/ }).textContent(), { timeout: 30_000 }).toContain('delivered');
+    expect(hook.deliveries.some((d) => d.verified && d.payload?.type === 'call.completed' && d.payload.data.id === callId)).toBe(true);
+    await expect.poll(() => page.locator('[data-testid="timeline"] [data-event]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event'))), { timeout: 15_000 }).toEqual(
+      expect.arrayContaining(['created', 'initiated', 'ringing', 'answered', 'ended', 'result']),
+    );
+    expect(await page.locator('[data-testid="transcript"] [data-role="agent"]').count()).toBeGreaterThan(1);
+
+    // The recording plays: the audio element reaches "playing" and its time moves; a transcript line seeks to it.
+    const audio = page.getByTestId('recording');
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await audio.evaluate((el: HTMLAudioElement) => new Promise<void>((resolve) => {
+      el.addEventListener('playing', () => resolve(), { once: true });
+      void el.play();
+    }));
+    const t0 = await audio.evaluate((el: HTMLAudioElement) => el.currentTime);
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.currentTime), { timeout: 10_000 }).toBeGreaterThan(t0 + 0.3);
+    const userLine = page.locator('[data-testid="transcript"] [data-role="user"] button').first();
+    await userLine.click();
+    const seekedTo = await audio.evaluate((el: HTMLAudioElement) => el.currentTime);
+    expect(seekedTo).toBeGreaterThan(1);
+    await audio.evaluate((el: HTMLAudioElement) => el.pause());
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'call');
+  });
+
+  it('lists the call, with filters kept in the URL', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Calls' }).click();
+    await page.locator(`[data-call-id="${callId}"]`).waitFor();
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'failed' }).click();
+    await page.getByText('No call matches these filters').waitFor();
+    expect(new URL(page.url()).searchParams.get('status')).toBe('failed');
+    await page.goto(`${consoleUrl}/calls?status=completed`);
+    await page.locator(`[data-call-id="${callId}"]`).waitFor();
+    expect(await page.locator(`[data-call-id="${callId}"]`).textContent()).toContain('Appointment reminders');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'calls');
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Billing' }).click();
+    await page.getByText('Ledger').waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'billing');
+  });
+
+  it('works on a phone-sized screen: the navigation folds into a menu', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(consoleUrl);
+    await phone.getByLabel('API key').fill(account.api_key);
+    await phone.getByRole('button', { name: 'Sign in' }).click();
+    await phone.locator(`[data-call-id="${callId}"]`).waitFor();
+    // Folded away: the navigation sits left of the screen until the menu opens it.
+    const agentsLink = phone.getByRole('navigation').getByRole('link', { name: 'Agents' });
+    expect(await agentsLink.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
+    await phone.getByRole('button', { name: 'Menu' }).click();
+    await phone.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
+    await phone.locator('[data-agent="Appointment reminders"]').waitFor();
+    await shot(phone, 'phone-agents');
+    await phone.close();
+  });
+});
