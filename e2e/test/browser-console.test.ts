@@ -24,7 +24,7 @@ beforeAll(async () => {
   hook = await tp.webhookReceiver(account.webhook_secret);
   consoleUrl = `${tp.platform.apiUrl}/console`;
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--autoplay-policy=no-user-gesture-required', '--no-sandbox'] });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--no-sandbox'] });
 });
 
 afterAll(async () => {
@@ -173,6 +173,30 @@ describe('the console in a real browser', () => {
     await page.getByText('Ledger').waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     await shot(page, 'billing');
+  });
+
+  it('talks to an agent in the browser (a web call), then opens that call', async () => {
+    const agent = await tp.api(account, 'POST', '/v1/agents', { name: 'Front desk', type: 'inbound', initial_greeting: 'Hello, this is the front desk.', instructions: 'Help the caller.' });
+    expect(agent.status).toBe(201);
+    await page.goto(`${consoleUrl}/agents`);
+    await page.locator('[data-agent="Front desk"]').getByRole('button', { name: 'Talk' }).click();
+    const modal = page.getByRole('dialog');
+    await modal.getByRole('button', { name: 'Start talking' }).click();
+    await expect.poll(() => modal.getByTestId('web-call-state').textContent(), { timeout: 20_000 }).toBe('connected');
+    await expect.poll(() => modal.locator('[data-role="agent"]').first().textContent(), { timeout: 20_000 }).toContain('Hello, this is the front desk.');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'talk');
+    await modal.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(() => modal.getByTestId('web-call-state').textContent()).toBe('ended');
+    await modal.getByRole('link', { name: 'Open the call' }).click();
+    await page.waitForURL(/\/console\/calls\/[0-9a-f-]{36}$/);
+    const webCallId = page.url().split('/').at(-1)!;
+    await page.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent === 'completed', null, { timeout: 20_000 });
+    expect(await page.getByRole('heading', { name: 'Web call' }).count()).toBe(1);
+    const call = (await tp.api(account, 'GET', `/v1/calls/${webCallId}`)).body;
+    expect(call).toMatchObject({ channel: 'web', agent_id: agent.body.id, status: 'completed', metadata: { source: 'console' } });
+    const ended = (await tp.api(account, 'GET', `/v1/calls/${webCallId}/events`)).body.data.find((e: { type: string }) => e.type === 'ended');
+    expect(ended.data).toMatchObject({ hangup_by: 'caller', answered: true });
   });
 
   it('works on a phone-sized screen: the navigation folds into a menu', async () => {

@@ -7,6 +7,7 @@ import { type Agent, type AgentCreateParams, ParleyError } from '@parley/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
+import { TalkInBrowser } from '../components/web-call';
 import { dateTime } from '../format';
 import { useAgents, useNumbers } from '../queries';
 import { useSession } from '../session';
@@ -16,6 +17,7 @@ export function AgentsPage() {
   const numbers = useNumbers();
   const [editing, setEditing] = useState<Agent | 'new' | null>(null);
   const [calling, setCalling] = useState<Agent | null>(null);
+  const [talking, setTalking] = useState<Agent | null>(null);
   const numberOf = new Map((numbers.data ?? []).map((n) => [n.id, n.number]));
   return (
     <Stack>
@@ -56,6 +58,7 @@ export function AgentsPage() {
                   <Table.Td>
                     <Group gap="xs" justify="end" wrap="nowrap">
                       <Button size="xs" variant="default" onClick={() => setEditing(a)}>Edit</Button>
+                      <Button size="xs" variant="light" onClick={() => setTalking(a)}>Talk</Button>
                       {a.type === 'outbound' && <Button size="xs" onClick={() => setCalling(a)}>Test call</Button>}
                     </Group>
                   </Table.Td>
@@ -68,6 +71,9 @@ export function AgentsPage() {
       <Drawer opened={editing !== null} onClose={() => setEditing(null)} closeButtonProps={{ 'aria-label': 'Close' }} position="right" size="lg" title={editing === 'new' ? 'New agent' : editing ? `Edit ${editing.name}` : ''}>
         {editing !== null && <AgentForm agent={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       </Drawer>
+      <Modal opened={talking !== null} onClose={() => setTalking(null)} closeButtonProps={{ 'aria-label': 'Close' }} title={talking ? `Talk to ${talking.name} in the browser` : ''}>
+        {talking && <TalkInBrowser agent={talking} />}
+      </Modal>
       <Modal opened={calling !== null} onClose={() => setCalling(null)} closeButtonProps={{ 'aria-label': 'Close' }} title={calling ? `Test call with ${calling.name}` : ''}>
         {calling && <TestCall agent={calling} />}
       </Modal>

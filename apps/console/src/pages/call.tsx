@@ -17,12 +17,19 @@ export function CallPage() {
   const call = useQuery({
     queryKey: ['call', callId],
     queryFn: () => client.calls.retrieve(callId),
-    // A live call, and one whose result or webhook is still on its way, is read again every second.
-    refetchInterval: (q) => (q.state.data && (isLive(q.state.data.status) || q.state.data.result_status === 'pending' || q.state.data.webhook_status === 'pending') ? 1000 : false),
+    // A live call, and one whose result, webhook or recording is still on its way, is read again every second.
+    refetchInterval: (q) => (q.state.data && stillMoving(q.state.data) ? 1000 : false),
   });
   if (call.error) return <Alert color="red" role="alert" title="Could not load the call">{call.error.message}</Alert>;
   if (!call.data) return <Text c="dimmed">Loading…</Text>;
   return <CallView call={call.data} />;
+}
+
+/** Whether more is coming for the call: it is live, or its result, webhook or (a minute at most) recording is due. */
+function stillMoving(call: Call): boolean {
+  if (isLive(call.status) || call.result_status === 'pending' || call.webhook_status === 'pending') return true;
+  const recordingDue = call.answered_at !== null && call.recording_url === null && call.ended_at !== null && Date.now() - Date.parse(call.ended_at) < 60_000;
+  return recordingDue;
 }
 
 function CallView({ call }: { call: Call }) {
