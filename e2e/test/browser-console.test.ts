@@ -175,6 +175,33 @@ describe('the console in a real browser', () => {
     await shot(page, 'billing');
   });
 
+  it('adds a webhook endpoint (its secret shown once), sends it a test event and redelivers it from the log', async () => {
+    const endpointHook = await tp.webhookReceiver('whsec_dGVzdA==');
+    await page.getByRole('navigation').getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No endpoints yet').waitFor();
+    await page.getByRole('button', { name: 'New endpoint' }).click();
+    const modal = page.getByRole('dialog');
+    await modal.getByLabel('URL').fill(endpointHook.url);
+    await modal.getByLabel(/^call\.ended/).check();
+    await modal.getByRole('button', { name: 'Create endpoint' }).click();
+    const secret = await page.getByTestId('endpoint-secret').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    const endpoints = (await tp.api(account, 'GET', '/v1/webhook_endpoints')).body.data;
+    expect(endpoints).toMatchObject([{ url: endpointHook.url, events: expect.arrayContaining(['call.completed', 'call.ended']), enabled: true }]);
+    const card = page.locator(`[data-endpoint="${endpointHook.url}"]`);
+    await card.getByRole('button', { name: 'Send test event' }).click();
+    await card.locator('[data-delivery="webhook.test"]').first().waitFor();
+    await expect.poll(() => card.locator('[data-delivery="webhook.test"]').first().textContent()).toContain('HTTP 200');
+    expect(endpointHook.deliveries.filter((d) => d.payload?.type === 'webhook.test')).toHaveLength(1);
+    await card.locator('[data-delivery="webhook.test"]').first().getByRole('button', { name: 'Redeliver' }).click();
+    await expect.poll(() => endpointHook.deliveries.filter((d) => d.payload?.type === 'webhook.test').length).toBe(2);
+    // Off, from the switch: the API says so.
+    await card.getByLabel('Enabled').click({ force: true });
+    await expect.poll(async () => (await tp.api(account, 'GET', '/v1/webhook_endpoints')).body.data[0].enabled).toBe(false);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'webhooks');
+  });
+
   it('talks to an agent in the browser (a web call), then opens that call', async () => {
     const agent = await tp.api(account, 'POST', '/v1/agents', { name: 'Front desk', type: 'inbound', initial_greeting: 'Hello, this is the front desk.', instructions: 'Help the caller.' });
     expect(agent.status).toBe(201);
