@@ -202,6 +202,35 @@ describe('the console in a real browser', () => {
     await shot(page, 'webhooks');
   });
 
+  it('adds a trunk (the API refusal at its field) and a number on it', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Numbers and trunks' }).click();
+    await page.locator('[data-number="+15550100210"]').waitFor();
+    await page.getByRole('button', { name: 'Add trunk' }).click();
+    const trunkForm = page.getByRole('dialog');
+    await trunkForm.getByLabel('Name').fill('Carrier A');
+    await trunkForm.getByLabel('Host', { exact: true }).fill('sip carrier example');
+    await trunkForm.getByRole('button', { name: 'Add trunk' }).click();
+    await expect.poll(() => trunkForm.getByLabel('Host', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await trunkForm.getByLabel('Host', { exact: true }).fill('sip.carrier.example');
+    await trunkForm.getByLabel('Username').fill('parley');
+    await trunkForm.getByLabel('Password').fill('s3cret-pass');
+    await trunkForm.getByRole('button', { name: 'Add trunk' }).click();
+    await page.locator('[data-trunk="Carrier A"]').waitFor();
+    expect(await page.locator('[data-trunk="Carrier A"]').textContent()).toContain('parley (password set)');
+    await page.getByRole('button', { name: 'Add number' }).click();
+    const numberForm = page.getByRole('dialog');
+    await numberForm.getByLabel('Number').fill('+15550100211');
+    await numberForm.getByRole('textbox', { name: 'Trunk' }).or(numberForm.getByRole('combobox', { name: 'Trunk' })).click();
+    await page.getByRole('option', { name: 'Carrier A' }).click();
+    await numberForm.getByRole('button', { name: 'Add number' }).click();
+    await page.locator('[data-number="+15550100211"]').waitFor();
+    expect(await page.locator('[data-number="+15550100211"]').textContent()).toContain('Carrier A');
+    const trunk = (await tp.api(account, 'GET', '/v1/trunks')).body.data.find((t: { name: string }) => t.name === 'Carrier A');
+    expect(trunk).toMatchObject({ host: 'sip.carrier.example', username: 'parley', has_password: true, codecs: ['g722', 'ulaw', 'alaw'] });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'numbers');
+  });
+
   it('talks to an agent in the browser (a web call), then opens that call', async () => {
     const agent = await tp.api(account, 'POST', '/v1/agents', { name: 'Front desk', type: 'inbound', initial_greeting: 'Hello, this is the front desk.', instructions: 'Help the caller.' });
     expect(agent.status).toBe(201);

@@ -5,7 +5,7 @@ import { renderPrompt } from '@parley/common/dist/prompt';
 import { normalizeReturns } from '@parley/common/dist/returns';
 import { type Agent, type AgentCreateParams, ParleyError } from '@parley/sdk';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { TalkInBrowser } from '../components/web-call';
 import { dateTime } from '../format';
@@ -32,7 +32,9 @@ export function AgentsPage() {
         </Alert>
       )}
       {numbers.isSuccess && numbers.data.length === 0 && (
-        <Alert color="yellow" title="No numbers yet">Add a number on a trunk (<code>POST /v1/numbers</code>; the sandbox trunk needs no carrier) so an outbound agent can call from it.</Alert>
+        <Alert color="yellow" title="No numbers yet">
+          Add a number on the <Link to="/numbers">numbers</Link> page (on the sandbox trunk it needs no carrier) so an outbound agent can call from it.
+        </Alert>
       )}
       {(agents.data?.length ?? 0) > 0 && (
         <Table.ScrollContainer minWidth={700}>
