@@ -191,13 +191,13 @@ describe('the console in a real browser', () => {
     const card = page.locator(`[data-endpoint="${endpointHook.url}"]`);
     await card.getByRole('button', { name: 'Send test event' }).click();
     await card.locator('[data-delivery="webhook.test"]').first().waitFor();
-    await expect.poll(() => card.locator('[data-delivery="webhook.test"]').first().textContent()).toContain('HTTP 200');
+    await expect.poll(() => card.locator('[data-delivery="webhook.test"]').first().textContent(), { timeout: 20_000 }).toContain('HTTP 200');
     expect(endpointHook.deliveries.filter((d) => d.payload?.type === 'webhook.test')).toHaveLength(1);
     await card.locator('[data-delivery="webhook.test"]').first().getByRole('button', { name: 'Redeliver' }).click();
-    await expect.poll(() => endpointHook.deliveries.filter((d) => d.payload?.type === 'webhook.test').length).toBe(2);
+    await expect.poll(() => endpointHook.deliveries.filter((d) => d.payload?.type === 'webhook.test').length, { timeout: 20_000 }).toBe(2);
     // Off, from the switch: the API says so.
     await card.getByLabel('Enabled').click({ force: true });
-    await expect.poll(async () => (await tp.api(account, 'GET', '/v1/webhook_endpoints')).body.data[0].enabled).toBe(false);
+    await expect.poll(async () => (await tp.api(account, 'GET', '/v1/webhook_endpoints')).body.data[0].enabled, { timeout: 10_000 }).toBe(false);
     expect(await accessibilityViolations(page)).toEqual([]);
     await shot(page, 'webhooks');
   });
@@ -207,19 +207,19 @@ describe('the console in a real browser', () => {
     await page.locator('[data-number="+15550100210"]').waitFor();
     await page.getByRole('button', { name: 'Add trunk' }).click();
     const trunkForm = page.getByRole('dialog');
-    await trunkForm.getByLabel('Name').fill('Carrier A');
-    await trunkForm.getByLabel('Host', { exact: true }).fill('sip carrier example');
+    await trunkForm.getByLabel(/^Name/).fill('Carrier A');
+    await trunkForm.getByLabel(/^Host/).fill('sip carrier example');
     await trunkForm.getByRole('button', { name: 'Add trunk' }).click();
-    await expect.poll(() => trunkForm.getByLabel('Host', { exact: true }).getAttribute('aria-invalid')).toBe('true');
-    await trunkForm.getByLabel('Host', { exact: true }).fill('sip.carrier.example');
-    await trunkForm.getByLabel('Username').fill('parley');
-    await trunkForm.getByLabel('Password').fill('s3cret-pass');
+    await expect.poll(() => trunkForm.getByLabel(/^Host/).getAttribute('aria-invalid')).toBe('true');
+    await trunkForm.getByLabel(/^Host/).fill('sip.carrier.example');
+    await trunkForm.getByLabel('Username', { exact: true }).fill('parley');
+    await trunkForm.getByLabel('Password', { exact: true }).fill('s3cret-pass');
     await trunkForm.getByRole('button', { name: 'Add trunk' }).click();
     await page.locator('[data-trunk="Carrier A"]').waitFor();
     expect(await page.locator('[data-trunk="Carrier A"]').textContent()).toContain('parley (password set)');
     await page.getByRole('button', { name: 'Add number' }).click();
     const numberForm = page.getByRole('dialog');
-    await numberForm.getByLabel('Number').fill('+15550100211');
+    await numberForm.getByLabel(/^Number/).fill('+15550100211');
     await numberForm.getByRole('textbox', { name: 'Trunk' }).or(numberForm.getByRole('combobox', { name: 'Trunk' })).click();
     await page.getByRole('option', { name: 'Carrier A' }).click();
     await numberForm.getByRole('button', { name: 'Add number' }).click();
@@ -227,6 +227,8 @@ describe('the console in a real browser', () => {
     expect(await page.locator('[data-number="+15550100211"]').textContent()).toContain('Carrier A');
     const trunk = (await tp.api(account, 'GET', '/v1/trunks')).body.data.find((t: { name: string }) => t.name === 'Carrier A');
     expect(trunk).toMatchObject({ host: 'sip.carrier.example', username: 'parley', has_password: true, codecs: ['g722', 'ulaw', 'alaw'] });
+    // Checked once the dialog has faded out (its closing frames are not the page).
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(await accessibilityViolations(page)).toEqual([]);
     await shot(page, 'numbers');
   });
@@ -267,6 +269,8 @@ describe('the console in a real browser', () => {
     await phone.getByRole('button', { name: 'Menu' }).click();
     await phone.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
     await phone.locator('[data-agent="Appointment reminders"]').waitFor();
+    // The menu folds away again on its own (for the screenshot: once its slide is over).
+    await expect.poll(() => agentsLink.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
     await shot(phone, 'phone-agents');
     await phone.close();
   });

@@ -53,7 +53,7 @@ export function AgentsPage() {
               {agents.data!.map((a) => (
                 <Table.Tr key={a.id} data-agent={a.name}>
                   <Table.Td>{a.name}</Table.Td>
-                  <Table.Td><Badge variant="light" color={a.type === 'outbound' ? 'indigo' : 'teal'}>{a.type}</Badge></Table.Td>
+                  <Table.Td><Badge variant="light" color={a.type === 'outbound' ? 'indigo' : 'teal'} miw={84}>{a.type}</Badge></Table.Td>
                   <Table.Td>{a.number_ids.map((id) => numberOf.get(id) ?? id).join(', ') || '—'}</Table.Td>
                   <Table.Td>{a.returns ? Object.keys(a.returns).join(', ') : '—'}</Table.Td>
                   <Table.Td>{dateTime(a.updated_at)}</Table.Td>
@@ -70,13 +70,13 @@ export function AgentsPage() {
           </Table>
         </Table.ScrollContainer>
       )}
-      <Drawer opened={editing !== null} onClose={() => setEditing(null)} closeButtonProps={{ 'aria-label': 'Close' }} position="right" size="lg" title={editing === 'new' ? 'New agent' : editing ? `Edit ${editing.name}` : ''}>
+      <Drawer opened={editing !== null} onClose={() => setEditing(null)} position="right" size="lg" title={editing === 'new' ? 'New agent' : editing ? `Edit ${editing.name}` : ''}>
         {editing !== null && <AgentForm agent={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
       </Drawer>
-      <Modal opened={talking !== null} onClose={() => setTalking(null)} closeButtonProps={{ 'aria-label': 'Close' }} title={talking ? `Talk to ${talking.name} in the browser` : ''}>
+      <Modal opened={talking !== null} onClose={() => setTalking(null)} title={talking ? `Talk to ${talking.name} in the browser` : ''}>
         {talking && <TalkInBrowser agent={talking} />}
       </Modal>
-      <Modal opened={calling !== null} onClose={() => setCalling(null)} closeButtonProps={{ 'aria-label': 'Close' }} title={calling ? `Test call with ${calling.name}` : ''}>
+      <Modal opened={calling !== null} onClose={() => setCalling(null)} title={calling ? `Test call with ${calling.name}` : ''}>
         {calling && <TestCall agent={calling} />}
       </Modal>
     </Stack>

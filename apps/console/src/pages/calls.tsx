@@ -109,7 +109,7 @@ export function CallsPage() {
                   <Table.Td>
                     <Link to="/calls/$callId" params={{ callId: c.id }}>{dateTime(c.created_at)}</Link>
                   </Table.Td>
-                  <Table.Td><Badge color={statusColor[c.status]} variant="light">{statusLabel(c.status)}</Badge></Table.Td>
+                  <Table.Td><Badge color={statusColor[c.status]} variant="light" miw={96}>{statusLabel(c.status)}</Badge></Table.Td>
                   <Table.Td>{c.channel === 'web' ? 'web' : c.direction}</Table.Td>
                   <Table.Td>{agentName.get(c.agent_id) ?? c.agent_id.slice(0, 8)}</Table.Td>
                   <Table.Td>{c.to_number ?? '—'}</Table.Td>

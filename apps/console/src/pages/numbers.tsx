@@ -76,10 +76,10 @@ export function NumbersPage() {
           </Table>
         </Table.ScrollContainer>
       )}
-      <Modal opened={adding === 'number'} onClose={() => setAdding(null)} closeButtonProps={{ 'aria-label': 'Close' }} title="Add a number">
+      <Modal opened={adding === 'number'} onClose={() => setAdding(null)} title="Add a number">
         {adding === 'number' && <NumberForm trunks={trunks.data?.data ?? []} onDone={() => setAdding(null)} />}
       </Modal>
-      <Modal opened={adding === 'trunk'} onClose={() => setAdding(null)} closeButtonProps={{ 'aria-label': 'Close' }} title="Add your SIP trunk" size="lg">
+      <Modal opened={adding === 'trunk'} onClose={() => setAdding(null)} title="Add your SIP trunk" size="lg">
         {adding === 'trunk' && <TrunkForm onDone={() => setAdding(null)} />}
       </Modal>
     </Stack>

@@ -56,7 +56,7 @@ export function WebhooksPage() {
       {rows.map((e) => (
         <Endpoint key={e.id} endpoint={e} onSecret={(s) => setSecret({ url: e.url, secret: s })} />
       ))}
-      <Modal opened={creating} onClose={() => setCreating(false)} closeButtonProps={{ 'aria-label': 'Close' }} title="New webhook endpoint">
+      <Modal opened={creating} onClose={() => setCreating(false)} title="New webhook endpoint">
         {creating && (
           <EndpointForm
             onCreated={(created) => {
@@ -163,7 +163,7 @@ function Endpoint({ endpoint: e, onSecret }: { endpoint: WebhookEndpoint; onSecr
         {deliveries.data && deliveries.data.data.length === 0 && <Text size="sm" c="dimmed">None{status ? ` ${status}` : ''} yet.</Text>}
         {deliveries.data && deliveries.data.data.length > 0 && <Deliveries rows={deliveries.data.data} onRetried={refresh} />}
       </Stack>
-      <Modal opened={rotating} onClose={() => setRotating(false)} closeButtonProps={{ 'aria-label': 'Close' }} title="Rotate the signing secret">
+      <Modal opened={rotating} onClose={() => setRotating(false)} title="Rotate the signing secret">
         <Stack>
           <Text size="sm">A new secret signs from now on. The current one keeps signing beside it for the overlap, so your endpoint can switch without dropping a delivery.</Text>
           <NumberInput label="Overlap (seconds)" min={0} max={7 * 86_400} value={overlap} onChange={setOverlap} />
