@@ -133,6 +133,8 @@ describe('the console in a real browser', () => {
     expect(await page.locator('[data-field="reschedule_to"]').textContent()).toMatch(/friday/i);
     await expect.poll(() => page.getByRole('row', { name: /Webhook/ }).textContent(), { timeout: 30_000 }).toContain('delivered');
     expect(hook.deliveries.some((d) => d.verified && d.payload?.type === 'call.completed' && d.payload.data.id === callId)).toBe(true);
+    // The call's own delivery log: its webhook_url's call.completed, delivered at the first attempt.
+    await expect.poll(() => page.locator('[data-delivery="call.completed"]').first().textContent(), { timeout: 20_000 }).toContain('HTTP 200');
     await expect.poll(() => page.locator('[data-testid="timeline"] [data-event]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event'))), { timeout: 15_000 }).toEqual(
       expect.arrayContaining(['created', 'initiated', 'ringing', 'answered', 'ended', 'result']),
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '@parley/db';
-import { type ApiHarness, startApi, type TestAccount } from './api-harness';
+import { type ApiHarness, outboundSetup, randomE164, startApi, type TestAccount } from './api-harness';
 
 let api: ApiHarness;
 let acct: TestAccount;
@@ -130,8 +130,39 @@ describe('/v1/webhook_endpoints', () => {
     expect(res.body.error.message).toMatch(/disabled/);
   });
 
+  it("lists a call's deliveries (its webhook_url's and every endpoint's about it) with their attempts, and only that call's", async () => {
+    const { agent } = await outboundSetup(api, acct);
+    const place = async () => (await api.call('POST', '/v1/calls', { key: acct.apiKey, body: { agent_id: agent.id, to: randomE164(), webhook_url: 'https://hooks.example.com/per-call' } })).body;
+    const [call, otherCall] = [await place(), await place()];
+    const ep = await create(acct.apiKey, { url: 'https://hooks.example.com/c', events: ['call.ended', 'call.completed'] });
+    await api.ds.query(
+      `INSERT INTO webhook_deliveries (id, account_id, endpoint_id, call_id, url, event_type, event_id, payload, status, attempts, created_at) VALUES
+         ('msg_call_percall', $1, NULL, $2, 'https://hooks.example.com/per-call', 'call.completed', 'evc1', '{}', 'delivered', 1, now() - interval '1 second'),
+         ('msg_call_endpoint', $1, $3, $2, 'https://hooks.example.com/c', 'call.ended', 'evc2', '{}', 'failed', 1, now()),
+         ('msg_call_other', $1, $3, $4, 'https://hooks.example.com/c', 'call.ended', 'evc3', '{}', 'delivered', 1, now())`,
+      [acct.accountId, call.id, ep.body.id, otherCall.id],
+    );
+    await api.ds.query(`INSERT INTO webhook_delivery_attempts (delivery_id, account_id, attempt, url, started_at, status_code, latency_ms, error) VALUES ('msg_call_endpoint', $1, 1, 'https://hooks.example.com/c', now(), 503, 40, 'HTTP 503')`, [acct.accountId]);
+    const res = await api.call('GET', `/v1/calls/${call.id}/webhook_deliveries`, { key: acct.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((d: { id: string }) => d.id)).toEqual(['msg_call_endpoint', 'msg_call_percall']);
+    expect(res.body.data[0]).toMatchObject({ endpoint_id: ep.body.id, call_id: call.id, status: 'failed', attempt_log: [{ attempt: 1, status_code: 503, latency_ms: 40, error: 'HTTP 503' }] });
+    expect(res.body.data[1]).toMatchObject({ endpoint_id: null, url: 'https://hooks.example.com/per-call', status: 'delivered' });
+    const page = await api.call('GET', `/v1/calls/${call.id}/webhook_deliveries?limit=1`, { key: acct.apiKey });
+    expect(page.body).toMatchObject({ has_more: true, data: [{ id: 'msg_call_endpoint' }] });
+    expect((await api.call('GET', `/v1/calls/${call.id}/webhook_deliveries?limit=1&starting_after=msg_call_endpoint`, { key: acct.apiKey })).body).toMatchObject({ has_more: false, data: [{ id: 'msg_call_percall' }] });
+    expect((await api.call('GET', `/v1/calls/${call.id}/webhook_deliveries?status=delivered`, { key: acct.apiKey })).body.data.map((d: { id: string }) => d.id)).toEqual(['msg_call_percall']);
+    // Another account sees no such call; a bad query is a 400 in the error shape.
+    const foreign = await api.call('GET', `/v1/calls/${call.id}/webhook_deliveries`, { key: other.apiKey });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error).toMatchObject({ code: 'resource_not_found' });
+    const bad = await api.call('GET', `/v1/calls/${call.id}/webhook_deliveries?status=lost`, { key: acct.apiKey });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.param).toBe('status');
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = await api.call('GET', '/v1/openapi.json');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/webhook_endpoints', '/v1/webhook_endpoints/{id}', '/v1/webhook_endpoints/{id}/rotate_secret', '/v1/webhook_endpoints/{id}/test', '/v1/webhook_endpoints/{id}/deliveries', '/v1/webhook_deliveries/{id}/retry']));
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/webhook_endpoints', '/v1/webhook_endpoints/{id}', '/v1/webhook_endpoints/{id}/rotate_secret', '/v1/webhook_endpoints/{id}/test', '/v1/webhook_endpoints/{id}/deliveries', '/v1/webhook_deliveries/{id}/retry', '/v1/calls/{id}/webhook_deliveries']));
   });
 });

@@ -105,6 +105,10 @@ export class Calls extends Resource {
   events(callId: string): Promise<T.CallTimeline> {
     return this.get(`/v1/calls/${id(callId)}/events`);
   }
+  /** The call's webhook deliveries (its webhook_url's and every endpoint's about it), newest first, with their attempts. */
+  webhookDeliveries(callId: string, query: Query = {}): Promise<Page<T.WebhookDelivery>> {
+    return this.client.list(`/v1/calls/${id(callId)}/webhook_deliveries`, query);
+  }
   /** The recording (WAV, caller left, agent right). */
   recording(callId: string): Promise<ArrayBuffer> {
     return this.get(`/v1/calls/${id(callId)}/recording`, { as: 'bytes' });

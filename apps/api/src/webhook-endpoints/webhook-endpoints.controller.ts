@@ -5,6 +5,7 @@ import { AccountId, ApiRoute, ValidBody, ValidQuery } from '../http/api-route';
 import { list } from '../http/pagination';
 import { webhookDeliveryView, webhookEndpointView } from './webhook-endpoint.view';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { CallsService } from '../calls/calls.service';
 
 const Deleted = z.object({ id: z.string(), object: z.literal('webhook_endpoint'), deleted: z.literal(true) });
 const TAG = 'Webhook endpoints';
@@ -93,5 +94,28 @@ export class WebhookDeliveriesController {
   async retry(@AccountId() accountId: string, @Param('id') id: string) {
     const d = await this.endpoints.retry(accountId, id);
     return webhookDeliveryView(d.delivery, d.attempts);
+  }
+}
+
+/** A call's webhook deliveries: what the call's page shows beside its timeline. */
+@Controller('v1/calls')
+export class CallWebhookDeliveriesController {
+  constructor(
+    private readonly endpoints: WebhookEndpointsService,
+    private readonly calls: CallsService,
+  ) {}
+
+  @Get(':id/webhook_deliveries')
+  @ApiRoute({
+    tag: 'Calls',
+    summary: "List the call's webhook deliveries (its webhook_url's and every endpoint's about it), newest first, with every attempt",
+    query: WebhookDeliveryListQuery,
+    response: listOf(WebhookDelivery),
+    operationId: 'calls_webhook_deliveries',
+  })
+  async list(@AccountId() accountId: string, @Param('id') id: string, @ValidQuery() query: WebhookDeliveryListQuery) {
+    await this.calls.get(accountId, id);
+    const page = await this.endpoints.listCallDeliveries(accountId, id, query);
+    return list(page.rows.map((d) => webhookDeliveryView(d.delivery, d.attempts)), page.hasMore);
   }
 }

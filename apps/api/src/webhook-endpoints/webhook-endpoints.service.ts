@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ErrorCodes, WEBHOOK_TEST_EVENT_TYPE, type WebhookDeliveryListQuery, type WebhookEndpointCreate, type WebhookEndpointUpdate } from '@parley/common';
 import {
+  type DeliveryScope,
   SecretBox,
   type WebhookDeliveryEntity,
   WebhookDeliveriesRepository,
@@ -95,8 +96,17 @@ export class WebhookEndpointsService {
 
   async listDeliveries(accountId: string, endpointId: string, query: WebhookDeliveryListQuery) {
     await this.get(accountId, endpointId);
-    const after = await cursorAfter(query.starting_after, (id) => this.deliveries.cursor(accountId, endpointId, id));
-    const page = await this.deliveries.listForEndpoint(accountId, endpointId, query.status, { limit: query.limit, after });
+    return this.deliveriesOf(accountId, { endpointId }, query);
+  }
+
+  /** The deliveries about a call (its per-call webhook's and every endpoint's); the call is checked by the caller. */
+  listCallDeliveries(accountId: string, callId: string, query: WebhookDeliveryListQuery) {
+    return this.deliveriesOf(accountId, { callId }, query);
+  }
+
+  private async deliveriesOf(accountId: string, scope: DeliveryScope, query: WebhookDeliveryListQuery) {
+    const after = await cursorAfter(query.starting_after, (id) => this.deliveries.cursor(accountId, scope, id));
+    const page = await this.deliveries.listFor(accountId, scope, query.status, { limit: query.limit, after });
     return { rows: await this.withAttempts(accountId, page.rows), hasMore: page.hasMore };
   }
 

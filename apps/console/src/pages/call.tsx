@@ -10,6 +10,7 @@ import { dateTime, duration, isLive, money, outcome, statusColor, statusLabel, t
 import { useAgents } from '../queries';
 import { callRoute } from '../router';
 import { useSession } from '../session';
+import { Deliveries } from './webhooks';
 
 export function CallPage() {
   const { callId } = callRoute.useParams();
@@ -68,6 +69,10 @@ function CallView({ call }: { call: Call }) {
               </Card>
             )}
             <Card withBorder>
+              <Title order={3} size="h5" mb="xs">Webhook deliveries</Title>
+              <CallDeliveries call={call} />
+            </Card>
+            <Card withBorder>
               <Title order={3} size="h5" mb="xs">Timeline</Title>
               <Timeline call={call} live={live} />
             </Card>
@@ -117,6 +122,21 @@ function CallView({ call }: { call: Call }) {
       </Grid>
     </Stack>
   );
+}
+
+/** What was sent about the call: its webhook_url's delivery and every endpoint's, each attempt, and redelivery. */
+function CallDeliveries({ call }: { call: Call }) {
+  const { client } = useSession();
+  const queries = useQueryClient();
+  const deliveries = useQuery({
+    queryKey: ['call-deliveries', call.id],
+    queryFn: () => client.calls.webhookDeliveries(call.id, { limit: 50 }),
+    refetchInterval: (q) => (isLive(call.status) || call.webhook_status === 'pending' || q.state.data?.data.some((d) => d.status === 'pending') ? 2000 : false),
+  });
+  if (deliveries.error) return <Alert color="red">{deliveries.error.message}</Alert>;
+  const rows = deliveries.data?.data ?? [];
+  if (rows.length === 0) return <Text size="sm" c="dimmed">{call.webhook_url ? 'Nothing sent yet.' : 'No webhook for this call, and no endpoint took its events.'}</Text>;
+  return <Deliveries showCall={false} rows={rows} onRetried={() => void queries.invalidateQueries({ queryKey: ['call-deliveries', call.id] })} />;
 }
 
 function EndCall({ callId }: { callId: string }) {

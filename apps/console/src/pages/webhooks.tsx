@@ -174,7 +174,8 @@ function Endpoint({ endpoint: e, onSecret }: { endpoint: WebhookEndpoint; onSecr
   );
 }
 
-function Deliveries({ rows, onRetried }: { rows: WebhookDelivery[]; onRetried(): void }) {
+/** Deliveries with every attempt (HTTP status or error, latency), the next retry, and redelivery. */
+export function Deliveries({ rows, onRetried, showCall = true }: { rows: WebhookDelivery[]; onRetried(): void; showCall?: boolean }) {
   const { client } = useSession();
   const retry = useMutation({
     mutationFn: (id: string) => client.webhookDeliveries.retry(id),
@@ -193,7 +194,7 @@ function Deliveries({ rows, onRetried }: { rows: WebhookDelivery[]; onRetried():
             <Table.Th>Event</Table.Th>
             <Table.Th>Status</Table.Th>
             <Table.Th>Attempts</Table.Th>
-            <Table.Th>Call</Table.Th>
+            {showCall ? <Table.Th>Call</Table.Th> : <Table.Th>To</Table.Th>}
             <Table.Th />
           </Table.Tr>
         </Table.Thead>
@@ -213,7 +214,11 @@ function Deliveries({ rows, onRetried }: { rows: WebhookDelivery[]; onRetried():
                   {d.next_attempt_at && <Text size="xs" c="dimmed">next try {dateTime(d.next_attempt_at)}</Text>}
                 </Stack>
               </Table.Td>
-              <Table.Td>{d.call_id ? <Link to="/calls/$callId" params={{ callId: d.call_id }}>{d.call_id.slice(0, 8)}</Link> : '—'}</Table.Td>
+              {showCall ? (
+                <Table.Td>{d.call_id ? <Link to="/calls/$callId" params={{ callId: d.call_id }}>{d.call_id.slice(0, 8)}</Link> : '—'}</Table.Td>
+              ) : (
+                <Table.Td style={{ overflowWrap: 'anywhere' }}>{d.endpoint_id ? d.url : `${d.url} (the call's webhook_url)`}</Table.Td>
+              )}
               <Table.Td>
                 {d.status !== 'pending' && (
                   <Button size="xs" variant="default" onClick={() => retry.mutate(d.id)} loading={retry.isPending && retry.variables === d.id}>Redeliver</Button>

@@ -194,7 +194,7 @@ describe('WebhookDeliveriesRepository', () => {
     expect(await attemptsOf(recent)).toHaveLength(1);
   });
 
-  it("lists an endpoint's deliveries newest first, by status and page, with each one's attempts in order", async () => {
+  it("lists an endpoint's or a call's deliveries newest first, by status and page, with each one's attempts in order", async () => {
     const rows = Array.from({ length: 4 }, () => delivery({ endpointId: 'we_rotated' }));
     const other = delivery();
     await deliveries.enqueue([...rows, other]);
@@ -204,15 +204,23 @@ describe('WebhookDeliveriesRepository', () => {
     await deliveries.recordAttempts([{ id: b, url: 'https://example.com/endpoint', outcome: outcome(), next: { status: 'pending', nextAttemptAt: new Date() } }]);
     await deliveries.recordAttempts([{ id: b, url: 'https://example.com/endpoint', outcome: outcome({ statusCode: 200, error: null }), next: { status: 'delivered' } }]);
 
-    const first = await deliveries.listForEndpoint('acct_a', 'we_rotated', undefined, { limit: 3, after: null });
+    const first = await deliveries.listFor('acct_a', { endpointId: 'we_rotated' }, undefined, { limit: 3, after: null });
     expect(first.rows.map((r) => r.id)).toEqual([d, c, b]);
     expect(first.hasMore).toBe(true);
-    const after = await deliveries.cursor('acct_a', 'we_rotated', b);
-    expect(await deliveries.listForEndpoint('acct_a', 'we_rotated', undefined, { limit: 3, after })).toEqual({ rows: [expect.objectContaining({ id: a })], hasMore: false });
-    expect((await deliveries.listForEndpoint('acct_a', 'we_rotated', 'delivered', { limit: 10, after: null })).rows.map((r) => r.id)).toEqual([b]);
-    expect((await deliveries.listForEndpoint('acct_b', 'we_rotated', undefined, { limit: 10, after: null })).rows).toEqual([]);
-    expect(await deliveries.cursor('acct_a', 'we_rotated', other.id)).toBeNull();
-    expect(await deliveries.cursor('acct_b', 'we_rotated', b)).toBeNull();
+    const after = await deliveries.cursor('acct_a', { endpointId: 'we_rotated' }, b);
+    expect(await deliveries.listFor('acct_a', { endpointId: 'we_rotated' }, undefined, { limit: 3, after })).toEqual({ rows: [expect.objectContaining({ id: a })], hasMore: false });
+    expect((await deliveries.listFor('acct_a', { endpointId: 'we_rotated' }, 'delivered', { limit: 10, after: null })).rows.map((r) => r.id)).toEqual([b]);
+    expect((await deliveries.listFor('acct_b', { endpointId: 'we_rotated' }, undefined, { limit: 10, after: null })).rows).toEqual([]);
+    expect(await deliveries.cursor('acct_a', { endpointId: 'we_rotated' }, other.id)).toBeNull();
+    expect(await deliveries.cursor('acct_b', { endpointId: 'we_rotated' }, b)).toBeNull();
+
+    // A call's: its per-call webhook's and every endpoint's about it; no other call's, no other account's.
+    const callId = randomUUID();
+    const aboutCall = [delivery({ callId }), delivery({ callId, endpointId: 'we_rotated' })];
+    await deliveries.enqueue(aboutCall);
+    expect((await deliveries.listFor('acct_a', { callId }, undefined, { limit: 10, after: null })).rows.map((r) => r.id).sort()).toEqual(aboutCall.map((r) => r.id).sort());
+    expect((await deliveries.listFor('acct_b', { callId }, undefined, { limit: 10, after: null })).rows).toEqual([]);
+    expect(await deliveries.cursor('acct_a', { callId }, a)).toBeNull();
 
     expect((await deliveries.attemptsOf('acct_a', [a, b])).map((x) => [x.deliveryId, x.attempt, x.statusCode])).toEqual([[b, 1, 500], [b, 2, 200]]);
     expect(await deliveries.attemptsOf('acct_b', [b])).toEqual([]);

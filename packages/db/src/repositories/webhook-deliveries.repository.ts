@@ -4,6 +4,9 @@ import { WebhookDeliveryAttemptEntity, WebhookDeliveryEntity } from '../entities
 import { DbRepository } from './db-repository';
 import { newestFirst, type Page, type PageCursor } from './page';
 
+/** Whose deliveries to list: an endpoint's, or those about a call (its per-call webhook's and every endpoint's). */
+export type DeliveryScope = { endpointId: string } | { callId: string };
+
 /** A delivery to add to the outbox; its id (`msg_...`) is made by the caller. */
 export interface NewWebhookDelivery {
   id: string;
@@ -203,16 +206,18 @@ export class WebhookDeliveriesRepository extends DbRepository {
     return this.deliveries.findOneBy({ id, accountId });
   }
 
-  /** The endpoint's deliveries, newest first, of one status or all. */
-  listForEndpoint(accountId: string, endpointId: string, status: WebhookDeliveryStatus | undefined, page: { limit: number; after: PageCursor | null }): Promise<Page<WebhookDeliveryEntity>> {
-    const qb = this.deliveries.createQueryBuilder('d').where('d.account_id = :accountId AND d.endpoint_id = :endpointId', { accountId, endpointId });
+  /** The scope's deliveries (an endpoint's, or a call's), newest first, of one status or all. */
+  listFor(accountId: string, scope: DeliveryScope, status: WebhookDeliveryStatus | undefined, page: { limit: number; after: PageCursor | null }): Promise<Page<WebhookDeliveryEntity>> {
+    const qb = this.deliveries.createQueryBuilder('d').where('d.account_id = :accountId', { accountId });
+    if ('endpointId' in scope) qb.andWhere('d.endpoint_id = :endpointId', { endpointId: scope.endpointId });
+    else qb.andWhere('d.call_id = :callId', { callId: scope.callId });
     if (status) qb.andWhere('d.status = :status', { status });
     return newestFirst(qb, 'd', page);
   }
 
-  /** Where a page of the endpoint's deliveries after this one starts; null when the endpoint has no such delivery. */
-  cursor(accountId: string, endpointId: string, id: string): Promise<PageCursor | null> {
-    return this.deliveries.findOne({ where: { id, accountId, endpointId }, select: { id: true, createdAt: true } });
+  /** Where a page of the scope's deliveries after this one starts; null when the scope has no such delivery. */
+  cursor(accountId: string, scope: DeliveryScope, id: string): Promise<PageCursor | null> {
+    return this.deliveries.findOne({ where: { id, accountId, ...scope }, select: { id: true, createdAt: true } });
   }
 
   /** The attempts of these deliveries, each delivery's in order. */

@@ -111,6 +111,11 @@ class Calls(_Resource):
         """The call's recorded events, oldest first."""
         return self._client._request("GET", f"/v1/calls/{_id(call_id)}/events", cast=t.CallTimeline)
 
+    def webhook_deliveries(self, call_id: str, **query: Any) -> Page[t.WebhookDelivery]:
+        """The call's webhook deliveries (its webhook_url's and every endpoint's about it), newest first, with their
+        attempts."""
+        return self._client._list(f"/v1/calls/{_id(call_id)}/webhook_deliveries", query, t.WebhookDelivery)
+
     def recording(self, call_id: str) -> bytes:
         """The recording: a stereo WAV, the caller left and the agent right."""
         return self._client._request("GET", f"/v1/calls/{_id(call_id)}/recording", read="bytes")
