@@ -136,9 +136,11 @@ describe('the console in a real browser', () => {
     // The call's own delivery log: its webhook_url's call.completed, delivered at the first attempt.
     await expect.poll(() => page.locator('[data-delivery="call.completed"]').first().textContent(), { timeout: 20_000 }).toContain('HTTP 200');
     await expect.poll(() => page.locator('[data-testid="timeline"] [data-event]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event'))), { timeout: 15_000 }).toEqual(
-      expect.arrayContaining(['created', 'initiated', 'ringing', 'answered', 'ended', 'result']),
+      expect.arrayContaining(['created', 'initiated', 'ringing', 'answered', 'tool_call', 'ended', 'result']),
     );
     expect(await page.locator('[data-testid="transcript"] [data-role="agent"]').count()).toBeGreaterThan(1);
+    // The model ended the call with its end_call tool: the timeline says so.
+    expect(await page.locator('[data-testid="timeline"] [data-event="tool_call"]').first().textContent()).toContain('name: end_call');
 
     // The recording plays: the audio element reaches "playing" and its time moves; a transcript line seeks to it.
     const audio = page.getByTestId('recording');

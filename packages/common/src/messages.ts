@@ -89,6 +89,16 @@ export const CallEventData = {
   webhook: z.object({ webhook_status: z.enum(WEBHOOK_STATUSES), webhook_error: z.string().nullable() }),
   /** What answers the caller failed in a turn (the agent spoke its fallback and the call went on): recorded for the operator. */
   agent_error: z.object({ source: z.enum(['conversation_webhook']), turn_id: z.string().nullable(), message: z.string() }),
+  /** A tool the agent's model called during the call: its arguments as the model wrote them, and what came of it. */
+  tool_call: z.object({
+    name: z.string(),
+    arguments: z.string().describe('as the model wrote them (JSON text, at most 2,000 characters)'),
+    outcome: z.enum(['result', 'end_call', 'transfer']),
+    /** The result given back to the model (at most 2,000 characters), or the transfer's destination. */
+    result: z.string().nullable(),
+    failed: z.boolean(),
+    duration_ms: z.number().int().min(0),
+  }),
 } satisfies Record<(typeof CALL_EVENT_TYPES)[number], z.ZodType>;
 
 
@@ -108,6 +118,7 @@ export const CallEvent = z.discriminatedUnion('type', [
   eventSchema('recording'),
   eventSchema('result'),
   eventSchema('completed'),
+  eventSchema('tool_call'),
   eventSchema('webhook'),
   eventSchema('agent_error'),
 ]);

@@ -15,6 +15,7 @@ export const CALL_EVENT_TYPES = [
   'completed',
   'webhook',
   'agent_error',
+  'tool_call',
 ] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 

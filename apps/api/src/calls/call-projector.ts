@@ -107,6 +107,7 @@ export class CallProjector {
         if (call.resultStatus !== 'pending') return null;
         return { resultStatus: event.data.result_status, result: event.data.result, resultError: event.data.result_error };
       case 'agent_error':
+      case 'tool_call':
         // Recorded in the call's events (GET /v1/calls/:id/events) and nothing else.
         return null;
       case 'webhook':

@@ -20,7 +20,22 @@ export interface ReplyModel {
   tools: AgentTools;
   history: LlmMessage[];
   logger: ConversationLogger;
+  /** Told of every tool call once it is done (the call's timeline records it). */
+  onToolCall?: (record: ToolCallRecord) => void;
 }
+
+/** A tool call as the call's timeline keeps it: what the model asked, what came of it, how long it took. */
+export interface ToolCallRecord {
+  name: string;
+  arguments: string;
+  outcome: ToolOutcome['kind'];
+  result: string | null;
+  failed: boolean;
+  duration_ms: number;
+}
+
+/** Arguments and results kept in a tool call's record, at most (the model gets the whole result). */
+const TOOL_RECORD_CHARS = 2000;
 
 /**
  * How a reply ended: said in full (or given up on: interrupted, or a prepared reply never played), or with a tool
@@ -140,10 +155,27 @@ async function runTool(turn: AgentTurn, call: LlmToolCall, model: ReplyModel): P
       fillerSpeech = turn.say(filler);
     }, TOOL_FILLER_AFTER_MS);
   }
+  const started = performance.now();
+  let outcome: ToolOutcome | undefined;
   try {
-    return await model.tools.run(call, turn.signal);
+    outcome = await model.tools.run(call, turn.signal);
+    return outcome;
   } finally {
     clearTimeout(fillerTimer);
     await fillerSpeech;
+    model.onToolCall?.(toolCallRecord(call, outcome, performance.now() - started));
   }
+}
+
+/** The record of a tool call; one that threw (the turn was cut short) has no outcome and counts as failed. */
+export function toolCallRecord(call: LlmToolCall, outcome: ToolOutcome | undefined, durationMs: number): ToolCallRecord {
+  const clip = (text: string) => (text.length > TOOL_RECORD_CHARS ? `${text.slice(0, TOOL_RECORD_CHARS)}…` : text);
+  return {
+    name: call.name,
+    arguments: clip(call.arguments || '{}'),
+    outcome: outcome?.kind ?? 'result',
+    result: !outcome ? null : outcome.kind === 'result' ? clip(outcome.content) : outcome.kind === 'transfer' ? outcome.destination : null,
+    failed: !outcome || (outcome.kind === 'result' && outcome.failed === true),
+    duration_ms: Math.max(0, Math.round(durationMs)),
+  };
 }

@@ -2,6 +2,7 @@ import type { AgentTool, LlmSettings, TranscriptSegment, VoicemailAction } from 
 import type { Llm, Stt, Tts, VadStream } from '../providers/types';
 import type { AgentAudioOut } from './playout';
 import type { TurnLatency } from './turn-latency';
+import type { ToolCallRecord } from './agent-reply';
 
 /** The call's side of a conversation: what its agent is and says. */
 export interface ConversationSetup {
@@ -75,6 +76,7 @@ export interface ConversationDeps {
   onSegment: (segment: TranscriptSegment) => void;
   onTurnLatency: (latency: TurnLatency) => void;
   onBargeIn?: () => void;
+  onToolCall?: (record: ToolCallRecord) => void;
   logger: ConversationLogger;
   fetch?: typeof fetch;
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentTool } from '@parley/common';
+import { type ToolCallRecord, toolCallRecord } from './agent-reply';
 import { PHRASES } from './conversation';
 import { QueueStt, quiet, ScriptedLlm, sleep, testConversation, ToneTts, words } from './testing-fakes';
 
@@ -32,7 +33,8 @@ describe('a slow, failing HTTP tool', () => {
       () => [{ type: 'tool_call', call: { id: 'call_1', name: 'lookup', arguments: '{"id":"A7"}' } }],
       (req) => words(req.messages.at(-1)?.content?.includes('no answer within 2000 ms') ? 'Sorry, I cannot reach our system right now.' : 'Unexpected.'),
     ]);
-    const { conversation, playout, segments } = testConversation({ callId: 'c2', prompt: 'You look up orders.', tools: [tool] }, { stt: new QueueStt([]), llm, tts: new ToneTts() });
+    const records: ToolCallRecord[] = [];
+    const { conversation, playout, segments } = testConversation({ callId: 'c2', prompt: 'You look up orders.', tools: [tool] }, { stt: new QueueStt([]), llm, tts: new ToneTts(), onToolCall: (r) => records.push(r) });
     conversation.start();
     for (let t = 0; t < 4000 && !segments.some((s) => s.role === 'agent'); t += 20) {
       conversation.onCallerAudio(quiet(20));
@@ -45,6 +47,9 @@ describe('a slow, failing HTTP tool', () => {
     const toolMessage = llm.requests[1]!.messages.find((m) => m.role === 'tool')!;
     expect(toolMessage).toMatchObject({ tool_call_id: 'call_1' });
     expect(JSON.parse(toolMessage.content!)).toEqual({ error: 'the lookup tool failed: no answer within 2000 ms' });
+    // The call's timeline gets the call: what the model asked, what came of it, how long it took.
+    expect(records).toEqual([{ name: 'lookup', arguments: '{"id":"A7"}', outcome: 'result', result: toolMessage.content, failed: true, duration_ms: expect.any(Number) }]);
+    expect(records[0]!.duration_ms).toBeGreaterThanOrEqual(1900);
     await conversation.stop('test');
   });
 });
@@ -66,4 +71,15 @@ describe('a slow model', () => {
     expect(segments.filter((s) => s.role === 'agent').map((s) => s.text)).toEqual([`${PHRASES.llmFiller} Ships tomorrow.`]);
     await conversation.stop('test');
   }, 30_000);
+});
+
+describe('toolCallRecord', () => {
+  it('keeps the arguments and result (clipped at 2,000 characters), the transfer destination, and marks failures', () => {
+    const call = { id: 'c', name: 'lookup', arguments: '' };
+    expect(toolCallRecord(call, { kind: 'result', content: 'x'.repeat(2500) }, 12.4)).toEqual({ name: 'lookup', arguments: '{}', outcome: 'result', result: `${'x'.repeat(2000)}…`, failed: false, duration_ms: 12 });
+    expect(toolCallRecord({ ...call, name: 'transfer_call' }, { kind: 'transfer', destination: '+15551230000' }, 3)).toMatchObject({ outcome: 'transfer', result: '+15551230000', failed: false });
+    expect(toolCallRecord({ ...call, name: 'end_call' }, { kind: 'end_call' }, 0)).toMatchObject({ outcome: 'end_call', result: null, failed: false });
+    // Cut short (the caller talked over it): no outcome.
+    expect(toolCallRecord(call, undefined, 5)).toMatchObject({ outcome: 'result', result: null, failed: true });
+  });
 });

@@ -63,7 +63,7 @@ export class Conversation {
     }
     this.transcript = new Transcript(deps.onSegment);
     const tools = new AgentTools(setup.tools, { sendDtmf: (d) => deps.control.sendDtmf(d) }, deps.fetch);
-    this.model = { llm: deps.llm, settings: setup.llm, tools, history: this.history, logger: deps.logger };
+    this.model = { llm: deps.llm, settings: setup.llm, tools, history: this.history, logger: deps.logger, onToolCall: deps.onToolCall };
     this.speech = new PreparedSpeech(deps.tts);
     this.outlets = {
       tts: this.speech,

@@ -179,6 +179,9 @@ export class CallSession {
         onSegment: (segment) => this.publishSegment(segment),
         onTurnLatency: (latency) => this.deps.metrics.observeTurn(latency),
         onBargeIn: () => this.deps.metrics.bargeIns.inc(),
+        onToolCall: (record) => {
+          this.deps.bus.publishCallEvent('tool_call', { call_id: this.callId, account_id: this.accountId }, record).catch((err) => this.log.warn({ err }, 'tool_call event not published'));
+        },
         logger: this.log,
         fetch: this.deps.toolFetch,
       },

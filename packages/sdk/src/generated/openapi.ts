@@ -2047,7 +2047,7 @@ export interface operations {
                         data: {
                             id: string;
                             /** @enum {string} */
-                            type: "queued" | "initiated" | "ringing" | "answered" | "ended" | "transcript" | "conversation_ended" | "recording" | "result" | "completed" | "webhook" | "agent_error";
+                            type: "queued" | "initiated" | "ringing" | "answered" | "ended" | "transcript" | "conversation_ended" | "recording" | "result" | "completed" | "webhook" | "agent_error" | "tool_call";
                             /** @description ISO 8601 timestamp */
                             at: string;
                             data: {

@@ -107,7 +107,7 @@ class Transcript(APIObject):
 class CallEvent(APIObject):
     """Part of CallTimeline."""
     id: str
-    type: Literal["queued", "initiated", "ringing", "answered", "ended", "transcript", "conversation_ended", "recording", "result", "completed", "webhook", "agent_error"]
+    type: Literal["queued", "initiated", "ringing", "answered", "ended", "transcript", "conversation_ended", "recording", "result", "completed", "webhook", "agent_error", "tool_call"]
     at: str  # ISO 8601 timestamp
     data: Dict[str, Any]
 
