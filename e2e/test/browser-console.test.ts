@@ -108,6 +108,16 @@ describe('the console in a real browser', () => {
     expect(agents[0]).toMatchObject({ name: 'Appointment reminders', type: 'outbound', returns: APPOINTMENT_REMINDER_AGENT.returns, webhook_url: hook.url, tools: [{ type: 'end_call' }], max_duration_seconds: 120 });
     expect(agents[0].number_ids).toHaveLength(1);
     await shot(page, 'agents');
+
+    // Edited: what the form does not touch stays as it was.
+    await page.locator('[data-agent="Appointment reminders"]').getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog');
+    await edit.getByLabel('Language').fill('en-US');
+    await edit.getByLabel('Ring timeout (s)').fill('45');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    const edited = (await tp.api(account, 'GET', `/v1/agents/${agents[0].id}`)).body;
+    expect(edited).toMatchObject({ language: 'en-US', ring_timeout_seconds: 45, returns: APPOINTMENT_REMINDER_AGENT.returns, tools: [{ type: 'end_call' }], webhook_url: hook.url, number_ids: agents[0].number_ids, conversation: { mode: 'hosted' }, persona: APPOINTMENT_REMINDER_AGENT.persona });
   });
 
   it('places a sandbox call, shows its transcript live, then its result, webhook, timeline and recording', async () => {

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Checkbox, Drawer, Group, Mark, Modal, MultiSelect, NumberInput, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Drawer, Group, Mark, Modal, MultiSelect, NumberInput, PasswordInput, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { renderPrompt } from '@parley/common/dist/prompt';
@@ -95,7 +95,17 @@ interface AgentFormValues {
   number_ids: string[];
   primary_number_id: string | null;
   max_duration_seconds: number;
+  ring_timeout_seconds: number;
+  voice: string;
+  language: string;
   webhook_url: string;
+  /** Who answers the caller: the model (hosted: the service's, or the agent's own server) or the customer's endpoint. */
+  mode: 'hosted' | 'webhook';
+  conversation_url: string;
+  conversation_timeout_ms: number;
+  llm_base_url: string;
+  llm_api_key: string;
+  llm_model: string;
   sample_context: string;
   /** The built-in end_call tool, on or off; every other tool as JSON. */
   end_call: boolean;
@@ -154,7 +164,17 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
       number_ids: agent?.number_ids ?? [],
       primary_number_id: agent?.primary_number_id ?? null,
       max_duration_seconds: agent?.max_duration_seconds ?? 600,
+      ring_timeout_seconds: agent?.ring_timeout_seconds ?? 30,
+      voice: agent?.voice ?? '',
+      language: agent?.language ?? 'en',
       webhook_url: agent?.webhook_url ?? '',
+      mode: agent?.conversation.mode ?? 'hosted',
+      conversation_url: agent?.conversation.mode === 'webhook' ? agent.conversation.url : '',
+      conversation_timeout_ms: agent?.conversation.mode === 'webhook' ? agent.conversation.timeout_ms : 8000,
+      llm_base_url: agent?.llm.base_url ?? '',
+      // Write-only: the API answers a mask, and a PATCH that sends the mask back keeps the stored key.
+      llm_api_key: agent?.llm.api_key ?? '',
+      llm_model: agent?.llm.model ?? '',
       sample_context: '{\n  "name": "Maria"\n}',
       end_call: agent ? agent.tools.some((t) => t.type === 'end_call') : true,
       tools: agent && agent.tools.some((t) => t.type !== 'end_call') ? JSON.stringify(agent.tools.filter((t) => t.type !== 'end_call'), null, 2) : '',
@@ -175,7 +195,18 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
         number_ids: v.number_ids,
         primary_number_id: v.primary_number_id && v.number_ids.includes(v.primary_number_id) ? v.primary_number_id : (v.number_ids[0] ?? null),
         max_duration_seconds: v.max_duration_seconds,
+        ring_timeout_seconds: v.ring_timeout_seconds,
+        voice: nullIfEmpty(v.voice),
+        language: v.language.trim() || 'en',
         webhook_url: nullIfEmpty(v.webhook_url),
+        conversation: v.mode === 'webhook' ? { mode: 'webhook' as const, url: v.conversation_url.trim(), timeout_ms: v.conversation_timeout_ms } : { mode: 'hosted' as const },
+        llm: {
+          ...(agent?.llm.temperature !== undefined ? { temperature: agent.llm.temperature } : {}),
+          ...(agent?.llm.max_tokens !== undefined ? { max_tokens: agent.llm.max_tokens } : {}),
+          ...(agent?.llm.extraction_model !== undefined ? { extraction_model: agent.llm.extraction_model } : {}),
+          ...(v.llm_base_url.trim() ? { base_url: v.llm_base_url.trim(), api_key: v.llm_api_key || null } : {}),
+          ...(v.llm_model.trim() ? { model: v.llm_model.trim() } : {}),
+        },
         tools: [...(v.end_call ? [{ type: 'end_call' as const }] : []), ...((v.tools.trim() ? JSON.parse(v.tools) : []) as AgentCreateParams['tools'] & object)],
       };
       return agent ? client.agents.update(agent.id, body) : client.agents.create({ ...body, type: v.type } as AgentCreateParams);
@@ -187,7 +218,7 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
     },
     onError: (err) => {
       // The API names the field it refuses (`param`, e.g. "returns.when" or "number_ids[0]"): show it there.
-      const field = err instanceof ParleyError && err.param ? err.param.split(/[.[]/)[0]! : null;
+      const field = err instanceof ParleyError && err.param ? formField(err.param) : null;
       if (field && field in form.values && field !== 'end_call') form.setFieldError(field, err.message);
       else notifications.show({ color: 'red', title: 'Not saved', message: err.message });
     },
@@ -219,9 +250,32 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
         <Textarea label="Returns" description='What to extract after the call: short form {"confirmed": "boolean", "when": "datetime?"} or JSON Schema' autosize minRows={3} styles={MONO} {...form.getInputProps('returns')} />
         <Checkbox label="The agent may end the call (end_call)" {...form.getInputProps('end_call', { type: 'checkbox' })} />
         <Textarea label="Other tools" description='JSON array: HTTP tools with JSON-schema parameters, transfer_call, send_dtmf' placeholder='[{"type": "http", "name": "book", "description": "Books a slot", "url": "https://example.com/book", "parameters": {"type": "object", "properties": {"when": {"type": "string"}}}}]' autosize minRows={2} styles={MONO} {...form.getInputProps('tools')} />
+        <Group grow align="start">
+          <TextInput label="Voice" description="The TTS voice; empty: the service's default" {...form.getInputProps('voice')} />
+          <TextInput label="Language" description='e.g. "en", "en-US", "fr"' {...form.getInputProps('language')} />
+        </Group>
+        <Select
+          label="Who answers the caller"
+          data={[{ value: 'hosted', label: 'A model (the service\'s, or this agent\'s own server)' }, { value: 'webhook', label: 'Your endpoint, each turn (conversation webhook)' }]}
+          allowDeselect={false}
+          {...form.getInputProps('mode')}
+        />
+        {form.values.mode === 'webhook' ? (
+          <Group grow align="start">
+            <TextInput label="Conversation webhook URL" placeholder="https://example.com/parley-turn" {...form.getInputProps('conversation_url')} />
+            <NumberInput label="Its timeout (ms)" min={500} max={30_000} {...form.getInputProps('conversation_timeout_ms')} />
+          </Group>
+        ) : (
+          <Group grow align="start">
+            <TextInput label="Model server" description="OpenAI-compatible base URL; empty: the service's" placeholder="http://10.0.0.5:11434/v1" {...form.getInputProps('llm_base_url')} />
+            <TextInput label="Model" description="Empty: the server's default" {...form.getInputProps('llm_model')} />
+            {form.values.llm_base_url.trim() !== '' && <PasswordInput label="Its API key" description="Write-only; kept unless changed" {...form.getInputProps('llm_api_key')} />}
+          </Group>
+        )}
         <Group grow>
           <Select label="On voicemail" data={[{ value: 'hangup', label: 'Hang up' }, { value: 'leave_message', label: 'Leave a message' }, { value: 'continue', label: 'Talk anyway' }]} allowDeselect={false} {...form.getInputProps('voicemail_action')} />
           <NumberInput label="Max duration (s)" min={10} max={14_400} {...form.getInputProps('max_duration_seconds')} />
+          <NumberInput label="Ring timeout (s)" min={5} max={300} {...form.getInputProps('ring_timeout_seconds')} />
         </Group>
         {form.values.voicemail_action === 'leave_message' && <Textarea label="Voicemail message" autosize {...form.getInputProps('voicemail_message')} />}
         <MultiSelect label="Numbers" description="Numbers this agent calls from (outbound) or answers (inbound)" data={numberOptions} searchable {...form.getInputProps('number_ids')} />
@@ -234,6 +288,12 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
       </Stack>
     </form>
   );
+}
+
+/** The form field an API error's `param` names: "llm.base_url" is the model server box, "tools[2].url" the tools box. */
+function formField(param: string): string {
+  const nested: Record<string, string> = { 'llm.base_url': 'llm_base_url', 'llm.api_key': 'llm_api_key', 'llm.model': 'llm_model', 'conversation.url': 'conversation_url', 'conversation.timeout_ms': 'conversation_timeout_ms' };
+  return nested[param] ?? param.split(/[.[]/)[0]!;
 }
 
 /** Placeholders the sample context did not fill stay visible, marked. */
