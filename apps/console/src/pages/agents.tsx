@@ -10,6 +10,7 @@ import { useState } from 'react';
 import { TalkInBrowser } from '../components/web-call';
 import { dateTime } from '../format';
 import { useAgents, useNumbers } from '../queries';
+import { showRefusal } from '../refusal';
 import { useSession } from '../session';
 
 export function AgentsPage() {
@@ -216,12 +217,7 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
       notifications.show({ color: 'green', message: `${saved.name} ${agent ? 'saved' : 'created'}` });
       onDone();
     },
-    onError: (err) => {
-      // The API names the field it refuses (`param`, e.g. "returns.when" or "number_ids[0]"): show it there.
-      const field = err instanceof ParleyError && err.param ? formField(err.param) : null;
-      if (field && field in form.values && field !== 'end_call') form.setFieldError(field, err.message);
-      else notifications.show({ color: 'red', title: 'Not saved', message: err.message });
-    },
+    onError: showRefusal(form, 'Not saved', formField),
   });
   let preview: string | null = null;
   try {
@@ -293,7 +289,8 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone(): void }) {
 /** The form field an API error's `param` names: "llm.base_url" is the model server box, "tools[2].url" the tools box. */
 function formField(param: string): string {
   const nested: Record<string, string> = { 'llm.base_url': 'llm_base_url', 'llm.api_key': 'llm_api_key', 'llm.model': 'llm_model', 'conversation.url': 'conversation_url', 'conversation.timeout_ms': 'conversation_timeout_ms' };
-  return nested[param] ?? param.split(/[.[]/)[0]!;
+  const first = param.split(/[.[]/)[0]!;
+  return nested[param] ?? (first === 'tools' ? 'tools' : first);
 }
 
 /** Placeholders the sample context did not fill stay visible, marked. */

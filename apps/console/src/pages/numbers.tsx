@@ -1,10 +1,11 @@
 import { Alert, Badge, Button, Checkbox, Group, Modal, NumberInput, PasswordInput, Select, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { ParleyError, type Trunk, type TrunkCreateParams } from '@parley/sdk';
+import type { Trunk, TrunkCreateParams } from '@parley/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useAgents, useNumbers } from '../queries';
+import { showRefusal } from '../refusal';
 import { useSession } from '../session';
 
 type Codec = NonNullable<TrunkCreateParams['codecs']>[number];
@@ -12,15 +13,6 @@ type Transport = NonNullable<TrunkCreateParams['transport']>;
 /** The API's codecs and transports (the compiler checks these lists against its types, both ways). */
 const CODECS: Record<Codec, string> = { g722: 'G.722 (16 kHz wideband)', ulaw: 'G.711 µ-law', alaw: 'G.711 A-law' };
 const TRANSPORTS: Record<Transport, string> = { udp: 'UDP', tcp: 'TCP', tls: 'TLS' };
-
-/** The API's refusal at the field it names, else as a notification. */
-function showRefusal(form: { values: object; setFieldError(field: string, message: string): void }, title: string) {
-  return (err: Error) => {
-    const field = err instanceof ParleyError && err.param ? err.param.split(/[.[]/)[0]! : null;
-    if (field && field in form.values) form.setFieldError(field, err.message);
-    else notifications.show({ color: 'red', title, message: err.message });
-  };
-}
 
 export function NumbersPage() {
   const { client } = useSession();

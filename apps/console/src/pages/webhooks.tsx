@@ -1,11 +1,12 @@
 import { Alert, Badge, Button, Card, Checkbox, Code, CopyButton, Group, Modal, NumberInput, Select, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { ParleyError, type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointCreateParams } from '@parley/sdk';
+import { type WebhookDelivery, type WebhookEndpoint, type WebhookEndpointCreateParams } from '@parley/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { dateTime } from '../format';
+import { showRefusal } from '../refusal';
 import { useSession } from '../session';
 
 type EventType = WebhookEndpointCreateParams['events'][number];
@@ -80,11 +81,7 @@ function EndpointForm({ onCreated }: { onCreated(e: { url: string; secret: strin
       void queries.invalidateQueries({ queryKey: ['webhook-endpoints'] });
       onCreated(created);
     },
-    onError: (err) => {
-      const field = err instanceof ParleyError && err.param ? err.param.split(/[.[]/)[0]! : null;
-      if (field && field in form.values) form.setFieldError(field, err.message);
-      else notifications.show({ color: 'red', title: 'Not created', message: err.message });
-    },
+    onError: showRefusal(form, 'Not created'),
   });
   return (
     <form onSubmit={form.onSubmit((v) => create.mutate(v))} noValidate>
