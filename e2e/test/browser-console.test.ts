@@ -149,6 +149,8 @@ describe('the console in a real browser', () => {
       expect.arrayContaining(['created', 'initiated', 'ringing', 'answered', 'tool_call', 'ended', 'result']),
     );
     expect(await page.locator('[data-testid="transcript"] [data-role="agent"]').count()).toBeGreaterThan(1);
+    // Each turn's latency as a bar of its stages, from the conversation_ended event.
+    await expect.poll(() => page.locator('[data-testid="latency"] [data-turn]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     // The model ended the call with its end_call tool: the timeline says so.
     expect(await page.locator('[data-testid="timeline"] [data-event="tool_call"]').first().textContent()).toContain('name: end_call');
 

@@ -48,6 +48,25 @@ export const DispatchMessage = z.object({
 });
 export type DispatchMessage = z.infer<typeof DispatchMessage>;
 
+/** Turns whose stages a conversation_ended event lists, at most (the summary counts them all). */
+export const MAX_TURN_LATENCIES = 500;
+
+/**
+ * One caller -> agent turn's latency, ms: from the end of the caller's speech to the agent's first packet out
+ * (`first_audio_out_ms`), made of the endpointing silence, recognition after it, the model to its first sentence,
+ * TTS to its first audio, and what the platform added (VAD lag, chunking, pacing).
+ */
+export const TurnLatencyRecord = z.object({
+  endpointing_ms: z.number().int(),
+  stt_ms: z.number().int(),
+  llm_first_token_ms: z.number().int(),
+  llm_first_sentence_ms: z.number().int(),
+  tts_first_audio_ms: z.number().int(),
+  added_ms: z.number().int(),
+  first_audio_out_ms: z.number().int(),
+});
+export type TurnLatencyRecord = z.infer<typeof TurnLatencyRecord>;
+
 const eventBase = {
   /** Unique event id: the JetStream message id, and the dedupe key of every consumer. */
   id: z.string().min(1),
@@ -80,6 +99,8 @@ export const CallEventData = {
     segments: z.array(TranscriptSegment),
     answered_by: z.enum(ANSWERED_BY),
     latency: CallLatency.nullable(),
+    /** Each turn's stages, in order (at most MAX_TURN_LATENCIES): what the call's latency summary is made of. */
+    turns: z.array(TurnLatencyRecord).max(MAX_TURN_LATENCIES).optional(),
     reason: z.string(),
   }),
   recording: z.object({ path: z.string(), duration_ms: z.number().int().min(0), bytes: z.number().int().min(0), format: z.literal('wav') }),

@@ -108,7 +108,7 @@ function CallView({ call }: { call: Call }) {
             {call.latency && call.latency.turns > 0 && (
               <Card withBorder>
                 <Title order={3} size="h5" mb="xs">Latency ({call.latency.turns} turns)</Title>
-                <Latency latency={call.latency} />
+                <Latency call={call} />
               </Card>
             )}
             <Card withBorder>
@@ -215,39 +215,61 @@ function Facts({ rows }: { rows: Array<[string, string]> }) {
   );
 }
 
+/** One turn's stages as the conversation_ended event lists them (ms). */
+interface TurnStages {
+  endpointing_ms: number;
+  stt_ms: number;
+  llm_first_sentence_ms: number;
+  tts_first_audio_ms: number;
+  added_ms: number;
+  first_audio_out_ms: number;
+}
+
+/** The stages of a turn, in the order they happen, from the end of the caller's speech to the agent's first packet. */
 const STAGES = [
+  { key: 'endpointing_ms', label: 'endpointing', color: 'gray.5' },
   { key: 'stt_ms', label: 'STT', color: 'indigo' },
-  { key: 'llm_first_token_ms', label: 'LLM first token', color: 'grape' },
+  { key: 'llm_first_sentence_ms', label: 'LLM to first sentence', color: 'grape' },
   { key: 'tts_first_audio_ms', label: 'TTS first audio', color: 'teal' },
+  { key: 'added_ms', label: 'platform', color: 'orange' },
 ] as const;
 
-/** The call's p50 and p95 per stage as stacked bars: recognition, the model's first token, the first audio, and the rest (endpointing, pacing, the network) up to the first packet out. */
-function Latency({ latency }: { latency: NonNullable<Call['latency']> }) {
+/**
+ * Per-turn latency as stacked bars (one per turn, every stage, on one scale), with the call's p50 and p95 from its
+ * summary. The turns come from the timeline's conversation_ended event, once the call has ended.
+ */
+function Latency({ call }: { call: Call }) {
+  const { client } = useSession();
+  const events = useQuery({ queryKey: ['call-events', call.id], queryFn: () => client.calls.events(call.id) });
+  const latency = call.latency!;
+  const ended = events.data?.data.find((e) => e.type === 'conversation_ended');
+  const turns = (Array.isArray(ended?.data.turns) ? ended.data.turns : []) as TurnStages[];
+  const scale = Math.max(1, ...turns.map((t) => t.first_audio_out_ms));
+  const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
   return (
-    <Stack gap="sm">
-      {(['p50_ms', 'p95_ms'] as const).map((q) => {
-        const total = latency.first_audio_out_ms[q] ?? 0;
-        const parts = STAGES.map((s) => ({ ...s, ms: latency[s.key][q] ?? 0 }));
-        const other = Math.max(0, total - parts.reduce((t, p) => t + p.ms, 0));
-        const scale = Math.max(total, parts.reduce((t, p) => t + p.ms, 0), 1);
-        return (
-          <div key={q}>
-            <Text size="xs" mb={2}>{q === 'p50_ms' ? 'p50' : 'p95'}: {Math.round(total)} ms to the first audio out</Text>
-            <Progress.Root size={18}>
-              {[...parts, { key: 'other', label: 'endpointing and platform', color: 'gray', ms: other }].map((p) => (
-                <Tooltip key={p.key} label={`${p.label}: ${Math.round(p.ms)} ms`}>
-                  <Progress.Section value={(p.ms / scale) * 100} color={p.color} aria-label={`${p.label}: ${Math.round(p.ms)} ms`} />
-                </Tooltip>
-              ))}
-            </Progress.Root>
-          </div>
-        );
-      })}
-      <Group gap="md">
-        {[...STAGES, { key: 'other', label: 'endpointing and platform', color: 'gray' }].map((s) => (
-          <Text key={s.key} size="xs"><Text span c={`${s.color}.8`}>■</Text> {s.label}</Text>
-        ))}
-      </Group>
+    <Stack gap="xs" data-testid="latency">
+      <Text size="sm">
+        End of the caller&apos;s speech to the agent&apos;s first audio: p50 {ms(latency.first_audio_out_ms.p50_ms)}, p95 {ms(latency.first_audio_out_ms.p95_ms)} (STT p50 {ms(latency.stt_ms.p50_ms)}, LLM first token p50 {ms(latency.llm_first_token_ms.p50_ms)}, TTS p50 {ms(latency.tts_first_audio_ms.p50_ms)})
+      </Text>
+      {turns.map((t, i) => (
+        <div key={i} data-turn={i + 1}>
+          <Text size="xs" mb={2}>Turn {i + 1}: {t.first_audio_out_ms} ms</Text>
+          <Progress.Root size={16} style={{ width: `${(t.first_audio_out_ms / scale) * 100}%` }}>
+            {STAGES.map((st) => (
+              <Tooltip key={st.key} label={`${st.label}: ${Math.max(0, t[st.key])} ms`}>
+                <Progress.Section value={(Math.max(0, t[st.key]) / Math.max(1, t.first_audio_out_ms)) * 100} color={st.color} aria-label={`${st.label}: ${Math.max(0, t[st.key])} ms`} />
+              </Tooltip>
+            ))}
+          </Progress.Root>
+        </div>
+      ))}
+      {turns.length > 0 && (
+        <Group gap="md">
+          {STAGES.map((st) => (
+            <Text key={st.key} size="xs"><Text span c={st.color === 'gray.5' ? 'gray.7' : `${st.color}.8`}>■</Text> {st.label}</Text>
+          ))}
+        </Group>
+      )}
     </Stack>
   );
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CallLatency } from '@parley/common';
+import { type CallLatency, MAX_TURN_LATENCIES, type TurnLatencyRecord } from '@parley/common';
 
 export type CallLatencySummary = z.infer<typeof CallLatency>;
 
@@ -29,6 +29,8 @@ export interface TurnLatency {
   endpointingMs: number;
   /** How far the VAD's answers lagged the caller's audio when the endpoint was decided. */
   vadLagMs: number;
+  /** The model, from the transcript to its first whole sentence (what TTS waits for). */
+  llmFirstSentenceMs: number;
   /** What the platform itself added: first audio out minus endpointing wait and provider time (VAD lag included). */
   addedMs: number;
 }
@@ -43,7 +45,20 @@ export function turnLatency(m: TurnMarks): TurnLatency | undefined {
   const llmFirstSentenceMs = m.firstSentence - m.sttFinal;
   const ttsFirstAudioMs = m.ttsFirstAudio - m.firstSentence;
   const firstAudioOutMs = m.firstAudioOut - m.speechEnd;
-  return { sttMs, llmFirstTokenMs, ttsFirstAudioMs, firstAudioOutMs, endpointingMs, vadLagMs, addedMs: firstAudioOutMs - endpointingMs - sttMs - llmFirstSentenceMs - ttsFirstAudioMs };
+  return { sttMs, llmFirstTokenMs, llmFirstSentenceMs, ttsFirstAudioMs, firstAudioOutMs, endpointingMs, vadLagMs, addedMs: firstAudioOutMs - endpointingMs - sttMs - llmFirstSentenceMs - ttsFirstAudioMs };
+}
+
+/** The turns' stages as the conversation_ended event lists them (ms, rounded; the first MAX_TURN_LATENCIES turns). */
+export function turnLatencyRecords(turns: TurnLatency[]): TurnLatencyRecord[] {
+  return turns.slice(0, MAX_TURN_LATENCIES).map((t) => ({
+    endpointing_ms: Math.round(t.endpointingMs),
+    stt_ms: Math.round(t.sttMs),
+    llm_first_token_ms: Math.round(t.llmFirstTokenMs),
+    llm_first_sentence_ms: Math.round(t.llmFirstSentenceMs),
+    tts_first_audio_ms: Math.round(t.ttsFirstAudioMs),
+    added_ms: Math.round(t.addedMs),
+    first_audio_out_ms: Math.round(t.firstAudioOutMs),
+  }));
 }
 
 export function percentile(values: number[], p: number): number | null {

@@ -5,7 +5,7 @@ import type { Bus, Logger } from '@parley/service-kit';
 import type { MediaConfig } from '../config';
 import { CallRecorder } from '../conversation/call-recorder';
 import { Conversation, type ConversationSettings } from '../conversation/conversation';
-import { summarizeLatency } from '../conversation/turn-latency';
+import { summarizeLatency, turnLatencyRecords } from '../conversation/turn-latency';
 import { conversationSetup } from './conversation-setup';
 import type { MediaMetrics } from '../metrics/media-metrics';
 import { ConversationWebhook, WEBHOOK_MODEL } from '../providers/llm/conversation-webhook';
@@ -248,6 +248,7 @@ export class CallSession {
           segments: conversation.segments,
           answered_by: conversation.answeredBy,
           latency: conversation.latencies.length > 0 ? summarizeLatency(conversation.latencies) : null,
+          turns: turnLatencyRecords(conversation.latencies),
           reason: conversation.endReason ?? reason,
         });
       } catch (err) {
