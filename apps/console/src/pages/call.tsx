@@ -288,7 +288,7 @@ function Timeline({ call, live }: { call: Call; live: boolean }) {
           {rows.map((e) => (
             <Table.Tr key={e.id} data-event={e.type}>
               <Table.Td w={80}><Text size="xs" ff="monospace">{time(e.at)}</Text></Table.Td>
-              <Table.Td w={140}><Badge variant="outline" size="sm">{e.type.replace(/_/g, ' ')}</Badge></Table.Td>
+              <Table.Td w={190}><Badge variant="outline" size="sm" maw="none">{e.type.replace(/_/g, ' ')}</Badge></Table.Td>
               <Table.Td><Text size="xs" style={{ overflowWrap: 'anywhere' }}>{summary(e.data)}</Text></Table.Td>
             </Table.Tr>
           ))}

@@ -200,7 +200,7 @@ export function Deliveries({ rows, onRetried, showCall = true }: { rows: Webhook
             <Table.Tr key={d.id} data-delivery={d.event_type}>
               <Table.Td>{dateTime(d.created_at)}</Table.Td>
               <Table.Td>{d.event_type}</Table.Td>
-              <Table.Td><Badge variant="light" color={d.status === 'delivered' ? 'green' : d.status === 'failed' ? 'red' : 'gray'}>{d.status}</Badge></Table.Td>
+              <Table.Td><Badge variant="light" miw={96} color={d.status === "delivered" ? "green" : d.status === "failed" ? "red" : "gray"}>{d.status}</Badge></Table.Td>
               <Table.Td>
                 <Stack gap={0}>
                   {d.attempt_log.map((a) => (
