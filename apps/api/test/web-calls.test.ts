@@ -188,6 +188,8 @@ describe('web calls', () => {
       await expect.poll(async () => (await api.ds.query(`SELECT used_at FROM web_call_tokens WHERE call_id = $1`, [racing.id]))[0].used_at, { timeout: 5000 }).not.toBeNull();
       expect((await hangup(racing.id, racing.access_token)).status).toBe(204);
       expect((await api.call('GET', `/v1/calls/${racing.id}`, { key: acct.apiKey })).body).toMatchObject({ status: 'canceled', hangup_cause: 'The page hung up before connecting' });
+      const canceled = (await api.call('GET', `/v1/calls/${racing.id}/events`, { key: acct.apiKey })).body.data.find((e: { type: string }) => e.type === 'ended');
+      expect(canceled.data).toMatchObject({ status: 'canceled', hangup_by: 'caller', answered: false });
       const letGo: string[] = [];
       const listener = api.bus.connection.subscribe(api.bus.subjects.mediaSession(racing.id, 'release'), { callback: (_err, msg) => letGo.push(MediaReleaseRequest.parse(msg.json()).reason) });
       await api.bus.connection.flush();

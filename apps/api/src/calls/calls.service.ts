@@ -12,6 +12,7 @@ import {
   DialerCommandReply,
   DispatchMessage,
   ErrorCodes,
+  type HangupBy,
   MediaAck,
   MediaReleaseRequest,
   isTerminalStatus,
@@ -233,7 +234,7 @@ export class CallsService {
       if (now.status !== 'queued') throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${call.id}' right now; the call was not ended, retry shortly`, param);
     }
     const cause = reason === 'api' ? 'Canceled before the browser connected' : 'The page hung up before connecting';
-    await this.endHere(call, { status: 'canceled', hangupCause: cause, errorCode: null });
+    await this.endHere(call, { status: 'canceled', hangupCause: cause, errorCode: null, hangupBy: reason === 'api' ? 'api' : 'caller' });
   }
 
   /**
@@ -261,7 +262,7 @@ export class CallsService {
    * Ends a call here, for calls no dialer holds: writes its `ended` event through the projector (and to JetStream, for
    * the other services). Returns whether the call is now terminal.
    */
-  async endHere(call: CallEntity, o: { status: 'canceled' | 'completed' | 'failed'; hangupCause: string; errorCode: string | null }): Promise<boolean> {
+  async endHere(call: CallEntity, o: { status: 'canceled' | 'completed' | 'failed'; hangupCause: string; errorCode: string | null; hangupBy?: HangupBy }): Promise<boolean> {
     const event: CallEvent = {
       id: newId.event(),
       call_id: call.id,
@@ -269,7 +270,7 @@ export class CallsService {
       seq: 0,
       at: new Date().toISOString(),
       type: 'ended',
-      data: { status: o.status, answered: Boolean(call.answeredAt), hangup_cause: o.hangupCause, hangup_cause_code: null, hangup_by: 'api', error_code: o.errorCode, error_message: null },
+      data: { status: o.status, answered: Boolean(call.answeredAt), hangup_cause: o.hangupCause, hangup_cause_code: null, hangup_by: o.hangupBy ?? 'api', error_code: o.errorCode, error_message: null },
     };
     const out = await this.ds.transaction(async (m) => {
       const own = await this.projector.applyIn(m, event);
