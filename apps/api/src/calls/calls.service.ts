@@ -17,6 +17,7 @@ import {
   MediaReleaseRequest,
   isTerminalStatus,
   TIMELINE_OMITTED_EVENTS,
+  WEB_CALL_CANCEL_CAUSES,
 } from '@parley/common';
 import { CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics } from '@parley/service-kit';
@@ -233,8 +234,7 @@ export class CallsService {
       if (isTerminalStatus(now.status)) return;
       if (now.status !== 'queued') throw new ApiError(503, ErrorCodes.callOwnerUnavailable, `No media process holds web call '${call.id}' right now; the call was not ended, retry shortly`, param);
     }
-    const cause = reason === 'api' ? 'Canceled before the browser connected' : 'The page hung up before connecting';
-    await this.endHere(call, { status: 'canceled', hangupCause: cause, errorCode: null, hangupBy: reason === 'api' ? 'api' : 'caller' });
+    await this.endHere(call, { status: 'canceled', hangupCause: WEB_CALL_CANCEL_CAUSES[reason], errorCode: null, hangupBy: reason === 'api' ? 'api' : 'caller' });
   }
 
   /**

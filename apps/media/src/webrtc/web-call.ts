@@ -1,5 +1,5 @@
 import type { CodecName } from '@parley/audio';
-import type { CallEventData, HangupBy, MediaWebRtcOffer, TranscriptSegment } from '@parley/common';
+import { type CallEventData, type HangupBy, type MediaWebRtcOffer, type TranscriptSegment, WEB_CALL_CANCEL_CAUSES } from '@parley/common';
 import type { z } from 'zod';
 import type { Bus, Logger } from '@parley/service-kit';
 import { MediaStreamTrack, type RTCDataChannel, RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpSender, type RtpPacket } from 'werift';
@@ -25,8 +25,7 @@ export function endedEvent(reason: string, connectedAt: Date | null): z.input<(t
     return { status: 'completed', answered: true, answered_at: connectedAt.toISOString(), hangup_cause: `Web call ended (${reason})`, hangup_cause_code: 16, hangup_by: by, error_code: null, error_message: null };
   }
   if (reason === 'caller_hangup' || reason === 'api') {
-    const cause = reason === 'api' ? 'Canceled before the browser connected' : 'The page hung up before connecting';
-    return { status: 'canceled', answered: false, answered_at: null, hangup_cause: cause, hangup_cause_code: null, hangup_by: by, error_code: null, error_message: null };
+    return { status: 'canceled', answered: false, answered_at: null, hangup_cause: WEB_CALL_CANCEL_CAUSES[reason], hangup_cause_code: null, hangup_by: by, error_code: null, error_message: null };
   }
   return {
     status: 'failed',

@@ -84,6 +84,12 @@ export const Call = z.object({
 });
 export type Call = z.infer<typeof Call>;
 
+/**
+ * The hang-up cause of a web call ended before its browser's media connected, by who ended it: the api writes it for a
+ * call no media process holds yet, the media process for one it does.
+ */
+export const WEB_CALL_CANCEL_CAUSES = { api: 'Canceled before the browser connected', caller_hangup: 'The page hung up before connecting' } as const;
+
 /** How long a web call's access token may be used after the call is created. */
 export const WEB_CALL_TOKEN_TTL_SECONDS = 30;
 
