@@ -191,6 +191,38 @@ describe('the console in a real browser', () => {
     await shot(page, 'billing');
   });
 
+  it('runs a campaign made through its form (recipients as CSV) and lists its calls', async () => {
+    const numbers = ['+15550142301', '+15550142302'];
+    for (const n of numbers) await tp.scenario(n, { outcome: 'busy', answer_after_ms: 100 });
+    await page.getByRole('navigation').getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByText('No campaigns yet').waitFor();
+    await page.getByRole('button', { name: 'New campaign' }).click();
+    const form = page.getByRole('dialog');
+    await form.getByLabel(/^Name/).fill('Reminders, week 49');
+    await form.getByRole('combobox', { name: /^Agent/ }).click();
+    await page.getByRole('option', { name: 'Appointment reminders' }).click();
+    for (const day of ['Sat', 'Sun']) await form.getByLabel(day, { exact: true }).check();
+    await form.getByLabel(/^From/).fill('00:00');
+    await form.getByLabel(/^Until/).fill('23:59');
+    await form.getByLabel(/^Lines/).fill('2');
+    await form.getByLabel(/^Recipients/).fill(`to,patient_name\n${numbers[0]},Maria Lopez\n${numbers[1]},Ana Ruiz`);
+    await form.getByRole('button', { name: 'Create campaign' }).click();
+    const row = page.locator('[data-campaign="Reminders, week 49"]');
+    await row.waitFor();
+    expect(await row.getByTestId('campaign-progress').textContent()).toContain('0 of 2 done');
+    await row.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => row.getByTestId('campaign-progress').textContent(), { timeout: 60_000 }).toContain('2 of 2 done');
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('completed');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'campaigns');
+    await row.getByRole('link', { name: 'Calls' }).click();
+    await expect.poll(() => page.locator('[data-call-id]').count(), { timeout: 10_000 }).toBe(2);
+    expect(new URL(page.url()).searchParams.get('campaign_id')).toMatch(/^[0-9a-f-]{36}$/);
+    const campaign = (await tp.api(account, 'GET', '/v1/campaigns')).body.data[0];
+    expect(campaign).toMatchObject({ name: 'Reminders, week 49', status: 'completed', max_concurrent_calls: 2, schedule: { window: { start: '00:00', end: '23:59' } } });
+    expect(campaign.schedule.window.days).toHaveLength(7);
+  });
+
   it('adds a webhook endpoint (its secret shown once), sends it a test event and redelivers it from the log', async () => {
     const endpointHook = await tp.webhookReceiver('whsec_dGVzdA==');
     await page.getByRole('navigation').getByRole('link', { name: 'Webhooks' }).click();

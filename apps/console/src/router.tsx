@@ -7,6 +7,7 @@ import { CallPage } from './pages/call';
 import { CallsPage, parseCallFilters } from './pages/calls';
 import { WebhooksPage } from './pages/webhooks';
 import { NumbersPage } from './pages/numbers';
+import { CampaignsPage } from './pages/campaigns';
 
 const root = createRootRouteWithContext<{ session: Session }>()({ component: Shell });
 
@@ -15,11 +16,12 @@ export const callsRoute = createRoute({ getParentRoute: () => root, path: '/call
 export const callRoute = createRoute({ getParentRoute: () => root, path: '/calls/$callId', component: CallPage });
 export const agentsRoute = createRoute({ getParentRoute: () => root, path: '/agents', component: AgentsPage });
 const billing = createRoute({ getParentRoute: () => root, path: '/billing', component: BillingPage });
+const campaigns = createRoute({ getParentRoute: () => root, path: '/campaigns', component: CampaignsPage });
 const numbers = createRoute({ getParentRoute: () => root, path: '/numbers', component: NumbersPage });
 const webhooks = createRoute({ getParentRoute: () => root, path: '/webhooks', component: WebhooksPage });
 
 /** Under /console, where the api serves the built app (any deeper path gets index.html, so a reload keeps the page). */
-export const router = createRouter({ routeTree: root.addChildren([index, callsRoute, callRoute, agentsRoute, numbers, webhooks, billing]), basepath: '/console', context: { session: undefined! } });
+export const router = createRouter({ routeTree: root.addChildren([index, callsRoute, callRoute, agentsRoute, campaigns, numbers, webhooks, billing]), basepath: '/console', context: { session: undefined! } });
 
 declare module '@tanstack/react-router' {
   interface Register {

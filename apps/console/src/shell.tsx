@@ -6,6 +6,7 @@ import { useSession } from './session';
 const NAV = [
   { to: '/calls', label: 'Calls' },
   { to: '/agents', label: 'Agents' },
+  { to: '/campaigns', label: 'Campaigns' },
   { to: '/numbers', label: 'Numbers and trunks' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/billing', label: 'Billing' },

@@ -16,6 +16,8 @@ export interface CallFilters {
   /** Dates (YYYY-MM-DD), in the browser's zone: created on or after `from`, before the end of `until`. */
   from?: string;
   until?: string;
+  /** A campaign's calls (from the campaigns page). */
+  campaign_id?: string;
   /** The cursor: the page after this call. */
   after?: string;
 }
@@ -33,6 +35,7 @@ export function parseCallFilters(search: Record<string, unknown>): CallFilters {
     number: str('number'),
     from: DATE.test(str('from') ?? '') ? str('from') : undefined,
     until: DATE.test(str('until') ?? '') ? str('until') : undefined,
+    campaign_id: str('campaign_id'),
     after: str('after'),
   };
 }
@@ -48,6 +51,7 @@ export function callListQuery(f: CallFilters, limit = 25): CallListParams {
     ...(f.number ? (f.direction === 'inbound' ? { from_number: f.number } : { to_number: f.number }) : {}),
     created_after: f.from ? new Date(`${f.from}T00:00:00`).toISOString() : undefined,
     created_before: f.until ? dayAfter(f.until) : undefined,
+    campaign_id: f.campaign_id,
     starting_after: f.after,
   };
 }
@@ -79,6 +83,7 @@ export function CallsPage() {
         <TextInput label="Number" placeholder="+15551234567" defaultValue={filters.number ?? ''} onBlur={(e) => set({ number: e.currentTarget.value.trim() || undefined })} onKeyDown={(e) => e.key === 'Enter' && set({ number: e.currentTarget.value.trim() || undefined })} w={170} />
         <TextInput label="From" type="date" value={filters.from ?? ''} onChange={(e) => set({ from: e.currentTarget.value || undefined })} w={150} />
         <TextInput label="Until" type="date" value={filters.until ?? ''} onChange={(e) => set({ until: e.currentTarget.value || undefined })} w={150} />
+        {filters.campaign_id && <Badge variant="light" color="grape" size="lg">one campaign&apos;s calls</Badge>}
         {filtered && <Button variant="subtle" onClick={() => void navigate({ search: {} })}>Clear filters</Button>}
       </Group>
       {calls.error && <Alert color="red" role="alert">{calls.error.message}</Alert>}
