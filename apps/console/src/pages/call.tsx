@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Card, Code, Grid, Group, Progress, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import type { Call, TranscriptSegment } from '@parley/sdk';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useRef } from 'react';
 import { useTranscript } from '../components/live-transcript';
@@ -129,8 +129,11 @@ function CallDeliveries({ call }: { call: Call }) {
   const { client } = useSession();
   const queries = useQueryClient();
   const deliveries = useQuery({
-    queryKey: ['call-deliveries', call.id],
+    // Read again whenever the call's status or webhook status moves: the last poll may have come just before the
+    // delivery was written, and polling stops once the call says its webhook is delivered.
+    queryKey: ['call-deliveries', call.id, call.status, call.webhook_status],
     queryFn: () => client.calls.webhookDeliveries(call.id, { limit: 50 }),
+    placeholderData: keepPreviousData,
     refetchInterval: (q) => (isLive(call.status) || call.webhook_status === 'pending' || q.state.data?.data.some((d) => d.status === 'pending') ? 2000 : false),
   });
   if (deliveries.error) return <Alert color="red">{deliveries.error.message}</Alert>;
