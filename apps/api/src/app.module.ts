@@ -15,6 +15,7 @@ import {
   WebhookDeliveriesRepository,
   WebhookEndpointsRepository,
   WebCallTokensRepository,
+  TrunkStatesRepository,
 } from '@parley/db';
 import { DATA_SOURCE, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
@@ -63,7 +64,7 @@ export class AppModule {
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
         { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
         ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
-        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository, WebCallTokensRepository),
+        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository, WebCallTokensRepository, TrunkStatesRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         { provide: Accounts, inject: [DATA_SOURCE, SecretBox], useFactory: (ds: DataSource, secrets: SecretBox) => new Accounts(ds, accountDefaults(config), secrets) },
         PgNotifications,

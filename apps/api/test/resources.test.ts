@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox } from '@parley/db';
+import { SecretBox, TrunkStatesRepository } from '@parley/db';
 import { type ApiHarness, randomE164, startApi, type TestAccount } from './api-harness';
 
 let api: ApiHarness;
@@ -55,6 +55,43 @@ describe('/v1/trunks', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.param, JSON.stringify(body)).toBe(param);
     }
+  });
+
+  it("shows each trunk's state as the dialers reported it: provisioning against the trunk's version, reachability while watched", async () => {
+    const states = new TrunkStatesRepository(api.ds);
+    const sandbox = (await api.call('GET', `/v1/trunks/${acct.sandboxTrunkId}`, { key: acct.apiKey })).body;
+    expect(sandbox.status).toMatchObject({ provisioning: 'built_in', reachability: 'unknown', registration: 'off', checked_at: null, asterisk_connected: null });
+
+    const created = await api.call('POST', '/v1/trunks', { key: acct.apiKey, body: { name: 'Watched', host: 'sip.watched.example', username: 'u', password: 'p', register: true } });
+    expect(created.body.status).toEqual({
+      provisioning: 'pending', provisioning_error: null, reachability: 'unknown', endpoint_state: null, contact_status: null, roundtrip_ms: null,
+      registration: 'not_reported', asterisk_connected: null, changed_at: null, checked_at: null,
+    });
+    const id = created.body.id as string;
+    const version = new Date(created.body.updated_at as string);
+    await states.recordProvisioning(id, { asterisk: 'asterisk', outcome: 'pushed', version });
+    await states.recordChecks('asterisk', [{ trunkId: id, endpointState: 'online' }], 60_000);
+    await states.recordContact(id, 'asterisk', { status: 'reachable', uri: 'sip:sip.watched.example:5060', roundtripUsec: 23_456 });
+    const up = (await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body;
+    expect(up.status).toMatchObject({ provisioning: 'pushed', reachability: 'reachable', endpoint_state: 'online', contact_status: 'reachable', roundtrip_ms: 23.5, asterisk_connected: true });
+    expect(Date.parse(up.status.checked_at)).not.toBeNaN();
+    const listed = (await api.call('GET', '/v1/trunks', { key: acct.apiKey })).body.data.find((t: { id: string }) => t.id === id);
+    expect(listed.status).toEqual(up.status);
+
+    // A change not pushed yet is pending; the contact's round trip is not shown for an endpoint gone offline.
+    const patched = await api.call('PATCH', `/v1/trunks/${id}`, { key: acct.apiKey, body: { port: 5070 } });
+    expect(patched.body.status.provisioning).toBe('pending');
+    await states.recordEndpointState(id, 'asterisk', 'offline', 60_000);
+    expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ reachability: 'unreachable', roundtrip_ms: null, provisioning: 'pending' });
+    await states.recordProvisioning(id, { asterisk: 'asterisk', outcome: 'failed', error: 'Asterisk answered 400: bad transport', version: new Date(patched.body.updated_at as string) });
+    expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ provisioning: 'failed', provisioning_error: 'Asterisk answered 400: bad transport' });
+
+    // Nobody re-read it in time (no dialer, or none connected): unknown, whatever it last was.
+    await states.recordChecks('asterisk', [{ trunkId: id, endpointState: 'online' }], -1000);
+    expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ reachability: 'unknown', endpoint_state: 'online' });
+    await states.recordChecks('asterisk', [{ trunkId: id, endpointState: 'online' }], 60_000);
+    await states.recordDisconnected('asterisk', [id]);
+    expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ reachability: 'unknown', asterisk_connected: false });
   });
 
   it('refuses to delete a trunk that still has numbers', async () => {

@@ -1,7 +1,7 @@
-import type { Trunk } from '@parley/common';
-import type { TrunkEntity } from '@parley/db';
+import type { Trunk, TrunkStatus } from '@parley/common';
+import type { TrunkEntity, TrunkState } from '@parley/db';
 
-export function trunkView(t: TrunkEntity): Trunk {
+export function trunkView(t: TrunkEntity, state: TrunkState | undefined, now: Date = new Date()): Trunk {
   return {
     id: t.id,
     object: 'trunk',
@@ -17,7 +17,34 @@ export function trunkView(t: TrunkEntity): Trunk {
     max_concurrent_calls: t.maxConcurrentCalls,
     calls_per_second: t.callsPerSecond,
     register: t.register,
+    status: trunkStatusOf(t, state, now),
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   };
+}
+
+/** The dialers' last report on a trunk (`trunk_states`), read against the trunk's current version and the clock. */
+export function trunkStatusOf(t: Pick<TrunkEntity, 'sandbox' | 'register' | 'updatedAt'>, state: TrunkState | undefined, now: Date): TrunkStatus {
+  const watched = state !== undefined && state.asteriskConnected && state.staleAfter !== null && state.staleAfter > now;
+  const online = state?.endpointState === 'online';
+  return {
+    provisioning: provisioningOf(t, state),
+    provisioning_error: state?.provisioning === 'failed' ? state.provisioningError : null,
+    reachability: !watched || state.endpointState === null || state.endpointState === 'unknown' || state.endpointState === 'missing' ? 'unknown' : online ? 'reachable' : 'unreachable',
+    endpoint_state: state?.endpointState ?? null,
+    contact_status: state?.contactStatus ?? null,
+    roundtrip_ms: online && state.contactStatus === 'reachable' && state.roundtripUsec !== null ? Math.round(state.roundtripUsec / 100) / 10 : null,
+    registration: t.register ? 'not_reported' : 'off',
+    asterisk_connected: state?.checkedAt || state?.provisioning ? state.asteriskConnected : null,
+    changed_at: state?.changedAt?.toISOString() ?? null,
+    checked_at: state?.checkedAt?.toISOString() ?? null,
+  };
+}
+
+function provisioningOf(t: Pick<TrunkEntity, 'sandbox' | 'updatedAt'>, state: TrunkState | undefined): TrunkStatus['provisioning'] {
+  if (t.sandbox) return 'built_in';
+  if (!state?.provisioning) return 'pending';
+  // What was pushed (or refused) is an older version of the trunk: the change has not reached Asterisk yet.
+  if (!state.provisionedVersion || state.provisionedVersion.getTime() < t.updatedAt.getTime()) return 'pending';
+  return state.provisioning;
 }

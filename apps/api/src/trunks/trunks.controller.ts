@@ -3,7 +3,6 @@ import { listOf, Pagination, Trunk, TrunkCreate, TrunkUpdate } from '@parley/com
 import { z } from 'zod';
 import { AccountId, ApiRoute, ValidBody, ValidQuery } from '../http/api-route';
 import { list } from '../http/pagination';
-import { trunkView } from './trunk.view';
 import { TrunksService } from './trunks.service';
 
 const Deleted = z.object({ id: z.string(), object: z.literal('trunk'), deleted: z.literal(true) });
@@ -16,26 +15,26 @@ export class TrunksController {
   @HttpCode(201)
   @ApiRoute({ tag: 'Trunks', summary: 'Create a SIP trunk', body: TrunkCreate, response: Trunk, status: 201, errors: [409] })
   async create(@AccountId() accountId: string, @ValidBody() body: TrunkCreate) {
-    return trunkView(await this.trunks.create(accountId, body));
+    return this.trunks.view(await this.trunks.create(accountId, body));
   }
 
   @Get()
   @ApiRoute({ tag: 'Trunks', summary: 'List trunks (the built-in sandbox trunk included)', query: Pagination, response: listOf(Trunk) })
   async list(@AccountId() accountId: string, @ValidQuery() query: z.infer<typeof Pagination>) {
     const page = await this.trunks.list(accountId, query);
-    return list(page.rows.map(trunkView), page.hasMore);
+    return list(await this.trunks.views(page.rows), page.hasMore);
   }
 
   @Get(':id')
   @ApiRoute({ tag: 'Trunks', summary: 'Get a trunk', response: Trunk })
   async get(@AccountId() accountId: string, @Param('id') id: string) {
-    return trunkView(await this.trunks.get(accountId, id));
+    return this.trunks.view(await this.trunks.get(accountId, id));
   }
 
   @Patch(':id')
   @ApiRoute({ tag: 'Trunks', summary: 'Update a trunk', body: TrunkUpdate, response: Trunk, errors: [409] })
   async update(@AccountId() accountId: string, @Param('id') id: string, @ValidBody() body: TrunkUpdate) {
-    return trunkView(await this.trunks.update(accountId, id, body));
+    return this.trunks.view(await this.trunks.update(accountId, id, body));
   }
 
   @Delete(':id')

@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCodes, TrunksChangedMessage, type TrunkCreate, type TrunkUpdate } from '@parley/common';
-import { PhoneNumbersRepository, SecretBox, type TrunkEntity, type TrunkPatch, TrunksRepository } from '@parley/db';
+import { ErrorCodes, TrunksChangedMessage, type Trunk, type TrunkCreate, type TrunkUpdate } from '@parley/common';
+import { PhoneNumbersRepository, SecretBox, type TrunkEntity, type TrunkPatch, TrunkStatesRepository, TrunksRepository } from '@parley/db';
 import { Bus } from '@parley/service-kit';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
 import { newId } from '../http/ids';
 import { cursorAfter } from '../http/pagination';
+import { trunkView } from './trunk.view';
 
 @Injectable()
 export class TrunksService {
   constructor(
     private readonly trunks: TrunksRepository,
+    private readonly states: TrunkStatesRepository,
     private readonly numbers: PhoneNumbersRepository,
     private readonly secrets: SecretBox,
     private readonly bus: Bus,
@@ -38,6 +40,17 @@ export class TrunksService {
     if (!trunk) throw this.nameTaken(input.name);
     this.announce(accountId, trunk.id);
     return trunk;
+  }
+
+  /** The trunks as the API shows them, each with what the dialers last reported of it. */
+  async views(trunks: TrunkEntity[]): Promise<Trunk[]> {
+    const states = await this.states.ofTrunks(trunks.map((t) => t.id));
+    const now = new Date();
+    return trunks.map((t) => trunkView(t, states.get(t.id), now));
+  }
+
+  async view(trunk: TrunkEntity): Promise<Trunk> {
+    return (await this.views([trunk]))[0]!;
   }
 
   async get(accountId: string, id: string): Promise<TrunkEntity> {

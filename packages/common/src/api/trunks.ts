@@ -41,6 +41,34 @@ export const TrunkUpdate = z
   .partial();
 export type TrunkUpdate = z.infer<typeof TrunkUpdate>;
 
+export const TRUNK_PROVISIONING = ['built_in', 'pending', 'pushed', 'failed', 'no_asterisk'] as const;
+export const TRUNK_REACHABILITY = ['reachable', 'unreachable', 'unknown'] as const;
+
+/** What the dialers know of a trunk as its Asterisk sees it. */
+export const TrunkStatus = z
+  .object({
+    provisioning: z
+      .enum(TRUNK_PROVISIONING)
+      .describe(
+        'built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out',
+      ),
+    provisioning_error: z.string().nullable().describe("Asterisk's words when it refused the trunk"),
+    reachability: z
+      .enum(TRUNK_REACHABILITY)
+      .describe("reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately"),
+    endpoint_state: z.enum(['online', 'offline', 'unknown', 'missing']).nullable().describe("Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again)"),
+    contact_status: z.enum(['reachable', 'unreachable', 'unknown', 'nonqualified', 'removed']).nullable().describe("the carrier contact's qualify status from Asterisk's last ContactStatusChange"),
+    roundtrip_ms: z.number().nullable().describe('SIP OPTIONS round trip measured when the contact last became reachable (Asterisk reports no later one)'),
+    registration: z
+      .enum(['off', 'not_reported'])
+      .describe("off: the trunk does not register; not_reported: it registers, but Asterisk's ARI gives no outbound registration state (see `pjsip show registrations` on the Asterisk)"),
+    asterisk_connected: z.boolean().nullable().describe("whether a dialer was connected to the trunk's Asterisk at the last check; null before the first"),
+    changed_at: Timestamp.nullable().describe('when the endpoint state or contact status last changed'),
+    checked_at: Timestamp.nullable().describe('when a dialer last read the endpoint from Asterisk'),
+  })
+  .describe("The trunk's state as the dialers see it through Asterisk's ARI");
+export type TrunkStatus = z.infer<typeof TrunkStatus>;
+
 export const Trunk = z.object({
   id: z.string(),
   object: z.literal('trunk'),
@@ -56,6 +84,7 @@ export const Trunk = z.object({
   max_concurrent_calls: z.number().int(),
   calls_per_second: z.number(),
   register: z.boolean(),
+  status: TrunkStatus,
   created_at: Timestamp,
   updated_at: Timestamp,
 });

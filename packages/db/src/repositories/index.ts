@@ -17,3 +17,4 @@ export * from './dialer-instances.repository';
 export * from './do-not-call.repository';
 export * from './campaigns.repository';
 export * from './web-call-tokens.repository';
+export * from './trunk-states.repository';

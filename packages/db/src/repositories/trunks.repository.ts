@@ -76,6 +76,11 @@ export class TrunksRepository extends DbRepository {
     return this.repo.find({ where: { sandbox: false, ...(scope.trunkId ? { id: scope.trunkId } : {}), ...(scope.accountId ? { accountId: scope.accountId } : {}) } });
   }
 
+  /** Every trunk's id and whether it is a sandbox one: the trunks whose state the dialer watches. */
+  async watched(): Promise<Array<{ id: string; sandbox: boolean }>> {
+    return this.repo.find({ select: ['id', 'sandbox'] });
+  }
+
   /** Whether the id is a customer trunk's (so an Asterisk endpoint of that name is one Parley pushed). */
   isCustomerTrunk(id: string): Promise<boolean> {
     return this.repo.existsBy({ id, sandbox: false });

@@ -4577,6 +4577,38 @@ export interface operations {
                             max_concurrent_calls: number;
                             calls_per_second: number;
                             register: boolean;
+                            /** @description The trunk's state as the dialers see it through Asterisk's ARI */
+                            status: {
+                                /**
+                                 * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                                 * @enum {string}
+                                 */
+                                provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                                /** @description Asterisk's words when it refused the trunk */
+                                provisioning_error: string | null;
+                                /**
+                                 * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                                 * @enum {string}
+                                 */
+                                reachability: "reachable" | "unreachable" | "unknown";
+                                /** @description Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again) */
+                                endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                                /** @description the carrier contact's qualify status from Asterisk's last ContactStatusChange */
+                                contact_status: ("reachable" | "unreachable" | "unknown" | "nonqualified" | "removed") | null;
+                                /** @description SIP OPTIONS round trip measured when the contact last became reachable (Asterisk reports no later one) */
+                                roundtrip_ms: number | null;
+                                /**
+                                 * @description off: the trunk does not register; not_reported: it registers, but Asterisk's ARI gives no outbound registration state (see `pjsip show registrations` on the Asterisk)
+                                 * @enum {string}
+                                 */
+                                registration: "off" | "not_reported";
+                                /** @description whether a dialer was connected to the trunk's Asterisk at the last check; null before the first */
+                                asterisk_connected: boolean | null;
+                                /** @description when the endpoint state or contact status last changed */
+                                changed_at: string | null;
+                                /** @description when a dialer last read the endpoint from Asterisk */
+                                checked_at: string | null;
+                            };
                             /** @description ISO 8601 timestamp */
                             created_at: string;
                             /** @description ISO 8601 timestamp */
@@ -4723,6 +4755,38 @@ export interface operations {
                         max_concurrent_calls: number;
                         calls_per_second: number;
                         register: boolean;
+                        /** @description The trunk's state as the dialers see it through Asterisk's ARI */
+                        status: {
+                            /**
+                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                             * @enum {string}
+                             */
+                            provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                            /** @description Asterisk's words when it refused the trunk */
+                            provisioning_error: string | null;
+                            /**
+                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                             * @enum {string}
+                             */
+                            reachability: "reachable" | "unreachable" | "unknown";
+                            /** @description Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again) */
+                            endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                            /** @description the carrier contact's qualify status from Asterisk's last ContactStatusChange */
+                            contact_status: ("reachable" | "unreachable" | "unknown" | "nonqualified" | "removed") | null;
+                            /** @description SIP OPTIONS round trip measured when the contact last became reachable (Asterisk reports no later one) */
+                            roundtrip_ms: number | null;
+                            /**
+                             * @description off: the trunk does not register; not_reported: it registers, but Asterisk's ARI gives no outbound registration state (see `pjsip show registrations` on the Asterisk)
+                             * @enum {string}
+                             */
+                            registration: "off" | "not_reported";
+                            /** @description whether a dialer was connected to the trunk's Asterisk at the last check; null before the first */
+                            asterisk_connected: boolean | null;
+                            /** @description when the endpoint state or contact status last changed */
+                            changed_at: string | null;
+                            /** @description when a dialer last read the endpoint from Asterisk */
+                            checked_at: string | null;
+                        };
                         /** @description ISO 8601 timestamp */
                         created_at: string;
                         /** @description ISO 8601 timestamp */
@@ -4865,6 +4929,38 @@ export interface operations {
                         max_concurrent_calls: number;
                         calls_per_second: number;
                         register: boolean;
+                        /** @description The trunk's state as the dialers see it through Asterisk's ARI */
+                        status: {
+                            /**
+                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                             * @enum {string}
+                             */
+                            provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                            /** @description Asterisk's words when it refused the trunk */
+                            provisioning_error: string | null;
+                            /**
+                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                             * @enum {string}
+                             */
+                            reachability: "reachable" | "unreachable" | "unknown";
+                            /** @description Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again) */
+                            endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                            /** @description the carrier contact's qualify status from Asterisk's last ContactStatusChange */
+                            contact_status: ("reachable" | "unreachable" | "unknown" | "nonqualified" | "removed") | null;
+                            /** @description SIP OPTIONS round trip measured when the contact last became reachable (Asterisk reports no later one) */
+                            roundtrip_ms: number | null;
+                            /**
+                             * @description off: the trunk does not register; not_reported: it registers, but Asterisk's ARI gives no outbound registration state (see `pjsip show registrations` on the Asterisk)
+                             * @enum {string}
+                             */
+                            registration: "off" | "not_reported";
+                            /** @description whether a dialer was connected to the trunk's Asterisk at the last check; null before the first */
+                            asterisk_connected: boolean | null;
+                            /** @description when the endpoint state or contact status last changed */
+                            changed_at: string | null;
+                            /** @description when a dialer last read the endpoint from Asterisk */
+                            checked_at: string | null;
+                        };
                         /** @description ISO 8601 timestamp */
                         created_at: string;
                         /** @description ISO 8601 timestamp */
@@ -5124,6 +5220,38 @@ export interface operations {
                         max_concurrent_calls: number;
                         calls_per_second: number;
                         register: boolean;
+                        /** @description The trunk's state as the dialers see it through Asterisk's ARI */
+                        status: {
+                            /**
+                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                             * @enum {string}
+                             */
+                            provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                            /** @description Asterisk's words when it refused the trunk */
+                            provisioning_error: string | null;
+                            /**
+                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                             * @enum {string}
+                             */
+                            reachability: "reachable" | "unreachable" | "unknown";
+                            /** @description Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again) */
+                            endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                            /** @description the carrier contact's qualify status from Asterisk's last ContactStatusChange */
+                            contact_status: ("reachable" | "unreachable" | "unknown" | "nonqualified" | "removed") | null;
+                            /** @description SIP OPTIONS round trip measured when the contact last became reachable (Asterisk reports no later one) */
+                            roundtrip_ms: number | null;
+                            /**
+                             * @description off: the trunk does not register; not_reported: it registers, but Asterisk's ARI gives no outbound registration state (see `pjsip show registrations` on the Asterisk)
+                             * @enum {string}
+                             */
+                            registration: "off" | "not_reported";
+                            /** @description whether a dialer was connected to the trunk's Asterisk at the last check; null before the first */
+                            asterisk_connected: boolean | null;
+                            /** @description when the endpoint state or contact status last changed */
+                            changed_at: string | null;
+                            /** @description when a dialer last read the endpoint from Asterisk */
+                            checked_at: string | null;
+                        };
                         /** @description ISO 8601 timestamp */
                         created_at: string;
                         /** @description ISO 8601 timestamp */

@@ -211,6 +211,20 @@ class PhoneNumber(APIObject):
     updated_at: str  # ISO 8601 timestamp
 
 
+class TrunkStatus(APIObject):
+    """Part of Trunk."""
+    provisioning: Literal["built_in", "pending", "pushed", "failed", "no_asterisk"]  # built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+    provisioning_error: Optional[str]  # Asterisk's words when it refused the trunk
+    reachability: Literal["reachable", "unreachable", "unknown"]  # reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+    endpoint_state: Optional[Literal["online", "offline", "unknown", "missing"]]  # Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again)
+    contact_status: Optional[Literal["reachable", "unreachable", "unknown", "nonqualified", "removed"]]  # the carrier contact's qualify status from Asterisk's last ContactStatusChange
+    roundtrip_ms: Optional[float]  # SIP OPTIONS round trip measured when the contact last became reachable (Asterisk reports no later one)
+    registration: Literal["off", "not_reported"]  # off: the trunk does not register; not_reported: it registers, but Asterisk's ARI gives no outbound registration state (see `pjsip show registrations` on the Asterisk)
+    asterisk_connected: Optional[bool]  # whether a dialer was connected to the trunk's Asterisk at the last check; null before the first
+    changed_at: Optional[str]  # when the endpoint state or contact status last changed
+    checked_at: Optional[str]  # when a dialer last read the endpoint from Asterisk
+
+
 class Trunk(APIObject):
     """What GET /v1/trunks/{id} answers."""
     id: str
@@ -227,6 +241,7 @@ class Trunk(APIObject):
     max_concurrent_calls: int
     calls_per_second: float
     register: bool
+    status: TrunkStatus  # The trunk's state as the dialers see it through Asterisk's ARI
     created_at: str  # ISO 8601 timestamp
     updated_at: str  # ISO 8601 timestamp
 
