@@ -40,6 +40,11 @@ export const DialerConfigSchema = z.object({
   DIALER_WATCHDOG_INTERVAL_MS: env.int(10_000, 50),
   /** How often queued calls ask for trunk capacity when nothing local freed any. */
   DIALER_QUEUE_POLL_MS: env.int(250, 10),
+  /**
+   * How often each trunk's endpoint state is read from its Asterisk (besides Asterisk's own state events); a state not
+   * re-read for three intervals is shown as unknown.
+   */
+  TRUNK_STATE_INTERVAL_MS: env.int(30_000, 50),
 });
 export type DialerConfig = z.infer<typeof DialerConfigSchema>;
 

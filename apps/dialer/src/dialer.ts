@@ -1,5 +1,5 @@
 import { DispatchMessage } from '@parley/common';
-import type { CallsRepository, DialerInstancesRepository, PhoneNumbersRepository, TrunkSlotsRepository, TrunksRepository } from '@parley/db';
+import type { CallsRepository, DialerInstancesRepository, PhoneNumbersRepository, TrunkSlotsRepository, TrunkStatesRepository, TrunksRepository } from '@parley/db';
 import type { Bus, Logger, Metrics, Readiness, RunningConsumer } from '@parley/service-kit';
 import { CallEventPublisher } from './calls/call-event-publisher';
 import { LiveCalls } from './calls/live-calls';
@@ -17,6 +17,7 @@ import { OrphanWatch } from './recovery/orphan-watch';
 import { AsteriskConnections } from './telephony/asterisk-connections';
 import { TrunkCapacity } from './trunks/trunk-capacity';
 import { TrunkProvisioner } from './trunks/trunk-provisioner';
+import { TrunkStates } from './trunks/trunk-states';
 
 /** The dialer's queries, on the service's pool. */
 export interface DialerRepositories {
@@ -25,6 +26,7 @@ export interface DialerRepositories {
   numbers: PhoneNumbersRepository;
   slots: TrunkSlotsRepository;
   dialers: DialerInstancesRepository;
+  trunkStates: TrunkStatesRepository;
 }
 
 export interface DialerDeps {
@@ -54,6 +56,7 @@ export class Dialer {
   readonly watchdog: CallWatchdog;
   readonly orphans: OrphanWatch;
   readonly provisioner: TrunkProvisioner;
+  readonly trunkStates: TrunkStates;
   private readonly publisher: CallEventPublisher;
   private readonly presence: DialerPresence;
   private readonly commands: DialerCommands;
@@ -64,7 +67,7 @@ export class Dialer {
 
   constructor(private readonly deps: DialerDeps) {
     const { config, bus, repositories, logger } = deps;
-    const { calls, trunks, numbers, slots, dialers } = repositories;
+    const { calls, trunks, numbers, slots, dialers, trunkStates } = repositories;
     const metrics = new DialerMetrics(deps.metrics);
     this.connections = new AsteriskConnections(config, logger);
     this.publisher = new CallEventPublisher(bus, logger, () => config.SHUTDOWN_TIMEOUT_MS);
@@ -80,7 +83,15 @@ export class Dialer {
     this.adoption = new ChannelAdoption({ slots, dialers, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, leftovers, publisher: this.publisher, config, metrics, logger });
     this.orphans = new OrphanWatch({ connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_HEARTBEAT_MS, logger });
     this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
-    this.provisioner = new TrunkProvisioner({ trunks, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
+    this.provisioner = new TrunkProvisioner({ trunks, states: trunkStates, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
+    this.trunkStates = new TrunkStates({
+      trunks,
+      states: trunkStates,
+      connections: this.connections,
+      intervalMs: config.TRUNK_STATE_INTERVAL_MS,
+      logger,
+      onMissing: (trunkId) => void this.provisioner.sync({ trunkId }).catch((err: Error) => logger.error({ err, trunk_id: trunkId }, 'pushing a trunk again failed')),
+    });
   }
 
   async start(): Promise<void> {
@@ -95,15 +106,20 @@ export class Dialer {
           void this.inbound.route(conn, event).catch((err: Error) => logger.error({ err, channel_id: event.channel.id }, 'inbound routing failed'));
           return;
         }
+        this.trunkStates.onEvent(conn, event);
         this.liveCalls.onAriEvent(conn, event);
       },
       onConnected: (conn) => {
         void this.adoption.reconcile(conn);
         if (conn === this.connections.asterisk) void this.provisioner.sync().catch((err: Error) => logger.error({ err }, 'pushing trunks to Asterisk failed'));
+        void this.trunkStates.check();
       },
     });
+    // With no Asterisk there is no connect to push on: the trunks are told so now.
+    if (!this.connections.asterisk) void this.provisioner.sync().catch((err: Error) => logger.error({ err }, 'recording the trunks as not pushed failed'));
     this.commands.start();
     this.provisioner.start();
+    this.trunkStates.start();
     this.queue.start();
     this.watchdog.start();
     this.orphans.start();
@@ -139,6 +155,7 @@ export class Dialer {
     this.watchdog.stop();
     this.commands.stop();
     this.provisioner.stop();
+    this.trunkStates.stop();
     this.publisher.stop();
     await Promise.allSettled(this.liveCalls.list().map((c) => c.publishing));
     await this.presence.stop(true);
@@ -157,6 +174,7 @@ export class Dialer {
     this.watchdog.stop();
     this.commands.stop();
     this.provisioner.stop();
+    this.trunkStates.stop();
     void (async () => {
       await this.queue.stop();
       await this.consumer?.stop();

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrunksChangedMessage } from '@parley/common';
+import { TrunkStatesRepository } from '@parley/db';
 import { DialerWorld } from './support/dialer-world';
 
 let world: DialerWorld;
@@ -97,6 +99,10 @@ describe('outbound calls against the simulator', () => {
     const ended = await world.ended(callId);
     expect(ended.data).toMatchObject({ status: 'failed', error_code: 'originate_failed' });
     expect(ended.data.error_message).toContain('ARI_URL');
+    // The trunk's state says why, once the api announces it.
+    world.bus.publish(world.bus.subjects.trunksChanged, TrunksChangedMessage, { account_id: world.accountId, trunk_id: trunkId });
+    const states = new TrunkStatesRepository(world.db.dataSource);
+    await world.until(async () => (await states.ofTrunks([trunkId])).get(trunkId)?.provisioning === 'no_asterisk', 'the trunk recorded as having no Asterisk');
   });
 
   it('a call the api canceled before any dialer heard its hang-up command is skipped when its message comes, not dialed', async () => {

@@ -1,5 +1,5 @@
 import { AriEventStream, type AriEventStreamOptions, type AriStreamEventName, type AriStreamHandlers } from './events';
-import { ApplicationsApi, AriHttp, AsteriskApi, BridgesApi, ChannelsApi, PlaybacksApi, RecordingsApi } from './rest';
+import { ApplicationsApi, AriHttp, AsteriskApi, BridgesApi, ChannelsApi, EndpointsApi, PlaybacksApi, RecordingsApi } from './rest';
 import type { AriEventOf, AriEventType } from './types';
 
 export interface AriClientOptions extends Omit<AriEventStreamOptions, 'onOpen'> {
@@ -17,6 +17,7 @@ export class AriClient {
   readonly bridges: BridgesApi;
   readonly playbacks: PlaybacksApi;
   readonly recordings: RecordingsApi;
+  readonly endpoints: EndpointsApi;
   readonly asterisk: AsteriskApi;
   readonly applications: ApplicationsApi;
   readonly events: AriEventStream;
@@ -29,6 +30,7 @@ export class AriClient {
     this.bridges = new BridgesApi(this.http);
     this.playbacks = new PlaybacksApi(this.http);
     this.recordings = new RecordingsApi(this.http);
+    this.endpoints = new EndpointsApi(this.http);
     this.asterisk = new AsteriskApi(this.http);
     this.applications = new ApplicationsApi(this.http);
     this.primaryApp = Array.isArray(options.app) ? options.app[0]! : options.app;

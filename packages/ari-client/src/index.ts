@@ -17,6 +17,7 @@ export {
   AsteriskApi,
   BridgesApi,
   ChannelsApi,
+  EndpointsApi,
   PlaybacksApi,
   RecordingsApi,
   ariBaseUrl,

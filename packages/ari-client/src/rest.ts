@@ -6,6 +6,7 @@ import type {
   Bridge,
   Channel,
   ConfigTuple,
+  Endpoint,
   LiveRecording,
   Playback,
   StoredRecording,
@@ -282,6 +283,24 @@ export class PlaybacksApi {
 
   control(playbackId: string, operation: 'restart' | 'pause' | 'unpause' | 'reverse' | 'forward'): Promise<void> {
     return this.http.request('POST', `/playbacks/${enc(playbackId)}/control`, { query: { operation } });
+  }
+}
+
+export class EndpointsApi {
+  constructor(private readonly http: AriHttp) {}
+
+  list(): Promise<Endpoint[]> {
+    return this.http.request('GET', '/endpoints');
+  }
+
+  /** The endpoints of one technology, e.g. `PJSIP`; 404 for a technology Asterisk does not have. */
+  listByTech(tech: string): Promise<Endpoint[]> {
+    return this.http.request('GET', `/endpoints/${enc(tech)}`);
+  }
+
+  /** One endpoint with its state; 404 ("Endpoint not found") when Asterisk has no such endpoint. */
+  get(tech: string, resource: string): Promise<Endpoint> {
+    return this.http.request('GET', `/endpoints/${enc(tech)}/${enc(resource)}`);
   }
 }
 

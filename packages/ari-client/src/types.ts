@@ -123,8 +123,27 @@ export interface Application {
 export interface Endpoint {
   technology: string;
   resource: string;
-  state?: string;
+  state?: 'unknown' | 'offline' | 'online';
   channel_ids: string[];
+}
+/** ARI's name for the model; `Endpoint` is kept for the code that already uses it. */
+export type AriEndpoint = Endpoint;
+
+/** A contact of an endpoint's AOR, as a qualify (SIP OPTIONS) left it. */
+export interface ContactInfo {
+  uri: string;
+  contact_status: 'Unreachable' | 'Reachable' | 'Unknown' | 'NonQualified' | 'Removed';
+  aor: string;
+  /** Microseconds, as a string; "0" when no round trip was measured (unreachable). */
+  roundtrip_usec?: string;
+}
+
+export interface Peer {
+  peer_status: string;
+  cause?: string;
+  address?: string;
+  port?: string;
+  time?: string;
 }
 
 export interface DeviceState {
@@ -308,6 +327,17 @@ export interface EndpointStateChangeEvent extends EventBase {
   type: 'EndpointStateChange';
   endpoint: Endpoint;
 }
+/** Sent only when a contact's qualify status changes (not for every qualify), with the round trip measured then. */
+export interface ContactStatusChangeEvent extends EventBase {
+  type: 'ContactStatusChange';
+  endpoint: Endpoint;
+  contact_info: ContactInfo;
+}
+export interface PeerStatusChangeEvent extends EventBase {
+  type: 'PeerStatusChange';
+  endpoint: Endpoint;
+  peer: Peer;
+}
 export interface ApplicationReplacedEvent extends EventBase {
   type: 'ApplicationReplaced';
 }
@@ -351,6 +381,8 @@ export type AriEvent =
   | RecordingFailedEvent
   | DeviceStateChangedEvent
   | EndpointStateChangeEvent
+  | ContactStatusChangeEvent
+  | PeerStatusChangeEvent
   | ApplicationReplacedEvent
   | ApplicationRegisteredEvent
   | ApplicationUnregisteredEvent;

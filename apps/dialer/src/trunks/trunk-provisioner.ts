@@ -1,6 +1,6 @@
 import { AriError } from '@parley/ari-client';
 import { TrunksChangedMessage } from '@parley/common';
-import { SecretBox, type TrunkEntity, type TrunksRepository } from '@parley/db';
+import { SecretBox, type TrunkEntity, type TrunkStatesRepository, type TrunksRepository } from '@parley/db';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { Subscription } from 'nats';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
@@ -69,7 +69,9 @@ function possibleObjectsOf(trunkId: string): Pick<PjsipObject, 'type' | 'id'>[] 
 
 /**
  * Pushes customer trunks to the real Asterisk through ARI's dynamic configuration (`asterisk/config/dynamic/res_pjsip`),
- * at start and whenever the api says trunks changed. Sandbox trunks live in the simulator and are not pushed.
+ * at start and whenever the api says trunks changed. Sandbox trunks live in the simulator and are not pushed. Each
+ * trunk's outcome (pushed, which version; refused, with Asterisk's words; or no Asterisk configured) goes to
+ * `trunk_states`, and one trunk Asterisk refuses does not keep the others out.
  */
 export class TrunkProvisioner {
   private readonly box: SecretBox;
@@ -77,13 +79,12 @@ export class TrunkProvisioner {
   private syncing: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { trunks: TrunksRepository; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; previousSecretKey?: string; inboundContext: string; logger: Logger },
+    private readonly deps: { trunks: TrunksRepository; states: TrunkStatesRepository; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; previousSecretKey?: string; inboundContext: string; logger: Logger },
   ) {
     this.box = new SecretBox(deps.secretKey, deps.previousSecretKey);
   }
 
   start(): void {
-    if (!this.deps.asterisk) return;
     const { bus } = this.deps;
     this.sub = bus.subscribe(bus.subjects.trunksChanged, TrunksChangedMessage, (msg) => {
       void this.sync(msg.trunk_id ? { trunkId: msg.trunk_id } : { accountId: msg.account_id }).catch((err: Error) =>
@@ -107,15 +108,30 @@ export class TrunkProvisioner {
   }
 
   private async syncNow(scope: { trunkId?: string; accountId?: string }): Promise<number> {
-    const asterisk = this.deps.asterisk;
-    if (!asterisk) return 0;
-    const trunks = await this.deps.trunks.customerTrunks(scope);
-    for (const trunk of trunks) await this.push(asterisk, trunk);
+    const { asterisk, states, trunks: repo, logger } = this.deps;
+    const trunks = await repo.customerTrunks(scope);
+    if (!asterisk) {
+      // Nothing to push to: each trunk says so (its calls cannot go out until ARI_URL names an Asterisk).
+      for (const trunk of trunks) await states.recordProvisioning(trunk.id, { asterisk: 'asterisk', outcome: 'no_asterisk', version: trunk.updatedAt });
+      return 0;
+    }
+    let pushed = 0;
+    for (const trunk of trunks) {
+      try {
+        await this.push(asterisk, trunk);
+        pushed++;
+        await states.recordProvisioning(trunk.id, { asterisk: asterisk.name, outcome: 'pushed', version: trunk.updatedAt });
+      } catch (err) {
+        logger.error({ err, trunk_id: trunk.id }, 'pushing a trunk to Asterisk failed');
+        const error = err instanceof AriError ? `Asterisk answered ${err.status}: ${err.asteriskMessage}` : (err as Error).message;
+        await states.recordProvisioning(trunk.id, { asterisk: asterisk.name, outcome: 'failed', error, version: trunk.updatedAt });
+      }
+    }
     if (scope.trunkId && trunks.length === 0) {
       await this.remove(asterisk, possibleObjectsOf(scope.trunkId));
-      this.deps.logger.info({ trunk_id: scope.trunkId }, 'trunk removed from Asterisk');
+      logger.info({ trunk_id: scope.trunkId }, 'trunk removed from Asterisk');
     }
-    return trunks.length;
+    return pushed;
   }
 
   private async push(asterisk: AsteriskConnection, trunk: TrunkEntity): Promise<void> {

@@ -1,0 +1,108 @@
+import type { AriEvent } from '@parley/ari-client';
+import type { TrunkContactStatus, TrunkEndpointState, TrunkStatesRepository, TrunksRepository } from '@parley/db';
+import type { Logger } from '@parley/service-kit';
+import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
+import { trunkEndpointName } from './trunk-endpoint';
+
+/** Endpoints Parley pushed are named by their trunk's id; an Asterisk's other endpoints (its phones) are not ours. */
+const TRUNK_ENDPOINT = /^trk_[0-9A-Za-z]+$/;
+const CONTACT_STATUSES: ReadonlySet<string> = new Set<TrunkContactStatus>(['reachable', 'unreachable', 'unknown', 'nonqualified', 'removed']);
+const ENDPOINT_STATES: ReadonlySet<string> = new Set<TrunkEndpointState>(['online', 'offline', 'unknown']);
+
+export interface TrunkStatesDeps {
+  trunks: TrunksRepository;
+  states: TrunkStatesRepository;
+  connections: AsteriskConnections;
+  intervalMs: number;
+  logger: Logger;
+  /** A pushed trunk's endpoint is gone from Asterisk (it restarted and lost what ARI pushed): push it again. */
+  onMissing(trunkId: string): void;
+}
+
+/**
+ * What the dialer knows of each trunk's reachability, written to `trunk_states` for the api: the endpoint's state
+ * from every Asterisk it is connected to (read at start, on every reconnect and every `intervalMs`; Asterisk's
+ * EndpointStateChange in between) and its contact's qualify result (ContactStatusChange, which Asterisk sends only
+ * when the status changes, with the round trip measured then). Asterisk reports nothing of outbound registrations
+ * over ARI, so neither can this.
+ */
+export class TrunkStates {
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | null = null;
+
+  constructor(private readonly deps: TrunkStatesDeps) {}
+
+  /** A check holds three intervals: after that without a newer one, the api says nobody is watching. */
+  private get staleAfterMs(): number {
+    return this.deps.intervalMs * 3;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.check(), this.deps.intervalMs);
+    this.timer.unref();
+    void this.check();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Endpoint events of pushed trunks (the sandbox's one endpoint is only read by `check`). */
+  onEvent(conn: AsteriskConnection, event: AriEvent): void {
+    if (conn.name === 'sandbox') return;
+    if (event.type !== 'EndpointStateChange' && event.type !== 'ContactStatusChange') return;
+    const { technology, resource } = event.endpoint;
+    if (technology !== 'PJSIP' || !TRUNK_ENDPOINT.test(resource)) return;
+    const { states, logger } = this.deps;
+    const write =
+      event.type === 'EndpointStateChange'
+        ? states.recordEndpointState(resource, conn.name, endpointStateOf(event.endpoint.state), this.staleAfterMs)
+        : states.recordContact(resource, conn.name, contactOf(event.contact_info));
+    void write.catch((err: Error) => logger.warn({ err, trunk_id: resource, event: event.type }, 'recording a trunk state change failed'));
+  }
+
+  /** Reads every trunk's endpoint from its Asterisk now (one at a time: a check asked for during one joins it). */
+  check(): Promise<void> {
+    this.checking ??= this.run()
+      .catch((err: Error) => this.deps.logger.warn({ err }, 'checking trunk states failed'))
+      .finally(() => (this.checking = null));
+    return this.checking;
+  }
+
+  private async run(): Promise<void> {
+    const { trunks, connections } = this.deps;
+    const all = await trunks.watched();
+    await this.checkOn(connections.sandbox, all.filter((t) => t.sandbox).map((t) => t.id), 'sandbox');
+    if (connections.asterisk) await this.checkOn(connections.asterisk, all.filter((t) => !t.sandbox).map((t) => t.id), 'customer');
+  }
+
+  private async checkOn(conn: AsteriskConnection, trunkIds: string[], kind: 'sandbox' | 'customer'): Promise<void> {
+    const { states, logger } = this.deps;
+    if (trunkIds.length === 0) return;
+    if (!conn.isConnected) {
+      await states.recordDisconnected(conn.name, trunkIds);
+      return;
+    }
+    const endpoints = await conn.client.endpoints.listByTech('PJSIP');
+    const stateByName = new Map(endpoints.map((e) => [e.resource, endpointStateOf(e.state)]));
+    const checks = trunkIds.map((trunkId) => ({ trunkId, endpointState: stateByName.get(trunkEndpointName({ id: trunkId, sandbox: kind === 'sandbox' })) ?? ('missing' as const) }));
+    await states.recordChecks(conn.name, checks, this.staleAfterMs);
+    if (kind !== 'customer') return;
+    for (const { trunkId } of checks.filter((c) => c.endpointState === 'missing')) {
+      logger.info({ trunk_id: trunkId, asterisk: conn.name }, "trunk's endpoint is missing from Asterisk; pushing it again");
+      this.deps.onMissing(trunkId);
+    }
+  }
+}
+
+function endpointStateOf(state: string | undefined): TrunkEndpointState {
+  return state && ENDPOINT_STATES.has(state) ? (state as TrunkEndpointState) : 'unknown';
+}
+
+function contactOf(info: { uri: string; contact_status: string; roundtrip_usec?: string }): { status: TrunkContactStatus; uri: string; roundtripUsec: number | null } {
+  const lower = info.contact_status.toLowerCase();
+  const status = CONTACT_STATUSES.has(lower) ? (lower as TrunkContactStatus) : 'unknown';
+  const rtt = Number(info.roundtrip_usec);
+  // Asterisk sends "0" for an unreachable contact: no round trip was measured.
+  return { status, uri: info.uri, roundtripUsec: status === 'reachable' && Number.isFinite(rtt) && rtt > 0 ? rtt : null };
+}
