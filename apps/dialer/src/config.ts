@@ -44,7 +44,7 @@ export const DialerConfigSchema = z.object({
    * How often each trunk's endpoint state is read from its Asterisk (besides Asterisk's own state events); a state not
    * re-read for three intervals is shown as unknown.
    */
-  TRUNK_STATE_INTERVAL_MS: env.int(30_000, 50),
+  TRUNK_STATE_INTERVAL_MS: env.int(10_000, 50),
 });
 export type DialerConfig = z.infer<typeof DialerConfigSchema>;
 

@@ -1,7 +1,7 @@
 import { AriClient, AriError } from '@parley/ari-client';
 import { startAsteriskSim, type AsteriskSim } from '@parley/asterisk-sim';
 import { TrunksChangedMessage } from '@parley/common';
-import { SecretBox } from '@parley/db';
+import { SecretBox, TrunkStatesRepository, type TrunkState } from '@parley/db';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DialerWorld } from './support/dialer-world';
 
@@ -10,10 +10,12 @@ let world: DialerWorld;
 let asterisk: AsteriskSim;
 let ari: AriClient;
 let trunkId: string;
+let states: TrunkStatesRepository;
 
 beforeAll(async () => {
   world = await DialerWorld.start();
-  asterisk = await startAsteriskSim({ port: 0 });
+  // Asterisk's qualify_timeout is 3 s; a carrier that stops answering is noticed sooner here.
+  asterisk = await startAsteriskSim({ port: 0, qualifyTimeoutMs: 100 });
   ari = new AriClient({ url: asterisk.ariUrl, username: 'parley', password: 'parley', app: 'inspector' });
   trunkId = await world.createTrunk({
     name: 'carrier',
@@ -25,7 +27,8 @@ beforeAll(async () => {
     register: true,
     codecs: ['g722', 'alaw'],
   });
-  await world.startDialer({ ARI_URL: asterisk.ariUrl, ARI_USER: 'parley', ARI_PASSWORD: 'parley' });
+  await world.startDialer({ ARI_URL: asterisk.ariUrl, ARI_USER: 'parley', ARI_PASSWORD: 'parley', TRUNK_STATE_INTERVAL_MS: '200' });
+  states = new TrunkStatesRepository(world.db.dataSource);
 });
 afterAll(async () => {
   await world?.close();
@@ -60,6 +63,49 @@ it('calls on a customer trunk go to the real Asterisk through the pushed endpoin
   expect(ended.data).toMatchObject({ status: 'busy', hangup_cause_code: 17 });
   expect(asterisk.calls.get(callId)?.toJSON()).toMatchObject({ endpoint: trunkId, to: '+15558880001' });
   expect(await world.simCall(callId)).toBeNull();
+});
+
+/** The trunk's row once it satisfies `ready`. */
+function stateWhen(id: string, ready: (s: TrunkState) => boolean, what: string): Promise<TrunkState> {
+  return world.until(async () => {
+    const s = (await states.ofTrunks([id])).get(id);
+    return s && ready(s) ? s : null;
+  }, what);
+}
+
+async function peer(host: string, body: { reachable: boolean } | null): Promise<void> {
+  const res = await fetch(`${asterisk.url}/sim/peers/${encodeURIComponent(host)}`, body ? { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : { method: 'DELETE' });
+  expect(res.ok).toBe(true);
+}
+
+it("records each trunk's state as Asterisk reports it: pushed, then reachable with the qualify round trip", async () => {
+  const up = await stateWhen(trunkId, (s) => s.provisioning === 'pushed' && s.endpointState === 'online' && s.contactStatus === 'reachable', 'the trunk pushed and reachable');
+  expect(up).toMatchObject({ asterisk: 'asterisk', asteriskConnected: true, contactUri: 'sip:sip.carrier.example:5080;transport=tcp', provisioningError: null });
+  expect(up.roundtripUsec).toBeGreaterThan(0);
+  expect(up.checkedAt).not.toBeNull();
+  // The sandbox trunk's state is read from the simulator.
+  await stateWhen(world.trunkId, (s) => s.asterisk === 'sandbox' && s.endpointState === 'online', 'the sandbox trunk online');
+});
+
+it('a carrier that stops answering OPTIONS makes its trunk unreachable, and reachable again when it answers', async () => {
+  await peer('sip.carrier.example', { reachable: false });
+  const down = await stateWhen(trunkId, (s) => s.endpointState === 'offline' && s.contactStatus === 'unreachable', 'the trunk unreachable');
+  expect(down.roundtripUsec).toBeNull();
+  await peer('sip.carrier.example', null);
+  const back = await stateWhen(trunkId, (s) => s.endpointState === 'online' && s.contactStatus === 'reachable', 'the trunk reachable again');
+  expect(back.changedAt!.getTime()).toBeGreaterThan(down.changedAt!.getTime());
+});
+
+it('a trunk whose host does not resolve is unreachable', async () => {
+  const id = await world.createTrunk({ name: 'nowhere', host: 'sip.nowhere.invalid' });
+  world.bus.publish(world.bus.subjects.trunksChanged, TrunksChangedMessage, { account_id: world.accountId, trunk_id: id });
+  await stateWhen(id, (s) => s.provisioning === 'pushed' && s.endpointState === 'offline' && s.contactStatus === 'unreachable', 'the unresolvable trunk unreachable');
+});
+
+it("a pushed endpoint Asterisk lost (it restarted) is pushed again at the next check", async () => {
+  await ari.asterisk.deleteObject('res_pjsip', 'endpoint', trunkId);
+  await world.until(() => objectOf('endpoint', trunkId), 'endpoint pushed again');
+  await stateWhen(trunkId, (s) => s.endpointState !== 'missing' && s.provisioning === 'pushed', 'the trunk back in Asterisk');
 });
 
 it('trunks.changed re-pushes a changed trunk and removes a deleted one', async () => {

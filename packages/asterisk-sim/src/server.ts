@@ -22,6 +22,8 @@ export interface AsteriskSimOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** How long an OPTIONS to a silent far peer waits before its contact is Unreachable; default 3000 (Asterisk's qualify_timeout). */
+  qualifyTimeoutMs?: number;
   /** ARI basic-auth user and password; default parley / parley. */
   username?: string;
   password?: string;
@@ -110,8 +112,10 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
     staticEndpoints: options.endpoints ?? [],
     ordering,
     inboundApp: options.inboundApp,
+    qualifyTimeoutMs: options.qualifyTimeoutMs,
     log,
   });
+  const endpoint = (resource: string) => ({ technology: 'PJSIP', resource, state: core.endpointStates.stateOf(resource), channel_ids: [] });
 
   const ari: Route[] = [
     { method: 'GET', pattern: /^\/asterisk\/info$/, handler: () => asteriskInfo(core) },
@@ -123,7 +127,24 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
     { method: 'GET', pattern: /^\/applications\/([^/]+)$/, handler: (m) => registeredApplication(bus, d(m[1]!)) },
     { method: 'POST', pattern: /^\/applications\/([^/]+)\/subscription$/, handler: (m) => registeredApplication(bus, d(m[1]!)) },
     { method: 'DELETE', pattern: /^\/applications\/([^/]+)\/subscription$/, handler: (m) => registeredApplication(bus, d(m[1]!)) },
-    { method: 'GET', pattern: /^\/endpoints$/, handler: () => core.endpoints.names().map((resource) => ({ technology: 'PJSIP', resource, state: 'online', channel_ids: [] })) },
+    { method: 'GET', pattern: /^\/endpoints$/, handler: () => core.endpoints.names().map(endpoint) },
+    {
+      method: 'GET',
+      pattern: /^\/endpoints\/([^/]+)$/,
+      handler: (m) => {
+        if (d(m[1]!) !== 'PJSIP') throw new AriHttpError(404, { message: 'No Endpoints found - invalid tech' });
+        return core.endpoints.names().map(endpoint);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/endpoints\/([^/]+)\/([^/]+)$/,
+      handler: (m) => {
+        const resource = d(m[2]!);
+        if (d(m[1]!) !== 'PJSIP' || !core.endpoints.exists(resource)) throw new AriHttpError(404, { message: 'Endpoint not found' });
+        return endpoint(resource);
+      },
+    },
     { method: 'GET', pattern: /^\/channels$/, handler: () => core.channels.list().map((c) => c.snapshot()) },
     { method: 'POST', pattern: /^\/channels$/, handler: (_m, p, _b, lead) => core.outbound.originate(p, lead), lead: true },
     { method: 'POST', pattern: /^\/channels\/externalMedia$/, handler: (_m, p, _b, lead) => core.externalMedia.create(p, lead), lead: true },
@@ -181,6 +202,19 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
       },
     },
     { method: 'DELETE', pattern: /^\/scenarios$/, handler: () => scenarios.clear() },
+    {
+      method: 'PUT',
+      pattern: /^\/peers\/([^/]+)$/,
+      handler: (m, _p, body) => {
+        const b = (body ?? {}) as { reachable?: unknown; rtt_ms?: unknown };
+        if (typeof b.reachable !== 'boolean' || (b.rtt_ms !== undefined && (typeof b.rtt_ms !== 'number' || b.rtt_ms < 0))) {
+          throw new AriHttpError(400, { message: 'body must be {"reachable": boolean, "rtt_ms"?: number >= 0}' });
+        }
+        core.endpointStates.setPeer(d(m[1]!), { reachable: b.reachable, ...(typeof b.rtt_ms === 'number' ? { rttMs: b.rtt_ms } : {}) });
+        return { host: d(m[1]!), reachable: b.reachable };
+      },
+    },
+    { method: 'DELETE', pattern: /^\/peers\/([^/]+)$/, handler: (m) => core.endpointStates.setPeer(d(m[1]!), null) },
     { method: 'POST', pattern: /^\/inbound$/, handler: (_m, _p, body) => core.inbound.place((body ?? {}) as Params) },
     { method: 'GET', pattern: /^\/calls$/, handler: () => core.calls.list().map((c) => c.toJSON()) },
     { method: 'DELETE', pattern: /^\/calls$/, handler: () => core.calls.clear() },

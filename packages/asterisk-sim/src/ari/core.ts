@@ -10,6 +10,7 @@ import { ChannelLifecycle, type SimLog } from './channel-lifecycle';
 import { Channels } from './channels';
 import { DynamicConfig } from './dynamic-config';
 import { Endpoints } from './endpoints';
+import { EndpointStates } from './endpoint-states';
 import type { EventBus } from './event-bus';
 import { ExternalMediaChannels } from './external-media';
 import { FarEnds } from './far-ends';
@@ -28,6 +29,8 @@ export interface CoreOptions {
   ordering: EventOrdering;
   /** Stasis app for inbound calls when the request names none. */
   inboundApp?: string;
+  /** How long an OPTIONS to a silent peer waits before its contact is Unreachable (Asterisk's qualify_timeout: 3 s). */
+  qualifyTimeoutMs?: number;
   log: SimLog;
 }
 
@@ -41,6 +44,8 @@ export class AsteriskCore {
   readonly calls = new CallLog();
   readonly channels = new Channels();
   readonly endpoints: Endpoints;
+  /** Dynamic endpoints' states and their contacts' qualification. */
+  readonly endpointStates: EndpointStates;
   readonly bridges: Bridges;
   private readonly lifecycle: ChannelLifecycle;
   readonly farEnds: FarEnds;
@@ -65,6 +70,8 @@ export class AsteriskCore {
     const events = new AriEvents(bus);
     const { log, ordering } = options;
     this.endpoints = new Endpoints(this.config, options.staticEndpoints);
+    this.endpointStates = new EndpointStates(this.config, bus, ordering, options.qualifyTimeoutMs ?? 3000);
+    this.config.onChange = (objectType, id, deleted) => this.endpointStates.changed(objectType, id, deleted);
     this.bridges = new Bridges(this.channels, events, this.softmix, this.legs, this.calls, recordings, playbacks);
     this.lifecycle = new ChannelLifecycle(this.channels, events, bus, this.bridges, this.legs, this.calls, recordings, playbacks, log);
     this.farEnds = new FarEnds(speech, this.bridges, this.lifecycle, events, log);
@@ -75,6 +82,7 @@ export class AsteriskCore {
   }
 
   close(): void {
+    this.endpointStates.close();
     for (const ch of this.channels.list()) {
       ch.clearTimers();
       ch.destroyed = true;

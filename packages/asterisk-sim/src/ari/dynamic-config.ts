@@ -7,6 +7,8 @@ const PJSIP_OBJECT_TYPES = new Set(['endpoint', 'aor', 'auth', 'registration', '
 /** PJSIP objects pushed at runtime (`PUT /ari/asterisk/config/dynamic/res_pjsip/endpoint/<id>`), kept in memory. */
 export class DynamicConfig {
   private readonly objects = new Map<string, ConfigTuple[]>();
+  /** Told after every PUT and DELETE (endpoint states follow their AORs' contacts). */
+  onChange: (objectType: string, id: string, deleted: boolean) => void = () => undefined;
 
   private key(configClass: string, objectType: string, id: string): string {
     this.check(configClass, objectType);
@@ -35,11 +37,13 @@ export class DynamicConfig {
     for (const f of fields as ConfigTuple[]) merged.set(f.attribute, f.value);
     const tuples = [...merged].map(([attribute, value]) => ({ attribute, value }));
     this.objects.set(key, tuples);
+    this.onChange(objectType, id, false);
     return tuples;
   }
 
   delete(configClass: string, objectType: string, id: string): void {
     if (!this.objects.delete(this.key(configClass, objectType, id))) throw new AriHttpError(404, { message: `Object '${id}' not found` });
+    this.onChange(objectType, id, true);
   }
 
   hasEndpoint(id: string): boolean {
@@ -48,6 +52,11 @@ export class DynamicConfig {
 
   endpointIds(): string[] {
     return [...this.objects.keys()].filter((k) => k.startsWith('endpoint/')).map((k) => k.slice('endpoint/'.length));
+  }
+
+  /** An object's attribute, e.g. an aor's `contact`. */
+  attribute(objectType: string, id: string, attribute: string): string | undefined {
+    return this.objects.get(`${objectType}/${id}`)?.find((t) => t.attribute === attribute)?.value;
   }
 
   /** An endpoint's attribute, e.g. its `context`. */
