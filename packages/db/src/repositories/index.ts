@@ -18,3 +18,4 @@ export * from './do-not-call.repository';
 export * from './campaigns.repository';
 export * from './web-call-tokens.repository';
 export * from './trunk-states.repository';
+export * from './api-rate-buckets.repository';
