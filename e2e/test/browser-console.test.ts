@@ -265,6 +265,10 @@ describe('the console in a real browser', () => {
     await trunkForm.getByRole('button', { name: 'Add trunk' }).click();
     await page.locator('[data-trunk="Carrier A"]').waitFor();
     expect(await page.locator('[data-trunk="Carrier A"]').textContent()).toContain('parley (password set)');
+    // Its state as the dialers know it: this stack has no real Asterisk (ARI_URL), and the row says so (the list is
+    // re-read every 10 s); the sandbox trunk, served by the simulator, is reachable.
+    await expect.poll(() => page.locator('[data-trunk="Carrier A"]').textContent(), { timeout: 30_000, interval: 500 }).toContain('no Asterisk configured');
+    await expect.poll(() => page.locator('[data-trunk="sandbox"] [data-trunk-state]').getAttribute('data-trunk-state'), { timeout: 30_000, interval: 500 }).toBe('reachable');
     await page.getByRole('button', { name: 'Add number' }).click();
     const numberForm = page.getByRole('dialog');
     await numberForm.getByLabel(/^Number/).fill('+15550100211');
@@ -279,6 +283,34 @@ describe('the console in a real browser', () => {
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(await accessibilityViolations(page)).toEqual([]);
     await shot(page, 'numbers');
+  });
+
+  it('keeps the do-not-call list: a refused number at its field, one added and removed, a CSV imported row by row', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Do not call' }).click();
+    await page.getByRole('heading', { name: 'Do not call' }).waitFor();
+    const add = page.getByRole('form', { name: 'Add a number' });
+    await add.getByLabel(/^Number/).fill('555 0100');
+    await add.getByRole('button', { name: 'Add' }).click();
+    await expect.poll(() => add.getByLabel(/^Number/).getAttribute('aria-invalid')).toBe('true');
+    await add.getByLabel(/^Number/).fill('+15550100777');
+    await add.getByLabel(/^Reason/).fill('asked on the phone');
+    await add.getByRole('button', { name: 'Add' }).click();
+    await page.locator('[data-dnc="+15550100777"]').waitFor();
+    expect(await page.locator('[data-dnc="+15550100777"]').textContent()).toContain('asked on the phone');
+    expect((await tp.api(account, 'GET', '/v1/do_not_call/%2B15550100777')).status).toBe(200);
+
+    await page.getByLabel(/^Import a CSV/).fill('number,reason\n+15550100778,complaint\nnot-a-number,x\n+15550100777,again');
+    await page.getByRole('button', { name: 'Import' }).click();
+    const outcome = page.getByRole('status').filter({ hasText: 'added' });
+    await expect.poll(() => outcome.textContent()).toContain('1 added, 1 already listed, 1 refused');
+    expect(await outcome.textContent()).toContain('Line 3 (not-a-number)');
+    await page.locator('[data-dnc="+15550100778"]').waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot(page, 'do-not-call');
+
+    await page.getByRole('button', { name: 'Remove +15550100777' }).click();
+    await page.locator('[data-dnc="+15550100777"]').waitFor({ state: 'detached' });
+    expect((await tp.api(account, 'GET', '/v1/do_not_call/%2B15550100777')).status).toBe(404);
   });
 
   it('talks to an agent in the browser (a web call), then opens that call', async () => {

@@ -8,6 +8,7 @@ import { CallsPage, parseCallFilters } from './pages/calls';
 import { WebhooksPage } from './pages/webhooks';
 import { NumbersPage } from './pages/numbers';
 import { CampaignsPage } from './pages/campaigns';
+import { DoNotCallPage } from './pages/do-not-call';
 
 const root = createRootRouteWithContext<{ session: Session }>()({ component: Shell });
 
@@ -18,10 +19,11 @@ export const agentsRoute = createRoute({ getParentRoute: () => root, path: '/age
 const billing = createRoute({ getParentRoute: () => root, path: '/billing', component: BillingPage });
 const campaigns = createRoute({ getParentRoute: () => root, path: '/campaigns', component: CampaignsPage });
 const numbers = createRoute({ getParentRoute: () => root, path: '/numbers', component: NumbersPage });
+const doNotCall = createRoute({ getParentRoute: () => root, path: '/do-not-call', component: DoNotCallPage });
 const webhooks = createRoute({ getParentRoute: () => root, path: '/webhooks', component: WebhooksPage });
 
 /** Under /console, where the api serves the built app (any deeper path gets index.html, so a reload keeps the page). */
-export const router = createRouter({ routeTree: root.addChildren([index, callsRoute, callRoute, agentsRoute, campaigns, numbers, webhooks, billing]), basepath: '/console', context: { session: undefined! } });
+export const router = createRouter({ routeTree: root.addChildren([index, callsRoute, callRoute, agentsRoute, campaigns, numbers, doNotCall, webhooks, billing]), basepath: '/console', context: { session: undefined! } });
 
 declare module '@tanstack/react-router' {
   interface Register {

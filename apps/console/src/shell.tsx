@@ -8,6 +8,7 @@ const NAV = [
   { to: '/agents', label: 'Agents' },
   { to: '/campaigns', label: 'Campaigns' },
   { to: '/numbers', label: 'Numbers and trunks' },
+  { to: '/do-not-call', label: 'Do not call' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/billing', label: 'Billing' },
 ] as const;

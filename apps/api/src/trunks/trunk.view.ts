@@ -35,7 +35,8 @@ export function trunkStatusOf(t: Pick<TrunkEntity, 'sandbox' | 'register' | 'upd
     contact_status: state?.contactStatus ?? null,
     roundtrip_ms: online && state.contactStatus === 'reachable' && state.roundtripUsec !== null ? Math.round(state.roundtripUsec / 100) / 10 : null,
     registration: t.register ? 'not_reported' : 'off',
-    asterisk_connected: state?.checkedAt || state?.provisioning ? state.asteriskConnected : null,
+    // Nothing to be connected to without an Asterisk; before any report, not known.
+    asterisk_connected: state && state.provisioning !== 'no_asterisk' && (state.checkedAt || state.provisioning) ? state.asteriskConnected : null,
     changed_at: state?.changedAt?.toISOString() ?? null,
     checked_at: state?.checkedAt?.toISOString() ?? null,
   };

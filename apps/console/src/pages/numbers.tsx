@@ -16,7 +16,8 @@ const TRANSPORTS: Record<Transport, string> = { udp: 'UDP', tcp: 'TCP', tls: 'TL
 
 export function NumbersPage() {
   const { client } = useSession();
-  const trunks = useQuery({ queryKey: ['trunks'], queryFn: () => client.trunks.list({ limit: 100 }) });
+  // Re-read while the page is open: a trunk's state moves as the dialers see Asterisk's qualify results.
+  const trunks = useQuery({ queryKey: ['trunks'], queryFn: () => client.trunks.list({ limit: 100 }), refetchInterval: 10_000 });
   const numbers = useNumbers();
   const agents = useAgents();
   const [adding, setAdding] = useState<'number' | 'trunk' | null>(null);
@@ -60,7 +61,7 @@ export function NumbersPage() {
         <Table.ScrollContainer minWidth={760}>
           <Table striped aria-label="Trunks">
             <Table.Thead>
-              <Table.Tr><Table.Th>Name</Table.Th><Table.Th>Host</Table.Th><Table.Th>Auth</Table.Th><Table.Th>Codecs</Table.Th><Table.Th>Limits</Table.Th><Table.Th>Registration</Table.Th></Table.Tr>
+              <Table.Tr><Table.Th>Name</Table.Th><Table.Th>Host</Table.Th><Table.Th>Auth</Table.Th><Table.Th>Codecs</Table.Th><Table.Th>Limits</Table.Th><Table.Th>Registration</Table.Th><Table.Th>State</Table.Th></Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {trunks.data!.data.map((t) => <TrunkRow key={t.id} trunk={t} />)}
@@ -86,9 +87,48 @@ function TrunkRow({ trunk: t }: { trunk: Trunk }) {
       <Table.Td>{t.username ? `${t.username}${t.has_password ? ' (password set)' : ''}` : 'by IP'}</Table.Td>
       <Table.Td>{t.codecs.join(', ')}</Table.Td>
       <Table.Td>{t.max_concurrent_calls} lines · {t.calls_per_second} calls/s</Table.Td>
-      <Table.Td>{t.register ? 'registers' : 'no'}</Table.Td>
+      <Table.Td>{t.register ? <Text size="sm" title="Asterisk's ARI does not report outbound registrations: see `pjsip show registrations` on the Asterisk">registers (state not reported)</Text> : 'no'}</Table.Td>
+      <Table.Td><TrunkState status={t.status} /></Table.Td>
     </Table.Tr>
   );
+}
+
+const REACHABILITY: Record<Trunk['status']['reachability'], { color: string; label: string }> = {
+  reachable: { color: 'green', label: 'reachable' },
+  unreachable: { color: 'red', label: 'unreachable' },
+  unknown: { color: 'gray', label: 'unknown' },
+};
+
+/** What the dialers last saw of the trunk through Asterisk, in words: pushed or not, answering its SIP OPTIONS or not. */
+function TrunkState({ status: s }: { status: Trunk['status'] }) {
+  const reach = REACHABILITY[s.reachability];
+  return (
+    <Stack gap={2} data-trunk-state={s.reachability}>
+      <Group gap={6}>
+        <Badge color={reach.color} variant="light">{reach.label}</Badge>
+        {s.roundtrip_ms !== null && <Text size="xs">{s.roundtrip_ms} ms</Text>}
+      </Group>
+      <Text size="xs" c={s.provisioning === 'failed' || s.provisioning === 'no_asterisk' ? 'red.9' : 'dimmed'}>{provisioningText(s)}</Text>
+      {s.reachability === 'unknown' && s.checked_at === null && s.provisioning !== 'no_asterisk' && <Text size="xs" c="dimmed">not checked yet (is the dialer running?)</Text>}
+      {s.asterisk_connected === false && <Text size="xs" c="red.9">no dialer connected to its Asterisk</Text>}
+      {s.checked_at && <Text size="xs" c="dimmed">checked {sinceText(s.checked_at)}</Text>}
+    </Stack>
+  );
+}
+
+function provisioningText(s: Trunk['status']): string {
+  switch (s.provisioning) {
+    case 'built_in': return 'built into the simulator';
+    case 'pending': return 'not in Asterisk yet';
+    case 'pushed': return 'in Asterisk';
+    case 'failed': return `Asterisk refused it: ${s.provisioning_error ?? 'no reason given'}`;
+    case 'no_asterisk': return 'no Asterisk configured (ARI_URL): its calls cannot go out';
+  }
+}
+
+function sinceText(iso: string): string {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return seconds < 60 ? `${seconds} s ago` : seconds < 3600 ? `${Math.round(seconds / 60)} min ago` : new Date(iso).toLocaleString();
 }
 
 function NumberForm({ trunks, onDone }: { trunks: Trunk[]; onDone(): void }) {
