@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import {
   AccountsRepository,
   AgentsRepository,
+  ApiRateBucketsRepository,
   CallsRepository,
   CampaignsRepository,
   CreditLedgerRepository,
@@ -17,7 +18,7 @@ import {
   WebCallTokensRepository,
   TrunkStatesRepository,
 } from '@parley/db';
-import { DATA_SOURCE, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
+import { DATA_SOURCE, LOGGER, type Logger, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
 import { ApiKeyCache } from './accounts/api-key-cache';
 import { accountDefaults, Accounts } from './accounts/accounts';
@@ -62,7 +63,11 @@ export class AppModule {
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: SecretBox, useValue: new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS) },
-        { provide: RateLimiter, useValue: new RateLimiter(config.API_RATE_LIMIT_PER_SECOND) },
+        {
+          provide: RateLimiter,
+          inject: [DATA_SOURCE, LOGGER],
+          useFactory: (ds: DataSource, logger: Logger) => new RateLimiter(config.API_RATE_LIMIT_PER_SECOND, new ApiRateBucketsRepository(ds), logger),
+        },
         ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
         ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository, WebCallTokensRepository, TrunkStatesRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },

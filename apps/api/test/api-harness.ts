@@ -35,9 +35,14 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(env: Record<string, string> = {}): Promise<ApiHarness> {
-  const db = await createTestDatabase('parley_api_test');
-  const namespace = testNamespace();
+/**
+ * `alongside`: another api process of the same deployment (its database, NATS namespace and recordings), as behind a
+ * load balancer; closing this one leaves them to it.
+ */
+export async function startApi(env: Record<string, string> = {}, opts: { alongside?: ApiHarness } = {}): Promise<ApiHarness> {
+  const other = opts.alongside;
+  const db = other ? { url: other.config.DATABASE_URL, dataSource: other.ds, drop: async () => undefined } : await createTestDatabase('parley_api_test');
+  const namespace = other?.namespace ?? testNamespace();
   const config = loadApiConfig({
     ...process.env,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -46,7 +51,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
     API_PORT: '0',
     API_RATE_LIMIT_PER_SECOND: '0',
     API_DB_POOL_SIZE: '5',
-    RECORDINGS_DIR: mkdtempSync(join(tmpdir(), 'parley-rec-')),
+    RECORDINGS_DIR: other?.config.RECORDINGS_DIR ?? mkdtempSync(join(tmpdir(), 'parley-rec-')),
     ...env,
   });
   const app = await createApiApp(config);
@@ -91,6 +96,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
     async close() {
       await app.close();
       await bus.close();
+      if (other) return;
       await deleteNamespaceStreams(config.NATS_URL, namespace);
       await db.drop();
     },

@@ -24,7 +24,7 @@ export class AuthGuard implements CanActivate {
     }
     const key = await this.apiKeys.authenticate(match[1]!);
     if (!key) throw new ApiError(401, ErrorCodes.unauthorized, 'Invalid or revoked API key', null, { 'WWW-Authenticate': 'Bearer' });
-    const wait = this.rateLimiter.take(key.id);
+    const wait = await this.rateLimiter.take(key.id);
     if (wait > 0) {
       throw new ApiError(429, ErrorCodes.rateLimited, 'Too many requests for this API key; retry after the time in Retry-After', null, {
         'Retry-After': String(Math.max(1, Math.ceil(wait / 1000))),
