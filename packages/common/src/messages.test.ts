@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ConversationSnapshot, DispatchMessage, MediaAllocateRequest } from './messages';
+import { type ConversationSnapshot, DispatchMessage, MediaAllocateRequest, MediaId, MediaLoad } from './messages';
 
 const conversation: ConversationSnapshot = {
   account_id: 'acct_1',
@@ -40,5 +40,18 @@ describe('the conversation snapshot in call messages', () => {
   it('is required by media.allocate, media having no other source', () => {
     expect(MediaAllocateRequest.safeParse({ call_id: dispatch.call_id, codec: 'g722' }).success).toBe(false);
     expect(MediaAllocateRequest.parse({ call_id: dispatch.call_id, codec: 'g722', conversation }).conversation).toEqual(conversation);
+  });
+});
+
+describe('media placement messages', () => {
+  it('takes a media id that is one NATS subject token', () => {
+    expect(MediaId.safeParse('media-host_1-4242').success).toBe(true);
+    for (const bad of ['', 'host.example.com', 'a b', 'media.*', 'media>', 'x'.repeat(65)]) expect(MediaId.safeParse(bad).success, bad).toBe(false);
+  });
+
+  it('carries a load advert', () => {
+    const advert = { media_id: 'media-a', sessions: 3, capacity: 100, cpu: 0.42, rtp_late_frames: 0, accepting: true, interval_ms: 1000, at: new Date().toISOString() };
+    expect(MediaLoad.parse(advert)).toEqual(advert);
+    expect(MediaLoad.safeParse({ ...advert, capacity: 0 }).success).toBe(false);
   });
 });

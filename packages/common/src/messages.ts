@@ -146,10 +146,42 @@ export const CallEvent = z.discriminatedUnion('type', [
 export type CallEvent = z.infer<typeof CallEvent>;
 export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>;
 
+/** A media process's name on NATS (MEDIA_ID): one subject token, so no dots, spaces or wildcards. */
+export const MediaId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64): it is a NATS subject token');
+
+/**
+ * Core publish on `media.load`, every MEDIA_LOAD_INTERVAL_MS and soon after each change of its session count: what a
+ * media process holds and can hold, for whoever places calls on it. Forgotten after three intervals of silence.
+ */
+export const MediaLoad = z.object({
+  media_id: MediaId,
+  /** Sessions held, and being opened, now. */
+  sessions: z.number().int().min(0),
+  /** MEDIA_MAX_SESSIONS: allocations beyond it are refused. */
+  capacity: z.number().int().positive(),
+  /** CPU the whole process (every thread) used over the last interval, in cores (0..n). */
+  cpu: z.number().min(0),
+  /** Outgoing RTP frames sent more than 5 ms late over the last interval (the engine keeps no per-interval lateness figure). */
+  rtp_late_frames: z.number().int().min(0),
+  /** False once it is shutting down: it takes no new call. */
+  accepting: z.boolean(),
+  /** How often it advertises (ms); silence for three of these means it is gone. */
+  interval_ms: z.number().int().positive(),
+  at: z.string().datetime(),
+});
+export type MediaLoad = z.infer<typeof MediaLoad>;
+/** Published to `media.<media id>.cancel`: its allocate or offer for this call timed out, the call went elsewhere; let go of it if it was taken. */
+export const MediaCancel = z.object({ call_id: z.string().uuid() });
+export type MediaCancel = z.infer<typeof MediaCancel>;
+
 /** Request/reply to media: a new RTP endpoint for a call. */
 export const MediaAllocateRequest = z.object({ call_id: z.string().uuid(), codec: z.enum(AUDIO_CODECS), conversation: ConversationSnapshot });
 export type MediaAllocateRequest = z.infer<typeof MediaAllocateRequest>;
-export const MediaAllocateReply = z.object({ ok: z.literal(true), host: z.string(), port: z.number().int(), session_id: z.string() }).or(z.object({ ok: z.literal(false), error: z.string() }));
+/** `media_id`: the process that holds the session (absent from media processes older than placement by load). */
+export const MediaAllocateReply = z
+  .object({ ok: z.literal(true), host: z.string(), port: z.number().int(), session_id: z.string(), media_id: MediaId.optional() })
+  .or(z.object({ ok: z.literal(false), error: z.string() }));
+export type MediaAllocateReply = z.infer<typeof MediaAllocateReply>;
 /** A web call's browser offer: media answers with its SDP, then runs the conversation on the WebRTC leg. */
 export const MediaWebRtcOffer = z.object({ call_id: z.string().uuid(), sdp: z.string().min(1).max(64 * 1024), conversation: ConversationSnapshot, max_duration_seconds: z.number().int().positive() });
 export type MediaWebRtcOffer = z.infer<typeof MediaWebRtcOffer>;
@@ -166,6 +198,8 @@ export const MediaAttachRequest = z.object({
    * it, media learns the address from Asterisk's first packet.
    */
   rtp_remote: z.object({ address: z.string().min(1), port: z.number().int().min(1).max(65535) }).optional(),
+  /** The process the allocate reply named: another one that also holds the call (an allocate that timed out there) stays out. */
+  media_id: MediaId.optional(),
 });
 export type MediaAttachRequest = z.infer<typeof MediaAttachRequest>;
 export const MediaReleaseRequest = z.object({ call_id: z.string().uuid(), reason: z.string() });

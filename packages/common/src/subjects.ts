@@ -80,6 +80,17 @@ export class Subjects {
   get mediaWebRtcOffer(): string {
     return this.s('media.webrtc.offer');
   }
+  /** Core publish: each media process's load and capacity, every interval and on every change (MediaLoad). */
+  get mediaLoad(): string {
+    return this.s('media.load');
+  }
+  /**
+   * Core request/reply answered by one media process only (`media.<media id>.<verb>`): allocate and webrtc_offer as
+   * the queue-group subjects, cancel (published) when the caller gave up waiting for its allocate or offer.
+   */
+  mediaProcess(mediaId: string, verb: 'allocate' | 'webrtc_offer' | 'cancel'): string {
+    return this.s(`media.${mediaId}.${verb}`);
+  }
   mediaSession(callId: string, verb: 'attach' | 'release' | 'status'): string {
     return this.s(`media.session.${callId}.${verb}`);
   }
