@@ -10,3 +10,5 @@ export * from './outbound/address-policy';
 export * from './outbound/guarded-fetch';
 export * from './outbound/server-clients';
 export * from './outbound/outbound-config';
+export * from './media-placement/media-loads';
+export * from './media-placement/media-placement';
