@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
-import { AUDIO_CODECS } from '@parley/common';
+import { AUDIO_CODECS, MediaId } from '@parley/common';
 import { ConfigError, commonEnv, env, loadConfig, outboundEnv, secretKeyEnv } from '@parley/service-kit';
 import { DEFAULT_POCKETSPHINX_ARGS } from './providers/stt/pocketsphinx';
 
@@ -67,8 +68,19 @@ export const MediaConfigSchema = z.object({
    * makes no frame late) or 1. Never more than the CPUs the process may use.
    */
   MEDIA_RTP_THREADS: z.coerce.number().int().min(1).max(2).default(2),
-  /** Calls this process takes at once; allocation is refused beyond it. */
-  MEDIA_MAX_SESSIONS: env.int(1000, 1),
+  /**
+   * Calls this process takes at once (phone and web); beyond it, allocations and offers are refused and the placer asks
+   * the next media process. 100 is a round starting point, not a measurement: what one process carries depends on the
+   * machine and the engines (`pnpm bench media` with instant ones, `pnpm bench voice` with the real ones); set it from those.
+   */
+  MEDIA_MAX_SESSIONS: env.int(100, 1),
+  /**
+   * Names this process on NATS: it answers `media.<MEDIA_ID>.allocate` and advertises its load under it. One subject
+   * token (letters, digits, _ and -); by default the hostname (dots made dashes) and the pid.
+   */
+  MEDIA_ID: MediaId.default(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`.slice(-64)),
+  /** How often this process advertises its load (and soon after every change of its call count); silent for three of these, it is forgotten. */
+  MEDIA_LOAD_INTERVAL_MS: env.int(1000, 50),
 
   STT_PROVIDER: z.enum(['pocketsphinx', 'whisper', 'openai']).default('pocketsphinx'),
   POCKETSPHINX_MODEL_DIR: env.string('/usr/share/pocketsphinx/model/en-us'),

@@ -9,7 +9,11 @@ const STAGE_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3,
 export class MediaMetrics {
   readonly sessionsActive: ReturnType<Metrics['gauge']>;
   readonly sessionsTotal: ReturnType<Metrics['counter']>;
-  readonly lateFrames: ReturnType<Metrics['counter']>;
+  readonly capacity: ReturnType<Metrics['gauge']>;
+  readonly refusals: ReturnType<Metrics['counter']>;
+  private readonly lateFrames: ReturnType<Metrics['counter']>;
+  /** Outgoing frames sent late since start, for the load adverts (the counter's value is only read asynchronously). */
+  lateFramesTotal = 0;
   readonly turnStage: ReturnType<Metrics['histogram']>;
   readonly bargeIns: ReturnType<Metrics['counter']>;
   readonly conversationWebhookErrors: ReturnType<Metrics['counter']>;
@@ -18,6 +22,8 @@ export class MediaMetrics {
   constructor(@Inject(Metrics) metrics: Metrics) {
     this.sessionsActive = metrics.gauge('parley_media_sessions_active', 'RTP sessions allocated and not yet released');
     this.sessionsTotal = metrics.counter('parley_media_sessions_total', 'RTP sessions allocated', ['codec']);
+    this.capacity = metrics.gauge('parley_media_capacity_sessions', 'Sessions this process takes at once (MEDIA_MAX_SESSIONS); allocations and offers beyond it are refused');
+    this.refusals = metrics.counter('parley_media_refusals_total', 'Allocations and web call offers refused, by reason (full, shutting_down, duplicate)', ['reason']);
     this.lateFrames = metrics.counter('parley_media_late_frames_total', 'Outgoing RTP packets sent more than 5 ms after they were due');
     this.rtpEngine = metrics.gauge('parley_media_rtp_engine_info', 'What paces outgoing RTP: engine native (its thread, at the scheduling shown) or js (the event loop); always 1', ['engine', 'scheduling']);
     this.bargeIns = metrics.counter('parley_media_barge_ins_total', 'Agent turns interrupted by the caller');
@@ -28,6 +34,11 @@ export class MediaMetrics {
       ['stage'],
       STAGE_BUCKETS,
     );
+  }
+
+  countLateFrames(count: number): void {
+    this.lateFramesTotal += count;
+    this.lateFrames.inc(count);
   }
 
   observeTurn(t: TurnLatency): void {

@@ -27,6 +27,12 @@ export interface CallSessionDeps {
   answerFetch: typeof fetch;
 }
 
+/**
+ * Release reason of a session its placer gave up on (its allocate or offer timed out and the call went to another media
+ * process): let go without a trace, since the call lives on elsewhere.
+ */
+export const PLACEMENT_WITHDRAWN = 'placement_withdrawn';
+
 /** If the dialer never releases a call we asked to hang up, finish it ourselves after this long. */
 const RELEASE_GRACE_MS = 10_000;
 
@@ -99,7 +105,7 @@ export class CallSession {
       },
       onAgentAudio: (pcm) => session.recorder?.agent(pcm),
       onAgentAudioTrim: (samples) => session.recorder?.trimAgentSilence(samples),
-      onLateFrames: (count) => deps.metrics.lateFrames.inc(count),
+      onLateFrames: (count) => deps.metrics.countLateFrames(count),
       onRemote: () => session.startConversation(),
     });
     return session;
@@ -119,6 +125,11 @@ export class CallSession {
 
   get isFinished(): boolean {
     return this.finished !== undefined;
+  }
+
+  /** The dialer attached it (or the browser connected): the call is this process's. */
+  get isAttached(): boolean {
+    return this.attached;
   }
 
   /** The ExternalMedia channel is bridged: start the clock (silence until there is something to say). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
-import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest, MediaStatusRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
+import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaCancel, MediaReleaseRequest, MediaStatusRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
 import { SecretBox } from '@parley/db';
 import { Bus, createGuardedFetch, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
@@ -9,24 +9,31 @@ import { MediaMetrics } from '../metrics/media-metrics';
 import type { Providers } from '../providers/registry';
 import { RtpLegs } from '../rtp/rtp-legs';
 import { withOpenedSecrets } from './snapshot-secrets';
-import { CallSession, type CallSessionDeps } from './call-session';
+import { CallSession, type CallSessionDeps, PLACEMENT_WITHDRAWN } from './call-session';
+import { LoadAdvertiser } from './load-advertiser';
+import { type Refusal, SessionAdmission } from './session-admission';
 import { WebCall } from '../webrtc/web-call';
 
 export const PROVIDERS = Symbol('PROVIDERS');
 
 /**
- * The media service's side of the call protocol over NATS: `media.allocate` (queue group, any
- * media process may take a call) hands out an RTP endpoint for a call, whose conversation snapshot
- * comes with the request; `attach` starts the conversation and `release` ends it, answered only by
- * the process that holds the session.
+ * The media service's side of the call protocol over NATS: `media.<MEDIA_ID>.allocate` (this process only, chosen by a
+ * placer from the load it advertises on `media.load`) or `media.allocate` (queue group, for placers that know no
+ * adverts) hands out an RTP endpoint for a call, whose conversation snapshot comes with the request; web call offers
+ * likewise. Both are refused at MEDIA_MAX_SESSIONS and while shutting down. `attach` starts the conversation and
+ * `release` ends it, answered only by the process that holds the session; `cancel` lets go of a call whose placer
+ * stopped waiting for this process.
  */
 @Injectable()
 export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sessions = new Map<string, CallSession>();
   /** Every call's RTP leg, on the native engine's thread (or the event loop's FrameClock). */
   private readonly legs: RtpLegs;
+  /** Where calls come in (allocate and offer, direct and queue group): closed first at shutdown. */
+  private readonly intake: Subscription[] = [];
   private readonly subscriptions: Subscription[] = [];
-  private accepting = true;
+  private readonly admission: SessionAdmission;
+  private readonly advertiser: LoadAdvertiser;
   private readonly toolFetch: typeof fetch;
   private readonly answerFetch: typeof fetch;
   private readonly secrets: SecretBox;
@@ -42,7 +49,18 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     this.legs = new RtpLegs({ engine: config.MEDIA_RTP_ENGINE, priority: config.MEDIA_RTP_PRIORITY, threads: config.MEDIA_RTP_THREADS, host: config.MEDIA_RTP_HOST, ports: config.MEDIA_RTP_PORTS, logger });
     logger.info({ engine: this.legs.engine, scheduling: this.legs.scheduling, threads: this.legs.engineStats?.threads }, 'rtp engine ready');
     metrics.rtpEngine.set({ engine: this.legs.engine, scheduling: this.legs.scheduling }, 1);
-    readiness.register('accepting_calls', () => this.accepting);
+    this.admission = new SessionAdmission(config.MEDIA_MAX_SESSIONS, () => this.sessions.size);
+    metrics.capacity.set(config.MEDIA_MAX_SESSIONS);
+    this.advertiser = new LoadAdvertiser({
+      bus,
+      logger,
+      mediaId: config.MEDIA_ID,
+      capacity: config.MEDIA_MAX_SESSIONS,
+      intervalMs: config.MEDIA_LOAD_INTERVAL_MS,
+      load: () => ({ sessions: this.admission.load, accepting: this.admission.accepting }),
+      lateFrames: () => metrics.lateFramesTotal,
+    });
+    readiness.register('accepting_calls', () => this.admission.accepting);
     // A tool's answer is cut to a few KB for the model anyway; more is not read.
     this.toolFetch = createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 64 * 1024 });
     // A conversation webhook's answer is spoken as it streams in.
@@ -56,10 +74,16 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const s = this.bus.subjects;
-    this.subscriptions.push(this.bus.serve(s.mediaAllocate, MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req), 'media'));
-    this.subscriptions.push(this.bus.serve(s.mediaWebRtcOffer, MediaWebRtcOffer, MediaWebRtcAnswer, (req) => this.answerWebCall(req), 'media'));
+    const id = this.config.MEDIA_ID;
+    for (const queue of ['media', undefined]) {
+      this.intake.push(this.bus.serve(queue ? s.mediaAllocate : s.mediaProcess(id, 'allocate'), MediaAllocateRequest, MediaAllocateReply, (req) => this.allocate(req), queue));
+      this.intake.push(this.bus.serve(queue ? s.mediaWebRtcOffer : s.mediaProcess(id, 'webrtc_offer'), MediaWebRtcOffer, MediaWebRtcAnswer, (req) => this.answerWebCall(req), queue));
+    }
+    this.subscriptions.push(this.bus.subscribe(s.mediaProcess(id, 'cancel'), MediaCancel, (req) => this.withdraw(req.call_id)));
     this.subscriptions.push(
       this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest).or(MediaStatusRequest), MediaAck, async (req, msg) => {
+        // An attach names the process its allocate reply came from: another that holds the call too stays out.
+        if ('media_id' in req && req.media_id && req.media_id !== id) return undefined;
         const session = this.sessions.get(req.call_id);
         // Another media process holds this call: let it answer.
         if (!session) return undefined;
@@ -72,29 +96,52 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
         return { ok: true };
       }),
     );
+    this.advertiser.start();
   }
 
-  async allocate({ call_id: callId, codec, conversation }: MediaAllocateRequest): Promise<z.infer<typeof MediaAllocateReply>> {
-    if (!this.accepting) return { ok: false, error: 'media service is shutting down' };
-    const existing = this.sessions.get(callId);
-    if (existing) return { ok: true, host: this.config.MEDIA_RTP_HOST, port: existing.port, session_id: callId };
-    if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
-    const session = await CallSession.open(callId, codec, withOpenedSecrets(conversation, this.secrets, this.logger), this.sessionDeps);
+  async allocate({ call_id: callId, codec, conversation }: MediaAllocateRequest): Promise<MediaAllocateReply> {
+    const endpoint = (port: number) => ({ ok: true as const, host: this.config.MEDIA_RTP_HOST, port, session_id: callId, media_id: this.config.MEDIA_ID });
+    const existing = this.admission.accepting ? this.sessions.get(callId) : undefined;
+    if (existing) return endpoint(existing.port);
+    const refusal = this.admit(callId);
+    if (refusal) return refusal;
+    let session: CallSession;
+    try {
+      session = await CallSession.open(callId, codec, withOpenedSecrets(conversation, this.secrets, this.logger), this.sessionDeps);
+    } catch (err) {
+      this.settle(callId);
+      throw err;
+    }
+    if (!this.settle(callId)) {
+      await session.release(PLACEMENT_WITHDRAWN);
+      return { ok: false, error: 'withdrawn: the call went to another media process' };
+    }
     this.track(session);
     this.logger.info({ call_id: callId, codec, port: session.port }, 'rtp endpoint allocated');
-    return { ok: true, host: this.config.MEDIA_RTP_HOST, port: session.port, session_id: callId };
+    return endpoint(session.port);
   }
 
   /** A browser's offer for a web call: the answer, and a session that starts when its media connects. */
   async answerWebCall(offer: MediaWebRtcOffer): Promise<MediaWebRtcAnswer> {
-    if (!this.accepting) return { ok: false, error: 'media service is shutting down' };
-    if (this.sessions.has(offer.call_id)) return { ok: false, error: 'this web call is connected already' };
-    if (this.sessions.size >= this.config.MEDIA_MAX_SESSIONS) return { ok: false, error: `media service is full (${this.config.MEDIA_MAX_SESSIONS} sessions)` };
+    if (this.admission.accepting && this.sessions.has(offer.call_id)) return { ok: false, error: 'this web call is connected already' };
+    const refusal = this.admit(offer.call_id);
+    if (refusal) return refusal;
     try {
-      const { call, sdp } = await WebCall.answer(
-        { ...offer, conversation: withOpenedSecrets(offer.conversation, this.secrets, this.logger) },
-        { session: this.sessionDeps, bus: this.bus, logger: this.logger.child({ call_id: offer.call_id }), ice: { host: this.config.MEDIA_WEBRTC_HOST, ports: this.config.MEDIA_WEBRTC_PORTS, publicAddress: this.config.MEDIA_WEBRTC_PUBLIC_ADDRESS || undefined } },
-      );
+      let answered: Awaited<ReturnType<typeof WebCall.answer>>;
+      try {
+        answered = await WebCall.answer(
+          { ...offer, conversation: withOpenedSecrets(offer.conversation, this.secrets, this.logger) },
+          { session: this.sessionDeps, bus: this.bus, logger: this.logger.child({ call_id: offer.call_id }), ice: { host: this.config.MEDIA_WEBRTC_HOST, ports: this.config.MEDIA_WEBRTC_PORTS, publicAddress: this.config.MEDIA_WEBRTC_PUBLIC_ADDRESS || undefined } },
+        );
+      } catch (err) {
+        this.settle(offer.call_id);
+        throw err;
+      }
+      const { call, sdp } = answered;
+      if (!this.settle(offer.call_id)) {
+        await call.session.release(PLACEMENT_WITHDRAWN);
+        return { ok: false, error: 'withdrawn: the call went to another media process' };
+      }
       this.track(call.session);
       this.logger.info({ call_id: offer.call_id, codec: call.session.codec }, 'web call answered');
       return { ok: true, sdp };
@@ -108,6 +155,36 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     return { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch, answerFetch: this.answerFetch };
   }
 
+  /** Admits a call (counted as opening from now on), or the refusal to answer with. */
+  private admit(callId: string): { ok: false; error: string } | undefined {
+    const refusal: Refusal | undefined = this.admission.admit(callId);
+    if (refusal) {
+      this.metrics.refusals.inc({ reason: refusal.reason });
+      return { ok: false, error: refusal.error };
+    }
+    this.advertiser.changed();
+    return undefined;
+  }
+
+  /** Its session opened, or failed to: false if the call was withdrawn meanwhile. */
+  private settle(callId: string): boolean {
+    const wanted = this.admission.settle(callId);
+    this.advertiser.changed();
+    return wanted;
+  }
+
+  /**
+   * Its placer stopped waiting for this process and placed the call elsewhere: a session still opening is let go once
+   * open, one opened but never attached is let go now (without events: the call lives on elsewhere).
+   */
+  private withdraw(callId: string): void {
+    if (this.admission.withdraw(callId)) return;
+    const session = this.sessions.get(callId);
+    if (!session || session.isAttached) return;
+    this.logger.info({ call_id: callId }, 'call withdrawn by its placer; letting it go');
+    void session.release(PLACEMENT_WITHDRAWN);
+  }
+
   private track(session: CallSession): void {
     this.sessions.set(session.callId, session);
     this.metrics.sessionsTotal.inc({ codec: session.codec });
@@ -115,6 +192,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     void session.whenFinished().then(() => {
       this.sessions.delete(session.callId);
       this.metrics.sessionsActive.set(this.sessions.size);
+      this.advertiser.changed();
     });
   }
 
@@ -127,8 +205,10 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
    * rest; every session that ran still publishes its recording and conversation_ended.
    */
   async onModuleDestroy(): Promise<void> {
-    this.accepting = false;
-    for (const sub of this.subscriptions.splice(0, 2)) sub.unsubscribe();
+    this.admission.stop();
+    for (const sub of this.intake.splice(0)) sub.unsubscribe();
+    // Placers stop asking this process now rather than at its next advert.
+    this.advertiser.publishNow();
     const live = [...this.sessions.values()];
     if (live.length > 0) {
       this.logger.info({ sessions: live.length, timeout_ms: this.config.SHUTDOWN_TIMEOUT_MS }, 'waiting for live calls to finish');
@@ -137,6 +217,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
       clearTimeout(timer);
       await Promise.all([...this.sessions.values()].map((s) => s.release('media_shutdown')));
     }
+    this.advertiser.stop();
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     this.legs.close();
     await this.providers.close();

@@ -3,7 +3,7 @@ import { type CallEventData, type HangupBy, type MediaWebRtcOffer, type Transcri
 import type { z } from 'zod';
 import type { Bus, Logger } from '@parley/service-kit';
 import { MediaStreamTrack, type RTCDataChannel, RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpSender, type RtpPacket } from 'werift';
-import { CallSession, type CallSessionDeps } from '../sessions/call-session';
+import { CallSession, type CallSessionDeps, PLACEMENT_WITHDRAWN } from '../sessions/call-session';
 import { PacketSocket } from './packet-socket';
 
 /** The codecs a web call offers the browser, best first: G.722 keeps the 16 kHz band the engine runs at; PCMU is narrowband. */
@@ -135,6 +135,12 @@ export class WebCall {
     for (const t of this.timers) clearTimeout(t);
     await this.session.release(reason);
     const why = this.session.releasedFor ?? reason;
+    if (why === PLACEMENT_WITHDRAWN) {
+      // The api gave the browser another media process's answer: this call's end is not ours to report.
+      await this.pc.close().catch(() => undefined);
+      this.log.info('web call withdrawn: it went to another media process');
+      return;
+    }
     // Tell the page why before the connection goes (a closed connection alone reads as a network failure there).
     this.page.send({ type: 'ended', reason: why, hangup_by: hangupBy(why) });
     await new Promise((r) => setTimeout(r, 100));
