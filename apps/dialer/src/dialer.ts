@@ -1,6 +1,7 @@
 import { DispatchMessage } from '@parley/common';
 import type { CallsRepository, DialerInstancesRepository, PhoneNumbersRepository, TrunkSlotsRepository, TrunkStatesRepository, TrunksRepository } from '@parley/db';
 import type { Bus, Logger, Metrics, Readiness, RunningConsumer } from '@parley/service-kit';
+import { MediaPlacement } from '@parley/service-kit';
 import { CallEventPublisher } from './calls/call-event-publisher';
 import { LiveCalls } from './calls/live-calls';
 import { DialerCommands } from './commands/dialer-commands';
@@ -50,6 +51,7 @@ export const DISPATCH_CONSUMER = 'dialer';
 export class Dialer {
   readonly connections: AsteriskConnections;
   readonly liveCalls: LiveCalls;
+  readonly placement: MediaPlacement;
   readonly queue: OriginationQueue;
   readonly capacity: TrunkCapacity;
   readonly adoption: ChannelAdoption;
@@ -74,7 +76,8 @@ export class Dialer {
     this.presence = new DialerPresence(deps.lease, config.DIALER_ID, { heartbeatMs: config.DIALER_HEARTBEAT_MS, leaseMs: config.DIALER_DEAD_AFTER_MS }, logger, metrics);
     this.presence.onLost = () => this.fence();
     this.capacity = new TrunkCapacity(slots, this.presence);
-    this.liveCalls = new LiveCalls({ bus, publisher: this.publisher, capacity: this.capacity, config, metrics, logger });
+    this.placement = new MediaPlacement({ bus, logger, metrics: deps.metrics });
+    this.liveCalls = new LiveCalls({ bus, placement: this.placement, publisher: this.publisher, capacity: this.capacity, config, metrics, logger });
     const originator = new Originator({ connections: this.connections, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });
     this.queue = new OriginationQueue({ originator, capacity: this.capacity, calls, trunks, metrics, logger, pollMs: config.DIALER_QUEUE_POLL_MS });
     this.commands = new DialerCommands({ bus, liveCalls: this.liveCalls, queue: this.queue, trunks, logger });
@@ -100,6 +103,7 @@ export class Dialer {
     await this.presence.prune().catch(() => undefined);
     readiness.register('dialer_lease', () => !this.fenced);
     for (const conn of this.connections.all()) readiness.register(`ari_${conn.name}`, () => conn.isConnected);
+    this.placement.start();
     this.connections.start({
       onEvent: (conn, event) => {
         if (event.type === 'StasisStart' && this.inbound.accepts(event, this.liveCalls)) {
@@ -156,6 +160,7 @@ export class Dialer {
     this.commands.stop();
     this.provisioner.stop();
     this.trunkStates.stop();
+    this.placement.stop();
     this.publisher.stop();
     await Promise.allSettled(this.liveCalls.list().map((c) => c.publishing));
     await this.presence.stop(true);

@@ -1,8 +1,8 @@
 import { AriError, type AriEvent } from '@parley/ari-client';
 import { ErrorCodes } from '@parley/common';
-import type { Bus, Logger } from '@parley/service-kit';
+import type { Bus, Logger, MediaPlacement } from '@parley/service-kit';
 import type { DialerConfig } from '../config';
-import { MediaLeg, MediaUnavailableError } from '../media/media-leg';
+import { MediaLeg, type MediaLegOptions, MediaUnavailableError } from '../media/media-leg';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
 import type { TrunkCapacity } from '../trunks/trunk-capacity';
@@ -32,6 +32,8 @@ export class LiveCalls {
   constructor(
     private readonly deps: {
       bus: Bus;
+      /** Where each answered call's RTP endpoint comes from: the least loaded media process. */
+      placement: MediaPlacement;
       publisher: CallEventPublisher;
       capacity: TrunkCapacity;
       config: Pick<DialerConfig, 'DIALER_ID' | 'MEDIA_CODEC' | 'ARI_APP' | 'MEDIA_REQUEST_TIMEOUT_MS'>;
@@ -193,8 +195,8 @@ export class LiveCalls {
   }
 
   private async connectMedia(call: LiveCall, answeredAt: string): Promise<void> {
-    const { config, bus, logger } = this.deps;
-    const leg = new MediaLeg(call, call.conn, bus, { codec: config.MEDIA_CODEC, app: config.ARI_APP, timeoutMs: config.MEDIA_REQUEST_TIMEOUT_MS }, logger);
+    const { logger } = this.deps;
+    const leg = new MediaLeg(call, call.conn, this.deps.bus, this.mediaLegOptions, logger);
     call.media = leg;
     this.byMediaChannel.set(leg.externalChannelId, call);
     try {
@@ -211,11 +213,15 @@ export class LiveCalls {
 
   /** Adopts the media path of a call found already bridged (after a restart). */
   adoptMedia(call: LiveCall): void {
-    const { config, bus, logger } = this.deps;
-    const leg = MediaLeg.existing(call, call.conn, bus, { codec: config.MEDIA_CODEC, app: config.ARI_APP, timeoutMs: config.MEDIA_REQUEST_TIMEOUT_MS }, logger);
+    const leg = MediaLeg.existing(call, call.conn, this.deps.bus, this.mediaLegOptions, this.deps.logger);
     call.media = leg;
     call.mediaTask = Promise.resolve();
     this.byMediaChannel.set(leg.externalChannelId, call);
+  }
+
+  private get mediaLegOptions(): MediaLegOptions {
+    const { config, placement } = this.deps;
+    return { codec: config.MEDIA_CODEC, app: config.ARI_APP, timeoutMs: config.MEDIA_REQUEST_TIMEOUT_MS, placement };
   }
 
   private onMediaChannelGone(call: LiveCall): void {

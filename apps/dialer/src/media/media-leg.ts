@@ -1,10 +1,18 @@
 import { AriError } from '@parley/ari-client';
-import { type AudioCodecName, type ConversationSnapshot, ConversationSnapshotReply, ConversationSnapshotRequest, MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
-import type { Bus, Logger } from '@parley/service-kit';
+import { type AudioCodecName, type ConversationSnapshot, ConversationSnapshotReply, ConversationSnapshotRequest, MediaAck, MediaAttachRequest, MediaReleaseRequest } from '@parley/common';
+import type { Bus, Logger, MediaPlacement } from '@parley/service-kit';
 import type { z } from 'zod';
 import type { AsteriskConnection } from '../telephony/asterisk-connections';
 
 export class MediaUnavailableError extends Error {}
+
+export interface MediaLegOptions {
+  codec: AudioCodecName;
+  app: string;
+  /** Each media process's time to answer an allocate, attach or release. */
+  timeoutMs: number;
+  placement: MediaPlacement;
+}
 
 /** The call a leg carries audio for. Without `conversation` (an adopted call), the leg asks the api for it before allocating. */
 export interface MediaLegCall {
@@ -27,6 +35,8 @@ export class MediaLeg {
   readonly externalChannelId: string;
   readonly bridgeId: string;
   private allocated = false;
+  /** The media process holding the session (unknown from media processes older than placement by load). */
+  private mediaId: string | undefined;
   private externalCreated = false;
   private bridgeCreated = false;
   private tornDown = false;
@@ -35,14 +45,14 @@ export class MediaLeg {
     private readonly call: MediaLegCall,
     private readonly conn: AsteriskConnection,
     private readonly bus: Bus,
-    private readonly opts: { codec: AudioCodecName; app: string; timeoutMs: number },
+    private readonly opts: MediaLegOptions,
     private readonly logger: Logger,
   ) {
     ({ externalChannelId: this.externalChannelId, bridgeId: this.bridgeId } = mediaObjectIds(call.callId));
   }
 
   /** A leg that already exists in Asterisk (found by a restarted dialer): only teardown is left to do. */
-  static existing(call: MediaLegCall, conn: AsteriskConnection, bus: Bus, opts: { codec: AudioCodecName; app: string; timeoutMs: number }, logger: Logger): MediaLeg {
+  static existing(call: MediaLegCall, conn: AsteriskConnection, bus: Bus, opts: MediaLegOptions, logger: Logger): MediaLeg {
     const leg = new MediaLeg(call, conn, bus, opts, logger);
     leg.allocated = leg.externalCreated = leg.bridgeCreated = true;
     return leg;
@@ -57,14 +67,11 @@ export class MediaLeg {
     const { callId, channelId } = this.call;
     const conversation = this.call.conversation ?? (await this.askConversation());
     if (this.tornDown) return;
-    let reply: z.infer<typeof MediaAllocateReply>;
-    try {
-      reply = await this.bus.request(this.bus.subjects.mediaAllocate, MediaAllocateRequest, { call_id: callId, codec: this.opts.codec, conversation }, MediaAllocateReply, this.opts.timeoutMs);
-    } catch (err) {
-      throw new MediaUnavailableError(`media.allocate failed: ${(err as Error).message}`);
-    }
+    // The least loaded media process first, the next on a refusal or timeout; the queue group when none advertises.
+    const reply = await this.opts.placement.allocate({ call_id: callId, codec: this.opts.codec, conversation }, this.opts.timeoutMs);
     if (!reply.ok) throw new MediaUnavailableError(`media service refused the call: ${reply.error}`);
     this.allocated = true;
+    this.mediaId = reply.media_id;
     if (this.tornDown) return;
     const client = this.conn.client;
     let rtpRemote: MediaAttachRequest['rtp_remote'];
@@ -85,7 +92,7 @@ export class MediaLeg {
     if (this.tornDown) return;
     let ack: z.infer<typeof MediaAck>;
     try {
-      ack = await this.bus.request(this.bus.subjects.mediaSession(callId, 'attach'), MediaAttachRequest, { call_id: callId, external_channel_id: this.externalChannelId, answered_at: answeredAt, rtp_remote: rtpRemote }, MediaAck, this.opts.timeoutMs);
+      ack = await this.bus.request(this.bus.subjects.mediaSession(callId, 'attach'), MediaAttachRequest, { call_id: callId, external_channel_id: this.externalChannelId, answered_at: answeredAt, rtp_remote: rtpRemote, media_id: this.mediaId }, MediaAck, this.opts.timeoutMs);
     } catch (err) {
       throw new MediaUnavailableError(`media attach failed: ${(err as Error).message}`);
     }
