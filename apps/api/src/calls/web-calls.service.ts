@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCodes, isTerminalStatus, MediaReleaseRequest, MediaWebRtcAnswer, MediaWebRtcOffer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { ErrorCodes, isTerminalStatus, MediaReleaseRequest, type MediaWebRtcAnswer, WEB_CALL_TOKEN_TTL_SECONDS, type WebCallCreate, type WebCallCreated } from '@parley/common';
 import { type CallEntity, CallsRepository, type DataSource, WebCallTokensRepository } from '@parley/db';
-import { Bus, DATA_SOURCE, LOGGER, type Logger } from '@parley/service-kit';
+import { Bus, DATA_SOURCE, LOGGER, type Logger, MediaPlacement, Metrics } from '@parley/service-kit';
 import { reserveForCall } from '../billing/credits';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ApiError } from '../http/api-error';
@@ -12,7 +12,7 @@ import { newCallRow } from './call-row';
 import { CallsService } from './calls.service';
 import { conversationSnapshot } from './conversation-snapshot';
 
-/** How long the api waits for a media process to answer a browser's offer (ICE candidates gathered). */
+/** How long the api waits for each media process it asks to answer a browser's offer (ICE candidates gathered). */
 const OFFER_TIMEOUT_MS = 10_000;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -24,7 +24,10 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
  * conversation as for a phone leg and reports the call's answer and end itself (no dialer is involved).
  */
 @Injectable()
-export class WebCallsService {
+export class WebCallsService implements OnApplicationBootstrap, OnModuleDestroy {
+  /** Offers go to the least loaded media process, the next on a refusal or timeout (as the dialer's phone calls). */
+  private readonly placement: MediaPlacement;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly calls: CallsRepository,
@@ -33,7 +36,18 @@ export class WebCallsService {
     private readonly bus: Bus,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.placement = new MediaPlacement({ bus, logger, metrics });
+  }
+
+  onApplicationBootstrap(): void {
+    this.placement.start();
+  }
+
+  onModuleDestroy(): void {
+    this.placement.stop();
+  }
 
   async create(accountId: string, input: WebCallCreate): Promise<WebCallCreated> {
     const source = await this.calls.findNewCallSource(accountId, input.agent_id, null);
@@ -90,12 +104,7 @@ export class WebCallsService {
     const call = await this.callsService.get(redeemed.accountId, redeemed.callId);
     if (call.status !== 'queued') throw ApiError.conflict(ErrorCodes.callAlreadyEnded, `Call '${call.id}' already ended (${call.status})`, 'Authorization');
     const s = this.bus.subjects;
-    let answer: MediaWebRtcAnswer;
-    try {
-      answer = await this.bus.request(s.mediaWebRtcOffer, MediaWebRtcOffer, { call_id: call.id, sdp, conversation: redeemed.conversation, max_duration_seconds: redeemed.maxDurationSeconds }, MediaWebRtcAnswer, OFFER_TIMEOUT_MS);
-    } catch (err) {
-      answer = { ok: false, error: err instanceof Error ? err.message : String(err) };
-    }
+    const answer: MediaWebRtcAnswer = await this.placement.offerWebCall({ call_id: call.id, sdp, conversation: redeemed.conversation, max_duration_seconds: redeemed.maxDurationSeconds }, OFFER_TIMEOUT_MS);
     if (!answer.ok) {
       this.logger.warn({ call_id: call.id, error: answer.error }, 'no media process answered a web call');
       await this.callsService.endHere(call, { status: 'failed', hangupCause: `No media process took the web call: ${answer.error}`, errorCode: ErrorCodes.webCallUnavailable });
