@@ -21,7 +21,7 @@ it.each([
   const channel = await h.ari.channels.originate({ endpoint: `PJSIP/${number}@sandbox`, app: 'dialer', callerId: '+15550000000' });
   const destroyed = await h.until('ChannelDestroyed', (e) => e.channel.id === channel.id);
   expect({ cause: destroyed.cause, text: destroyed.cause_txt, tech: destroyed.tech_cause }).toEqual({ cause, text, tech });
-  const ours = h.events.filter((e) => ('channel' in e && e.channel?.id === channel.id) || ('peer' in e && e.peer.id === channel.id));
+  const ours = h.events.filter((e) => ('channel' in e && e.channel?.id === channel.id) || (e.type === 'Dial' && e.peer.id === channel.id));
   const tail = ours.slice(-3).map((e) => (e.type === 'Dial' ? `Dial ${e.dialstatus}` : e.type === 'ChannelHangupRequest' ? `HangupRequest ${e.cause}` : e.type));
   expect(tail).toEqual([`HangupRequest ${cause}`, `Dial ${dial}`, 'ChannelDestroyed']);
   expect(ours.some((e) => e.type === 'StasisStart')).toBe(false);

@@ -115,7 +115,7 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
     qualifyTimeoutMs: options.qualifyTimeoutMs,
     log,
   });
-  const endpoint = (resource: string) => ({ technology: 'PJSIP', resource, state: core.endpointStates.stateOf(resource), channel_ids: [] });
+  const endpoint = (resource: string) => core.endpointStates.snapshot(resource);
 
   const ari: Route[] = [
     { method: 'GET', pattern: /^\/asterisk\/info$/, handler: () => asteriskInfo(core) },
@@ -132,7 +132,8 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
       method: 'GET',
       pattern: /^\/endpoints\/([^/]+)$/,
       handler: (m) => {
-        if (d(m[1]!) !== 'PJSIP') throw new AriHttpError(404, { message: 'No Endpoints found - invalid tech' });
+        const tech = d(m[1]!);
+        if (tech !== 'PJSIP') throw new AriHttpError(404, { message: `No Endpoints found - invalid tech ${tech}` });
         return core.endpoints.names().map(endpoint);
       },
     },
@@ -141,7 +142,8 @@ export async function startAsteriskSim(options: AsteriskSimOptions = {}): Promis
       pattern: /^\/endpoints\/([^/]+)\/([^/]+)$/,
       handler: (m) => {
         const resource = d(m[2]!);
-        if (d(m[1]!) !== 'PJSIP' || !core.endpoints.exists(resource)) throw new AriHttpError(404, { message: 'Endpoint not found' });
+        // Asterisk upper-cases the technology of a single endpoint's id, not the resource.
+        if (d(m[1]!).toUpperCase() !== 'PJSIP' || !core.endpoints.exists(resource)) throw new AriHttpError(404, { message: 'Endpoint not found' });
         return endpoint(resource);
       },
     },

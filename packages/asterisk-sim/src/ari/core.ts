@@ -69,8 +69,8 @@ export class AsteriskCore {
   ) {
     const events = new AriEvents(bus);
     const { log, ordering } = options;
-    this.endpoints = new Endpoints(this.config, options.staticEndpoints);
-    this.endpointStates = new EndpointStates(this.config, bus, ordering, options.qualifyTimeoutMs ?? 3000);
+    this.endpointStates = new EndpointStates(this.config, this.channels, bus, ordering, options.qualifyTimeoutMs ?? 3000);
+    this.endpoints = new Endpoints(this.config, options.staticEndpoints, this.endpointStates);
     this.config.onChange = (objectType, id, deleted) => this.endpointStates.changed(objectType, id, deleted);
     this.bridges = new Bridges(this.channels, events, this.softmix, this.legs, this.calls, recordings, playbacks);
     this.lifecycle = new ChannelLifecycle(this.channels, events, bus, this.bridges, this.legs, this.calls, recordings, playbacks, log);

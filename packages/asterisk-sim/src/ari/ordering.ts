@@ -73,15 +73,6 @@ export class EventOrdering {
     return responseLeadMs + 1 + late;
   }
 
-  /**
-   * A contact's qualify result: whether ContactStatusChange goes out before the endpoint's PeerStatusChange and
-   * EndpointStateChange. Asterisk updates the endpoint on the AOR's serializer and publishes the contact from its
-   * management serializer, so either can come first.
-   */
-  contactEventFirst(): boolean {
-    return this.mode === 'orderly' ? false : this.random() < 0.5;
-  }
-
   /** A far peer's answer time to OPTIONS: 20 ms, or 15-40 ms drawn. */
   qualifyRoundTripMs(): number {
     return this.mode === 'orderly' ? 20 : this.uniform(15, 40);

@@ -44,7 +44,8 @@ export class OutboundCalls {
     const channelId = str(params.channelId);
     if (channelId && this.channels.has(channelId)) throw new AriHttpError(409, { message: 'Channel with given unique ID already exists' });
     const dialed = parseDialEndpoint(endpoint);
-    if (dialed.tech.toUpperCase() !== 'PJSIP' || !this.endpoints.exists(dialed.endpoint)) {
+    // An unknown endpoint, or one with no contact left to call (none, or all Unreachable): chan_pjsip creates no channel.
+    if (dialed.tech.toUpperCase() !== 'PJSIP' || !this.endpoints.dialable(dialed.endpoint)) {
       throw new AriHttpError(500, { error: 'Allocation failed' });
     }
     const timeoutSec = params.timeout === undefined ? 30 : Number(params.timeout);
