@@ -69,3 +69,18 @@ it('sends originate parameters in the JSON body with basic auth, and hangup reas
   await ari.asterisk.putObject('res_pjsip', 'endpoint', 'acme', { context: 'from-acme' });
   expect(fake.requests[3]).toMatchObject({ method: 'PUT', path: '/ari/asterisk/config/dynamic/res_pjsip/endpoint/acme', body: { fields: [{ attribute: 'context', value: 'from-acme' }] } });
 });
+
+it('reads endpoints: all, by technology and one, with Asterisk\'s 404 for an endpoint it does not have', async () => {
+  const trunk = { technology: 'PJSIP', resource: 'trk_1', state: 'online', channel_ids: ['c1'] };
+  fake.reply = (req) => {
+    if (req.path === '/ari/endpoints/PJSIP/gone') return { status: 404, body: { message: 'Endpoint not found' } };
+    if (req.path === '/ari/endpoints/PJSIP/trk_1') return { status: 200, body: trunk };
+    return { status: 200, body: [trunk] };
+  };
+  expect(await ari.endpoints.list()).toEqual([trunk]);
+  expect(await ari.endpoints.listByTech('PJSIP')).toEqual([trunk]);
+  expect(await ari.endpoints.get('PJSIP', 'trk_1')).toEqual(trunk);
+  expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /ari/endpoints', 'GET /ari/endpoints/PJSIP', 'GET /ari/endpoints/PJSIP/trk_1']);
+  const gone = (await ari.endpoints.get('PJSIP', 'gone').catch((e: unknown) => e)) as AriError;
+  expect([gone.status, gone.isNotFound, gone.asteriskMessage]).toEqual([404, true, 'Endpoint not found']);
+});

@@ -323,6 +323,11 @@ export interface DeviceStateChangedEvent extends EventBase {
   type: 'DeviceStateChanged';
   device_state: DeviceState;
 }
+/**
+ * A new snapshot of the endpoint (its state or its channels changed). Asterisk 22 sends it only to apps subscribed to
+ * that endpoint by name (`applications/{app}/subscription?eventSource=endpoint:PJSIP/x`); an app connected with
+ * subscribeAll gets PeerStatusChange and ContactStatusChange for endpoints, not this (res/stasis/app.c).
+ */
 export interface EndpointStateChangeEvent extends EventBase {
   type: 'EndpointStateChange';
   endpoint: Endpoint;
@@ -333,6 +338,7 @@ export interface ContactStatusChangeEvent extends EventBase {
   endpoint: Endpoint;
   contact_info: ContactInfo;
 }
+/** PJSIP: `Reachable` when the endpoint went online, `Unreachable` when it went offline; sent on a change only. */
 export interface PeerStatusChangeEvent extends EventBase {
   type: 'PeerStatusChange';
   endpoint: Endpoint;
