@@ -82,7 +82,11 @@ describe('/v1/trunks', () => {
     const patched = await api.call('PATCH', `/v1/trunks/${id}`, { key: acct.apiKey, body: { port: 5070 } });
     expect(patched.body.status.provisioning).toBe('pending');
     await states.recordEndpointState(id, 'asterisk', 'offline', 60_000);
+    await states.recordContact(id, 'asterisk', { status: 'unreachable', uri: 'sip:sip.watched.example:5070', roundtripUsec: null });
     expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ reachability: 'unreachable', roundtrip_ms: null, provisioning: 'pending' });
+    // A replaced contact not qualified yet: offline, but not known to be unreachable.
+    await states.recordContact(id, 'asterisk', { status: 'nonqualified', uri: 'sip:sip.watched.example:5070', roundtripUsec: null });
+    expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ reachability: 'unknown', endpoint_state: 'offline' });
     await states.recordProvisioning(id, { asterisk: 'asterisk', outcome: 'failed', error: 'Asterisk answered 400: bad transport', version: new Date(patched.body.updated_at as string) });
     expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ provisioning: 'failed', provisioning_error: 'Asterisk answered 400: bad transport' });
 

@@ -91,6 +91,9 @@ it('a carrier that stops answering OPTIONS makes its trunk unreachable, and reac
   await peer('sip.carrier.example', { reachable: false });
   const down = await stateWhen(trunkId, (s) => s.endpointState === 'offline' && s.contactStatus === 'unreachable', 'the trunk unreachable');
   expect(down.roundtripUsec).toBeNull();
+  // Asterisk has no contact left to call on the trunk: the originate is refused, the call fails at once.
+  const callId = await world.dispatch({ to: '+15558880002', trunkId });
+  expect((await world.ended(callId)).data).toMatchObject({ status: 'failed', error_code: 'originate_failed', error_message: expect.stringContaining('Allocation failed') });
   await peer('sip.carrier.example', null);
   const back = await stateWhen(trunkId, (s) => s.endpointState === 'online' && s.contactStatus === 'reachable', 'the trunk reachable again');
   expect(back.changedAt!.getTime()).toBeGreaterThan(down.changedAt!.getTime());

@@ -30,7 +30,7 @@ export function trunkStatusOf(t: Pick<TrunkEntity, 'sandbox' | 'register' | 'upd
   return {
     provisioning: provisioningOf(t, state),
     provisioning_error: state?.provisioning === 'failed' ? state.provisioningError : null,
-    reachability: !watched || state.endpointState === null || state.endpointState === 'unknown' || state.endpointState === 'missing' ? 'unknown' : online ? 'reachable' : 'unreachable',
+    reachability: !watched ? 'unknown' : reachabilityOf(state),
     endpoint_state: state?.endpointState ?? null,
     contact_status: state?.contactStatus ?? null,
     roundtrip_ms: online && state.contactStatus === 'reachable' && state.roundtripUsec !== null ? Math.round(state.roundtripUsec / 100) / 10 : null,
@@ -40,6 +40,17 @@ export function trunkStatusOf(t: Pick<TrunkEntity, 'sandbox' | 'register' | 'upd
     changed_at: state?.changedAt?.toISOString() ?? null,
     checked_at: state?.checkedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * Online is reachable. Offline is unreachable once a qualify said so; before the first qualify (Asterisk sends the
+ * first OPTIONS at a random moment within qualify_frequency, so a trunk just pushed is offline for up to a minute) or
+ * after a contact was replaced, it is not known yet.
+ */
+function reachabilityOf(state: TrunkState): TrunkStatus['reachability'] {
+  if (state.endpointState === 'online') return 'reachable';
+  if (state.endpointState === 'offline' && (state.contactStatus === 'unreachable' || state.contactStatus === 'reachable')) return 'unreachable';
+  return 'unknown';
 }
 
 function provisioningOf(t: Pick<TrunkEntity, 'sandbox' | 'updatedAt'>, state: TrunkState | undefined): TrunkStatus['provisioning'] {

@@ -110,6 +110,7 @@ function TrunkState({ status: s }: { status: Trunk['status'] }) {
       </Group>
       <Text size="xs" c={s.provisioning === 'failed' || s.provisioning === 'no_asterisk' ? 'red.9' : 'dimmed'}>{provisioningText(s)}</Text>
       {s.reachability === 'unknown' && s.checked_at === null && s.provisioning !== 'no_asterisk' && <Text size="xs" c="dimmed">not checked yet (is the dialer running?)</Text>}
+      {s.reachability === 'unknown' && s.endpoint_state === 'offline' && s.asterisk_connected && <Text size="xs" c="dimmed">not qualified yet (Asterisk sends OPTIONS within a minute)</Text>}
       {s.asterisk_connected === false && <Text size="xs" c="red.9">no dialer connected to its Asterisk</Text>}
       {s.checked_at && <Text size="xs" c="dimmed">checked {sinceText(s.checked_at)}</Text>}
     </Stack>

@@ -51,24 +51,28 @@ describe('TrunkStates', () => {
     expect(w.missing).toEqual([]);
   });
 
-  it("takes endpoint and contact events of pushed trunks only; an unreachable contact's \"0\" round trip is none", async () => {
+  it("takes peer, endpoint and contact events of pushed trunks only; an unreachable contact's \"0\" round trip is none", async () => {
     const asterisk = fakeConnection('asterisk', []);
     const w = world({ asterisk });
     const endpoint = (resource: string, state = 'online') => ({ technology: 'PJSIP', resource, state, channel_ids: [] });
-    w.trunkStates.onEvent(asterisk, event({ type: 'EndpointStateChange', endpoint: endpoint('trk_a', 'offline') }));
+    // What a subscribe-all app gets when an endpoint goes offline: PeerStatusChange (EndpointStateChange goes only to
+    // apps subscribed to that endpoint, and is taken too).
+    w.trunkStates.onEvent(asterisk, event({ type: 'PeerStatusChange', endpoint: endpoint('trk_a', 'offline'), peer: { peer_status: 'Unreachable' } }));
     w.trunkStates.onEvent(asterisk, event({ type: 'ContactStatusChange', endpoint: endpoint('trk_a'), contact_info: { uri: 'sip:c.example:5060', contact_status: 'Unreachable', aor: 'trk_a', roundtrip_usec: '0' } }));
     w.trunkStates.onEvent(asterisk, event({ type: 'ContactStatusChange', endpoint: endpoint('trk_b'), contact_info: { uri: 'sip:d.example:5060', contact_status: 'Reachable', aor: 'trk_b', roundtrip_usec: '21345' } }));
     // Not ours: a phone registered to the customer's Asterisk, another technology, the simulator's shared endpoint.
     w.trunkStates.onEvent(asterisk, event({ type: 'EndpointStateChange', endpoint: endpoint('alice-phone') }));
     w.trunkStates.onEvent(asterisk, event({ type: 'EndpointStateChange', endpoint: { ...endpoint('trk_a'), technology: 'IAX2' } }));
     w.trunkStates.onEvent(w.connections.sandbox, event({ type: 'EndpointStateChange', endpoint: endpoint('sandbox') }));
-    // A peer event says what EndpointStateChange says: not written twice.
-    w.trunkStates.onEvent(asterisk, event({ type: 'PeerStatusChange', endpoint: endpoint('trk_a'), peer: { peer_status: 'Reachable' } }));
+    w.trunkStates.onEvent(asterisk, event({ type: 'EndpointStateChange', endpoint: endpoint('trk_b', 'online') }));
+    // A peer status that is not a reachability (chan_pjsip sends only these two; other channel drivers more): nothing.
+    w.trunkStates.onEvent(asterisk, event({ type: 'PeerStatusChange', endpoint: endpoint('trk_a'), peer: { peer_status: 'Registered' } }));
     await new Promise((r) => setImmediate(r));
     expect(w.writes).toEqual([
       ['endpoint', 'trk_a', 'asterisk', 'offline', 3000],
       ['contact', 'trk_a', 'asterisk', { status: 'unreachable', uri: 'sip:c.example:5060', roundtripUsec: null }],
       ['contact', 'trk_b', 'asterisk', { status: 'reachable', uri: 'sip:d.example:5060', roundtripUsec: 21345 }],
+      ['endpoint', 'trk_b', 'asterisk', 'online', 3000],
     ]);
   });
 });

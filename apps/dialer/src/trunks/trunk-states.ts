@@ -21,10 +21,11 @@ export interface TrunkStatesDeps {
 
 /**
  * What the dialer knows of each trunk's reachability, written to `trunk_states` for the api: the endpoint's state
- * from every Asterisk it is connected to (read at start, on every reconnect and every `intervalMs`; Asterisk's
- * EndpointStateChange in between) and its contact's qualify result (ContactStatusChange, which Asterisk sends only
- * when the status changes, with the round trip measured then). Asterisk reports nothing of outbound registrations
- * over ARI, so neither can this.
+ * from every Asterisk it is connected to (read at start, on every reconnect and every `intervalMs`; in between,
+ * PeerStatusChange: Asterisk sends an app subscribed to everything that one, not EndpointStateChange, which goes only
+ * to apps subscribed to the endpoint by name) and its contact's qualify result (ContactStatusChange, which Asterisk
+ * sends only when the status changes, with the round trip measured then). Asterisk reports nothing of outbound
+ * registrations over ARI, so neither can this.
  */
 export class TrunkStates {
   private timer: NodeJS.Timeout | undefined;
@@ -50,14 +51,18 @@ export class TrunkStates {
   /** Endpoint events of pushed trunks (the sandbox's one endpoint is only read by `check`). */
   onEvent(conn: AsteriskConnection, event: AriEvent): void {
     if (conn.name === 'sandbox') return;
-    if (event.type !== 'EndpointStateChange' && event.type !== 'ContactStatusChange') return;
+    if (event.type !== 'PeerStatusChange' && event.type !== 'EndpointStateChange' && event.type !== 'ContactStatusChange') return;
     const { technology, resource } = event.endpoint;
     if (technology !== 'PJSIP' || !TRUNK_ENDPOINT.test(resource)) return;
     const { states, logger } = this.deps;
-    const write =
-      event.type === 'EndpointStateChange'
-        ? states.recordEndpointState(resource, conn.name, endpointStateOf(event.endpoint.state), this.staleAfterMs)
-        : states.recordContact(resource, conn.name, contactOf(event.contact_info));
+    let write: Promise<void>;
+    if (event.type === 'ContactStatusChange') write = states.recordContact(resource, conn.name, contactOf(event.contact_info));
+    else {
+      // A peer's status is the endpoint's state as it changed (Reachable: online); an EndpointStateChange says it itself.
+      const state = event.type === 'PeerStatusChange' ? peerStateOf(event.peer.peer_status) : endpointStateOf(event.endpoint.state);
+      if (!state) return;
+      write = states.recordEndpointState(resource, conn.name, state, this.staleAfterMs);
+    }
     void write.catch((err: Error) => logger.warn({ err, trunk_id: resource, event: event.type }, 'recording a trunk state change failed'));
   }
 
@@ -97,6 +102,12 @@ export class TrunkStates {
 
 function endpointStateOf(state: string | undefined): TrunkEndpointState {
   return state && ENDPOINT_STATES.has(state) ? (state as TrunkEndpointState) : 'unknown';
+}
+
+function peerStateOf(peerStatus: string): TrunkEndpointState | null {
+  if (peerStatus === 'Reachable') return 'online';
+  if (peerStatus === 'Unreachable') return 'offline';
+  return null;
 }
 
 function contactOf(info: { uri: string; contact_status: string; roundtrip_usec?: string }): { status: TrunkContactStatus; uri: string; roundtripUsec: number | null } {

@@ -55,7 +55,7 @@ export const TrunkStatus = z
     provisioning_error: z.string().nullable().describe("Asterisk's words when it refused the trunk"),
     reachability: z
       .enum(TRUNK_REACHABILITY)
-      .describe("reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately"),
+      .describe("reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline after a qualify); unknown: not qualified yet (Asterisk's first OPTIONS comes within qualify_frequency, 60 s, of the push), or no dialer has been connected to the trunk's Asterisk lately"),
     endpoint_state: z.enum(['online', 'offline', 'unknown', 'missing']).nullable().describe("Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again)"),
     contact_status: z.enum(['reachable', 'unreachable', 'unknown', 'nonqualified', 'removed']).nullable().describe("the carrier contact's qualify status from Asterisk's last ContactStatusChange"),
     roundtrip_ms: z.number().nullable().describe('SIP OPTIONS round trip measured when the contact last became reachable (Asterisk reports no later one)'),

@@ -4587,7 +4587,7 @@ export interface operations {
                                 /** @description Asterisk's words when it refused the trunk */
                                 provisioning_error: string | null;
                                 /**
-                                 * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                                 * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline after a qualify); unknown: not qualified yet (Asterisk's first OPTIONS comes within qualify_frequency, 60 s, of the push), or no dialer has been connected to the trunk's Asterisk lately
                                  * @enum {string}
                                  */
                                 reachability: "reachable" | "unreachable" | "unknown";
@@ -4765,7 +4765,7 @@ export interface operations {
                             /** @description Asterisk's words when it refused the trunk */
                             provisioning_error: string | null;
                             /**
-                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline after a qualify); unknown: not qualified yet (Asterisk's first OPTIONS comes within qualify_frequency, 60 s, of the push), or no dialer has been connected to the trunk's Asterisk lately
                              * @enum {string}
                              */
                             reachability: "reachable" | "unreachable" | "unknown";
@@ -4939,7 +4939,7 @@ export interface operations {
                             /** @description Asterisk's words when it refused the trunk */
                             provisioning_error: string | null;
                             /**
-                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline after a qualify); unknown: not qualified yet (Asterisk's first OPTIONS comes within qualify_frequency, 60 s, of the push), or no dialer has been connected to the trunk's Asterisk lately
                              * @enum {string}
                              */
                             reachability: "reachable" | "unreachable" | "unknown";
@@ -5230,7 +5230,7 @@ export interface operations {
                             /** @description Asterisk's words when it refused the trunk */
                             provisioning_error: string | null;
                             /**
-                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline); unknown: not checked yet, or no dialer has been connected to the trunk's Asterisk lately
+                             * @description reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline after a qualify); unknown: not qualified yet (Asterisk's first OPTIONS comes within qualify_frequency, 60 s, of the push), or no dialer has been connected to the trunk's Asterisk lately
                              * @enum {string}
                              */
                             reachability: "reachable" | "unreachable" | "unknown";
