@@ -12,7 +12,7 @@ export class MediaModule {
     return {
       module: MediaModule,
       // No database: a call's conversation snapshot comes with its allocate request.
-      imports: [ServiceKitModule.forRoot({ service: 'media', logLevel: config.LOG_LEVEL, nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE } })],
+      imports: [ServiceKitModule.forRoot({ service: 'media', logLevel: config.LOG_LEVEL, nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE, streamReplicas: config.NATS_STREAM_REPLICAS } })],
       providers: [
         { provide: MEDIA_CONFIG, useValue: config },
         { provide: PROVIDERS, useFactory: () => providers ?? createProviders(config) },

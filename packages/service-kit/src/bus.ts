@@ -20,7 +20,10 @@ import { CallEvent, type CallEventType, CallEventData, Subjects } from '@parley/
 import type { Logger } from './logger';
 
 export interface BusOptions {
+  /** A NATS URL, or several (a cluster's) separated by commas. */
   url: string;
+  /** Copies of each stream `ensureStreams` makes (a cluster's `num_replicas`); 1 by default. */
+  streamReplicas?: number;
   namespace: string;
   name: string;
   logger: Logger;
@@ -51,6 +54,12 @@ const dec = new TextDecoder();
 /** NATS + JetStream with every message validated against its schema in @parley/common, on both sides. */
 /** The longest `close` waits for request handlers still running (a stuck one must not hold a shutdown forever). */
 const HANDLER_GRACE_MS = 10_000;
+/**
+ * How long each pull request of a durable consumer waits on the server (heartbeats every half of it). A pull parked on a
+ * NATS node that died is noticed after two missed heartbeats, then re-issued on the node the client reconnected to: 10 s
+ * at most instead of nats.js's default 30 s (measured on a 3-node cluster: the dispatch consumer was 44 s late once).
+ */
+const PULL_EXPIRES_MS = 10_000;
 
 export class Bus {
   readonly subjects: Subjects;
@@ -68,7 +77,8 @@ export class Bus {
   }
 
   async connect(): Promise<void> {
-    this.nc = await connect({ servers: this.opts.url, name: this.opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const servers = this.opts.url.split(',').map((u) => u.trim()).filter(Boolean);
+    this.nc = await connect({ servers, name: this.opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     this.jsm = await this.nc.jetstreamManager();
     this.jsClient = this.nc.jetstream();
     void (async () => {
@@ -97,6 +107,7 @@ export class Bus {
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
       duplicate_window: nanos(10 * 60_000),
+      num_replicas: this.opts.streamReplicas ?? 1,
     });
     await this.ensureStream({
       name: this.subjects.callEventsStream,
@@ -105,6 +116,7 @@ export class Bus {
       storage: StorageType.File,
       max_age: nanos(14 * 24 * 3600_000),
       duplicate_window: nanos(10 * 60_000),
+      num_replicas: this.opts.streamReplicas ?? 1,
     });
   }
 
@@ -169,7 +181,7 @@ export class Bus {
       await this.jsm.consumers.add(o.stream, config);
     }
     const consumer = await this.jsClient.consumers.get(o.stream, o.durable);
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.min(o.maxAckPending ?? 256, 256) });
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.min(o.maxAckPending ?? 256, 256), expires: PULL_EXPIRES_MS });
     const inFlight = new Set<Promise<void>>();
     const limit = o.maxAckPending ?? 256;
     const log = this.opts.logger;

@@ -40,7 +40,13 @@ export const env = {
 export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: env.string('postgres://postgres@127.0.0.1:5432/parley'),
+  /** One NATS server, or several of a cluster separated by commas (the client fails over between them). */
   NATS_URL: env.string('nats://127.0.0.1:4222'),
+  /**
+   * Copies of each JetStream stream (dispatch queue, call events) a NATS cluster keeps: 1 for a single server, 3 in a
+   * 3-node cluster so losing a node loses no message. Applied at every service start (an existing stream is updated).
+   */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
   SHUTDOWN_TIMEOUT_MS: env.int(15_000),
 };

@@ -12,3 +12,4 @@ export * from './outbound/server-clients';
 export * from './outbound/outbound-config';
 export * from './media-placement/media-loads';
 export * from './media-placement/media-placement';
+export * from './testing/nats-cluster';

@@ -14,7 +14,7 @@ export interface ServiceKitOptions {
   service: string;
   logLevel?: string;
   /** Connect to NATS and ensure the JetStream streams. */
-  nats?: { url: string; namespace: string };
+  nats?: { url: string; namespace: string; streamReplicas?: number };
   /** Connect to Postgres (and run migrations when `migrate`). */
   database?: { url: string; poolSize?: number; migrate?: boolean };
 }
@@ -74,6 +74,7 @@ export interface CommonServiceConfig {
   DATABASE_URL: string;
   NATS_URL: string;
   NATS_NAMESPACE: string;
+  NATS_STREAM_REPLICAS?: number;
 }
 
 @Global()
@@ -84,7 +85,7 @@ export class ServiceKitModule {
     return ServiceKitModule.forRoot({
       service,
       logLevel: config.LOG_LEVEL,
-      nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE },
+      nats: { url: config.NATS_URL, namespace: config.NATS_NAMESPACE, streamReplicas: config.NATS_STREAM_REPLICAS },
       database: { url: config.DATABASE_URL, poolSize: database.poolSize },
     });
   }
@@ -104,7 +105,7 @@ export class ServiceKitModule {
           inject: [Readiness],
           useFactory: async (readiness: Readiness) => {
             if (!opts.nats) return null;
-            const bus = new Bus({ url: opts.nats.url, namespace: opts.nats.namespace, name: opts.service, logger });
+            const bus = new Bus({ url: opts.nats.url, namespace: opts.nats.namespace, name: opts.service, logger, streamReplicas: opts.nats.streamReplicas });
             await bus.connect();
             await bus.ensureStreams();
             readiness.register('nats', () => bus.isConnected);
