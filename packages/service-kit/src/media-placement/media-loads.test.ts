@@ -123,4 +123,13 @@ describe('MediaLoads: forgetting', () => {
     loads.answered('a', 'failed');
     expect(loads.candidates()).toEqual([]);
   });
+
+  it('heardFrom: true while a process advertises (accepting or not), false once it is forgotten', () => {
+    const { loads, advance } = table();
+    loads.heard(advert('leaving', { accepting: false }));
+    expect(loads.heardFrom('leaving')).toBe(true);
+    expect(loads.heardFrom('never')).toBe(false);
+    advance(3001);
+    expect(loads.heardFrom('leaving')).toBe(false);
+  });
 });

@@ -41,6 +41,12 @@ export class MediaLoads {
     this.known.delete(mediaId);
   }
 
+  /** Whether it advertised within its last three intervals (accepting calls or not): false once it is forgotten. */
+  heardFrom(mediaId: string): boolean {
+    this.forgetSilent();
+    return this.known.has(mediaId);
+  }
+
   /** Processes heard from lately that take calls, in the order to ask them: least loaded first, ties in random order. */
   candidates(): string[] {
     this.forgetSilent();
