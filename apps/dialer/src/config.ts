@@ -38,6 +38,11 @@ export const DialerConfigSchema = z.object({
   DIALER_DEAD_AFTER_MS: env.int(3000, 200),
   /** Re-check of live calls against Asterisk (adoption, stuck calls, max duration). */
   DIALER_WATCHDOG_INTERVAL_MS: env.int(10_000, 50),
+  /**
+   * How often answered calls are checked for a media process that died holding them (adverts stopped and no answer to
+   * a status request): such calls end `media_lost` instead of staying bridged to dead air.
+   */
+  DIALER_MEDIA_CHECK_MS: env.int(1000, 50),
   /** How often queued calls ask for trunk capacity when nothing local freed any. */
   DIALER_QUEUE_POLL_MS: env.int(250, 10),
   /**

@@ -9,6 +9,7 @@ import type { DialerConfig } from './config';
 import { OriginationQueue } from './dispatch/origination-queue';
 import { Originator } from './dispatch/originator';
 import { InboundRouter } from './inbound/inbound-router';
+import { MediaHolderWatch, NatsHolderProbe } from './media/media-holder-watch';
 import { DialerMetrics } from './metrics/dialer-metrics';
 import { CallWatchdog } from './recovery/call-watchdog';
 import { ChannelAdoption } from './recovery/channel-adoption';
@@ -56,6 +57,7 @@ export class Dialer {
   readonly capacity: TrunkCapacity;
   readonly adoption: ChannelAdoption;
   readonly watchdog: CallWatchdog;
+  readonly mediaHolders: MediaHolderWatch;
   readonly orphans: OrphanWatch;
   readonly provisioner: TrunkProvisioner;
   readonly trunkStates: TrunkStates;
@@ -84,6 +86,7 @@ export class Dialer {
     this.inbound = new InboundRouter({ bus, trunks, numbers, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
     const leftovers = new MediaLeftovers({ calls, liveCalls: this.liveCalls, metrics, logger });
     this.adoption = new ChannelAdoption({ slots, dialers, connections: this.connections, liveCalls: this.liveCalls, capacity: this.capacity, leftovers, publisher: this.publisher, config, metrics, logger });
+    this.mediaHolders = new MediaHolderWatch({ liveCalls: this.liveCalls, loads: this.placement.loads, probe: new NatsHolderProbe(bus), lost: metrics.mediaLost, intervalMs: config.DIALER_MEDIA_CHECK_MS, logger });
     this.orphans = new OrphanWatch({ connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_HEARTBEAT_MS, logger });
     this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
     this.provisioner = new TrunkProvisioner({ trunks, states: trunkStates, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
@@ -126,6 +129,7 @@ export class Dialer {
     this.trunkStates.start();
     this.queue.start();
     this.watchdog.start();
+    this.mediaHolders.start();
     this.orphans.start();
     this.consumer = await bus.consumeDurable({
       stream: bus.subjects.dispatchStream,
@@ -157,6 +161,7 @@ export class Dialer {
     if (remaining > 0) logger.warn({ live_calls: remaining }, 'leaving live calls to be adopted by another dialer');
     this.orphans.stop();
     this.watchdog.stop();
+    this.mediaHolders.stop();
     this.commands.stop();
     this.provisioner.stop();
     this.trunkStates.stop();
@@ -177,6 +182,7 @@ export class Dialer {
     this.fenced = true;
     this.orphans.stop();
     this.watchdog.stop();
+    this.mediaHolders.stop();
     this.commands.stop();
     this.provisioner.stop();
     this.trunkStates.stop();

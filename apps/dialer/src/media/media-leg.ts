@@ -40,6 +40,10 @@ export class MediaLeg {
   private externalCreated = false;
   private bridgeCreated = false;
   private tornDown = false;
+  /** The holder is gone (MediaHolderWatch): teardown does not wait on a release nobody will answer. */
+  private holderLost = false;
+  /** Set once the holder acknowledged the attach: from then on the call's audio depends on that process. */
+  private attachedTo: string | undefined;
 
   constructor(
     private readonly call: MediaLegCall,
@@ -56,6 +60,15 @@ export class MediaLeg {
     const leg = new MediaLeg(call, conn, bus, opts, logger);
     leg.allocated = leg.externalCreated = leg.bridgeCreated = true;
     return leg;
+  }
+
+  /** The media process carrying the call's audio, once attached (unknown for adopted legs and older media processes). */
+  get holder(): string | undefined {
+    return this.attachedTo;
+  }
+
+  markHolderLost(): void {
+    this.holderLost = true;
   }
 
   owns(channelId: string): boolean {
@@ -97,6 +110,7 @@ export class MediaLeg {
       throw new MediaUnavailableError(`media attach failed: ${(err as Error).message}`);
     }
     if (!ack.ok) throw new MediaUnavailableError(`media refused attach: ${ack.error ?? 'no reason'}`);
+    this.attachedTo = this.mediaId;
   }
 
   /** The snapshot of a call held without one (adopted after another dialer stopped, or dispatched by an older api). */
@@ -123,7 +137,7 @@ export class MediaLeg {
     if (this.bridgeCreated) await client.bridges.destroy(this.bridgeId).catch(gone);
     if (this.externalCreated) await client.channels.hangup(this.externalChannelId).catch(gone);
     this.conn.stasis.forget(this.externalChannelId);
-    if (this.allocated) {
+    if (this.allocated && !this.holderLost) {
       await this.bus
         .request(this.bus.subjects.mediaSession(this.call.callId, 'release'), MediaReleaseRequest, { call_id: this.call.callId, reason }, MediaAck, this.opts.timeoutMs)
         .catch((err: Error) => this.logger.warn({ err, call_id: this.call.callId }, 'media release failed'));

@@ -10,6 +10,7 @@ export class DialerMetrics {
   readonly outcomes: Counter<string>;
   readonly adoptions: Counter<string>;
   readonly leftoversRemoved: Counter<string>;
+  readonly mediaLost: Counter<string>;
   readonly leaseRenewal: Histogram<string>;
 
   constructor(metrics: Metrics) {
@@ -20,6 +21,7 @@ export class DialerMetrics {
     this.outcomes = metrics.counter('parley_dialer_call_outcomes_total', 'Ended calls by terminal status and error code', ['status', 'error_code', 'direction']);
     this.adoptions = metrics.counter('parley_dialer_adoptions_total', 'Calls found after a restart or reconnect: adopted live, or ended because their channel was gone', ['result']);
     this.leftoversRemoved = metrics.counter('parley_dialer_leftovers_removed_total', 'Bridges and ExternalMedia channels of ended calls removed from Asterisk (left by a dialer that died)', ['kind']);
+    this.mediaLost = metrics.counter('parley_dialer_media_lost_calls_total', 'Answered calls hung up because the media process holding them died (adverts stopped and no answer to a status request): they end completed with media_lost');
     this.leaseRenewal = metrics.histogram('parley_dialer_lease_renewal_seconds', 'Time a renewal of the dialer\'s ownership lease took, by result (renewed, lost, error)', ['result'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
   }
 }
