@@ -4,7 +4,9 @@ import { type Account, isTerminal, sandboxAgent, startTestPlatform, type TestPla
 
 // Issue 23, losing a media process mid-call: the api, one dialer and two media processes (media-a, media-b) of
 // capacity 3, adverts at the default 1 s. media-b is killed with SIGKILL while it holds three answered calls: the
-// dialer ends those (completed, media_lost) and leaves media-a's three alone. Three rounds, for the detection times.
+// dialer ends those (completed, media_lost) and leaves media-a's three alone. Three rounds, for the detection times;
+// in the last, media-b is started again at once under the same MEDIA_ID (as a container restart would), so its adverts
+// resume before the dialer forgets it: their new start is what tells the dialer its calls are gone.
 
 const MEDIA = { MEDIA_MAX_SESSIONS: '3', SILENCE_REPROMPT_MS: '60000', SILENCE_HANGUP_MS: '120000' };
 const ROUNDS = 3;
@@ -81,6 +83,11 @@ describe('a media process killed mid-call (SIGKILL)', () => {
 
       const killedAt = Date.now();
       await mediaB.get('media').kill('SIGKILL');
+      const restartAtOnce = round === ROUNDS - 1;
+      if (restartAtOnce) {
+        await mediaB.get('media').restart();
+        console.log(`media-b advertising again ${Date.now() - killedAt} ms after the kill`);
+      }
       // Polled, not timed: the figures are printed below.
       const byId = new Map<string, any>();
       await until('media-b\'s three calls end', async () => {
@@ -114,7 +121,7 @@ describe('a media process killed mid-call (SIGKILL)', () => {
         if (lost.includes(id)) expect(events[0], JSON.stringify(events[0])).toMatchObject({ data: { hangup_by: 'system', error_code: 'media_lost' } });
       }
       await expect.poll(async () => [...(await ari('channels')), ...(await ari('bridges'))], { timeout: 10_000, interval: 200 }).toEqual([]);
-      await mediaB.get('media').restart();
+      if (!restartAtOnce) await mediaB.get('media').restart();
     }
     console.log(`media process SIGKILL -> call ended (${toEnded.length} calls, ${ROUNDS} kills): p50 ${percentile(toEnded, 50)} ms, p95 ${percentile(toEnded, 95)} ms, max ${Math.max(...toEnded)} ms; all: ${toEnded.join(', ')}`);
   });

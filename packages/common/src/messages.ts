@@ -168,6 +168,8 @@ export const MediaLoad = z.object({
   /** How often it advertises (ms); silence for three of these means it is gone. */
   interval_ms: z.number().int().positive(),
   at: z.string().datetime(),
+  /** When the process started: another value under the same media_id is a restart, whose sessions are gone. */
+  started_at: z.string().datetime().optional(),
 });
 export type MediaLoad = z.infer<typeof MediaLoad>;
 /** Published to `media.<media id>.cancel`: its allocate or offer for this call timed out, the call went elsewhere; let go of it if it was taken. */

@@ -7,13 +7,14 @@ import { type HolderProbe, MediaHolderWatch } from './media-holder-watch';
 const quiet = { warn() {}, error() {}, info() {} } as unknown as Logger;
 
 /** An answered call whose audio is held by `holder` (a fake leg: what the watch reads of it). */
-function answeredCall(callId: string, holder: string | undefined): LiveCall {
+function answeredCall(callId: string, holder: string | undefined, holderStartedAt = 'start-1'): LiveCall {
   const machine = new CallStateMachine(callId);
   machine.adopt('Up', true);
-  const media = { holder, lost: false, markHolderLost() { this.lost = true; } };
+  const media = { holder, holderStartedAt, lost: false, markHolderLost() { this.lost = true; } };
   return { callId, machine, media } as unknown as LiveCall;
 }
 
+/** `advertising`: media ids heard from lately, each from its start `start-1` unless given as `id@start`. */
 function world(opts: { calls: LiveCall[]; advertising: string[]; answering: string[]; linkUp?: boolean }) {
   const hangups: { callId: string; own: OwnHangup }[] = [];
   const asked: string[] = [];
@@ -30,7 +31,7 @@ function world(opts: { calls: LiveCall[]; advertising: string[]; answering: stri
         hangups.push({ callId: call.callId, own });
       },
     },
-    loads: { heardFrom: (id: string) => opts.advertising.includes(id) },
+    loads: { heardFrom: (id: string, startedAt?: string) => opts.advertising.some((a) => (a.includes('@') ? a : `${a}@start-1`) === `${id}@${startedAt ?? 'start-1'}`) },
     probe,
     lost: { inc: () => void lost++ },
     intervalMs: 1000,
@@ -61,6 +62,13 @@ describe('MediaHolderWatch: a call ends for a lost media process only when both 
     await w.watch.tick();
     expect(w.asked).toEqual(['c1']);
     expect(w.hangups).toEqual([]);
+  });
+
+  it('ends the calls of a holder that restarted under the same id (its adverts come from another start)', async () => {
+    const w = world({ calls: [answeredCall('c1', 'media-b')], advertising: ['media-b@start-2'], answering: [] });
+    await w.watch.tick();
+    expect(w.asked).toEqual(['c1']);
+    expect(w.hangups.map((h) => h.own.outcome?.errorCode)).toEqual(['media_lost']);
   });
 
   it('does not even ask while the holder advertises', async () => {

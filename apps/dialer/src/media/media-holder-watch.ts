@@ -36,7 +36,8 @@ export class NatsHolderProbe implements HolderProbe {
 /**
  * Ends the answered calls whose media process died: without it the phone stays bridged to an RTP endpoint nobody
  * reads (dead air) until max duration. A holder is taken for dead only when two independent signals agree: its load
- * adverts stopped (forgotten by the placer after three missed intervals) and it does not answer a status request
+ * adverts stopped (forgotten by the placer after three missed intervals) or come from a new start of a process under
+ * the same id (a restart keeps no session), and it does not answer a status request
  * for the call, sent after that, while this dialer's own link to NATS works. Such a call is hung up `completed`
  * (it was answered), `hangup_by` system, `error_code` media_lost, billed to the hang-up like any call. It is not
  * moved to another media process: see the README, "Losing a media process mid-call".
@@ -80,7 +81,7 @@ export class MediaHolderWatch {
     // Adverts late: the first signal, from the placer's view (no request sent for calls whose holder advertises).
     const suspects = liveCalls.list().flatMap((call) => {
       const holder = call.media?.holder;
-      if (!holder || call.machine.isEnded || call.machine.hangupRequested || !call.machine.answered || loads.heardFrom(holder)) return [];
+      if (!holder || call.machine.isEnded || call.machine.hangupRequested || !call.machine.answered || loads.heardFrom(holder, call.media?.holderStartedAt)) return [];
       return [{ call, holder }];
     });
     if (suspects.length === 0) return;

@@ -44,6 +44,8 @@ export class MediaLeg {
   private holderLost = false;
   /** Set once the holder acknowledged the attach: from then on the call's audio depends on that process. */
   private attachedTo: string | undefined;
+  /** The holder's start when it took the call, from its adverts: another one later means it restarted without the call. */
+  private attachedToStart: string | undefined;
 
   constructor(
     private readonly call: MediaLegCall,
@@ -65,6 +67,10 @@ export class MediaLeg {
   /** The media process carrying the call's audio, once attached (unknown for adopted legs and older media processes). */
   get holder(): string | undefined {
     return this.attachedTo;
+  }
+
+  get holderStartedAt(): string | undefined {
+    return this.attachedToStart;
   }
 
   markHolderLost(): void {
@@ -111,6 +117,7 @@ export class MediaLeg {
     }
     if (!ack.ok) throw new MediaUnavailableError(`media refused attach: ${ack.error ?? 'no reason'}`);
     this.attachedTo = this.mediaId;
+    this.attachedToStart = this.mediaId === undefined ? undefined : this.opts.placement.loads.startedAt(this.mediaId);
   }
 
   /** The snapshot of a call held without one (adopted after another dialer stopped, or dispatched by an older api). */

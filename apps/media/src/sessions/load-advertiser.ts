@@ -1,6 +1,9 @@
 import { MediaLoad } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
 
+/** This process's start: a restart under the same MEDIA_ID (a container's hostname and pid repeat) advertises another. */
+const STARTED_AT = new Date(performance.timeOrigin).toISOString();
+
 /** Changes of the call count within this long go out as one advert. */
 const CHANGE_DEBOUNCE_MS = 50;
 
@@ -90,6 +93,7 @@ export class LoadAdvertiser {
         accepting,
         interval_ms: intervalMs,
         at: new Date().toISOString(),
+        started_at: STARTED_AT,
       });
     } catch (err) {
       // NATS closed under us (shutdown): the next advert, if any, says it all again.

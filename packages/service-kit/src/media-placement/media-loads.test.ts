@@ -132,4 +132,14 @@ describe('MediaLoads: forgetting', () => {
     advance(3001);
     expect(loads.heardFrom('leaving')).toBe(false);
   });
+
+  it('heardFrom with a start: false once the adverts under that id come from a restarted process', () => {
+    const { loads } = table();
+    loads.heard(advert('a', { started_at: '2026-12-04T10:00:00.000Z' }));
+    expect(loads.startedAt('a')).toBe('2026-12-04T10:00:00.000Z');
+    expect(loads.heardFrom('a', '2026-12-04T10:00:00.000Z')).toBe(true);
+    loads.heard(advert('a', { started_at: '2026-12-04T10:05:00.000Z' }));
+    expect(loads.heardFrom('a', '2026-12-04T10:00:00.000Z')).toBe(false);
+    expect(loads.heardFrom('a')).toBe(true);
+  });
 });

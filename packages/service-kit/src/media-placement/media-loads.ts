@@ -41,10 +41,19 @@ export class MediaLoads {
     this.known.delete(mediaId);
   }
 
-  /** Whether it advertised within its last three intervals (accepting calls or not): false once it is forgotten. */
-  heardFrom(mediaId: string): boolean {
+  /**
+   * Whether it advertised within its last three intervals (accepting calls or not): false once it is forgotten, and
+   * false if `startedAt` is given and its adverts now come from another start of it (restarted under the same id).
+   */
+  heardFrom(mediaId: string, startedAt?: string): boolean {
     this.forgetSilent();
-    return this.known.has(mediaId);
+    const advert = this.known.get(mediaId)?.advert;
+    return !!advert && (startedAt === undefined || advert.started_at === undefined || advert.started_at === startedAt);
+  }
+
+  /** The start its latest advert gives (undefined if forgotten, or from a media process older than that field). */
+  startedAt(mediaId: string): string | undefined {
+    return this.known.get(mediaId)?.advert.started_at;
   }
 
   /** Processes heard from lately that take calls, in the order to ask them: least loaded first, ties in random order. */
