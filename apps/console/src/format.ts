@@ -59,7 +59,7 @@ const FAILURES: Record<string, string> = {
   trunk_not_found: "The call's trunk no longer exists.",
   media_unavailable: 'No media process could take the call (is the media service running?).',
   dialer_lost: 'The dialer holding the call stopped and the call could not be recovered.',
-  media_lost: "The media process holding the web call stopped.",
+  media_lost: 'The media process holding the call stopped (crashed or killed); the call was ended rather than left silent.',
   dispatch_timeout: 'No dialer took the call in time (is the dialer running and connected to Asterisk?).',
   max_duration_exceeded: "The call reached its agent's maximum duration.",
   web_call_unavailable: 'No media process could take the web call.',

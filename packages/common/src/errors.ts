@@ -80,7 +80,7 @@ export const ErrorCodes = {
   trunkNotFound: 'trunk_not_found',
   mediaUnavailable: 'media_unavailable',
   dialerLost: 'dialer_lost',
-  /** A web call's media process stopped (crashed, killed) while the call was connected. */
+  /** The media process holding a connected call (phone or web) stopped (crashed, killed): the call was ended, billed to then. */
   mediaLost: 'media_lost',
   dispatchTimeout: 'dispatch_timeout',
   maxDurationExceeded: 'max_duration_exceeded',
