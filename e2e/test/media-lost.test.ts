@@ -54,8 +54,10 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-const ari = async (what: 'channels' | 'bridges'): Promise<string[]> =>
-  ((await (await fetch(`${tp.platform.simUrl}/ari/${what}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } })).json()) as { id: string }[]).map((o) => o.id);
+const ariList = async <T extends { id: string }>(what: 'channels' | 'bridges'): Promise<T[]> =>
+  (await (await fetch(`${tp.platform.simUrl}/ari/${what}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } })).json()) as T[];
+const ari = async (what: 'channels' | 'bridges'): Promise<string[]> => (await ariList(what)).map((o) => o.id);
+const bridges = () => ariList<{ id: string; channels: string[] }>('bridges');
 const simObjectsOf = async (ids: string[]) => [...(await ari('channels')), ...(await ari('bridges'))].filter((o) => ids.some((id) => o.includes(id)));
 
 let numbers = 0;
@@ -80,6 +82,10 @@ describe('a media process killed mid-call (SIGKILL)', () => {
       const ids = await Promise.all([1, 2, 3, 4, 5, 6].map(() => place()));
       for (const id of ids) await tp.waitForCall(account, id, (c) => c.status === 'in_progress', 60_000);
       expect(await metric(mediaA, 'parley_media_sessions_active')).toBe(3);
+      // in_progress comes with the answer, before the media path is up: a kill then is a failed set-up
+      // (media_unavailable), not a lost call. Each call bridged to its ExternalMedia channel, and the attach sent.
+      await until('every call bridged to media', async () => (await bridges()).filter((b) => ids.includes(b.id.slice('bridge-'.length)) && b.channels.length === 2).length === ids.length);
+      await new Promise((r) => setTimeout(r, 1000));
 
       const killedAt = Date.now();
       await mediaB.get('media').kill('SIGKILL');
