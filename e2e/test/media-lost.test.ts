@@ -1,6 +1,6 @@
-import { launchPlatform, type Platform } from '@parley/launcher';
+import type { Platform } from '@parley/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, isTerminal, sandboxAgent, startTestPlatform, type TestPlatform } from './platform-harness';
+import { type Account, isTerminal, launchExtraMedia, metric, sandboxAgent, startTestPlatform, type TestPlatform, until } from './platform-harness';
 
 // Issue 23, losing a media process mid-call: the api, one dialer and two media processes (media-a, media-b) of
 // capacity 3, adverts at the default 1 s. media-b is killed with SIGKILL while it holds three answered calls: the
@@ -17,17 +17,7 @@ let agent: any;
 
 beforeAll(async () => {
   tp = await startTestPlatform({ ...MEDIA, MEDIA_ID: 'media-a' });
-  const rtp = 47000 + Math.floor(Math.random() * 200) * 20;
-  mediaB = await launchPlatform({
-    databaseUrl: tp.databaseUrl,
-    natsUrl: tp.platform.env.NATS_URL!,
-    namespace: tp.platform.env.NATS_NAMESPACE,
-    ports: 'free',
-    llmBaseUrl: tp.platform.llmBaseUrl,
-    only: ['media'],
-    env: { ...pick(tp.platform.env, ['LOG_LEVEL', 'RECORDINGS_DIR', 'SHUTDOWN_TIMEOUT_MS', 'OUTBOUND_ALLOW']), ...MEDIA, MEDIA_ID: 'media-b', MEDIA_RTP_PORTS: `${rtp}-${rtp + 19}`, MEDIA_WEBRTC_PORTS: `${rtp + 2000}-${rtp + 2019}` },
-    onLog: (_, line) => tp.logs.push(`media-b: ${line}`),
-  });
+  mediaB = await launchExtraMedia(tp, 'media-b', { ...MEDIA, MEDIA_ID: 'media-b' });
   account = await tp.createAccount('Media lost');
   ({ agent } = await sandboxAgent(tp, account, '+15550100024', { name: 'Quiet', type: 'outbound', instructions: 'Wait for the callee.' }));
 });
@@ -35,24 +25,6 @@ afterAll(async () => {
   await mediaB?.stop();
   await tp?.stop();
 });
-
-function pick(env: Record<string, string>, keys: string[]): Record<string, string> {
-  return Object.fromEntries(keys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]));
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const ariList = async <T extends { id: string }>(what: 'channels' | 'bridges'): Promise<T[]> =>
   (await (await fetch(`${tp.platform.simUrl}/ari/${what}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } })).json()) as T[];

@@ -1,6 +1,6 @@
-import { launchPlatform, type Platform } from '@parley/launcher';
+import type { Platform } from '@parley/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, isTerminal, sandboxAgent, startTestPlatform, type TestPlatform } from './platform-harness';
+import { type Account, isTerminal, launchExtraMedia, metric, sandboxAgent, startTestPlatform, type TestPlatform, until } from './platform-harness';
 
 // Issue 23, media placement by load, through the whole product: the api, one dialer, and two media processes
 // (media-a, media-b) of capacity 2 each on one NATS namespace. The placer's refusal paths against a stale view are in
@@ -14,17 +14,7 @@ let agent: any;
 
 beforeAll(async () => {
   tp = await startTestPlatform({ ...MEDIA, MEDIA_ID: 'media-a' });
-  const rtp = 47000 + Math.floor(Math.random() * 200) * 20;
-  mediaB = await launchPlatform({
-    databaseUrl: tp.databaseUrl,
-    natsUrl: tp.platform.env.NATS_URL!,
-    namespace: tp.platform.env.NATS_NAMESPACE,
-    ports: 'free',
-    llmBaseUrl: tp.platform.llmBaseUrl,
-    only: ['media'],
-    env: { ...pick(tp.platform.env, ['LOG_LEVEL', 'RECORDINGS_DIR', 'SHUTDOWN_TIMEOUT_MS', 'OUTBOUND_ALLOW']), ...MEDIA, MEDIA_ID: 'media-b', MEDIA_RTP_PORTS: `${rtp}-${rtp + 19}`, MEDIA_WEBRTC_PORTS: `${rtp + 2000}-${rtp + 2019}` },
-    onLog: (_, line) => tp.logs.push(`media-b: ${line}`),
-  });
+  mediaB = await launchExtraMedia(tp, 'media-b', { ...MEDIA, MEDIA_ID: 'media-b' });
   account = await tp.createAccount('Placement');
   ({ agent } = await sandboxAgent(tp, account, '+15550100023', { name: 'Quiet', type: 'outbound', instructions: 'Wait for the callee.' }));
 });
@@ -33,29 +23,9 @@ afterAll(async () => {
   await tp?.stop();
 });
 
-function pick(env: Record<string, string>, keys: string[]): Record<string, string> {
-  return Object.fromEntries(keys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]));
-}
-
-/** One series of a process's /metrics, by the labels given (besides `service`); 0 when absent. */
-async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
-
 const dialerUrl = () => tp.platform.get('dialer').url;
 const mediaUrls = () => ({ 'media-a': tp.platform.get('media').url, 'media-b': mediaB.get('media').url });
 const sessions = async () => ({ 'media-a': await metric(mediaUrls()['media-a'], 'parley_media_sessions_active'), 'media-b': await metric(mediaUrls()['media-b'], 'parley_media_sessions_active') });
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let numbers = 0;
 /** A call to a far end that answers and stays on the line, silent, until the call is ended. */

@@ -167,3 +167,39 @@ export async function sandboxAgent(tp: TestPlatform, account: Account, number: s
 
 export const isTerminal = (c: any) => ['completed', 'no_answer', 'busy', 'canceled', 'failed'].includes(c?.status);
 export const isSettled = (c: any) => isTerminal(c) && c.result_status !== 'pending';
+
+/**
+ * Another media process on the platform's database, NATS namespace and sandbox model (as a second machine would run
+ * one), with its own RTP and WebRTC port ranges; `env` adds to the settings it shares with the platform's.
+ */
+export async function launchExtraMedia(tp: TestPlatform, name: string, env: Record<string, string>): Promise<Platform> {
+  const rtp = 47000 + Math.floor(Math.random() * 200) * 20;
+  const shared = Object.fromEntries(['LOG_LEVEL', 'RECORDINGS_DIR', 'SHUTDOWN_TIMEOUT_MS', 'OUTBOUND_ALLOW'].filter((k) => tp.platform.env[k] !== undefined).map((k) => [k, tp.platform.env[k]!]));
+  return launchPlatform({
+    databaseUrl: tp.databaseUrl,
+    natsUrl: tp.platform.env.NATS_URL!,
+    namespace: tp.platform.env.NATS_NAMESPACE,
+    ports: 'free',
+    llmBaseUrl: tp.platform.llmBaseUrl,
+    only: ['media'],
+    env: { ...shared, ...env, MEDIA_RTP_PORTS: `${rtp}-${rtp + 19}`, MEDIA_WEBRTC_PORTS: `${rtp + 2000}-${rtp + 2019}` },
+    onLog: (_, line) => tp.logs.push(`${name}: ${line}`),
+  });
+}
+
+/** One series of a process's /metrics: the first with all the labels given; 0 when absent. */
+export async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && want.every((w) => l.includes(w)));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+/** Polls `probe` every 100 ms until it holds. */
+export async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
