@@ -63,16 +63,9 @@ describe('deploy/nats-cluster.yml', () => {
     const bus = new Bus({ url: NODES.map((n) => `nats://${ADDRESS[n]}:4222`).join(','), namespace: testNamespace(), name: 'compose-cluster', logger: createLogger('compose-cluster', 'silent'), streamReplicas: 3 });
     await bus.connect();
     try {
-      for (let i = 0; ; i++) {
-        try {
-          await bus.ensureStreams();
-          break;
-        } catch (err) {
-          // The meta leader is elected a moment after the nodes answer their health checks.
-          if (i > 50) throw err;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      // Waits for the meta leader (elected a moment after the nodes answer their health checks) and each stream's leader,
+      // as every service does at start.
+      await bus.ensureStreams();
       const info = await bus.manager.streams.info(bus.subjects.dispatchStream);
       expect(info.config.num_replicas).toBe(3);
       expect([info.cluster!.leader, ...info.cluster!.replicas!.map((r) => r.name)].sort()).toEqual(NODES.map((n) => option(command(n), '-n')).sort());

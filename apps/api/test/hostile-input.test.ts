@@ -47,6 +47,21 @@ describe('strings and JSON the database cannot store', () => {
   });
 });
 
+describe('numbers the database cannot store', () => {
+  it('refuses a trunk rate too small for its real column (the fuzz found 8.88e-150 answered 500) and keeps the trunk as it was', async () => {
+    const key = acct.apiKey;
+    const created = await api.call('POST', '/v1/trunks', { key, body: { name: 'Tiny rate', host: 'sip.example.com' } });
+    expect(created.status).toBe(201);
+    const before = await rowCounts();
+    expectRefused(await api.call('PATCH', `/v1/trunks/${created.body.id}`, { key, body: { calls_per_second: 8.880068578287963e-150 } }), 'calls_per_second');
+    expectRefused(await api.call('POST', '/v1/trunks', { key, body: { name: 'T2', host: 'sip.example.com', calls_per_second: 1e-50 } }), 'calls_per_second');
+    expect(await rowCounts()).toEqual(before);
+    const slowest = await api.call('PATCH', `/v1/trunks/${created.body.id}`, { key, body: { calls_per_second: 0.01 } });
+    expect(slowest.status).toBe(200);
+    expect(slowest.body.calls_per_second).toBeCloseTo(0.01, 6);
+  });
+});
+
 describe('JSON nesting depth', () => {
   it(`accepts ${JSON_MAX_DEPTH} levels in context and refuses 10,000 with a 400 (not a stack overflow)`, async () => {
     const key = acct.apiKey;

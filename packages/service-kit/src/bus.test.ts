@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import { CallEvent } from '@parley/common';
-import { Bus, type RunningConsumer } from './bus';
+import { Bus, isJetStreamNotReady, type RunningConsumer } from './bus';
 import { createLogger } from './logger';
 import { deleteNamespaceStreams, testNamespace } from './testing/nats-namespace';
 
@@ -329,5 +329,16 @@ describe('Bus JetStream', () => {
 
   it('refuses a consumer with several filter subjects (nats-server 2.9 hangs on them)', async () => {
     await expect(bus.consumeDurable({ stream, durable: 'multi', filterSubjects: ['a', 'b'], schema: Job, handler: async () => undefined })).rejects.toThrow(/exactly one filter subject/);
+  });
+});
+
+describe('isJetStreamNotReady', () => {
+  it('waits out what a cluster electing its leaders answers, not a configuration JetStream refuses', () => {
+    expect(isJetStreamNotReady(Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }))).toBe(true);
+    expect(isJetStreamNotReady(Object.assign(new Error('503'), { code: '503' }))).toBe(true);
+    expect(isJetStreamNotReady(new Error('JetStream system temporarily unavailable'))).toBe(true);
+    expect(isJetStreamNotReady(new Error('no suitable peers for placement'))).toBe(true);
+    expect(isJetStreamNotReady(new Error('insufficient resources'))).toBe(false);
+    expect(isJetStreamNotReady(new Error('subjects overlap with an existing stream'))).toBe(false);
   });
 });

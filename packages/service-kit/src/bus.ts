@@ -79,7 +79,8 @@ export class Bus {
   async connect(): Promise<void> {
     const servers = this.opts.url.split(',').map((u) => u.trim()).filter(Boolean);
     this.nc = await connect({ servers, name: this.opts.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-    this.jsm = await this.nc.jetstreamManager();
+    // No JetStream request here: on a cluster just formed, the meta leader may not be elected yet (ensureStreams waits).
+    this.jsm = await this.nc.jetstreamManager({ checkAPI: false });
     this.jsClient = this.nc.jetstream();
     void (async () => {
       for await (const s of this.nc.status()) this.opts.logger.info({ nats: s.type, data: String(s.data) }, 'nats status');
@@ -99,25 +100,55 @@ export class Bus {
     return !!this.nc && !this.nc.isClosed();
   }
 
-  /** Creates or updates the streams Parley uses. Idempotent; every service calls it at start. */
-  async ensureStreams(): Promise<void> {
-    await this.ensureStream({
-      name: this.subjects.dispatchStream,
-      subjects: [this.subjects.dispatch],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      duplicate_window: nanos(10 * 60_000),
-      num_replicas: this.opts.streamReplicas ?? 1,
-    });
-    await this.ensureStream({
-      name: this.subjects.callEventsStream,
-      subjects: [this.subjects.allCallEvents],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      max_age: nanos(14 * 24 * 3600_000),
-      duplicate_window: nanos(10 * 60_000),
-      num_replicas: this.opts.streamReplicas ?? 1,
-    });
+  /**
+   * Creates or updates the streams Parley uses, and returns once each has a leader. Idempotent; every service calls it at
+   * start. JetStream that is not ready yet (a cluster whose meta leader or a stream's leader is still being elected: the
+   * API times out or answers 503) is waited for up to `waitMs`, so services started with a fresh cluster start too.
+   */
+  async ensureStreams(waitMs = 60_000): Promise<void> {
+    const until = Date.now() + waitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for (const cfg of this.streamConfigs()) {
+          await this.ensureStream(cfg);
+          await this.untilStreamLed(cfg.name);
+        }
+        return;
+      } catch (err) {
+        if (!isJetStreamNotReady(err) || Date.now() > until) throw err;
+        this.opts.logger.warn({ attempt, reason: (err as Error).message }, 'JetStream not ready yet; trying again');
+        await new Promise((r) => setTimeout(r, Math.min(2000, 250 * attempt)));
+      }
+    }
+  }
+
+  private streamConfigs(): (Partial<StreamConfig> & { name: string })[] {
+    const replicas = this.opts.streamReplicas ?? 1;
+    return [
+      {
+        name: this.subjects.dispatchStream,
+        subjects: [this.subjects.dispatch],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        duplicate_window: nanos(10 * 60_000),
+        num_replicas: replicas,
+      },
+      {
+        name: this.subjects.callEventsStream,
+        subjects: [this.subjects.allCallEvents],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        max_age: nanos(14 * 24 * 3600_000),
+        duplicate_window: nanos(10 * 60_000),
+        num_replicas: replicas,
+      },
+    ];
+  }
+
+  /** A replicated stream answers `info` before its group has elected a leader; publishing then fails until it has. */
+  private async untilStreamLed(name: string): Promise<void> {
+    const info = await this.jsm.streams.info(name);
+    if ((info.config.num_replicas ?? 1) > 1 && !info.cluster?.leader) throw new JetStreamNotReady(`stream ${name} has no leader yet`);
   }
 
   async ensureStream(cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
@@ -305,4 +336,14 @@ export class Bus {
       await this.nc.drain().catch(() => undefined);
     }
   }
+}
+
+class JetStreamNotReady extends Error {}
+
+/** Errors JetStream answers while a cluster is still electing its leaders (not a wrong configuration). */
+export function isJetStreamNotReady(err: unknown): boolean {
+  if (err instanceof JetStreamNotReady) return true;
+  const code = String((err as { code?: unknown })?.code ?? '');
+  const message = String((err as Error)?.message ?? '');
+  return code === 'TIMEOUT' || code === '503' || /timeout|temporarily unavailable|no responders|no suitable peers/i.test(message);
 }

@@ -205,7 +205,7 @@ function TrunkForm({ onDone }: { onDone(): void }) {
         </Checkbox.Group>
         <Group grow align="start">
           <NumberInput label="Lines" description="Calls at once" min={1} max={10_000} {...form.getInputProps('max_concurrent_calls')} />
-          <NumberInput label="Calls per second" min={0.1} max={1000} decimalScale={2} {...form.getInputProps('calls_per_second')} />
+          <NumberInput label="Calls per second" min={0.01} max={1000} decimalScale={2} {...form.getInputProps('calls_per_second')} />
         </Group>
         <Switch label="Register with the carrier (SIP REGISTER with the username and password)" {...form.getInputProps('register', { type: 'checkbox' })} />
         {Boolean(form.values.register) && !form.values.username && <Text size="sm" c="red.9">Registration needs a username and password.</Text>}

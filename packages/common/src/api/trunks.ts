@@ -7,6 +7,9 @@ const Hostname = Text
   .max(253)
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:]+\]?$/, 'must be a hostname or IP address');
 
+/** Stored as a Postgres `real`; below one call every 100 s is no rate a carrier sets (and would underflow it). */
+const CallsPerSecond = z.number().min(0.01).max(1000).describe('new calls started per second on this trunk, 0.01 to 1000');
+
 const trunkFields = {
   name: Text.trim().min(1).max(64).refine((n) => n.toLowerCase() !== 'sandbox', 'the name "sandbox" is reserved for the built-in trunk'),
   host: Hostname,
@@ -17,7 +20,7 @@ const trunkFields = {
   from_domain: Hostname.nullable().default(null),
   codecs: z.array(z.enum(AUDIO_CODECS)).min(1).default(['g722', 'ulaw', 'alaw']),
   max_concurrent_calls: z.number().int().min(1).max(10_000).default(10),
-  calls_per_second: z.number().positive().max(1000).default(5),
+  calls_per_second: CallsPerSecond.default(5),
   register: z.boolean().default(false).describe('send a SIP REGISTER to the carrier with username/password'),
 };
 
@@ -35,7 +38,7 @@ export const TrunkUpdate = z
     from_domain: Hostname.nullable(),
     codecs: z.array(z.enum(AUDIO_CODECS)).min(1),
     max_concurrent_calls: z.number().int().min(1).max(10_000),
-    calls_per_second: z.number().positive().max(1000),
+    calls_per_second: CallsPerSecond,
     register: z.boolean(),
   })
   .partial();

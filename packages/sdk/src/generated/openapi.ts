@@ -4721,7 +4721,10 @@ export interface operations {
                     codecs?: ("g722" | "ulaw" | "alaw")[];
                     /** @default 10 */
                     max_concurrent_calls?: number;
-                    /** @default 5 */
+                    /**
+                     * @description new calls started per second on this trunk, 0.01 to 1000
+                     * @default 5
+                     */
                     calls_per_second?: number;
                     /**
                      * @description send a SIP REGISTER to the carrier with username/password
@@ -5191,6 +5194,7 @@ export interface operations {
                     from_domain?: string | null;
                     codecs?: ("g722" | "ulaw" | "alaw")[];
                     max_concurrent_calls?: number;
+                    /** @description new calls started per second on this trunk, 0.01 to 1000 */
                     calls_per_second?: number;
                     register?: boolean;
                 };

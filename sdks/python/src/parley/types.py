@@ -554,7 +554,7 @@ class TrunkCreateParams(_TrunkCreateParamsRequired, total=False):
     from_domain: Optional[str]
     codecs: List[Literal["g722", "ulaw", "alaw"]]
     max_concurrent_calls: int
-    calls_per_second: float
+    calls_per_second: float  # new calls started per second on this trunk, 0.01 to 1000
     register: bool  # send a SIP REGISTER to the carrier with username/password
 
 
@@ -569,7 +569,7 @@ class TrunkUpdateParams(TypedDict, total=False):
     from_domain: Optional[str]
     codecs: List[Literal["g722", "ulaw", "alaw"]]
     max_concurrent_calls: int
-    calls_per_second: float
+    calls_per_second: float  # new calls started per second on this trunk, 0.01 to 1000
     register: bool
 
 
