@@ -13,7 +13,7 @@ export class DoNotCallController {
   constructor(private readonly doNotCall: DoNotCallService) {}
 
   @Post()
-  @ApiRoute({ tag: 'Do not call', summary: 'Put a number on the do-not-call list (201; 200 if it was on it already, unchanged)', body: DoNotCallCreate, response: DoNotCallEntry, status: 201 })
+  @ApiRoute({ tag: 'Do not call', summary: 'Put a number on the do-not-call list (201; 200 if it was on it already, unchanged)', body: DoNotCallCreate, response: DoNotCallEntry, status: 201, alsoStatus: { 200: 'Already on the list: the entry as it was (its first reason and date)' } })
   async add(@AccountId() accountId: string, @ValidBody() body: DoNotCallCreate, @Res({ passthrough: true }) res: FastifyReply) {
     const { entry, created } = await this.doNotCall.add(accountId, body);
     res.status(created ? 201 : 200);

@@ -15,6 +15,8 @@ export interface RouteSpec {
   response?: z.ZodType;
   /** Success status, default 200. */
   status?: number;
+  /** Other success statuses the route answers with the same body, and when (e.g. 200 for an idempotent create that found it). */
+  alsoStatus?: Record<number, string>;
   /** Body content types besides JSON (text/csv, application/x-ndjson): the route reads the upload's stream with @Body(). */
   consumes?: string | string[];
   /** Response content type when not JSON (e.g. audio/wav, text/event-stream). */

@@ -63,6 +63,7 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
           ? { description: 'OK', content: { [spec.produces]: {} } }
           : { description: 'OK', content: spec.response ? { 'application/json': { schema: jsonSchema(spec.response, 'output') } } : undefined },
       };
+      for (const [s, description] of Object.entries(spec.alsoStatus ?? {})) responses[s] = { ...(responses[status] as object), description };
       // What any request can meet (framing, URL and header limits, a failure), then what depends on the route.
       const errorStatuses = new Set([
         400, 408, 414, 431, 500,

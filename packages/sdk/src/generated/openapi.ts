@@ -9323,6 +9323,22 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Already on the list: the entry as it was (its first reason and date) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "do_not_call_entry";
+                        number: string;
+                        reason: string | null;
+                        /** @description ISO 8601 timestamp */
+                        created_at: string;
+                    };
+                };
+            };
             /** @description OK */
             201: {
                 headers: {
