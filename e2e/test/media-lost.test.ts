@@ -1,6 +1,7 @@
 import type { Platform } from '@parley/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, isTerminal, launchExtraMedia, metric, sandboxAgent, startTestPlatform, type TestPlatform, until } from './platform-harness';
+import { TestBrowser } from './test-browser';
 
 // Issue 23, losing a media process mid-call: the api, one dialer and two media processes (media-a, media-b) of
 // capacity 3, adverts at the default 1 s. media-b is killed with SIGKILL while it holds three answered calls: the
@@ -102,5 +103,44 @@ describe('a media process killed mid-call (SIGKILL)', () => {
       if (!restartAtOnce) await mediaB.get('media').restart();
     }
     console.log(`media process SIGKILL -> call ended (${toEnded.length} calls, ${ROUNDS} kills): p50 ${percentile(toEnded, 50)} ms, p95 ${percentile(toEnded, 95)} ms, max ${Math.max(...toEnded)} ms; all: ${toEnded.join(', ')}`);
+  });
+
+  it('ends a connected web call it held completed with media_lost within seconds (the api sees it: a web call has no dialer)', async () => {
+    const apiUrl = tp.platform.get('api').url;
+    await until('the api hears both media processes', async () => (await metric(apiUrl, 'parley_media_placement_processes')) === 2);
+    // Two web calls: the placer puts the second on the other process (the first counts on its pick at once).
+    const browsers = [new TestBrowser(tp.platform.apiUrl), new TestBrowser(tp.platform.apiUrl)];
+    const ids: string[] = [];
+    for (const browser of browsers) {
+      const created = await tp.api(account, 'POST', '/v1/calls/web', { agent_id: agent.id });
+      expect(created.status).toBe(201);
+      expect((await browser.connect(created.body.access_token)).status).toBe(201);
+      ids.push(created.body.id);
+    }
+    for (const id of ids) await tp.waitForCall(account, id, (c) => c.status === 'in_progress', 30_000);
+    expect(await metric(tp.platform.get('media').url, 'parley_media_sessions_active')).toBe(1);
+    try {
+      const killedAt = Date.now();
+      await mediaB.get('media').kill('SIGKILL');
+      const byId = new Map<string, any>();
+      await until("media-b's web call ends", async () => {
+        for (const id of ids) byId.set(id, (await tp.api(account, 'GET', `/v1/calls/${id}`)).body);
+        return [...byId.values()].some(isTerminal);
+      });
+      const lost = [...byId.values()].filter(isTerminal);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]).toMatchObject({ status: 'completed', error_code: 'media_lost' });
+      expect(lost[0].hangup_cause).toMatch(/media-b/);
+      console.log(`web call: media process SIGKILL -> call ended ${Date.parse(lost[0].ended_at) - killedAt} ms`);
+      const kept = ids.find((id) => !isTerminal(byId.get(id)))!;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await tp.api(account, 'GET', `/v1/calls/${kept}`)).body.status).toBe('in_progress');
+      expect(await metric(apiUrl, 'parley_api_web_calls_media_lost_total')).toBe(1);
+      await tp.api(account, 'POST', `/v1/calls/${kept}/end`);
+      expect(await tp.waitForCall(account, kept, isTerminal, 30_000)).toMatchObject({ status: 'completed', error_code: null });
+    } finally {
+      for (const browser of browsers) await browser.pc.close();
+      await mediaB.get('media').restart();
+    }
   });
 });

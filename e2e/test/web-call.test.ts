@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCodec } from '@parley/audio';
 import { APPOINTMENT_REMINDER_AGENT, APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
 import { speech } from './speech';
+import { TestBrowser } from './test-browser';
 import { type Account, isSettled, startTestPlatform, type TestPlatform } from './platform-harness';
 
 // Issue 19: a web call with a Node WebRTC peer in the browser's place (werift, G.722 over DTLS-SRTP): the media path
@@ -18,77 +17,6 @@ beforeAll(async () => {
   account = await tp.createAccount('Web caller');
 });
 afterAll(async () => tp?.stop());
-
-/** The browser's side: a peer connection sending G.722 from PCM and decoding what the agent sends. */
-class TestBrowser {
-  readonly pc = new RTCPeerConnection({
-    codecs: { audio: [new RTCRtpCodecParameters({ mimeType: 'audio/G722', clockRate: 8000, channels: 1, payloadType: 9 })] },
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceUseIpv6: false,
-  });
-  private readonly track = new MediaStreamTrack({ kind: 'audio' });
-  private readonly encoder = createCodec('g722');
-  private readonly decoder = createCodec('g722');
-  /** Per packet received from the agent: whether it held speech (none come while the agent is silent: DTX). */
-  readonly agentFrames: boolean[] = [];
-  /** When the last packet with speech came. */
-  private lastSpeechAt = 0;
-  /** What the media process said on the page's data channel. */
-  readonly messages: any[] = [];
-  private seq = 0;
-  private ts = 0;
-
-  constructor() {
-    const t = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
-    t.onTrack.subscribe((remote) =>
-      remote.onReceiveRtp.subscribe((rtp) => {
-        const pcm = this.decoder.decode(rtp.payload);
-        let energy = 0;
-        for (const s of pcm) energy += s * s;
-        const loud = Math.sqrt(energy / pcm.length) > 300;
-        this.agentFrames.push(loud);
-        if (loud) this.lastSpeechAt = Date.now();
-      }),
-    );
-  }
-
-  async connect(token: string): Promise<Response> {
-    const channel = this.pc.createDataChannel('parley');
-    channel.onMessage.subscribe((data) => this.messages.push(JSON.parse(String(data))));
-    await this.pc.setLocalDescription(await this.pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (this.pc.iceGatheringState === 'complete') return resolve();
-      this.pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve());
-    });
-    const res = await fetch(`${tp.platform.apiUrl}/v1/calls/web/connect`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sdp' }, body: this.pc.localDescription!.sdp });
-    if (res.status === 201) await this.pc.setRemoteDescription({ type: 'answer', sdp: await res.clone().text() });
-    return res;
-  }
-
-  /** Speaks `pcm` in real time, 20 ms per packet, then a second of silence. */
-  async say(pcm: Int16Array): Promise<void> {
-    const frames = Math.ceil(pcm.length / 320) + 50;
-    const start = performance.now();
-    for (let i = 0; i < frames; i++) {
-      const frame = new Int16Array(320);
-      frame.set(pcm.subarray(i * 320, Math.min(pcm.length, (i + 1) * 320)));
-      this.track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 9, sequenceNumber: this.seq++ & 0xffff, timestamp: (this.ts += 160) >>> 0, marker: i === 0 }), this.encoder.encode(frame)));
-      const due = start + (i + 1) * 20 - performance.now();
-      if (due > 0) await new Promise((r) => setTimeout(r, due));
-    }
-  }
-
-  /** Waits until the agent has spoken (after packet `from`) and then been quiet for `quietMs`. */
-  async agentTurn(from: number, quietMs = 1200, timeoutMs = 30_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const spoke = this.agentFrames.slice(from).includes(true);
-      if (spoke && Date.now() - this.lastSpeechAt >= quietMs) return this.agentFrames.length;
-      if (Date.now() > deadline) throw new Error(`the agent did not finish a turn (${this.agentFrames.slice(from).filter(Boolean).length} speech packets heard)`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 describe('a web call from a Node WebRTC peer', () => {
   it('talks both ways over G.722/DTLS-SRTP, records, extracts, bills at the web rate and ends when the agent hangs up', async () => {
@@ -109,7 +37,7 @@ describe('a web call from a Node WebRTC peer', () => {
     const created = await tp.api(account, 'POST', '/v1/calls/web', { agent_id: agent.body.id, context: APPOINTMENT_REMINDER_AGENT.context, metadata: { page: 'e2e' } });
     expect(created.status).toBe(201);
 
-    const browser = new TestBrowser();
+    const browser = new TestBrowser(tp.platform.apiUrl);
     const res = await browser.connect(created.body.access_token);
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v1/calls/web/sessions/${created.body.id}`);
@@ -137,7 +65,7 @@ describe('a web call from a Node WebRTC peer', () => {
   it('ends as completed by the caller when the page hangs up (DELETE on its session, then closing its connection)', async () => {
     const agent = await tp.api(account, 'POST', '/v1/agents', { name: 'Greeter', type: 'inbound', initial_greeting: 'Hi, how can I help?', instructions: 'Help.' });
     const created = await tp.api(account, 'POST', '/v1/calls/web', { agent_id: agent.body.id });
-    const browser = new TestBrowser();
+    const browser = new TestBrowser(tp.platform.apiUrl);
     expect((await browser.connect(created.body.access_token)).status).toBe(201);
     await browser.agentTurn(0, 600);
     const hungUp = await fetch(`${tp.platform.apiUrl}/v1/calls/web/sessions/${created.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${created.body.access_token}` } });
@@ -152,7 +80,7 @@ describe('a web call from a Node WebRTC peer', () => {
   it('ends through POST /v1/calls/:id/end: the media process holding the browser hangs up', async () => {
     const agent = await tp.api(account, 'POST', '/v1/agents', { name: 'Greeter 2', type: 'inbound', initial_greeting: 'Hello there.', instructions: 'Help.' });
     const created = await tp.api(account, 'POST', '/v1/calls/web', { agent_id: agent.body.id });
-    const browser = new TestBrowser();
+    const browser = new TestBrowser(tp.platform.apiUrl);
     expect((await browser.connect(created.body.access_token)).status).toBe(201);
     await browser.agentTurn(0, 600);
     const ended = await tp.api(account, 'POST', `/v1/calls/${created.body.id}/end`);

@@ -27,6 +27,7 @@ import { BalanceService } from './billing/balance.service';
 import { CallContexts } from './calls/call-context';
 import { CallProjector } from './calls/call-projector';
 import { CallWatchdog } from './calls/call-watchdog';
+import { WebCallHolderWatch } from './calls/web-call-holder-watch';
 import { CallsService } from './calls/calls.service';
 import { ConversationSnapshots } from './calls/conversation-snapshot';
 import { InboundCalls } from './calls/inbound-calls';
@@ -87,6 +88,7 @@ export class AppModule {
         TranscriptsService,
         WebCallsService,
         CallWatchdog,
+        WebCallHolderWatch,
         AgentsService,
         NumbersService,
         TrunksService,

@@ -30,6 +30,11 @@ export const ApiConfigSchema = z.object({
   CAMPAIGN_TICK_MS: env.int(1000, 0),
   /** The watchdog ends calls nobody is driving any more, so no call stays live and no reservation stays held. */
   API_WATCHDOG_INTERVAL_MS: env.int(30_000, 100),
+  /**
+   * How often connected web calls are checked for a media process that died holding them (adverts stopped and no
+   * answer to a status request): such calls end `media_lost` within seconds instead of at the watchdog's next sweeps.
+   */
+  API_WEB_CALL_MEDIA_CHECK_MS: env.int(1000, 50),
   /** A call still queued this long after creation (e.g. no dialer running) fails with `dispatch_timeout`. */
   API_QUEUED_CALL_TIMEOUT_SECONDS: env.int(3600, 1),
   /**

@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaAck, MediaStatusRequest } from '@parley/common';
 import { setCredits } from '../src/billing/credits';
 import { CallWatchdog } from '../src/calls/call-watchdog';
+import { WebCallHolderWatch } from '../src/calls/web-call-holder-watch';
+import { WebCallsService } from '../src/calls/web-calls.service';
+import { WebCallTokensRepository } from '@parley/db';
 import { type ApiHarness, outboundSetup, randomE164, startApi } from './api-harness';
 
 let api: ApiHarness;
 beforeAll(async () => {
-  api = await startApi({ API_QUEUED_CALL_TIMEOUT_SECONDS: '60', API_WATCHDOG_GRACE_SECONDS: '10', API_DIALER_COMMAND_TIMEOUT_MS: '500' });
+  api = await startApi({ API_QUEUED_CALL_TIMEOUT_SECONDS: '60', API_WATCHDOG_GRACE_SECONDS: '10', API_DIALER_COMMAND_TIMEOUT_MS: '500', API_WEB_CALL_MEDIA_CHECK_MS: '3600000' });
 });
 afterAll(async () => api?.close());
 
@@ -71,3 +74,42 @@ describe('call watchdog (a media process died holding a web call)', () => {
   });
 });
 
+
+describe('web call holder watch (within seconds, from the load adverts)', () => {
+  it('ends a connected web call only when its media process stopped advertising (or restarted) and does not answer for it', async () => {
+    const acct = await api.createAccount();
+    const { agent } = await outboundSetup(api, acct, { max_duration_seconds: 600 });
+    const tokens = api.app.get(WebCallTokensRepository);
+    const web = async (holder: string, startedAt: string) => {
+      const id = (await api.call('POST', '/v1/calls/web', { key: acct.apiKey, body: { agent_id: agent.id } })).body.id as string;
+      await api.bus.publishCallEvent('answered', { call_id: id, account_id: acct.accountId }, {});
+      await expect.poll(async () => (await api.call('GET', `/v1/calls/${id}`, { key: acct.apiKey })).body.status).toBe('in_progress');
+      await tokens.recordHolder(id, holder, startedAt);
+      return id;
+    };
+    const started = '2026-12-04T10:00:00.000Z';
+    const advertising = await web('media-alive', started);
+    const silentButHolding = await web('media-quiet', started);
+    const gone = await web('media-gone', started);
+    const restarted = await web('media-restarted', started);
+    // What the api hears: two processes advertise, one of them since a new start (a restart keeps no session).
+    const loads = api.app.get(WebCallsService).loads;
+    const advert = (media_id: string, started_at: string) => ({ media_id, sessions: 1, capacity: 100, cpu: 0.1, rtp_late_frames: 0, accepting: true, interval_ms: 60_000, at: new Date().toISOString(), started_at });
+    loads.heard(advert('media-alive', started));
+    loads.heard(advert('media-restarted', '2026-12-04T11:00:00.000Z'));
+    // media-quiet's adverts are late, but it still answers for its call: not lost.
+    const quiet = api.bus.serve(api.bus.subjects.mediaSession(silentButHolding, 'status'), MediaStatusRequest, MediaAck, async () => ({ ok: true }));
+    try {
+      const ended = await api.app.get(WebCallHolderWatch).check();
+      expect(ended.sort()).toEqual([gone, restarted].sort());
+      const get = async (id: string) => (await api.call('GET', `/v1/calls/${id}`, { key: acct.apiKey })).body;
+      for (const id of [gone, restarted]) expect(await get(id)).toMatchObject({ status: 'completed', error_code: 'media_lost', reservation_status: 'settled' });
+      expect((await get(gone)).hangup_cause).toContain('media-gone');
+      for (const id of [advertising, silentButHolding]) expect((await get(id)).status).toBe('in_progress');
+      // Ended once: a second pass (or another api's) finds nothing more to do.
+      expect(await api.app.get(WebCallHolderWatch).check()).toEqual([]);
+    } finally {
+      quiet.unsubscribe();
+    }
+  });
+});

@@ -187,7 +187,7 @@ export type MediaAllocateReply = z.infer<typeof MediaAllocateReply>;
 /** A web call's browser offer: media answers with its SDP, then runs the conversation on the WebRTC leg. */
 export const MediaWebRtcOffer = z.object({ call_id: z.string().uuid(), sdp: z.string().min(1).max(64 * 1024), conversation: ConversationSnapshot, max_duration_seconds: z.number().int().positive() });
 export type MediaWebRtcOffer = z.infer<typeof MediaWebRtcOffer>;
-export const MediaWebRtcAnswer = z.object({ ok: z.literal(true), sdp: z.string() }).or(z.object({ ok: z.literal(false), error: z.string() }));
+export const MediaWebRtcAnswer = z.object({ ok: z.literal(true), sdp: z.string(), media_id: MediaId.optional() }).or(z.object({ ok: z.literal(false), error: z.string() }));
 export type MediaWebRtcAnswer = z.infer<typeof MediaWebRtcAnswer>;
 /** Sent once the ExternalMedia channel is bridged: media may speak. */
 export const MediaAttachRequest = z.object({

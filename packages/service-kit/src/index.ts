@@ -13,3 +13,5 @@ export * from './outbound/outbound-config';
 export * from './media-placement/media-loads';
 export * from './media-placement/media-placement';
 export * from './testing/nats-cluster';
+export * from './media-placement/lost-holders';
+export * from './periodic-check';

@@ -49,6 +49,11 @@ export class WebCallsService implements OnApplicationBootstrap, OnModuleDestroy 
     this.placement.stop();
   }
 
+  /** The media processes' load adverts as this api hears them (which process holds a web call is alive). */
+  get loads(): MediaPlacement['loads'] {
+    return this.placement.loads;
+  }
+
   async create(accountId: string, input: WebCallCreate): Promise<WebCallCreated> {
     const source = await this.calls.findNewCallSource(accountId, input.agent_id, null);
     if (!source) throw ApiError.notFound('agent', input.agent_id, 'agent_id');
@@ -110,6 +115,7 @@ export class WebCallsService implements OnApplicationBootstrap, OnModuleDestroy 
       await this.callsService.endHere(call, { status: 'failed', hangupCause: `No media process took the web call: ${answer.error}`, errorCode: ErrorCodes.webCallUnavailable });
       throw new ApiError(503, ErrorCodes.webCallUnavailable, 'No media process could take the call right now; create another web call and retry', null);
     }
+    if (answer.media_id) await this.tokens.recordHolder(call.id, answer.media_id, this.placement.loads.startedAt(answer.media_id));
     // Canceled while the offer was being answered (no media process held it yet): the one that answered lets go.
     const now = await this.callsService.get(call.accountId, call.id);
     if (isTerminalStatus(now.status)) {

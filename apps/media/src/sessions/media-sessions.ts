@@ -144,7 +144,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.track(call.session);
       this.logger.info({ call_id: offer.call_id, codec: call.session.codec }, 'web call answered');
-      return { ok: true, sdp };
+      return { ok: true, sdp, media_id: this.config.MEDIA_ID };
     } catch (err) {
       this.logger.warn({ err, call_id: offer.call_id }, 'web call offer refused');
       return { ok: false, error: err instanceof Error ? err.message : String(err) };

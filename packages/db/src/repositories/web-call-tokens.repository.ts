@@ -40,4 +40,29 @@ export class WebCallTokensRepository extends DbRepository {
     const [found] = (await this.db.query(`SELECT used_at FROM web_call_tokens WHERE token_hash = $1`, [tokenHash])) as Array<{ used_at: Date | null }>;
     return { ok: false, reason: !found ? 'invalid' : found.used_at ? 'used' : 'expired' };
   }
+
+  /** The media process that answered the call's offer, and its start (its adverts' `started_at`). */
+  async recordHolder(callId: string, mediaId: string, mediaStartedAt: string | undefined): Promise<void> {
+    await this.db.query(`UPDATE web_call_tokens SET media_id = $2, media_started_at = $3 WHERE call_id = $1`, [callId, mediaId, mediaStartedAt ?? null]);
+  }
+
+  /** Connected web calls whose media process is known, oldest first. */
+  async connectedHolders(limit: number): Promise<WebCallHolder[]> {
+    const rows = (await this.db.query(
+      `SELECT t.call_id, t.account_id, t.media_id, t.media_started_at
+         FROM calls c JOIN web_call_tokens t ON t.call_id = c.id
+        WHERE c.status = 'in_progress' AND c.channel = 'web' AND t.media_id IS NOT NULL
+        ORDER BY c.answered_at LIMIT $1`,
+      [limit],
+    )) as Array<{ call_id: string; account_id: string; media_id: string; media_started_at: string | null }>;
+    return rows.map((r) => ({ callId: r.call_id, accountId: r.account_id, holder: r.media_id, holderStartedAt: r.media_started_at ?? undefined }));
+  }
+}
+
+/** A connected web call and the media process holding it. */
+export interface WebCallHolder {
+  callId: string;
+  accountId: string;
+  holder: string;
+  holderStartedAt: string | undefined;
 }

@@ -45,7 +45,7 @@ export class MediaPlacement {
 
   /** A media process's answer to a browser's offer. */
   offerWebCall(offer: MediaWebRtcOffer, timeoutMs: number): Promise<MediaWebRtcAnswer> {
-    return this.place('webrtc_offer', this.deps.bus.subjects.mediaWebRtcOffer, MediaWebRtcOffer, offer, MediaWebRtcAnswer, timeoutMs, (reply) => reply);
+    return this.place('webrtc_offer', this.deps.bus.subjects.mediaWebRtcOffer, MediaWebRtcOffer, offer, MediaWebRtcAnswer, timeoutMs, (reply, mediaId) => (reply.ok ? { ...reply, media_id: reply.media_id ?? mediaId } : reply));
   }
 
   private async place<Req extends { call_id: string }, Rep extends Reply>(
