@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase } from '@parley/db';
-import { launchPlatform, type Platform, REPO_ROOT } from '@parley/launcher';
+import { launchPlatform, type Platform, type ProcessName, REPO_ROOT } from '@parley/launcher';
 import { deleteNamespaceStreams, describeNamespaceConsumers, testNamespace } from '@parley/service-kit';
 import { Webhook } from 'standardwebhooks';
 
@@ -39,11 +39,11 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-/** `llmBaseUrl`: the model server every service uses; without it, the scripted sandbox model is started. */
-export async function startTestPlatform(env: Record<string, string> = {}, options: { llmBaseUrl?: string } = {}): Promise<TestPlatform> {
+/** `llmBaseUrl`: the model server every service uses; without it, the scripted sandbox model is started. `natsUrl`: another NATS (a cluster's URLs). */
+export async function startTestPlatform(env: Record<string, string> = {}, options: { llmBaseUrl?: string; natsUrl?: string } = {}): Promise<TestPlatform> {
   const db = await createTestDatabase('parley_e2e');
   const namespace = testNamespace();
-  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const natsUrl = options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const recordingsDir = mkdtempSync(join(tmpdir(), 'parley-e2e-rec-'));
   const rtpBase = 43000 + Math.floor(Math.random() * 400) * 20;
   const webrtcBase = 52000 + Math.floor(Math.random() * 400) * 20;
@@ -174,15 +174,24 @@ export const isSettled = (c: any) => isTerminal(c) && c.result_status !== 'pendi
  */
 export async function launchExtraMedia(tp: TestPlatform, name: string, env: Record<string, string>): Promise<Platform> {
   const rtp = 47000 + Math.floor(Math.random() * 200) * 20;
-  const shared = Object.fromEntries(['LOG_LEVEL', 'RECORDINGS_DIR', 'SHUTDOWN_TIMEOUT_MS', 'OUTBOUND_ALLOW'].filter((k) => tp.platform.env[k] !== undefined).map((k) => [k, tp.platform.env[k]!]));
+  return launchExtra(tp, 'media', name, { ...env, MEDIA_RTP_PORTS: `${rtp}-${rtp + 19}`, MEDIA_WEBRTC_PORTS: `${rtp + 2000}-${rtp + 2019}` });
+}
+
+/**
+ * Another process of the platform (a second dialer, a third media process...) on its database, NATS, simulator and
+ * model, with every setting the platform's own processes have but its own HTTP port; `env` adds to them (DIALER_ID,
+ * MEDIA_ID, port ranges).
+ */
+export async function launchExtra(tp: TestPlatform, process: ProcessName, name: string, env: Record<string, string>): Promise<Platform> {
+  const shared = Object.fromEntries(Object.entries(tp.platform.env).filter(([k]) => !k.endsWith('_PORT') && !['DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE'].includes(k)));
   return launchPlatform({
     databaseUrl: tp.databaseUrl,
     natsUrl: tp.platform.env.NATS_URL!,
     namespace: tp.platform.env.NATS_NAMESPACE,
     ports: 'free',
     llmBaseUrl: tp.platform.llmBaseUrl,
-    only: ['media'],
-    env: { ...shared, ...env, MEDIA_RTP_PORTS: `${rtp}-${rtp + 19}`, MEDIA_WEBRTC_PORTS: `${rtp + 2000}-${rtp + 2019}` },
+    only: [process],
+    env: { ...shared, ...env },
     onLog: (_, line) => tp.logs.push(`${name}: ${line}`),
   });
 }
