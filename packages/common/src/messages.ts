@@ -208,6 +208,9 @@ export const MediaReleaseRequest = z.object({ call_id: z.string().uuid(), reason
 /** Is this call's session still held? Only the media process holding it answers (`{ok: true}`); none answering: it is gone. */
 export const MediaStatusRequest = z.object({ call_id: z.string().uuid() }).strict();
 export const MediaAck = z.object({ ok: z.boolean(), error: z.string().optional() });
+/** The answer to `media.session.<call id>.status` (only the process holding the session answers): which process it is, and its start. */
+export const MediaStatusReply = MediaAck.extend({ media_id: MediaId.optional(), started_at: z.string().optional() });
+export type MediaStatusReply = z.infer<typeof MediaStatusReply>;
 
 /** Request/reply to the dialer owning a call. */
 export const DialerCommand = z.discriminatedUnion('command', [

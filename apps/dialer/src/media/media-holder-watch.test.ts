@@ -10,17 +10,30 @@ const quiet = { warn() {}, error() {}, info() {} } as unknown as Logger;
 function answeredCall(callId: string, holder: string | undefined, holderStartedAt = 'start-1'): LiveCall {
   const machine = new CallStateMachine(callId);
   machine.adopt('Up', true);
-  const media = { holder, holderStartedAt, lost: false, markHolderLost() { this.lost = true; } };
+  const media = {
+    holder,
+    holderStartedAt,
+    lost: false,
+    markHolderLost() {
+      this.lost = true;
+    },
+    learnHolder(id: string, startedAt?: string) {
+      this.holder ??= id;
+      this.holderStartedAt = startedAt ?? 'start-1';
+    },
+  };
   return { callId, machine, media } as unknown as LiveCall;
 }
 
 /** `advertising`: media ids heard from lately, each from its start `start-1` unless given as `id@start`. */
-function world(opts: { calls: LiveCall[]; advertising: string[]; answering: string[]; linkUp?: boolean }) {
+/** `answering`: calls whose holder answers a status request, naming itself as `holders[call]` (if given). */
+function world(opts: { calls: LiveCall[]; advertising: string[]; answering: string[]; holders?: Record<string, string>; linkUp?: boolean }) {
   const hangups: { callId: string; own: OwnHangup }[] = [];
   const asked: string[] = [];
   let lost = 0;
   const probe: HolderProbe = {
     answers: async (callId) => (asked.push(callId), opts.answering.includes(callId)),
+    holderOf: async (callId) => (asked.push(callId), opts.answering.includes(callId) ? { mediaId: opts.holders?.[callId], startedAt: 'start-1' } : null),
     linkUp: async () => opts.linkUp ?? true,
   };
   const watch = new MediaHolderWatch({
@@ -85,12 +98,45 @@ describe('MediaHolderWatch: a call ends for a lost media process only when both 
     expect(w.lost()).toBe(0);
   });
 
-  it('skips calls with no known holder (adopted after a restart, older media processes) and calls already ending', async () => {
+  it('skips calls already ending', async () => {
     const ending = answeredCall('c2', 'media-b');
     ending.machine.requestHangup({ by: 'api' });
-    const w = world({ calls: [answeredCall('c1', undefined), ending], advertising: [], answering: [] });
+    const w = world({ calls: [ending], advertising: [], answering: [] });
     await w.watch.tick();
     expect(w.asked).toEqual([]);
+    expect(w.hangups).toEqual([]);
+  });
+
+  it('asks an adopted call (holder unknown) which process holds it, and watches that process from then on', async () => {
+    const adopted = answeredCall('c1', undefined);
+    const w = world({ calls: [adopted], advertising: ['media-b'], answering: ['c1'], holders: { c1: 'media-b' } });
+    await w.watch.tick();
+    expect(adopted.media!.holder).toBe('media-b');
+    expect(w.asked).toEqual(['c1']);
+    // Known now, and advertising: not asked again.
+    await w.watch.tick();
+    expect(w.asked).toEqual(['c1']);
+    expect(w.hangups).toEqual([]);
+  });
+
+  it('leaves an adopted call held by an older media process (it answers without naming itself)', async () => {
+    const w = world({ calls: [answeredCall('c1', undefined)], advertising: [], answering: ['c1'] });
+    for (let i = 0; i < 5; i++) await w.watch.tick();
+    expect(w.hangups).toEqual([]);
+  });
+
+  it('ends an adopted call nobody answers for at three checks in a row (its media process died too), not before', async () => {
+    const w = world({ calls: [answeredCall('c1', undefined)], advertising: [], answering: [] });
+    await w.watch.tick();
+    await w.watch.tick();
+    expect(w.hangups).toEqual([]);
+    await w.watch.tick();
+    expect(w.hangups.map((h) => [h.callId, h.own.outcome?.errorCode, h.own.outcome?.errorMessage])).toEqual([['c1', 'media_lost', expect.stringMatching(/no media process answered for the call at 3 checks in a row/)]]);
+  });
+
+  it('does not end an unanswered adopted call while its own link is down', async () => {
+    const w = world({ calls: [answeredCall('c1', undefined)], advertising: [], answering: [], linkUp: false });
+    for (let i = 0; i < 4; i++) await w.watch.tick();
     expect(w.hangups).toEqual([]);
   });
 });

@@ -13,8 +13,13 @@ export { type HolderProbe, NatsHolderProbe } from '@parley/service-kit';
  * hung up `completed` (it was answered), `hangup_by` system, `error_code` media_lost, billed to the hang-up like any call. It is not
  * moved to another media process: see the README, "Losing a media process mid-call".
  */
+/** Checks in a row at which no process answers for an adopted call (holder unknown) before it is taken for lost. */
+const UNKNOWN_HOLDER_MISSES = 3;
+
 export class MediaHolderWatch {
   private readonly periodic: PeriodicCheck;
+  /** Adopted calls whose holder is unknown: checks in a row at which none answered. */
+  private readonly unknownMisses = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -45,16 +50,45 @@ export class MediaHolderWatch {
 
   private async run(): Promise<void> {
     const { liveCalls, loads, probe, logger } = this.deps;
-    const held = liveCalls.list().flatMap((call) => {
-      const holder = call.media?.holder;
-      if (!holder || call.machine.isEnded || call.machine.hangupRequested || !call.machine.answered) return [];
-      return [{ callId: call.callId, holder, holderStartedAt: call.media?.holderStartedAt, call }];
-    });
+    const answered = liveCalls.list().filter((call) => call.media && !call.machine.isEnded && !call.machine.hangupRequested && call.machine.answered);
+    await this.learnHolders(answered.filter((call) => !call.media!.holder));
+    const held = answered.flatMap((call) => (call.media!.holder ? [{ callId: call.callId, holder: call.media!.holder, holderStartedAt: call.media!.holderStartedAt, call }] : []));
     const lost = await lostHolders(held, loads, probe, logger);
     await Promise.all(lost.map(({ call, holder }) => this.end(call, holder)));
   }
 
-  private async end(call: LiveCall, holder: string): Promise<void> {
+  /**
+   * Calls adopted from a dialer that died: their attach was that dialer's, so the holder is asked which process it is.
+   * One that does not answer at `UNKNOWN_HOLDER_MISSES` checks in a row (with our own link up) is lost: no process
+   * holds its session any more (it died before or with the dialer).
+   */
+  private async learnHolders(calls: LiveCall[]): Promise<void> {
+    const { probe, logger } = this.deps;
+    const listed = new Set(calls.map((c) => c.callId));
+    for (const id of this.unknownMisses.keys()) if (!listed.has(id)) this.unknownMisses.delete(id);
+    const holders = await Promise.all(calls.map((call) => probe.holderOf(call.callId)));
+    const silent: LiveCall[] = [];
+    for (const [i, call] of calls.entries()) {
+      const h = holders[i];
+      if (h) {
+        this.unknownMisses.delete(call.callId);
+        if (h.mediaId) call.media!.learnHolder(h.mediaId, h.startedAt);
+        continue;
+      }
+      const misses = (this.unknownMisses.get(call.callId) ?? 0) + 1;
+      this.unknownMisses.set(call.callId, misses);
+      if (misses >= UNKNOWN_HOLDER_MISSES) silent.push(call);
+    }
+    if (silent.length === 0) return;
+    if (!(await probe.linkUp())) {
+      logger.warn({ calls: silent.length }, 'adopted calls\' media silent, but our own NATS link is down: not ending them');
+      return;
+    }
+    for (const call of silent) this.unknownMisses.delete(call.callId);
+    await Promise.all(silent.map((call) => this.end(call, 'unknown', `no media process answered for the call at ${UNKNOWN_HOLDER_MISSES} checks in a row`)));
+  }
+
+  private async end(call: LiveCall, holder: string, why = 'no load advert for three intervals and no answer to a status request'): Promise<void> {
     const { liveCalls, lost, logger } = this.deps;
     // Its state may have moved while we asked.
     if (call.machine.isEnded || call.machine.hangupRequested) return;
@@ -67,7 +101,7 @@ export class MediaHolderWatch {
         outcome: {
           status: call.machine.answered ? 'completed' : 'failed',
           errorCode: ErrorCodes.mediaLost,
-          errorMessage: `The media process holding the call (${holder}) stopped: no load advert for three intervals and no answer to a status request`,
+          errorMessage: `The media process holding the call (${holder}) stopped: ${why}`,
         },
       })
       .catch((err: Error) => logger.error({ err, call_id: call.callId }, 'hang-up after the media process was lost failed'));

@@ -73,6 +73,13 @@ export class MediaLeg {
     return this.attachedToStart;
   }
 
+  /** An adopted leg's holder, as the process holding the session told (its attach was made by the dialer that died). */
+  learnHolder(mediaId: string, startedAt: string | undefined): void {
+    if (this.attachedTo !== undefined) return;
+    this.attachedTo = this.mediaId = mediaId;
+    this.attachedToStart = startedAt;
+  }
+
   markHolderLost(): void {
     this.holderLost = true;
   }

@@ -2,7 +2,8 @@ import { MediaLoad } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
 
 /** This process's start: a restart under the same MEDIA_ID (a container's hostname and pid repeat) advertises another. */
-const STARTED_AT = new Date(performance.timeOrigin).toISOString();
+/** This process's start, in its adverts and status replies: another value under the same MEDIA_ID is a restart. */
+export const STARTED_AT = new Date(performance.timeOrigin).toISOString();
 
 /** Changes of the call count within this long go out as one advert. */
 const CHANGE_DEBOUNCE_MS = 50;

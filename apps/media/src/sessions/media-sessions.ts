@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'nats';
 import type { z } from 'zod';
-import { MediaAck, MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaCancel, MediaReleaseRequest, MediaStatusRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
+import { MediaAllocateReply, MediaAllocateRequest, MediaAttachRequest, MediaCancel, MediaReleaseRequest, MediaStatusReply, MediaStatusRequest, MediaWebRtcAnswer, MediaWebRtcOffer } from '@parley/common';
 import { SecretBox } from '@parley/db';
 import { Bus, createGuardedFetch, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
@@ -10,7 +10,7 @@ import type { Providers } from '../providers/registry';
 import { RtpLegs } from '../rtp/rtp-legs';
 import { withOpenedSecrets } from './snapshot-secrets';
 import { CallSession, type CallSessionDeps, PLACEMENT_WITHDRAWN } from './call-session';
-import { LoadAdvertiser } from './load-advertiser';
+import { LoadAdvertiser, STARTED_AT } from './load-advertiser';
 import { type Refusal, SessionAdmission } from './session-admission';
 import { WebCall } from '../webrtc/web-call';
 
@@ -81,13 +81,13 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.subscriptions.push(this.bus.subscribe(s.mediaProcess(id, 'cancel'), MediaCancel, (req) => this.withdraw(req.call_id)));
     this.subscriptions.push(
-      this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest).or(MediaStatusRequest), MediaAck, async (req, msg) => {
+      this.bus.serve(s.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest).or(MediaStatusRequest), MediaStatusReply, async (req, msg) => {
         // An attach names the process its allocate reply came from: another that holds the call too stays out.
         if ('media_id' in req && req.media_id && req.media_id !== id) return undefined;
         const session = this.sessions.get(req.call_id);
         // Another media process holds this call: let it answer.
         if (!session) return undefined;
-        if (msg.subject.endsWith('.status')) return { ok: true };
+        if (msg.subject.endsWith('.status')) return { ok: true, media_id: id, started_at: STARTED_AT };
         if (msg.subject.endsWith('.attach')) {
           await session.attach('rtp_remote' in req ? req.rtp_remote : undefined);
           return { ok: true };

@@ -1,4 +1,4 @@
-import { MediaAck, MediaStatusRequest } from '@parley/common';
+import { MediaStatusReply, MediaStatusRequest } from '@parley/common';
 import type { Bus } from '../bus';
 import type { Logger } from '../logger';
 import type { MediaLoads } from './media-loads';
@@ -10,6 +10,8 @@ const STATUS_TIMEOUT_MS = 1000;
 export interface HolderProbe {
   /** True when the holder answered `media.session.<call id>.status` (only the process holding the session answers). */
   answers(callId: string): Promise<boolean>;
+  /** Which process holds the call, as it says (null when none answers; `mediaId` undefined from older media processes). */
+  holderOf(callId: string): Promise<{ mediaId?: string; startedAt?: string } | null>;
   /** A round trip to the NATS server: without it, a silent holder may only be our own link being down. */
   linkUp(): Promise<boolean>;
 }
@@ -18,10 +20,14 @@ export class NatsHolderProbe implements HolderProbe {
   constructor(private readonly bus: Bus) {}
 
   answers(callId: string): Promise<boolean> {
+    return this.holderOf(callId).then((h) => h !== null);
+  }
+
+  holderOf(callId: string): Promise<{ mediaId?: string; startedAt?: string } | null> {
     return this.bus
-      .request(this.bus.subjects.mediaSession(callId, 'status'), MediaStatusRequest, { call_id: callId }, MediaAck, STATUS_TIMEOUT_MS)
-      .then((r) => r.ok)
-      .catch(() => false);
+      .request(this.bus.subjects.mediaSession(callId, 'status'), MediaStatusRequest, { call_id: callId }, MediaStatusReply, STATUS_TIMEOUT_MS)
+      .then((r) => (r.ok ? { mediaId: r.media_id, startedAt: r.started_at } : null))
+      .catch(() => null);
   }
 
   linkUp(): Promise<boolean> {

@@ -1,0 +1,115 @@
+import type { Platform, RunningProcess } from '@parley/launcher';
+import { NatsCluster } from '@parley/service-kit';
+import { type Account, isSettled, isTerminal, launchExtra, launchExtraMedia, metric, sandboxAgent, startTestPlatform, type TestPlatform, until } from './platform-harness';
+
+/**
+ * The product spread over several processes as a scaled-out install runs it: `dialers` dialers and `media` media
+ * processes (ids dialer-1.., media-1..), on a single NATS or a 3-node cluster (streams with three copies), one
+ * simulator, real Postgres; an outbound agent whose calls go to far ends that answer and stay on the line, silent (so
+ * the agent's engines are idle: what is measured is holding calls, RTP and the control plane). Shared by the scale-out
+ * kill test and `pnpm bench scale`.
+ */
+export interface ScaleRig {
+  tp: TestPlatform;
+  cluster: NatsCluster | null;
+  account: Account;
+  hook: Awaited<ReturnType<TestPlatform['webhookReceiver']>>;
+  dialerIds: string[];
+  mediaIds: string[];
+  dialers(): RunningProcess[];
+  medias(): RunningProcess[];
+  /** Every call placed so far. */
+  placed: string[];
+  /** `n` calls placed at once; resolves once each is answered and bridged to its media process (and attached). */
+  placeLive(n: number): Promise<string[]>;
+  call(id: string): Promise<any>;
+  events(id: string): Promise<Array<{ type: string; at: string; data: any }>>;
+  /** Ends the calls still live through the API, and waits until every one has its result. */
+  endAll(ids: string[]): Promise<void>;
+  /** Channels and bridges the simulator still has. */
+  simObjects(): Promise<string[]>;
+  /** Until every dialer hears every media process's adverts. */
+  untilPlacementSeesAll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ScaleRigOptions {
+  dialers: number;
+  media: number;
+  natsCluster: boolean;
+  /** Settings of every media process (MEDIA_MAX_SESSIONS...). */
+  mediaEnv?: Record<string, string>;
+  /** Settings of every process. */
+  env?: Record<string, string>;
+}
+
+export async function startScaleRig(o: ScaleRigOptions): Promise<ScaleRig> {
+  const cluster = o.natsCluster ? await NatsCluster.start(3) : null;
+  const extra: Platform[] = [];
+  const mediaEnv = { SILENCE_REPROMPT_MS: '600000', SILENCE_HANGUP_MS: '1200000', ...o.mediaEnv };
+  const tp = await startTestPlatform({ ...o.env, ...mediaEnv, ...(cluster ? { NATS_STREAM_REPLICAS: '3' } : {}), DIALER_ID: 'dialer-1', MEDIA_ID: 'media-1' }, cluster ? { natsUrl: cluster.url } : {});
+  const dialerIds = Array.from({ length: o.dialers }, (_, i) => `dialer-${i + 1}`);
+  const mediaIds = Array.from({ length: o.media }, (_, i) => `media-${i + 1}`);
+  const extraDialers: Platform[] = [];
+  const extraMedia: Platform[] = [];
+  try {
+    for (const id of dialerIds.slice(1)) extraDialers.push(await launchExtra(tp, 'dialer', id, { DIALER_ID: id }));
+    for (const id of mediaIds.slice(1)) extraMedia.push(await launchExtraMedia(tp, id, { ...mediaEnv, MEDIA_ID: id }));
+  } catch (err) {
+    for (const p of [...extraDialers, ...extraMedia]) await p.stop();
+    await tp.stop();
+    await cluster?.stop();
+    throw err;
+  }
+  extra.push(...extraDialers, ...extraMedia);
+  const account = await tp.createAccount('Scale rig');
+  const { agent } = await sandboxAgent(tp, account, '+15550100023', { name: 'Quiet', type: 'outbound', instructions: 'Wait for the callee.' });
+  const hook = await tp.webhookReceiver(account.webhook_secret);
+  const ari = async (what: 'channels' | 'bridges') =>
+    (await (await fetch(`${tp.platform.simUrl}/ari/${what}`, { headers: { authorization: `Basic ${Buffer.from('parley:parley').toString('base64')}` } })).json()) as Array<{ id: string; channels?: string[] }>;
+  let numbers = 0;
+  const rig: ScaleRig = {
+    tp,
+    cluster,
+    account,
+    hook,
+    dialerIds,
+    mediaIds,
+    placed: [],
+    dialers: () => [tp.platform.get('dialer'), ...extraDialers.map((p) => p.get('dialer'))],
+    medias: () => [tp.platform.get('media'), ...extraMedia.map((p) => p.get('media'))],
+    async placeLive(n) {
+      const ids = await Promise.all(
+        Array.from({ length: n }, async () => {
+          const to = `+1555023${String(numbers++).padStart(4, '0')}`;
+          await tp.scenario(to, { outcome: 'answer', answer_after_ms: 100, send_silence: true });
+          const res = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to, webhook_url: hook.url });
+          if (res.status !== 201) throw new Error(`POST /v1/calls: ${res.status} ${JSON.stringify(res.body)}`);
+          return res.body.id as string;
+        }),
+      );
+      rig.placed.push(...ids);
+      for (const id of ids) await tp.waitForCall(account, id, (c) => c.status === 'in_progress', 120_000);
+      await until('every call bridged to its media process', async () => (await ari('bridges')).filter((b) => ids.includes(b.id.slice('bridge-'.length)) && b.channels?.length === 2).length === ids.length, 60_000);
+      // The attach follows the bridge: a kill before it would be a failed set-up, not a lost call.
+      await new Promise((r) => setTimeout(r, 1000));
+      return ids;
+    },
+    call: async (id) => (await tp.api(account, 'GET', `/v1/calls/${id}`)).body,
+    events: async (id) => (await tp.api(account, 'GET', `/v1/calls/${id}/events`)).body.data,
+    async endAll(ids) {
+      for (const id of ids) if (!isTerminal(await rig.call(id))) await tp.api(account, 'POST', `/v1/calls/${id}/end`);
+      for (const id of ids) await tp.waitForCall(account, id, isSettled, 60_000);
+    },
+    simObjects: async () => [...(await ari('channels')), ...(await ari('bridges'))].map((o) => o.id),
+    async untilPlacementSeesAll() {
+      await until('every dialer hears every media process', async () => (await Promise.all(rig.dialers().map((d) => metric(d.url, 'parley_media_placement_processes')))).every((n) => n === o.media), 60_000);
+    },
+    async stop() {
+      for (const p of extra) await p.stop();
+      await tp.stop();
+      await cluster?.stop();
+    },
+  };
+  return rig;
+}
