@@ -1,0 +1,3 @@
+import { parleyProject } from '../../vitest.shared';
+
+export default parleyProject('recording-store');
