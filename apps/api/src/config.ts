@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IceServers } from '@parley/common';
-import { commonEnv, env, loadConfig, secretKeyEnv } from '@parley/service-kit';
+import { recordingsConfigProblems, recordingsEnv } from '@parley/recording-store';
+import { ConfigError, commonEnv, env, loadConfig, secretKeyEnv } from '@parley/service-kit';
 
 export const ApiConfigSchema = z.object({
   ...commonEnv,
@@ -12,7 +13,8 @@ export const ApiConfigSchema = z.object({
   /** Requests per second per API key (token bucket); the burst is twice that. 0 disables the limit. */
   API_RATE_LIMIT_PER_SECOND: env.int(100),
   API_DB_POOL_SIZE: env.int(20, 1),
-  RECORDINGS_DIR: env.string('./var/recordings'),
+  /** Where recordings are read from: RECORDINGS_DIR, or the S3 bucket media uploads to (the same settings as media's). */
+  ...recordingsEnv,
   /** Where the built-in `sandbox` trunk points (the Asterisk simulator's SIP side, informational). */
   SANDBOX_TRUNK_HOST: env.string('127.0.0.1'),
   /** Defaults for new accounts (issue: billing). */
@@ -70,7 +72,10 @@ export const ApiConfigSchema = z.object({
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
 export function loadApiConfig(e: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return loadConfig(ApiConfigSchema, e);
+  const config = loadConfig(ApiConfigSchema, e);
+  const problems = recordingsConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  return config;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');

@@ -67,5 +67,11 @@ export type TrunkTransport = (typeof TRUNK_TRANSPORTS)[number];
 export const AUDIO_CODECS = ['g722', 'ulaw', 'alaw'] as const;
 export type AudioCodecName = (typeof AUDIO_CODECS)[number];
 
+/** Where recordings are kept: media's local directory (one machine) or an S3-compatible bucket. */
+export const RECORDING_STORES = ['local', 's3'] as const;
+export type RecordingStoreKind = (typeof RECORDING_STORES)[number];
+/** spooled: finished on media's disk and being uploaded (not readable through the api yet); stored: in its store. */
+export const RECORDING_STATES = ['spooled', 'stored'] as const;
+
 export const TRANSCRIPT_ROLES = ['agent', 'user'] as const;
 export type TranscriptRole = (typeof TRANSCRIPT_ROLES)[number];

@@ -24,6 +24,7 @@ export const ERROR_TYPE_BY_STATUS: Record<number, ApiErrorType> = {
   413: 'invalid_request_error',
   414: 'invalid_request_error',
   415: 'invalid_request_error',
+  416: 'invalid_request_error',
   422: 'invalid_request_error',
   429: 'rate_limit_error',
   431: 'invalid_request_error',
@@ -51,6 +52,10 @@ export const ErrorCodes = {
   bodyTooLarge: 'body_too_large',
   unauthorized: 'unauthorized',
   notFound: 'resource_not_found',
+  /** The call's recording is finished but still being uploaded from the media process to the store: try again shortly. */
+  recordingNotReady: 'recording_not_ready',
+  /** A `Range` header past the end of the recording (416, with its size in `Content-Range`). */
+  rangeNotSatisfiable: 'range_not_satisfiable',
   routeNotFound: 'route_not_found',
   idempotencyConflict: 'idempotency_key_reused',
   callAlreadyEnded: 'call_already_ended',

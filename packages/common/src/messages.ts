@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Call, CallLatency, TranscriptSegment } from './api/calls';
-import { ANSWERED_BY, AUDIO_CODECS, CALL_DIRECTIONS, CALL_STATUSES, HANGUP_BY, HANGUP_REQUESTERS, RESULT_STATUSES, TERMINAL_CALL_STATUSES, VOICEMAIL_ACTIONS, WEBHOOK_STATUSES } from './enums';
+import { ANSWERED_BY, AUDIO_CODECS, CALL_DIRECTIONS, CALL_STATUSES, HANGUP_BY, HANGUP_REQUESTERS, RECORDING_STATES, RECORDING_STORES, RESULT_STATUSES, TERMINAL_CALL_STATUSES, VOICEMAIL_ACTIONS, WEBHOOK_STATUSES } from './enums';
 import { CALL_EVENT_TYPES, type CallEventType } from './subjects';
 
 /**
@@ -80,7 +80,8 @@ const eventBase = {
 
 export const CallEventData = {
   queued: z.object({}),
-  initiated: z.object({ channel_id: z.string(), dialer_id: z.string() }),
+  /** `asterisk`: the name of the Asterisk carrying the call (absent from dialers older than the Asterisk registry). */
+  initiated: z.object({ channel_id: z.string(), dialer_id: z.string(), asterisk: z.string().optional() }),
   ringing: z.object({}),
   answered: z.object({}),
   ended: z.object({
@@ -103,7 +104,17 @@ export const CallEventData = {
     turns: z.array(TurnLatencyRecord).max(MAX_TURN_LATENCIES).optional(),
     reason: z.string(),
   }),
-  recording: z.object({ path: z.string(), duration_ms: z.number().int().min(0), bytes: z.number().int().min(0), format: z.literal('wav') }),
+  recording: z.object({
+    /** The file under RECORDINGS_DIR (store local), or the object key (store s3). */
+    path: z.string(),
+    duration_ms: z.number().int().min(0),
+    bytes: z.number().int().min(0),
+    format: z.literal('wav'),
+    store: z.enum(RECORDING_STORES).default('local'),
+    bucket: z.string().nullable().default(null),
+    /** Published `spooled` when the call's WAV is finished and, once the upload is confirmed, again `stored`. */
+    state: z.enum(RECORDING_STATES).default('stored'),
+  }),
   result: z.object({ result_status: z.enum(RESULT_STATUSES), result: z.record(z.string(), z.unknown()).nullable(), result_error: z.string().nullable() }),
   /** Published by the api once a call is terminal and its result settled: carries the final call object. */
   completed: z.object({ call: Call }),

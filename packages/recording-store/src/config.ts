@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LocalRecordingStore } from './local-store';
-import { RECORDING_STORES, type RecordingStore } from './recording-store';
+import { RECORDING_STORES } from '@parley/common';
+import type { RecordingStore } from './recording-store';
 import { S3RecordingStore } from './s3-store';
 
 const flag = (def: boolean) =>
@@ -26,7 +27,7 @@ export const recordingsEnv = {
   S3_PREFIX: z.string().default('recordings/'),
 };
 
-export type RecordingsConfig = { [K in keyof typeof recordingsEnv]: z.infer<(typeof recordingsEnv)[K]> };
+export type RecordingsConfig = z.infer<z.ZodObject<typeof recordingsEnv>>;
 
 /** What is wrong with the store's settings, one line each (empty: fine); checked at start with the rest of the config. */
 export function recordingsConfigProblems(config: RecordingsConfig): string[] {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { RecordingStoreKind } from '@parley/common';
 
-export const RECORDING_STORES = ['local', 's3'] as const;
-export type RecordingStoreKind = (typeof RECORDING_STORES)[number];
+export { RECORDING_STORES, type RecordingStoreKind } from '@parley/common';
 
 /**
  * Where one recording is kept, as its row in `recordings` says: a file under the recordings directory (`path` relative

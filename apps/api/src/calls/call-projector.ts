@@ -99,7 +99,7 @@ export class CallProjector {
       }
       case 'recording': {
         const r = event.data;
-        await this.calls.with(m).saveRecording(call, { path: r.path, durationMs: r.duration_ms, bytes: r.bytes, format: r.format });
+        await this.calls.with(m).saveRecording(call, { path: r.path, durationMs: r.duration_ms, bytes: r.bytes, format: r.format, store: r.store, bucket: r.bucket, state: r.state });
         return {};
       }
       case 'result':

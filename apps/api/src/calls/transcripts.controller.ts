@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CallEvent, CallTimeline, isTerminalStatus, Transcript } from '@parley/common';
+import { CallEvent, CallTimeline, ErrorCodes, isTerminalStatus, Transcript } from '@parley/common';
 import { Bus } from '@parley/service-kit';
+import { ApiError } from '../http/api-error';
 import { AccountId, ApiRoute } from '../http/api-route';
 import { CallsService } from './calls.service';
 import { TranscriptsService } from './transcripts.service';
@@ -101,14 +101,33 @@ export class TranscriptsController {
   }
 
   @Get('recording')
-  @ApiRoute({ tag: 'Calls', summary: 'Stereo WAV recording (caller left, agent right); 404 until there is one', produces: 'audio/wav' })
-  async recording(@AccountId() accountId: string, @Param('id') id: string, @Res() reply: FastifyReply) {
+  @ApiRoute({
+    tag: 'Calls',
+    summary: 'Stereo WAV recording (caller left, agent right); 404 until there is one. One byte range may be asked for (`Range: bytes=a-b`), answered 206',
+    produces: 'audio/wav',
+    alsoStatus: { 206: 'The byte range asked for (`Content-Range`)' },
+    errors: [416, 503],
+    errorCodes: {
+      404: '`resource_not_found`: no recording (yet), or its file is gone. `recording_not_ready`: the call is over and its recording finished, but the media process is still uploading it to the recording store; retry after `Retry-After` seconds',
+      416: '`range_not_satisfiable`: the range starts past the end (`Content-Range: bytes */<size>`)',
+      503: '`service_unavailable`: the recording store (S3) could not be reached, or this api has no settings for the store the recording is in',
+    },
+  })
+  async recording(@AccountId() accountId: string, @Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const call = await this.calls.get(accountId, id);
-    const file = await this.transcripts.recordingFile(call);
+    const read = await this.transcripts.recording(call, req.headers.range);
+    if ('unsatisfiable' in read) {
+      const size = read.unsatisfiable.size;
+      throw new ApiError(416, ErrorCodes.rangeNotSatisfiable, `The recording has ${size} bytes`, null, { 'Content-Range': `bytes */${size}` });
+    }
+    const { stream, size, range } = read.body;
     void reply
+      .code(range ? 206 : 200)
       .header('Content-Type', 'audio/wav')
-      .header('Content-Length', String(file.bytes))
-      .header('Content-Disposition', `inline; filename="${call.id}.wav"`)
-      .send(createReadStream(file.path));
+      .header('Accept-Ranges', 'bytes')
+      .header('Content-Length', String(range ? range.end - range.start + 1 : size))
+      .header('Content-Disposition', `inline; filename="${call.id}.wav"`);
+    if (range) void reply.header('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    void reply.send(stream);
   }
 }

@@ -50,7 +50,7 @@ export interface RecordedCallEvent {
 }
 
 export type SegmentRow = Pick<TranscriptSegmentEntity, 'index' | 'role' | 'text' | 'startMs' | 'endMs' | 'interrupted' | 'model'>;
-export type RecordingRow = Pick<RecordingEntity, 'path' | 'durationMs' | 'bytes' | 'format'>;
+export type RecordingRow = Pick<RecordingEntity, 'path' | 'durationMs' | 'bytes' | 'format' | 'store' | 'bucket' | 'state'>;
 
 /** What an exclusive run gives back: its value, or that another process holds the lock and nothing ran. */
 export type Exclusive<T> = { ran: true; value: T } | { ran: false };
@@ -272,11 +272,15 @@ export class CallsRepository extends DbRepository {
     return rows.map((s) => ({ index: s.index, role: s.role, text: s.text, start_ms: s.startMs, end_ms: s.endMs, interrupted: s.interrupted, ...(s.model ? { model: s.model } : {}) }));
   }
 
+  /** Records where the call's recording is, and whether it is there yet (published by media as `spooled`, then `stored`). */
   async saveRecording(call: Pick<CallEntity, 'id' | 'accountId'>, r: RecordingRow): Promise<void> {
+    // A late `spooled` never takes back a `stored` (the upload is done whatever order the events come in).
     await this.db.query(
-      `INSERT INTO recordings (call_id, account_id, path, duration_ms, bytes, format) VALUES ($1,$2,$3,$4,$5,$6)
-       ON CONFLICT (call_id) DO UPDATE SET path = EXCLUDED.path, duration_ms = EXCLUDED.duration_ms, bytes = EXCLUDED.bytes`,
-      [call.id, call.accountId, r.path, r.durationMs, r.bytes, r.format],
+      `INSERT INTO recordings (call_id, account_id, path, duration_ms, bytes, format, store, bucket, state) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+       ON CONFLICT (call_id) DO UPDATE SET path = EXCLUDED.path, duration_ms = EXCLUDED.duration_ms, bytes = EXCLUDED.bytes,
+         store = EXCLUDED.store, bucket = EXCLUDED.bucket, state = EXCLUDED.state
+       WHERE recordings.state = 'spooled' OR EXCLUDED.state = 'stored'`,
+      [call.id, call.accountId, r.path, r.durationMs, r.bytes, r.format, r.store, r.bucket, r.state],
     );
   }
 
