@@ -74,7 +74,7 @@ export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 export function loadApiConfig(e: NodeJS.ProcessEnv = process.env): ApiConfig {
   const config = loadConfig(ApiConfigSchema, e);
   const problems = recordingsConfigProblems(config);
-  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return config;
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { AUDIO_CODECS, MediaId } from '@parley/common';
+import { recordingsConfigProblems, recordingsEnv } from '@parley/recording-store';
 import { ConfigError, commonEnv, env, loadConfig, outboundEnv, secretKeyEnv } from '@parley/service-kit';
 import { DEFAULT_POCKETSPHINX_ARGS } from './providers/stt/pocketsphinx';
 
@@ -158,7 +159,12 @@ export const MediaConfigSchema = z.object({
   /** How long an answering machine may take to show itself (greeting, beep, phrases). */
   VOICEMAIL_DETECT_MS: env.int(6000, 500),
 
-  RECORDINGS_DIR: env.string('./var/recordings'),
+  /** Where recordings go (local disk or S3), the same settings as the api's; RECORDINGS_DIR is the spool with S3. */
+  ...recordingsEnv,
+  /** First wait after a failed upload (or announcement) of a recording, doubled each time up to 30 s; retried until it works. */
+  RECORDINGS_UPLOAD_RETRY_MS: env.int(1000, 10),
+  /** At shutdown, how long uploads under way may take; what is left stays in the spool for the next start. */
+  RECORDINGS_UPLOAD_SHUTDOWN_MS: env.int(10_000, 0),
 });
 export type MediaConfig = z.infer<typeof MediaConfigSchema>;
 
@@ -182,6 +188,7 @@ export function checkProviderSettings(config: MediaConfig): void {
   if (config.SILENCE_HANGUP_MS <= config.SILENCE_REPROMPT_MS) problems.push('SILENCE_HANGUP_MS must be longer than SILENCE_REPROMPT_MS');
   if (config.ENDPOINTING_PAUSE_MS > 0 && config.ENDPOINTING_PAUSE_MS >= config.ENDPOINTING_COMPLETE_SILENCE_MS) problems.push('ENDPOINTING_PAUSE_MS must be shorter than ENDPOINTING_COMPLETE_SILENCE_MS (or 0 to turn adaptive endpointing off)');
   if (config.VAD_END_THRESHOLD > config.VAD_START_THRESHOLD) problems.push('VAD_END_THRESHOLD must not exceed VAD_START_THRESHOLD');
+  problems.push(...recordingsConfigProblems(config));
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 

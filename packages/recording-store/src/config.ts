@@ -32,8 +32,8 @@ export type RecordingsConfig = z.infer<z.ZodObject<typeof recordingsEnv>>;
 /** What is wrong with the store's settings, one line each (empty: fine); checked at start with the rest of the config. */
 export function recordingsConfigProblems(config: RecordingsConfig): string[] {
   const problems: string[] = [];
-  if (config.RECORDINGS_STORE === 's3' && !config.S3_BUCKET) problems.push('  S3_BUCKET: required with RECORDINGS_STORE=s3');
-  if (Boolean(config.S3_ACCESS_KEY_ID) !== Boolean(config.S3_SECRET_ACCESS_KEY)) problems.push('  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
+  if (config.RECORDINGS_STORE === 's3' && !config.S3_BUCKET) problems.push('S3_BUCKET: required with RECORDINGS_STORE=s3');
+  if (Boolean(config.S3_ACCESS_KEY_ID) !== Boolean(config.S3_SECRET_ACCESS_KEY)) problems.push('S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither');
   return problems;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,5 +39,26 @@ describe('CallRecorder', () => {
     expect(right[319]).toBe(5);
     expect(right[320 + 119]).toBe(0);
     expect(right[320 + 120]).toBe(7);
+  });
+
+  it('completes a recording cut by a crash: the header counts the whole frames written, a torn one is dropped', async () => {
+    const path = join(dir, 'cut.wav');
+    const rec = await CallRecorder.create(path);
+    for (let i = 0; i < 50; i++) rec.caller(new Int16Array(320).fill(300));
+    for (let i = 0; i < 50; i++) rec.agent(new Int16Array(320).fill(-300));
+    await rec.finish();
+    // What a killed process leaves: the audio written as it came, the header as created (no audio), a torn frame.
+    const cut = readFileSync(path);
+    cut.writeUInt32LE(36, 4);
+    cut.writeUInt32LE(0, 40);
+    writeFileSync(path, Buffer.concat([cut, Buffer.from([1, 2, 3])]));
+    const { bytes, durationMs } = await CallRecorder.completeCut(path);
+    const file = readFileSync(path);
+    expect(bytes).toBe(file.length);
+    expect(bytes).toBe(cut.length);
+    expect(durationMs).toBe(1000);
+    const wav = parseWav(file);
+    expect(extractChannel(wav, 0)).toHaveLength(16000);
+    expect(extractChannel(wav, 1)[15999]).toBe(-300);
   });
 });

@@ -62,6 +62,26 @@ export class CallRecorder {
     return rec;
   }
 
+  /**
+   * Completes a recording whose writer stopped before `finish` (the process was killed mid-call): the header still
+   * says 0 bytes of audio. Keeps the whole stereo frames written, drops a torn last one, and writes the header for
+   * them, so the file plays to where the call was cut. Returns its size and length as `finish` does.
+   */
+  static async completeCut(path: string): Promise<{ bytes: number; durationMs: number }> {
+    const file = await open(path, 'r+');
+    try {
+      const { size } = await file.stat();
+      const frames = Math.max(0, Math.floor((size - 44) / 4));
+      const dataBytes = frames * 4;
+      if (size !== 44 + dataBytes) await file.truncate(44 + dataBytes);
+      await file.write(header(dataBytes), 0, 44, 0);
+      await file.sync();
+      return { bytes: 44 + dataBytes, durationMs: Math.round((frames * 1000) / RATE) };
+    } finally {
+      await file.close();
+    }
+  }
+
   get durationMs(): number {
     return Math.round(((this.frames + Math.max(this.left.length, this.right.length)) * 1000) / RATE);
   }

@@ -18,6 +18,9 @@ export class MediaMetrics {
   readonly bargeIns: ReturnType<Metrics['counter']>;
   readonly conversationWebhookErrors: ReturnType<Metrics['counter']>;
   readonly rtpEngine: ReturnType<Metrics['gauge']>;
+  readonly recordingUploads: ReturnType<Metrics['counter']>;
+  readonly recordingUploadSeconds: ReturnType<Metrics['histogram']>;
+  readonly recordingsPending: ReturnType<Metrics['gauge']>;
 
   constructor(@Inject(Metrics) metrics: Metrics) {
     this.sessionsActive = metrics.gauge('parley_media_sessions_active', 'RTP sessions allocated and not yet released');
@@ -28,6 +31,9 @@ export class MediaMetrics {
     this.rtpEngine = metrics.gauge('parley_media_rtp_engine_info', 'What paces outgoing RTP: engine native (its thread, at the scheduling shown) or js (the event loop); always 1', ['engine', 'scheduling']);
     this.bargeIns = metrics.counter('parley_media_barge_ins_total', 'Agent turns interrupted by the caller');
     this.conversationWebhookErrors = metrics.counter('parley_media_conversation_webhook_errors_total', 'Turns whose conversation webhook failed (timeout, error, garbage): the fallback was spoken');
+    this.recordingUploads = metrics.counter('parley_media_recording_uploads_total', 'Recording uploads to the store (RECORDINGS_STORE=s3) by outcome: uploaded, or failed (an attempt; retried with backoff)', ['outcome']);
+    this.recordingUploadSeconds = metrics.histogram('parley_media_recording_upload_seconds', 'Time to upload one finished recording to the store', [], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]);
+    this.recordingsPending = metrics.gauge('parley_media_recordings_pending', 'Finished recordings in the spool not yet stored (uploading, or waiting to retry)');
     this.turnStage = metrics.histogram(
       'parley_media_turn_stage_seconds',
       'Per-turn latency by stage: endpointing wait, vad_lag (VAD answers behind the audio), stt, llm_first_token, tts_first_audio, first_audio_out (caller speech end -> first agent RTP packet), added (platform overhead)',

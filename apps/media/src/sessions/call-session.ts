@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { CodecName } from '@parley/audio';
 import { type ConversationSnapshot, DialerCommand, DialerCommandReply, type TranscriptSegment } from '@parley/common';
 import type { Bus, Logger } from '@parley/service-kit';
@@ -13,6 +12,7 @@ import type { Providers } from '../providers/registry';
 import type { RtpLeg, RtpLegOptions } from '../rtp/rtp-leg';
 import type { CallControl } from '../conversation/conversation-inputs';
 import type { RtpLegs } from '../rtp/rtp-legs';
+import type { RecordingUploads } from '../recordings/recording-uploads';
 
 export interface CallSessionDeps {
   config: MediaConfig;
@@ -25,6 +25,8 @@ export interface CallSessionDeps {
   toolFetch: typeof fetch;
   /** Conversation webhooks too, their answers streamed. */
   answerFetch: typeof fetch;
+  /** Where a finished recording goes (spool, then its store). */
+  recordings: RecordingUploads;
 }
 
 /**
@@ -136,10 +138,14 @@ export class CallSession {
   async attach(rtpRemote?: { address: string; port: number }): Promise<void> {
     if (this.attached || this.finished) return;
     this.attached = true;
-    this.recorder = await CallRecorder.create(join(this.deps.config.RECORDINGS_DIR, `${this.callId}.wav`)).catch((err) => {
-      this.log.error({ err }, 'cannot write the recording; the call goes on without one');
-      return undefined;
-    });
+    const recordings = this.deps.recordings;
+    this.recorder = await recordings
+      .begin(this.callId, this.accountId)
+      .then(() => CallRecorder.create(recordings.spoolFileOf(this.callId)))
+      .catch((err) => {
+        this.log.error({ err }, 'cannot write the recording; the call goes on without one');
+        return undefined;
+      });
     this.conversation = this.createConversation();
     this.rtp.start();
     if (rtpRemote) this.rtp.setRemote(rtpRemote);
@@ -247,8 +253,7 @@ export class CallSession {
     const bus = this.deps.bus;
     if (this.recorder) {
       try {
-        const { bytes, durationMs } = await this.recorder.finish();
-        await bus.publishCallEvent('recording', base, { path: `${this.callId}.wav`, duration_ms: durationMs, bytes, format: 'wav' });
+        await this.deps.recordings.finished(this.callId, this.accountId, await this.recorder.finish());
       } catch (err) {
         this.log.error({ err }, 'recording not finished');
       }

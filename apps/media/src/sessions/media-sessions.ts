@@ -6,6 +6,9 @@ import { SecretBox } from '@parley/db';
 import { Bus, createGuardedFetch, LOGGER, type Logger, outboundPolicy, Readiness } from '@parley/service-kit';
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
+import { createRecordingStore, type RecordingStore } from '@parley/recording-store';
+import { RecordingSpool } from '../recordings/recording-spool';
+import { RecordingUploads } from '../recordings/recording-uploads';
 import type { Providers } from '../providers/registry';
 import { RtpLegs } from '../rtp/rtp-legs';
 import { withOpenedSecrets } from './snapshot-secrets';
@@ -37,6 +40,9 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly toolFetch: typeof fetch;
   private readonly answerFetch: typeof fetch;
   private readonly secrets: SecretBox;
+  private readonly recordingStore: RecordingStore;
+  /** Finished recordings on their way to the store (RECORDINGS_STORE), from this process's calls and a stopped one's. */
+  readonly recordings: RecordingUploads;
 
   constructor(
     @Inject(MEDIA_CONFIG) private readonly config: MediaConfig,
@@ -66,6 +72,8 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     // A conversation webhook's answer is spoken as it streams in.
     this.answerFetch = createGuardedFetch(outboundPolicy(config), { maxResponseBytes: 1024 * 1024, stream: true });
     this.secrets = new SecretBox(config.PARLEY_SECRET_KEY, config.PARLEY_SECRET_KEY_PREVIOUS);
+    this.recordingStore = createRecordingStore(config);
+    this.recordings = new RecordingUploads({ store: this.recordingStore, spool: new RecordingSpool(config.RECORDINGS_DIR), bus, logger, metrics, retryMs: config.RECORDINGS_UPLOAD_RETRY_MS });
   }
 
   get active(): number {
@@ -97,6 +105,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
       }),
     );
     this.advertiser.start();
+    this.recordings.recover().catch((err) => this.logger.error({ err }, 'recordings left in the spool not taken up'));
   }
 
   async allocate({ call_id: callId, codec, conversation }: MediaAllocateRequest): Promise<MediaAllocateReply> {
@@ -152,7 +161,7 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private get sessionDeps(): CallSessionDeps {
-    return { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch, answerFetch: this.answerFetch };
+    return { config: this.config, providers: this.providers, bus: this.bus, logger: this.logger, metrics: this.metrics, legs: this.legs, toolFetch: this.toolFetch, answerFetch: this.answerFetch, recordings: this.recordings };
   }
 
   /** Admits a call (counted as opening from now on), or the refusal to answer with. */
@@ -220,6 +229,8 @@ export class MediaSessions implements OnApplicationBootstrap, OnModuleDestroy {
     this.advertiser.stop();
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     this.legs.close();
+    await this.recordings.drain(this.config.RECORDINGS_UPLOAD_SHUTDOWN_MS);
+    this.recordingStore.close();
     await this.providers.close();
   }
 }
