@@ -12,7 +12,7 @@ import type { Providers } from '../providers/registry';
 import type { RtpLeg, RtpLegOptions } from '../rtp/rtp-leg';
 import type { CallControl } from '../conversation/conversation-inputs';
 import type { RtpLegs } from '../rtp/rtp-legs';
-import type { RecordingUploads } from '../recordings/recording-uploads';
+import type { RecordingUploads } from '../recording/recording-uploads';
 
 export interface CallSessionDeps {
   config: MediaConfig;

@@ -7,8 +7,8 @@ import { Bus, createGuardedFetch, LOGGER, type Logger, outboundPolicy, Readiness
 import { MEDIA_CONFIG, type MediaConfig } from '../config';
 import { MediaMetrics } from '../metrics/media-metrics';
 import { createRecordingStore, type RecordingStore } from '@parley/recording-store';
-import { RecordingSpool } from '../recordings/recording-spool';
-import { RecordingUploads } from '../recordings/recording-uploads';
+import { RecordingSpool } from '../recording/recording-spool';
+import { RecordingUploads } from '../recording/recording-uploads';
 import type { Providers } from '../providers/registry';
 import { RtpLegs } from '../rtp/rtp-legs';
 import { withOpenedSecrets } from './snapshot-secrets';
