@@ -17,6 +17,7 @@ import {
   WebhookEndpointsRepository,
   WebCallTokensRepository,
   TrunkStatesRepository,
+  AsterisksRepository,
 } from '@parley/db';
 import { DATA_SOURCE, LOGGER, type Logger, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { AgentsService } from './agents/agents.service';
@@ -70,7 +71,7 @@ export class AppModule {
           useFactory: (ds: DataSource, logger: Logger) => new RateLimiter(config.API_RATE_LIMIT_PER_SECOND, new ApiRateBucketsRepository(ds), logger),
         },
         ...repositoryProviders(TrunksRepository, PhoneNumbersRepository, AgentsRepository, WebhookEndpointsRepository, WebhookDeliveriesRepository, CreditLedgerRepository, AccountsRepository),
-        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository, WebCallTokensRepository, TrunkStatesRepository),
+        ...repositoryProviders(CallsRepository, OutboxRepository, DoNotCallRepository, CampaignsRepository, WebCallTokensRepository, TrunkStatesRepository, AsterisksRepository),
         { provide: ApiKeys, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ApiKeys(ds) },
         { provide: Accounts, inject: [DATA_SOURCE, SecretBox], useFactory: (ds: DataSource, secrets: SecretBox) => new Accounts(ds, accountDefaults(config), secrets) },
         PgNotifications,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox, TrunkStatesRepository } from '@parley/db';
+import { AsterisksRepository, SecretBox, TrunkStatesRepository } from '@parley/db';
 import { type ApiHarness, randomE164, startApi, type TestAccount } from './api-harness';
 
 let api: ApiHarness;
@@ -65,7 +65,7 @@ describe('/v1/trunks', () => {
     const created = await api.call('POST', '/v1/trunks', { key: acct.apiKey, body: { name: 'Watched', host: 'sip.watched.example', username: 'u', password: 'p', register: true } });
     expect(created.body.status).toEqual({
       provisioning: 'pending', provisioning_error: null, reachability: 'unknown', endpoint_state: null, contact_status: null, roundtrip_ms: null,
-      registration: 'not_reported', asterisk_connected: null, changed_at: null, checked_at: null,
+      registration: 'not_reported', asterisk_connected: null, changed_at: null, checked_at: null, asterisks: [],
     });
     const id = created.body.id as string;
     const version = new Date(created.body.updated_at as string);
@@ -96,6 +96,50 @@ describe('/v1/trunks', () => {
     await states.recordChecks('asterisk', [{ trunkId: id, endpointState: 'online' }], 60_000);
     await states.recordDisconnected('asterisk', [id]);
     expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ reachability: 'unknown', asterisk_connected: false });
+  });
+
+  it('says which Asterisks may carry a trunk: registered names (or `default`, ARI_URL\'s), 400 for others', async () => {
+    const registry = new AsterisksRepository(api.ds);
+    for (const name of ['east-1', 'west-1']) {
+      await registry.create({ id: `ast_${name}`, name, ariUrl: `http://${name}.example:8088/ari`, ariUsername: 'parley', ariPasswordEncrypted: 'sealed', site: null, labels: [], capacity: 100 });
+    }
+    const everywhere = await api.call('POST', '/v1/trunks', { key: acct.apiKey, body: { name: 'Everywhere', host: 'e.example' } });
+    expect(everywhere.body.asterisks).toEqual([]);
+    const east = await api.call('POST', '/v1/trunks', { key: acct.apiKey, body: { name: 'East', host: 'e.example', asterisks: ['east-1'] } });
+    expect(east.status).toBe(201);
+    expect(east.body.asterisks).toEqual(['east-1']);
+    const unknown = await api.call('POST', '/v1/trunks', { key: acct.apiKey, body: { name: 'Nowhere', host: 'e.example', asterisks: ['east-1', 'north-9'] } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatchObject({ type: 'invalid_request_error', code: 'parameter_invalid', param: 'asterisks', message: expect.stringContaining("'north-9'") });
+    const twice = await api.call('POST', '/v1/trunks', { key: acct.apiKey, body: { name: 'Twice', host: 'e.example', asterisks: ['east-1', 'east-1'] } });
+    expect(twice.status).toBe(400);
+    const moved = await api.call('PATCH', `/v1/trunks/${east.body.id}`, { key: acct.apiKey, body: { asterisks: ['west-1', 'default'] } });
+    expect(moved.body.asterisks).toEqual(['west-1', 'default']);
+    const refused = await api.call('PATCH', `/v1/trunks/${east.body.id}`, { key: acct.apiKey, body: { asterisks: ['gone'] } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.param).toBe('asterisks');
+    expect((await api.call('GET', `/v1/trunks/${east.body.id}`, { key: acct.apiKey })).body.asterisks).toEqual(['west-1', 'default']);
+  });
+
+  it("sums a trunk's state over its Asterisks: reachable if reachable on any, pending until pushed to every one, each listed", async () => {
+    const states = new TrunkStatesRepository(api.ds);
+    const created = await api.call('POST', '/v1/trunks', { key: acct.apiKey, body: { name: 'Two sites', host: 'two.example' } });
+    const id = created.body.id as string;
+    const version = new Date(created.body.updated_at as string);
+    await states.recordProvisioning(id, { asterisk: 'east-1', outcome: 'pushed', version });
+    await states.recordChecks('east-1', [{ trunkId: id, endpointState: 'offline' }], 60_000);
+    await states.recordContact(id, 'east-1', { status: 'unreachable', uri: 'sip:two.example:5060', roundtripUsec: null });
+    await states.recordProvisioning(id, { asterisk: 'west-1', outcome: 'pushed', version: new Date(version.getTime() - 1000) });
+    await states.recordChecks('west-1', [{ trunkId: id, endpointState: 'online' }], 60_000);
+    const status = (await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status;
+    expect(status).toMatchObject({ reachability: 'reachable', endpoint_state: 'online', provisioning: 'pending', asterisk_connected: true });
+    expect(status.asterisks).toEqual([
+      expect.objectContaining({ asterisk: 'east-1', provisioning: 'pushed', reachability: 'unreachable', endpoint_state: 'offline', asterisk_connected: true }),
+      expect.objectContaining({ asterisk: 'west-1', provisioning: 'pending', reachability: 'reachable', endpoint_state: 'online', asterisk_connected: true }),
+    ]);
+    await states.recordProvisioning(id, { asterisk: 'west-1', outcome: 'pushed', version });
+    await states.recordDisconnected('west-1', [id]);
+    expect((await api.call('GET', `/v1/trunks/${id}`, { key: acct.apiKey })).body.status).toMatchObject({ provisioning: 'pushed', reachability: 'unreachable', endpoint_state: 'offline', asterisk_connected: true });
   });
 
   it('refuses to delete a trunk that still has numbers', async () => {

@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CallsRepository, type DataSource, DialerInstancesRepository, openDatabase, PhoneNumbersRepository, TrunkSlotsRepository, TrunkStatesRepository, TrunksRepository } from '@parley/db';
+import { AsterisksRepository, CallsRepository, type DataSource, DialerInstancesRepository, openDatabase, PhoneNumbersRepository, TrunkSlotsRepository, TrunkStatesRepository, TrunksRepository } from '@parley/db';
 import { Bus, DATA_SOURCE, LOGGER, type Logger, Metrics, Readiness, repositoryProviders, ServiceKitModule } from '@parley/service-kit';
 import { DIALER_CONFIG, type DialerConfig } from './config';
 import { Dialer } from './dialer';
@@ -24,12 +24,13 @@ export class DialerLifecycle implements OnModuleInit, OnModuleDestroy {
     @Inject(TrunkSlotsRepository) slots: TrunkSlotsRepository,
     @Inject(DialerInstancesRepository) dialers: DialerInstancesRepository,
     @Inject(TrunkStatesRepository) trunkStates: TrunkStatesRepository,
+    @Inject(AsterisksRepository) asterisks: AsterisksRepository,
     @Inject(LEASE_DATA_SOURCE) private readonly leaseDs: DataSource,
     @Inject(Metrics) metrics: Metrics,
     @Inject(Readiness) readiness: Readiness,
     @Inject(LOGGER) logger: Logger,
   ) {
-    const repositories = { calls, trunks, numbers, slots, dialers, trunkStates };
+    const repositories = { calls, trunks, numbers, slots, dialers, trunkStates, asterisks };
     this.dialer = new Dialer({ config, bus, repositories, lease: new DialerInstancesRepository(leaseDs), metrics, readiness, logger });
   }
 
@@ -54,7 +55,7 @@ export class AppModule {
       ],
       providers: [
         { provide: DIALER_CONFIG, useValue: config },
-        ...repositoryProviders(CallsRepository, TrunksRepository, PhoneNumbersRepository, TrunkSlotsRepository, DialerInstancesRepository, TrunkStatesRepository),
+        ...repositoryProviders(CallsRepository, TrunksRepository, PhoneNumbersRepository, TrunkSlotsRepository, DialerInstancesRepository, TrunkStatesRepository, AsterisksRepository),
         {
           provide: LEASE_DATA_SOURCE,
           // Injected after DATA_SOURCE, which creates the database and runs the migrations.

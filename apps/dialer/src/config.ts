@@ -9,7 +9,10 @@ export const DialerConfigSchema = z.object({
   DIALER_HOST: env.string('127.0.0.1'),
   /** Names this process in `initiated` events, trunk slots and heartbeats; keep it stable across restarts if you can. */
   DIALER_ID: env.string(`${hostname()}-${process.pid}`),
-  /** The real Asterisk; without it, calls on non-sandbox trunks fail with `originate_failed`. */
+  /**
+   * A real Asterisk for one-Asterisk installs: it counts as a registered Asterisk named `default` (unless the registry,
+   * `pnpm parley asterisks`, has one of that name). With neither, calls on non-sandbox trunks fail `no_asterisk_available`.
+   */
   ARI_URL: env.optional(),
   ARI_USER: env.string('parley'),
   ARI_PASSWORD: env.string('parley'),
@@ -18,6 +21,10 @@ export const DialerConfigSchema = z.object({
   SIM_ARI_URL: env.string('http://127.0.0.1:8188/ari'),
   SIM_ARI_USER: env.string('parley'),
   SIM_ARI_PASSWORD: env.string('parley'),
+  /** How often the Asterisk registry (`asterisks` table) is read: added Asterisks connected, removed ones retired. */
+  ASTERISK_REGISTRY_RELOAD_MS: env.int(5000, 50),
+  /** An Asterisk whose ARI events WebSocket stays down this long is lost: its calls end `asterisk_lost`. */
+  ASTERISK_LOST_AFTER_MS: env.int(4000, 50),
   /** Format of the ExternalMedia leg to the media service. */
   MEDIA_CODEC: z.enum(AUDIO_CODECS).default('g722'),
   MEDIA_REQUEST_TIMEOUT_MS: env.int(3000, 100),

@@ -1,5 +1,5 @@
 import { DispatchMessage } from '@parley/common';
-import type { CallsRepository, DialerInstancesRepository, PhoneNumbersRepository, TrunkSlotsRepository, TrunkStatesRepository, TrunksRepository } from '@parley/db';
+import type { AsterisksRepository, CallsRepository, DialerInstancesRepository, PhoneNumbersRepository, TrunkSlotsRepository, TrunkStatesRepository, TrunksRepository } from '@parley/db';
 import type { Bus, Logger, Metrics, Readiness, RunningConsumer } from '@parley/service-kit';
 import { MediaPlacement } from '@parley/service-kit';
 import { CallEventPublisher } from './calls/call-event-publisher';
@@ -17,6 +17,7 @@ import { DialerPresence } from './recovery/dialer-presence';
 import { MediaLeftovers } from './recovery/media-leftovers';
 import { OrphanWatch } from './recovery/orphan-watch';
 import { AsteriskConnections } from './telephony/asterisk-connections';
+import { AsteriskRegistry } from './telephony/asterisk-registry';
 import { TrunkCapacity } from './trunks/trunk-capacity';
 import { TrunkProvisioner } from './trunks/trunk-provisioner';
 import { TrunkStates } from './trunks/trunk-states';
@@ -29,6 +30,7 @@ export interface DialerRepositories {
   slots: TrunkSlotsRepository;
   dialers: DialerInstancesRepository;
   trunkStates: TrunkStatesRepository;
+  asterisks: AsterisksRepository;
 }
 
 export interface DialerDeps {
@@ -51,6 +53,7 @@ export const DISPATCH_CONSUMER = 'dialer';
  */
 export class Dialer {
   readonly connections: AsteriskConnections;
+  readonly registry: AsteriskRegistry;
   readonly liveCalls: LiveCalls;
   readonly placement: MediaPlacement;
   readonly queue: OriginationQueue;
@@ -71,7 +74,7 @@ export class Dialer {
 
   constructor(private readonly deps: DialerDeps) {
     const { config, bus, repositories, logger } = deps;
-    const { calls, trunks, numbers, slots, dialers, trunkStates } = repositories;
+    const { calls, trunks, numbers, slots, dialers, trunkStates, asterisks } = repositories;
     const metrics = new DialerMetrics(deps.metrics);
     this.connections = new AsteriskConnections(config, logger);
     this.publisher = new CallEventPublisher(bus, logger, () => config.SHUTDOWN_TIMEOUT_MS);
@@ -80,7 +83,20 @@ export class Dialer {
     this.capacity = new TrunkCapacity(slots, this.presence);
     this.placement = new MediaPlacement({ bus, logger, metrics: deps.metrics });
     this.liveCalls = new LiveCalls({ bus, placement: this.placement, publisher: this.publisher, capacity: this.capacity, config, metrics, logger });
-    const originator = new Originator({ connections: this.connections, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });
+    this.registry = new AsteriskRegistry({
+      asterisks,
+      connections: this.connections,
+      inUse: (conn) => this.liveCalls.list().some((c) => c.conn === conn),
+      // A new Asterisk gets its trunks when it connects; trunks of a retired one say where they are carried now.
+      onChanged: (change) => {
+        if (change.retired.length > 0) void this.provisioner.sync().catch((err: Error) => logger.error({ err }, 'recording trunks after an Asterisk left failed'));
+      },
+      config,
+      logger,
+    });
+    const loadOf = (conn: { name: string }) => this.liveCalls.countOn(conn.name) + this.registry.othersLoadOf(conn.name);
+    metrics.asterisks = () => this.connections.all().map((c) => ({ name: c.name, connected: c.isConnected, liveCalls: loadOf(c), capacity: c.capacity }));
+    const originator = new Originator({ connections: this.connections, loadOf, liveCalls: this.liveCalls, publisher: this.publisher, config, metrics, logger });
     this.queue = new OriginationQueue({ originator, capacity: this.capacity, calls, trunks, metrics, logger, pollMs: config.DIALER_QUEUE_POLL_MS });
     this.commands = new DialerCommands({ bus, liveCalls: this.liveCalls, queue: this.queue, trunks, logger });
     this.inbound = new InboundRouter({ bus, trunks, numbers, liveCalls: this.liveCalls, capacity: this.capacity, config, logger });
@@ -89,7 +105,7 @@ export class Dialer {
     this.mediaHolders = new MediaHolderWatch({ liveCalls: this.liveCalls, loads: this.placement.loads, probe: new NatsHolderProbe(bus), lost: metrics.mediaLost, intervalMs: config.DIALER_MEDIA_CHECK_MS, logger });
     this.orphans = new OrphanWatch({ connections: this.connections, adoption: this.adoption, intervalMs: config.DIALER_HEARTBEAT_MS, logger });
     this.watchdog = new CallWatchdog({ liveCalls: this.liveCalls, connections: this.connections, adoption: this.adoption, capacity: this.capacity, intervalMs: config.DIALER_WATCHDOG_INTERVAL_MS, logger });
-    this.provisioner = new TrunkProvisioner({ trunks, states: trunkStates, bus, asterisk: this.connections.asterisk, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
+    this.provisioner = new TrunkProvisioner({ trunks, states: trunkStates, bus, connections: this.connections, secretKey: config.PARLEY_SECRET_KEY, previousSecretKey: config.PARLEY_SECRET_KEY_PREVIOUS, inboundContext: config.ASTERISK_INBOUND_CONTEXT, logger });
     this.trunkStates = new TrunkStates({
       trunks,
       states: trunkStates,
@@ -105,7 +121,11 @@ export class Dialer {
     await this.presence.start();
     await this.presence.prune().catch(() => undefined);
     readiness.register('dialer_lease', () => !this.fenced);
-    for (const conn of this.connections.all()) readiness.register(`ari_${conn.name}`, () => conn.isConnected);
+    // The registry first: the Asterisks it names (ARI_URL's included) are connected with the simulator.
+    await this.registry.reload();
+    readiness.register('ari_sandbox', () => this.connections.sandbox.isConnected);
+    // Calls go out while any registered Asterisk is up (a down one is skipped); none registered is a valid install.
+    readiness.register('ari_asterisks', () => this.connections.registered().length === 0 || this.connections.registered().some((c) => c.isConnected));
     this.placement.start();
     this.connections.start({
       onEvent: (conn, event) => {
@@ -118,12 +138,18 @@ export class Dialer {
       },
       onConnected: (conn) => {
         void this.adoption.reconcile(conn);
-        if (conn === this.connections.asterisk) void this.provisioner.sync().catch((err: Error) => logger.error({ err }, 'pushing trunks to Asterisk failed'));
+        if (!conn.isSandbox) void this.provisioner.sync({ asterisk: conn.name }).catch((err: Error) => logger.error({ err, asterisk: conn.name }, 'pushing trunks to Asterisk failed'));
         void this.trunkStates.check();
+      },
+      onLost: (conn) => {
+        const lost = this.liveCalls.list().filter((c) => c.conn === conn && !c.machine.isEnded);
+        if (lost.length > 0) logger.warn({ asterisk: conn.name, calls: lost.length, after_ms: config.ASTERISK_LOST_AFTER_MS }, 'Asterisk unreachable: ending its calls asterisk_lost');
+        for (const call of lost) this.liveCalls.endAsteriskLost(call);
       },
     });
     // With no Asterisk there is no connect to push on: the trunks are told so now.
-    if (!this.connections.asterisk) void this.provisioner.sync().catch((err: Error) => logger.error({ err }, 'recording the trunks as not pushed failed'));
+    if (this.connections.registered().length === 0) void this.provisioner.sync().catch((err: Error) => logger.error({ err }, 'recording the trunks as not pushed failed'));
+    this.registry.start();
     this.commands.start();
     this.provisioner.start();
     this.trunkStates.start();
@@ -165,6 +191,7 @@ export class Dialer {
     this.commands.stop();
     this.provisioner.stop();
     this.trunkStates.stop();
+    this.registry.stop();
     this.placement.stop();
     this.publisher.stop();
     await Promise.allSettled(this.liveCalls.list().map((c) => c.publishing));
@@ -186,6 +213,7 @@ export class Dialer {
     this.commands.stop();
     this.provisioner.stop();
     this.trunkStates.stop();
+    this.registry.stop();
     void (async () => {
       await this.queue.stop();
       await this.consumer?.stop();

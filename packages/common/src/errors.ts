@@ -82,6 +82,10 @@ export const ErrorCodes = {
   destinationOutOfOrder: 'destination_out_of_order',
   interworking: 'interworking_error',
   originateFailed: 'originate_failed',
+  /** No Asterisk could place the call: none carries the trunk, or every one that does is down (ARI disconnected) or full (its capacity of live calls). */
+  noAsteriskAvailable: 'no_asterisk_available',
+  /** The Asterisk carrying the call became unreachable (ARI down for ASTERISK_LOST_AFTER_MS, e.g. it crashed): the call was ended, completed if answered (billed to then), else failed. */
+  asteriskLost: 'asterisk_lost',
   trunkNotFound: 'trunk_not_found',
   mediaUnavailable: 'media_unavailable',
   dialerLost: 'dialer_lost',

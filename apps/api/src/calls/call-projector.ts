@@ -82,7 +82,7 @@ export class CallProjector {
       case 'completed':
         return null;
       case 'initiated':
-        return { ...this.advance(call, 'initiated'), channelId: event.data.channel_id, dialerId: event.data.dialer_id };
+        return { ...this.advance(call, 'initiated'), channelId: event.data.channel_id, dialerId: event.data.dialer_id, ...(event.data.asterisk ? { asterisk: event.data.asterisk } : {}) };
       case 'ringing':
         return { ...this.advance(call, 'ringing'), startedAt: earliest(call.startedAt, at) };
       case 'answered':

@@ -69,6 +69,7 @@ export function newCallRow(o: {
     ringTimeoutSeconds: agent.ringTimeoutSeconds,
     channelId: null,
     dialerId: null,
+    asterisk: null,
     completedPublishedAt: null,
     updatedAt: now,
   };

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type AccountEntity, openDatabase, SecretBox, StoredSecretsRepository } from '@parley/db';
+import { AsteriskAdmin, type AsteriskOptions } from './asterisk-admin';
 import { accountDefaults, Accounts } from '../accounts/accounts';
 import { ApiKeys } from '../accounts/api-keys';
 import { setCredits } from '../billing/credits';
@@ -16,12 +17,20 @@ const USAGE = `parley: the admin CLI (prints JSON on stdout)
   pnpm parley keys revoke KEY_ID
   pnpm parley credits set --account ID --amount MILLI_CENTS
   pnpm parley credits add --account ID --amount MILLI_CENTS
+  pnpm parley asterisks add --name NAME --url ARI_URL --username USER --password PASSWORD --capacity MAX_CALLS [--site SITE] [--label LABEL ...]
+  pnpm parley asterisks list
+  pnpm parley asterisks update NAME [--url ARI_URL] [--username USER] [--password PASSWORD] [--capacity MAX_CALLS] [--site SITE|''] [--label LABEL ...]
+  pnpm parley asterisks remove NAME
   pnpm parley secrets reseal
   pnpm parley migrate
 
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/parley).
 secrets reseal: seals every stored secret (trunk passwords, webhook secrets, tool headers) under PARLEY_SECRET_KEY,
-opening the old ones with PARLEY_SECRET_KEY_PREVIOUS; afterwards the previous key can be removed.`;
+opening the old ones with PARLEY_SECRET_KEY_PREVIOUS; afterwards the previous key can be removed.
+asterisks: the Asterisks the dialers connect to over ARI (within ASTERISK_REGISTRY_RELOAD_MS, no restart); the ARI
+password is stored encrypted with PARLEY_SECRET_KEY (the dialers' must be the same) and never printed. A trunk's
+\`asterisks\` names those that may carry it (none: every one). A removed Asterisk takes no new calls and is closed once
+its calls ended. A dialer's ARI_URL is an Asterisk named \`default\` unless one is registered under that name.`;
 
 class UsageError extends Error {}
 
@@ -53,6 +62,12 @@ async function run(argv: string[]): Promise<unknown> {
       increment: { type: 'string' },
       minimum: { type: 'string' },
       amount: { type: 'string' },
+      url: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      capacity: { type: 'string' },
+      site: { type: 'string' },
+      label: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -112,6 +127,25 @@ async function run(argv: string[]): Promise<unknown> {
         const id = need(arg, 'KEY_ID (positional)');
         if (!(await keys.revoke(id))) throw new Error(`no active key with id ${id}`);
         return { api_key_id: id, revoked: true };
+      }
+      case 'asterisks add':
+      case 'asterisks list':
+      case 'asterisks update':
+      case 'asterisks remove': {
+        const admin = new AsteriskAdmin(ds, secrets);
+        const options: AsteriskOptions = {
+          name: values.name,
+          url: values.url,
+          username: values.username,
+          password: values.password,
+          capacity: values.capacity === undefined ? undefined : int(values.capacity, 'capacity', 1),
+          site: values.site,
+          labels: values.label,
+        };
+        if (verb === 'list') return await admin.list();
+        if (verb === 'add') return await admin.add({ ...options, name: need(values.name, 'name'), url: need(values.url, 'url'), username: need(values.username, 'username'), password: need(values.password, 'password'), capacity: int(values.capacity, 'capacity', 1) });
+        const name = need(arg, 'NAME (positional)');
+        return await (verb === 'update' ? admin.update(name, options) : admin.remove(name));
       }
       case 'secrets reseal':
         return { resealed: await new StoredSecretsRepository(ds).reseal(secrets) };

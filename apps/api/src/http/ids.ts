@@ -17,6 +17,7 @@ export const newId = {
   account: () => `acct_${base62(16)}`,
   apiKey: () => `key_${base62(16)}`,
   trunk: () => `trk_${base62(16)}`,
+  asterisk: () => `ast_${base62(16)}`,
   number: () => `pn_${base62(16)}`,
   agent: () => randomUUID(),
   call: () => randomUUID(),

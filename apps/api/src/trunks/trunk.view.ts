@@ -1,7 +1,7 @@
-import type { Trunk, TrunkStatus } from '@parley/common';
+import type { Trunk, TrunkAsteriskStatus, TrunkStatus } from '@parley/common';
 import type { TrunkEntity, TrunkState } from '@parley/db';
 
-export function trunkView(t: TrunkEntity, state: TrunkState | undefined, now: Date = new Date()): Trunk {
+export function trunkView(t: TrunkEntity, states: TrunkState[], now: Date = new Date()): Trunk {
   return {
     id: t.id,
     object: 'trunk',
@@ -17,14 +17,48 @@ export function trunkView(t: TrunkEntity, state: TrunkState | undefined, now: Da
     max_concurrent_calls: t.maxConcurrentCalls,
     calls_per_second: t.callsPerSecond,
     register: t.register,
-    status: trunkStatusOf(t, state, now),
+    asterisks: t.asterisks,
+    status: trunkStatusOf(t, states, now),
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   };
 }
 
-/** The dialers' last report on a trunk (`trunk_states`), read against the trunk's current version and the clock. */
-export function trunkStatusOf(t: Pick<TrunkEntity, 'sandbox' | 'register' | 'updatedAt'>, state: TrunkState | undefined, now: Date): TrunkStatus {
+type OneAsterisk = Omit<TrunkStatus, 'asterisks'>;
+const PROVISIONING_RANK: Record<TrunkStatus['provisioning'], number> = { failed: 4, no_asterisk: 3, pending: 2, pushed: 1, built_in: 0 };
+const REACHABILITY_RANK: Record<TrunkStatus['reachability'], number> = { reachable: 2, unreachable: 1, unknown: 0 };
+
+/**
+ * The dialers' last reports on a trunk (`trunk_states`, one per Asterisk that carries it), read against the trunk's
+ * current version and the clock, and summed up: reachable when reachable on any Asterisk (calls go out through it),
+ * provisioning the worst of them (pushed only once every reporting Asterisk has this version), the other details those
+ * of the best Asterisk (reachable first, then the most recently checked).
+ */
+export function trunkStatusOf(t: Pick<TrunkEntity, 'sandbox' | 'register' | 'updatedAt'>, states: TrunkState[], now: Date): TrunkStatus {
+  const each = states.map((state) => ({ state, status: oneAsteriskStatus(t, state, now) }));
+  if (each.length === 0) return { ...oneAsteriskStatus(t, undefined, now), asterisks: [] };
+  const best = [...each].sort((a, b) => REACHABILITY_RANK[b.status.reachability] - REACHABILITY_RANK[a.status.reachability] || (b.state.checkedAt?.getTime() ?? 0) - (a.state.checkedAt?.getTime() ?? 0))[0]!;
+  const worst = [...each].sort((a, b) => PROVISIONING_RANK[b.status.provisioning] - PROVISIONING_RANK[a.status.provisioning])[0]!;
+  const connected = each.map((e) => e.status.asterisk_connected).filter((c): c is boolean => c !== null);
+  return {
+    ...best.status,
+    provisioning: worst.status.provisioning,
+    provisioning_error: worst.status.provisioning_error,
+    asterisk_connected: connected.length === 0 ? null : connected.some(Boolean),
+    asterisks: each.map(({ state, status }): TrunkAsteriskStatus => ({
+      asterisk: state.asterisk,
+      provisioning: status.provisioning,
+      provisioning_error: status.provisioning_error,
+      reachability: status.reachability,
+      endpoint_state: status.endpoint_state,
+      asterisk_connected: status.asterisk_connected,
+      checked_at: status.checked_at,
+    })),
+  };
+}
+
+/** One Asterisk's report on the trunk. */
+function oneAsteriskStatus(t: Pick<TrunkEntity, 'sandbox' | 'register' | 'updatedAt'>, state: TrunkState | undefined, now: Date): OneAsterisk {
   const watched = state !== undefined && state.asteriskConnected && state.staleAfter !== null && state.staleAfter > now;
   const online = state?.endpointState === 'online';
   return {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCodes, TrunksChangedMessage, type Trunk, type TrunkCreate, type TrunkUpdate } from '@parley/common';
-import { PhoneNumbersRepository, SecretBox, type TrunkEntity, type TrunkPatch, TrunkStatesRepository, TrunksRepository } from '@parley/db';
+import { AsterisksRepository, PhoneNumbersRepository, SecretBox, type TrunkEntity, type TrunkPatch, TrunkStatesRepository, TrunksRepository } from '@parley/db';
 import { Bus } from '@parley/service-kit';
 import { CallContexts } from '../calls/call-context';
 import { ApiError } from '../http/api-error';
@@ -8,11 +8,15 @@ import { newId } from '../http/ids';
 import { cursorAfter } from '../http/pagination';
 import { trunkView } from './trunk.view';
 
+/** The Asterisk a dialer's ARI_URL names, valid on any trunk without a registry entry. */
+const DEFAULT_ASTERISK = 'default';
+
 @Injectable()
 export class TrunksService {
   constructor(
     private readonly trunks: TrunksRepository,
     private readonly states: TrunkStatesRepository,
+    private readonly asterisks: AsterisksRepository,
     private readonly numbers: PhoneNumbersRepository,
     private readonly secrets: SecretBox,
     private readonly bus: Bus,
@@ -21,6 +25,7 @@ export class TrunksService {
 
   async create(accountId: string, input: TrunkCreate): Promise<TrunkEntity> {
     if (input.register && (!input.username || !input.password)) throw ApiError.invalid('register needs username and password', 'register');
+    await this.checkAsterisks(input.asterisks);
     const trunk = await this.trunks.create({
       id: newId.trunk(),
       accountId,
@@ -36,6 +41,7 @@ export class TrunksService {
       maxConcurrentCalls: input.max_concurrent_calls,
       callsPerSecond: input.calls_per_second,
       register: input.register,
+      asterisks: input.asterisks,
     });
     if (!trunk) throw this.nameTaken(input.name);
     this.announce(accountId, trunk.id);
@@ -46,7 +52,7 @@ export class TrunksService {
   async views(trunks: TrunkEntity[]): Promise<Trunk[]> {
     const states = await this.states.ofTrunks(trunks.map((t) => t.id));
     const now = new Date();
-    return trunks.map((t) => trunkView(t, states.get(t.id), now));
+    return trunks.map((t) => trunkView(t, states.get(t.id) ?? [], now));
   }
 
   async view(trunk: TrunkEntity): Promise<Trunk> {
@@ -78,6 +84,10 @@ export class TrunksService {
     if (input.max_concurrent_calls !== undefined) patch.maxConcurrentCalls = input.max_concurrent_calls;
     if (input.calls_per_second !== undefined) patch.callsPerSecond = input.calls_per_second;
     if (input.register !== undefined) patch.register = input.register;
+    if (input.asterisks !== undefined) {
+      await this.checkAsterisks(input.asterisks);
+      patch.asterisks = input.asterisks;
+    }
     const merged = { ...trunk, ...patch };
     if (merged.register && (!merged.username || !merged.passwordEncrypted)) throw ApiError.invalid('register needs username and password', 'register');
     if (Object.keys(patch).length > 0) {
@@ -94,6 +104,12 @@ export class TrunksService {
     if (inUse > 0) throw ApiError.conflict(ErrorCodes.resourceInUse, `Trunk '${id}' still has ${inUse} phone number(s); move or delete them first`, 'id');
     await this.trunks.delete(accountId, id);
     this.announce(accountId, id);
+  }
+
+  /** Every name must be a registered Asterisk, or `default` (the one a dialer's ARI_URL names). */
+  private async checkAsterisks(names: string[]): Promise<void> {
+    const unknown = await this.asterisks.unknownNames(names.filter((n) => n !== DEFAULT_ASTERISK));
+    if (unknown.length > 0) throw ApiError.invalid(`no Asterisk is registered as ${unknown.map((n) => `'${n}'`).join(', ')} (see \`pnpm parley asterisks list\`)`, 'asterisks');
   }
 
   private nameTaken(name: string | undefined): ApiError {

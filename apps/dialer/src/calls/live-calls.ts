@@ -131,7 +131,7 @@ export class LiveCalls {
     for (const t of transitions) {
       switch (t.type) {
         case 'initiated':
-          this.publish(call, 'initiated', t.at, { channel_id: call.channelId, dialer_id: this.deps.config.DIALER_ID });
+          this.publish(call, 'initiated', t.at, { channel_id: call.channelId, dialer_id: this.deps.config.DIALER_ID, asterisk: call.conn.name });
           break;
         case 'ringing':
           this.publish(call, 'ringing', t.at, {});
@@ -170,6 +170,30 @@ export class LiveCalls {
       call,
       call.machine.fail(new Date().toISOString(), answered ? { status: 'completed', errorCode: null, errorMessage: message } : { status: 'failed', errorCode: ErrorCodes.dialerLost, errorMessage: message }),
     );
+  }
+
+  /**
+   * Ends a call whose Asterisk has been unreachable for ASTERISK_LOST_AFTER_MS: `asterisk_lost`, completed if it was
+   * answered (billed to now), failed otherwise. Its channel is hung up if that Asterisk comes back.
+   */
+  endAsteriskLost(call: LiveCall): void {
+    if (call.machine.isEnded) return;
+    const message = `the Asterisk carrying the call (${call.conn.name}) stopped answering`;
+    call.conn.abandoned.add(call.channelId);
+    if (call.media) call.conn.abandoned.add(call.media.externalChannelId);
+    this.apply(call, call.machine.fail(new Date().toISOString(), { status: call.machine.answered ? 'completed' : 'failed', errorCode: ErrorCodes.asteriskLost, errorMessage: message }));
+  }
+
+  /** Stops tracking a call that never reached Asterisk (its originate was refused; another Asterisk may take it), publishing nothing. */
+  forget(call: LiveCall): void {
+    this.untrack(call);
+  }
+
+  /** Live calls this dialer tracks on the Asterisk of that name. */
+  countOn(asteriskName: string): number {
+    let n = 0;
+    for (const call of this.byCall.values()) if (call.conn.name === asteriskName && !call.machine.isEnded) n++;
+    return n;
   }
 
   /** Resolves when no call is tracked any more, or after `timeoutMs`; returns how many are still live. */

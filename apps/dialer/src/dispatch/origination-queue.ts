@@ -7,10 +7,10 @@ import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { TrunkCapacity } from '../trunks/trunk-capacity';
 import type { Originator } from './originator';
 
-/** The trunk's Asterisk is not connected: the call stays queued and its message comes back later. */
+/** None of the trunk's Asterisks is connected: the call stays queued and its message comes back later. */
 export class AsteriskUnavailableError extends Error {
-  constructor(name: string) {
-    super(`Asterisk connection "${name}" is down; the call stays queued and is retried`);
+  constructor(names: string) {
+    super(`no Asterisk carrying the trunk is connected (${names}); the call stays queued and is retried`);
   }
 }
 
@@ -149,19 +149,27 @@ export class OriginationQueue {
     }
     if (pending.canceledBy) return originator.cancelQueued(dispatch, pending.canceledBy);
     if (!trunk) return originator.fail(dispatch, ErrorCodes.trunkNotFound, `trunk ${dispatch.trunk_id} does not exist`);
-    const conn = originator.connectionFor(trunk);
-    if (!conn) return originator.fail(dispatch, ErrorCodes.originateFailed, `trunk ${trunk.id} is not a sandbox trunk and no Asterisk is configured (ARI_URL)`);
-    // Without the events WebSocket we would not hear what happens to the call: wait for it.
-    if (!conn.isConnected) throw new AsteriskUnavailableError(conn.name);
+    const carriers = originator.carriersOf(trunk);
+    if (carriers.length === 0) {
+      const named = trunk.asterisks.length > 0 ? ` (it names ${trunk.asterisks.join(', ')}, none of them registered)` : '';
+      return originator.fail(dispatch, ErrorCodes.noAsteriskAvailable, `no Asterisk carries trunk ${trunk.id}${named}: register one with \`pnpm parley asterisks add\`, or set ARI_URL`);
+    }
+    // Without an events WebSocket we would not hear what happens to the call: wait for one of its Asterisks.
+    const connected = carriers.filter((c) => c.isConnected);
+    if (connected.length === 0) throw new AsteriskUnavailableError(carriers.map((c) => c.name).join(', '));
 
     const fresh = await capacity.enqueue(dispatch.call_id, trunk.id, new Date(dispatch.created_at));
     if (!fresh) {
-      // It holds an active slot already: originated by a dialer that died before acknowledging.
-      const exists = await conn.client.channels.get(dispatch.call_id).then(
-        () => true,
-        (err) => (err instanceof AriError && err.isNotFound ? false : Promise.reject(err)),
+      // It holds an active slot already: originated by a dialer that died before acknowledging, on one of these.
+      const found = await Promise.all(
+        connected.map((conn) =>
+          conn.client.channels.get(dispatch.call_id).then(
+            () => true,
+            (err) => (err instanceof AriError && err.isNotFound ? false : Promise.reject(err)),
+          ),
+        ),
       );
-      if (exists) {
+      if (found.some(Boolean)) {
         logger.info({ call_id: dispatch.call_id }, 'dispatched call is already ringing; left to channel adoption');
         return;
       }
@@ -194,13 +202,16 @@ export class OriginationQueue {
       await originator.cancelQueued(dispatch, pending.canceledBy);
       return;
     }
-    const conn = originator.connectionFor(trunk);
-    if (!conn?.isConnected) {
+    const carriers = originator.carriersOf(trunk);
+    if (!carriers.some((c) => c.isConnected)) {
       await capacity.release(dispatch.call_id);
       this.pump(trunk.id);
-      throw new AsteriskUnavailableError(conn?.name ?? 'none');
+      throw new AsteriskUnavailableError(carriers.map((c) => c.name).join(', ') || 'none');
     }
-    await originator.originate(dispatch, trunk, conn);
+    if (!(await originator.originate(dispatch, trunk))) {
+      await capacity.release(dispatch.call_id);
+      this.pump(trunk.id);
+    }
   }
 
   private wait(dispatch: DispatchMessage, pending: Pending, trunk: TrunkForDialing, msg: JsMsg | undefined): Promise<Ticket> {

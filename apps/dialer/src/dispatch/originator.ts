@@ -9,12 +9,18 @@ import type { DialerConfig } from '../config';
 import type { DialerMetrics } from '../metrics/dialer-metrics';
 import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
 import { trunkEndpointName } from '../trunks/trunk-endpoint';
+import { placementOrder } from './asterisk-placement';
 
-/** Rings a queued call (POST /channels with our own channel id), or ends one that will never ring. */
+/**
+ * Rings a queued call (POST /channels with our own channel id) on an Asterisk that carries its trunk, or ends one that
+ * will never ring.
+ */
 export class Originator {
   constructor(
     private readonly deps: {
       connections: AsteriskConnections;
+      /** Live calls on an Asterisk, of every dialer. */
+      loadOf: (conn: AsteriskConnection) => number;
       liveCalls: LiveCalls;
       publisher: CallEventPublisher;
       config: Pick<DialerConfig, 'ARI_APP' | 'DEFAULT_RING_TIMEOUT_SECONDS'>;
@@ -46,15 +52,45 @@ export class Originator {
     );
   }
 
-  connectionFor(trunk: TrunkForDialing): AsteriskConnection | null {
-    return this.deps.connections.forTrunk(trunk);
+  /** The Asterisks that may carry the trunk's calls (connected or not). */
+  carriersOf(trunk: TrunkForDialing): AsteriskConnection[] {
+    return this.deps.connections.carriersOf(trunk);
   }
 
   /**
-   * Originates; returns once Asterisk accepted or refused it. The call is tracked before the request goes out,
-   * because ChannelCreated (and more) arrive before the response.
+   * Places the call on the carriers of its trunk that are connected and have room, least loaded first: one that
+   * refuses the originate (or cannot be reached) is passed over for the next. With none left the call fails:
+   * `originate_failed` with the last refusal when one was tried, else `no_asterisk_available`. Returns the tracked call,
+   * or null when it failed before any Asterisk took it.
    */
-  async originate(dispatch: DispatchMessage, trunk: TrunkForDialing, conn: AsteriskConnection): Promise<LiveCall> {
+  async originate(dispatch: DispatchMessage, trunk: TrunkForDialing): Promise<LiveCall | null> {
+    const { loadOf } = this.deps;
+    const { order, skipped } = placementOrder(this.carriersOf(trunk).map((conn) => ({ name: conn.name, connected: conn.isConnected, load: loadOf(conn), capacity: conn.capacity, conn })));
+    let refusal: string | null = null;
+    for (const { conn } of order) {
+      const attempt = await this.originateOn(dispatch, trunk, conn);
+      if (attempt.call) return attempt.call;
+      if (attempt.canceledBy) {
+        // Canceled while Asterisk refused: no other Asterisk is tried.
+        await this.cancelQueued(dispatch, attempt.canceledBy);
+        return null;
+      }
+      refusal = attempt.refusal;
+    }
+    const why = skipped.map((s) => `${s.name} is ${s.reason === 'down' ? 'down' : 'at its capacity'}`).join(', ');
+    if (refusal !== null) {
+      await this.fail(dispatch, ErrorCodes.originateFailed, order.length > 1 ? `every Asterisk carrying trunk ${trunk.id} refused the call; the last: ${refusal}` : refusal);
+    } else {
+      await this.fail(dispatch, ErrorCodes.noAsteriskAvailable, `no Asterisk could place the call on trunk ${trunk.id}: ${why || 'none carries it (register one with `pnpm parley asterisks add`, or set ARI_URL)'}`);
+    }
+    return null;
+  }
+
+  /**
+   * Originates on one Asterisk; returns once it accepted (the call, tracked before the request went out, because
+   * ChannelCreated and more arrive before the response) or refused (what it said; the call is no longer tracked).
+   */
+  private async originateOn(dispatch: DispatchMessage, trunk: TrunkForDialing, conn: AsteriskConnection): Promise<{ call: LiveCall } | { call: null; refusal: string; canceledBy: HangupRequester | null }> {
     const { liveCalls, metrics, config, logger } = this.deps;
     const call = new LiveCall({
       callId: dispatch.call_id,
@@ -79,22 +115,24 @@ export class Originator {
         channelId: dispatch.call_id,
         variables: { PARLEY_CALL_ID: dispatch.call_id, PARLEY_ACCOUNT_ID: dispatch.account_id },
       });
-      metrics.originateLatency.observe({ asterisk: conn.name }, Number(process.hrtime.bigint() - started) / 1e9);
-      metrics.originations.inc({ trunk_id: trunk.id, result: 'accepted' });
-      liveCalls.apply(call, call.machine.originated(new Date().toISOString()));
-      // A hang-up command that came while the request was in flight may have found no channel yet (404): send it again.
-      const requested = call.machine.hangupRequested;
-      if (requested && !call.machine.isEnded) await liveCalls.hangup(call, requested).catch((err: Error) => logger.warn({ err, call_id: call.callId }, 'hang-up after originate failed'));
     } catch (err) {
       metrics.originations.inc({ trunk_id: trunk.id, result: 'refused' });
-      const message = err instanceof AriError ? `Asterisk refused the call (${err.status}): ${err.asteriskMessage}` : `originate request failed: ${(err as Error).message}`;
-      logger.warn({ call_id: call.callId, err }, 'originate failed');
+      const refusal = err instanceof AriError ? `Asterisk ${conn.name} refused the call (${err.status}): ${err.asteriskMessage}` : `originate request to Asterisk ${conn.name} failed: ${(err as Error).message}`;
+      logger.warn({ call_id: call.callId, asterisk: conn.name, err }, 'originate failed; trying the next Asterisk if any');
       if (!(err instanceof AriError)) {
         // The request may have reached Asterisk (timeout): make sure no channel rings without us.
         await conn.client.channels.hangup(call.channelId).catch(() => undefined);
       }
-      liveCalls.apply(call, call.machine.fail(new Date().toISOString(), { status: 'failed', errorCode: ErrorCodes.originateFailed, errorMessage: message }));
+      liveCalls.forget(call);
+      const by = call.machine.hangupRequested?.by;
+      return { call: null, refusal, canceledBy: by && by !== 'caller' ? by : null };
     }
-    return call;
+    metrics.originateLatency.observe({ asterisk: conn.name }, Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.originations.inc({ trunk_id: trunk.id, result: 'accepted' });
+    liveCalls.apply(call, call.machine.originated(new Date().toISOString()));
+    // A hang-up command that came while the request was in flight may have found no channel yet (404): send it again.
+    const requested = call.machine.hangupRequested;
+    if (requested && !call.machine.isEnded) await liveCalls.hangup(call, requested).catch((err: Error) => logger.warn({ err, call_id: call.callId }, 'hang-up after originate failed'));
+    return { call };
   }
 }

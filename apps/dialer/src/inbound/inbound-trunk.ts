@@ -1,5 +1,5 @@
 import type { PhoneNumbersRepository, TrunksRepository } from '@parley/db';
-import type { AsteriskName } from '../telephony/asterisk-connections';
+import { SANDBOX_ASTERISK } from '../telephony/asterisk-connections';
 import { endpointOfChannelName } from '../trunks/trunk-endpoint';
 
 /**
@@ -13,9 +13,9 @@ import { endpointOfChannelName } from '../trunks/trunk-endpoint';
  */
 export async function inboundTrunkOf(
   repositories: { trunks: TrunksRepository; numbers: PhoneNumbersRepository },
-  call: { asterisk: AsteriskName; channelName: string; to: string },
+  call: { asterisk: string; channelName: string; to: string },
 ): Promise<string | null> {
-  const sandbox = call.asterisk === 'sandbox';
+  const sandbox = call.asterisk === SANDBOX_ASTERISK;
   const endpoint = endpointOfChannelName(call.channelName);
   if (!sandbox && endpoint && (await repositories.trunks.isCustomerTrunk(endpoint))) return endpoint;
   return (await repositories.numbers.onlyHolder(call.to, { sandbox }))?.trunkId ?? null;

@@ -94,8 +94,19 @@ export class ChannelAdoption {
       if (ch) await this.adopt(conn, row, ch);
       else await this.endOrphan(conn, row);
     }
+    await this.hangUpAbandoned(conn, alive);
     const removed = await this.deps.leftovers.sweep(conn);
     if (removed > 0) logger.info({ removed, asterisk: conn.name }, 'removed media objects left by ended calls');
+  }
+
+  /** Channels of calls ended while their Asterisk was unreachable (asterisk_lost) are hung up now that it is back. */
+  private async hangUpAbandoned(conn: AsteriskConnection, alive: Map<string, Channel>): Promise<void> {
+    for (const channelId of [...conn.abandoned]) {
+      conn.abandoned.delete(channelId);
+      if (!alive.has(channelId)) continue;
+      await conn.client.channels.hangup(channelId).catch((err: Error) => this.deps.logger.warn({ err, channel_id: channelId, asterisk: conn.name }, 'could not hang up the channel of a call given up'));
+      this.deps.logger.info({ channel_id: channelId, asterisk: conn.name }, 'hung up the channel of a call given up while its Asterisk was unreachable');
+    }
   }
 
   /**
@@ -107,13 +118,13 @@ export class ChannelAdoption {
     return this.deps.slots.hasOrphanedCall();
   }
 
-  /** Live calls on this connection's trunks that no live dialer looks after. */
+  /** Live calls on this connection's Asterisk that no live dialer looks after. */
   private async orphanedCalls(conn: AsteriskConnection): Promise<OwnedLiveCall[]> {
     const calls = await this.deps.slots.liveCalls();
     if (calls.length === 0) return [];
     const live = await this.deps.dialers.live();
     const me = this.deps.config.DIALER_ID;
-    return calls.filter((c) => this.deps.connections.forTrunk(c) === conn && (c.owner === null || c.owner === me || !live.has(c.owner)));
+    return calls.filter((c) => this.deps.connections.ofCall(c) === conn && (c.owner === null || c.owner === me || !live.has(c.owner)));
   }
 
   private async adopt(conn: AsteriskConnection, row: OwnedLiveCall, ch: Channel): Promise<void> {

@@ -3,7 +3,7 @@ import { TrunksChangedMessage } from '@parley/common';
 import { SecretBox, type TrunkEntity, type TrunkStatesRepository, type TrunksRepository } from '@parley/db';
 import type { Bus, Logger } from '@parley/service-kit';
 import type { Subscription } from 'nats';
-import type { AsteriskConnection } from '../telephony/asterisk-connections';
+import { type AsteriskConnection, type AsteriskConnections, DEFAULT_ASTERISK } from '../telephony/asterisk-connections';
 
 type PjsipObject = { type: 'auth' | 'aor' | 'endpoint' | 'identify' | 'registration'; id: string; fields: Record<string, string> };
 
@@ -68,10 +68,12 @@ function possibleObjectsOf(trunkId: string): Pick<PjsipObject, 'type' | 'id'>[] 
 }
 
 /**
- * Pushes customer trunks to the real Asterisk through ARI's dynamic configuration (`asterisk/config/dynamic/res_pjsip`),
- * at start and whenever the api says trunks changed. Sandbox trunks live in the simulator and are not pushed. Each
- * trunk's outcome (pushed, which version; refused, with Asterisk's words; or no Asterisk configured) goes to
- * `trunk_states`, and one trunk Asterisk refuses does not keep the others out.
+ * Pushes customer trunks through ARI's dynamic configuration (`asterisk/config/dynamic/res_pjsip`) to every connected
+ * Asterisk that carries them (the trunk's `asterisks`, or every registered one), at start, when an Asterisk connects
+ * and whenever the api says trunks changed; an Asterisk that no longer carries a trunk has it removed. Sandbox trunks
+ * live in the simulator and are not pushed. Each trunk's outcome per Asterisk (pushed, which version; refused, with
+ * Asterisk's words; or no Asterisk to push to) goes to `trunk_states`, and one trunk an Asterisk refuses does not keep
+ * the others out.
  */
 export class TrunkProvisioner {
   private readonly box: SecretBox;
@@ -79,7 +81,7 @@ export class TrunkProvisioner {
   private syncing: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { trunks: TrunksRepository; states: TrunkStatesRepository; bus: Bus; asterisk: AsteriskConnection | null; secretKey: string; previousSecretKey?: string; inboundContext: string; logger: Logger },
+    private readonly deps: { trunks: TrunksRepository; states: TrunkStatesRepository; bus: Bus; connections: AsteriskConnections; secretKey: string; previousSecretKey?: string; inboundContext: string; logger: Logger },
   ) {
     this.box = new SecretBox(deps.secretKey, deps.previousSecretKey);
   }
@@ -98,37 +100,48 @@ export class TrunkProvisioner {
   }
 
   /**
-   * Pushes the trunks in scope (all non-sandbox trunks by default); a trunk id that no longer exists is removed.
-   * Syncs run one at a time, each reading the trunks when it starts, so an older read never overwrites a newer one.
+   * Pushes the trunks in scope (all non-sandbox trunks by default; `asterisk`: to that Asterisk only, as it connects);
+   * a trunk id that no longer exists is removed. Syncs run one at a time, each reading the trunks when it starts, so an
+   * older read never overwrites a newer one.
    */
-  sync(scope: { trunkId?: string; accountId?: string } = {}): Promise<number> {
+  sync(scope: { trunkId?: string; accountId?: string; asterisk?: string } = {}): Promise<number> {
     const run = this.syncing.then(() => this.syncNow(scope));
     this.syncing = run.catch(() => undefined);
     return run;
   }
 
-  private async syncNow(scope: { trunkId?: string; accountId?: string }): Promise<number> {
-    const { asterisk, states, trunks: repo, logger } = this.deps;
+  private async syncNow(scope: { trunkId?: string; accountId?: string; asterisk?: string }): Promise<number> {
+    const { connections, states, trunks: repo, logger } = this.deps;
     const trunks = await repo.customerTrunks(scope);
-    if (!asterisk) {
-      // Nothing to push to: each trunk says so (its calls cannot go out until ARI_URL names an Asterisk).
-      for (const trunk of trunks) await states.recordProvisioning(trunk.id, { asterisk: 'asterisk', outcome: 'no_asterisk', version: trunk.updatedAt });
-      return 0;
-    }
+    const inScope = (c: AsteriskConnection) => c.isConnected && (!scope.asterisk || c.name === scope.asterisk);
     let pushed = 0;
     for (const trunk of trunks) {
-      try {
-        await this.push(asterisk, trunk);
-        pushed++;
-        await states.recordProvisioning(trunk.id, { asterisk: asterisk.name, outcome: 'pushed', version: trunk.updatedAt });
-      } catch (err) {
-        logger.error({ err, trunk_id: trunk.id }, 'pushing a trunk to Asterisk failed');
-        const error = err instanceof AriError ? `Asterisk answered ${err.status}: ${err.asteriskMessage}` : (err as Error).message;
-        await states.recordProvisioning(trunk.id, { asterisk: asterisk.name, outcome: 'failed', error, version: trunk.updatedAt });
+      const carriers = connections.carriersOf(trunk);
+      if (carriers.length === 0) {
+        // Nothing to push to: the trunk says so (its calls cannot go out until an Asterisk carries it).
+        await states.recordProvisioning(trunk.id, { asterisk: DEFAULT_ASTERISK, outcome: 'no_asterisk', version: trunk.updatedAt });
+        await states.keepOnly(trunk.id, [DEFAULT_ASTERISK]);
+        continue;
+      }
+      await states.keepOnly(trunk.id, carriers.map((c) => c.name));
+      for (const asterisk of carriers.filter(inScope)) {
+        try {
+          await this.push(asterisk, trunk);
+          pushed++;
+          await states.recordProvisioning(trunk.id, { asterisk: asterisk.name, outcome: 'pushed', version: trunk.updatedAt });
+        } catch (err) {
+          logger.error({ err, trunk_id: trunk.id, asterisk: asterisk.name }, 'pushing a trunk to Asterisk failed');
+          const error = err instanceof AriError ? `Asterisk answered ${err.status}: ${err.asteriskMessage}` : (err as Error).message;
+          await states.recordProvisioning(trunk.id, { asterisk: asterisk.name, outcome: 'failed', error, version: trunk.updatedAt });
+        }
+      }
+      // Taken off an Asterisk (the trunk's `asterisks` changed): its objects there go.
+      for (const other of connections.registered().filter((c) => inScope(c) && !carriers.includes(c))) {
+        await this.remove(other, possibleObjectsOf(trunk.id)).catch((err: Error) => logger.warn({ err, trunk_id: trunk.id, asterisk: other.name }, 'removing a trunk from an Asterisk that no longer carries it failed'));
       }
     }
     if (scope.trunkId && trunks.length === 0) {
-      await this.remove(asterisk, possibleObjectsOf(scope.trunkId));
+      for (const asterisk of connections.registered().filter(inScope)) await this.remove(asterisk, possibleObjectsOf(scope.trunkId));
       logger.info({ trunk_id: scope.trunkId }, 'trunk removed from Asterisk');
     }
     return pushed;
@@ -147,7 +160,7 @@ export class TrunkProvisioner {
     for (const o of objects) await asterisk.client.asterisk.putObject('res_pjsip', o.type, o.id, o.fields);
     // Auth or registration switched off since the last push.
     await this.remove(asterisk, possibleObjectsOf(trunk.id).filter((p) => !objects.some((o) => o.type === p.type && o.id === p.id)));
-    this.deps.logger.info({ trunk_id: trunk.id, objects: objects.map((o) => `${o.type}/${o.id}`) }, 'trunk pushed to Asterisk');
+    this.deps.logger.info({ trunk_id: trunk.id, asterisk: asterisk.name, objects: objects.map((o) => `${o.type}/${o.id}`) }, 'trunk pushed to Asterisk');
   }
 
   private async remove(asterisk: AsteriskConnection, objects: Pick<PjsipObject, 'type' | 'id'>[]): Promise<void> {

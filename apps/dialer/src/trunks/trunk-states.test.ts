@@ -6,15 +6,16 @@ import { TrunkStates } from './trunk-states';
 
 type Write = [method: string, ...args: unknown[]];
 
-function fakeConnection(name: 'sandbox' | 'asterisk', endpoints: Array<{ resource: string; state?: string }>, connected = true): AsteriskConnection {
+function fakeConnection(name: string, endpoints: Array<{ resource: string; state?: string }>, connected = true): AsteriskConnection {
   return {
     name,
+    isSandbox: name === 'sandbox',
     isConnected: connected,
     client: { endpoints: { listByTech: async () => endpoints.map((e) => ({ technology: 'PJSIP', channel_ids: [], ...e })) } },
   } as unknown as AsteriskConnection;
 }
 
-function world(opts: { sandbox?: AsteriskConnection; asterisk?: AsteriskConnection | null; trunks?: Array<{ id: string; sandbox: boolean }> } = {}) {
+function world(opts: { sandbox?: AsteriskConnection; asterisk?: AsteriskConnection | null; others?: AsteriskConnection[]; trunks?: Array<{ id: string; sandbox: boolean; asterisks?: string[] }> } = {}) {
   const writes: Write[] = [];
   const missing: string[] = [];
   const record = (method: string) => async (...args: unknown[]) => void writes.push([method, ...args]);
@@ -24,8 +25,14 @@ function world(opts: { sandbox?: AsteriskConnection; asterisk?: AsteriskConnecti
     recordContact: record('contact'),
     recordDisconnected: record('disconnected'),
   } as unknown as TrunkStatesRepository;
-  const trunks = { watched: async () => opts.trunks ?? [] } as unknown as TrunksRepository;
-  const connections = { sandbox: opts.sandbox ?? fakeConnection('sandbox', [{ resource: 'sandbox', state: 'online' }]), asterisk: opts.asterisk ?? null } as unknown as AsteriskConnections;
+  const trunks = { watched: async () => (opts.trunks ?? []).map((t) => ({ asterisks: [], ...t })) } as unknown as TrunksRepository;
+  const sandbox = opts.sandbox ?? fakeConnection('sandbox', [{ resource: 'sandbox', state: 'online' }]);
+  const registered = [...(opts.asterisk ? [opts.asterisk] : []), ...(opts.others ?? [])];
+  const connections = {
+    sandbox,
+    registered: () => registered,
+    carriersOf: (t: { sandbox: boolean; asterisks: string[] }) => (t.sandbox ? [sandbox] : t.asterisks.length === 0 ? registered : registered.filter((c) => t.asterisks.includes(c.name))),
+  } as unknown as AsteriskConnections;
   const trunkStates = new TrunkStates({ trunks, states, connections, intervalMs: 1000, logger: { info: vi.fn(), warn: vi.fn() } as never, onMissing: (id) => missing.push(id) });
   return { trunkStates, writes, missing, connections };
 }
@@ -42,6 +49,18 @@ describe('TrunkStates', () => {
       ['checks', 'asterisk', [{ trunkId: 'trk_a', endpointState: 'online' }, { trunkId: 'trk_b', endpointState: 'offline' }, { trunkId: 'trk_c', endpointState: 'missing' }], 3000],
     ]);
     expect(w.missing).toEqual(['trk_c']);
+  });
+
+  it('reads each trunk on every Asterisk that carries it, and only there', async () => {
+    const east = fakeConnection('east', [{ resource: 'trk_a', state: 'online' }, { resource: 'trk_b', state: 'online' }]);
+    const west = fakeConnection('west', [{ resource: 'trk_a', state: 'offline' }]);
+    const w = world({ others: [east, west], trunks: [{ id: 'trk_a', sandbox: false }, { id: 'trk_b', sandbox: false, asterisks: ['east'] }] });
+    await w.trunkStates.check();
+    expect(w.writes).toEqual([
+      ['checks', 'east', [{ trunkId: 'trk_a', endpointState: 'online' }, { trunkId: 'trk_b', endpointState: 'online' }], 3000],
+      ['checks', 'west', [{ trunkId: 'trk_a', endpointState: 'offline' }], 3000],
+    ]);
+    expect(w.missing).toEqual([]);
   });
 
   it('marks the trunks of an Asterisk it is not connected to, and reads nothing from it', async () => {

@@ -20,8 +20,8 @@ export interface TrunkStatesDeps {
 }
 
 /**
- * What the dialer knows of each trunk's reachability, written to `trunk_states` for the api: the endpoint's state
- * from every Asterisk it is connected to (read at start, on every reconnect and every `intervalMs`; in between,
+ * What the dialer knows of each trunk's reachability on each Asterisk that carries it, written to `trunk_states` (one
+ * row per trunk and Asterisk) for the api: the endpoint's state from every Asterisk it is connected to (read at start, on every reconnect and every `intervalMs`; in between,
  * PeerStatusChange: Asterisk sends an app subscribed to everything that one, not EndpointStateChange, which goes only
  * to apps subscribed to the endpoint by name) and its contact's qualify result (ContactStatusChange, which Asterisk
  * sends only when the status changes, with the round trip measured then). Asterisk reports nothing of outbound
@@ -50,7 +50,7 @@ export class TrunkStates {
 
   /** Endpoint events of pushed trunks (the sandbox's one endpoint is only read by `check`). */
   onEvent(conn: AsteriskConnection, event: AriEvent): void {
-    if (conn.name === 'sandbox') return;
+    if (conn.isSandbox) return;
     if (event.type !== 'PeerStatusChange' && event.type !== 'EndpointStateChange' && event.type !== 'ContactStatusChange') return;
     const { technology, resource } = event.endpoint;
     if (technology !== 'PJSIP' || !TRUNK_ENDPOINT.test(resource)) return;
@@ -78,7 +78,12 @@ export class TrunkStates {
     const { trunks, connections } = this.deps;
     const all = await trunks.watched();
     await this.checkOn(connections.sandbox, all.filter((t) => t.sandbox).map((t) => t.id), 'sandbox');
-    if (connections.asterisk) await this.checkOn(connections.asterisk, all.filter((t) => !t.sandbox).map((t) => t.id), 'customer');
+    const customer = all.filter((t) => !t.sandbox);
+    for (const conn of connections.registered()) {
+      await this.checkOn(conn, customer.filter((t) => connections.carriersOf(t).includes(conn)).map((t) => t.id), 'customer').catch((err: Error) =>
+        this.deps.logger.warn({ err, asterisk: conn.name }, 'checking trunk states on an Asterisk failed'),
+      );
+    }
   }
 
   private async checkOn(conn: AsteriskConnection, trunkIds: string[], kind: 'sandbox' | 'customer'): Promise<void> {

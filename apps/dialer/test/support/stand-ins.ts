@@ -10,11 +10,12 @@ import {
   ConversationSnapshotRequest,
   InboundCallCreateReply,
   InboundCallCreateRequest,
-  MediaAck,
   MediaAllocateReply,
   MediaAllocateRequest,
   MediaAttachRequest,
   MediaReleaseRequest,
+  MediaStatusReply,
+  MediaStatusRequest,
 } from '@parley/common';
 import type { DataSource } from '@parley/db';
 import type { Bus } from '@parley/service-kit';
@@ -53,6 +54,7 @@ export class MediaStandIn {
   available = true;
   private readonly sockets = new Map<string, Socket>();
   private readonly subs: Subscription[] = [];
+  private readonly startedAt = new Date().toISOString();
 
   constructor(private readonly bus: Bus) {}
 
@@ -69,7 +71,9 @@ export class MediaStandIn {
         this.allocations.push({ callId: req.call_id, codec: req.codec, port, conversation: req.conversation });
         return { ok: true as const, host: '127.0.0.1', port, session_id: randomUUID() };
       }),
-      bus.serve(bus.subjects.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest), MediaAck, async (req, msg) => {
+      bus.serve(bus.subjects.allMediaSessionCommands, MediaAttachRequest.or(MediaReleaseRequest).or(MediaStatusRequest), MediaStatusReply, async (req, msg) => {
+        // Asked by the dialer's media holder watch: the stand-in holds every session it allocated and still has.
+        if (msg.subject.endsWith('.status')) return this.sockets.has(req.call_id) ? { ok: true, media_id: 'media-stand-in', started_at: this.startedAt } : { ok: false, error: 'no such session' };
         if (msg.subject.endsWith('.attach') && 'external_channel_id' in req) this.attached.push(req);
         if (msg.subject.endsWith('.release') && 'reason' in req) {
           this.released.push(req);
@@ -148,7 +152,7 @@ export class ApiStandIn {
     const rank = CALL_STATUS_RANK[row.status];
     switch (event.type) {
       case 'initiated':
-        await this.ds.query(`UPDATE calls SET channel_id = $2, dialer_id = $3 WHERE id = $1`, [event.call_id, event.data.channel_id, event.data.dialer_id]);
+        await this.ds.query(`UPDATE calls SET channel_id = $2, dialer_id = $3, asterisk = $4 WHERE id = $1`, [event.call_id, event.data.channel_id, event.data.dialer_id, event.data.asterisk ?? null]);
         if (rank < 1) await this.ds.query(`UPDATE calls SET status = 'initiated' WHERE id = $1`, [event.call_id]);
         break;
       case 'ringing':

@@ -10,6 +10,15 @@ const Hostname = Text
 /** Stored as a Postgres `real`; below one call every 100 s is no rate a carrier sets (and would underflow it). */
 const CallsPerSecond = z.number().min(0.01).max(1000).describe('new calls started per second on this trunk, 0.01 to 1000');
 
+/** An Asterisk's name in the registry (`pnpm parley asterisks add --name`). */
+export const AsteriskName = Text.min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _');
+
+const TrunkAsterisks = z
+  .array(AsteriskName)
+  .max(64)
+  .refine((names) => new Set(names).size === names.length, 'names an Asterisk twice')
+  .describe('names of the registered Asterisks that may carry the trunk\'s calls (see `pnpm parley asterisks list`; `default` is the one ARI_URL names); empty: every registered Asterisk');
+
 const trunkFields = {
   name: Text.trim().min(1).max(64).refine((n) => n.toLowerCase() !== 'sandbox', 'the name "sandbox" is reserved for the built-in trunk'),
   host: Hostname,
@@ -22,6 +31,7 @@ const trunkFields = {
   max_concurrent_calls: z.number().int().min(1).max(10_000).default(10),
   calls_per_second: CallsPerSecond.default(5),
   register: z.boolean().default(false).describe('send a SIP REGISTER to the carrier with username/password'),
+  asterisks: TrunkAsterisks.default([]),
 };
 
 export const TrunkCreate = z.strictObject(trunkFields);
@@ -40,6 +50,7 @@ export const TrunkUpdate = z
     max_concurrent_calls: z.number().int().min(1).max(10_000),
     calls_per_second: CallsPerSecond,
     register: z.boolean(),
+    asterisks: TrunkAsterisks,
   })
   .partial();
 export type TrunkUpdate = z.infer<typeof TrunkUpdate>;
@@ -47,7 +58,21 @@ export type TrunkUpdate = z.infer<typeof TrunkUpdate>;
 export const TRUNK_PROVISIONING = ['built_in', 'pending', 'pushed', 'failed', 'no_asterisk'] as const;
 export const TRUNK_REACHABILITY = ['reachable', 'unreachable', 'unknown'] as const;
 
-/** What the dialers know of a trunk as its Asterisk sees it. */
+/** What the dialers know of a trunk on one Asterisk that carries it. */
+export const TrunkAsteriskStatus = z
+  .object({
+    asterisk: z.string().describe('the Asterisk\'s name (`sandbox`: the simulator)'),
+    provisioning: z.enum(TRUNK_PROVISIONING),
+    provisioning_error: z.string().nullable(),
+    reachability: z.enum(TRUNK_REACHABILITY),
+    endpoint_state: z.enum(['online', 'offline', 'unknown', 'missing']).nullable(),
+    asterisk_connected: z.boolean().nullable(),
+    checked_at: Timestamp.nullable(),
+  })
+  .describe('The trunk on one Asterisk, with the same meanings as the fields of `status`');
+export type TrunkAsteriskStatus = z.infer<typeof TrunkAsteriskStatus>;
+
+/** What the dialers know of a trunk as its Asterisks see it. */
 export const TrunkStatus = z
   .object({
     provisioning: z
@@ -68,6 +93,9 @@ export const TrunkStatus = z
     asterisk_connected: z.boolean().nullable().describe("whether a dialer was connected to the trunk's Asterisk at the last check; null before the first"),
     changed_at: Timestamp.nullable().describe('when the endpoint state or contact status last changed'),
     checked_at: Timestamp.nullable().describe('when a dialer last read the endpoint from Asterisk'),
+    asterisks: z
+      .array(TrunkAsteriskStatus)
+      .describe('the trunk on each Asterisk that carries it; the fields above sum them up: reachable if reachable on any, pushed only once pushed to all, the details of the best one'),
   })
   .describe("The trunk's state as the dialers see it through Asterisk's ARI");
 export type TrunkStatus = z.infer<typeof TrunkStatus>;
@@ -87,6 +115,7 @@ export const Trunk = z.object({
   max_concurrent_calls: z.number().int(),
   calls_per_second: z.number(),
   register: z.boolean(),
+  asterisks: z.array(z.string()).describe('the Asterisks that may carry the trunk\'s calls; empty: every registered one'),
   status: TrunkStatus,
   created_at: Timestamp,
   updated_at: Timestamp,

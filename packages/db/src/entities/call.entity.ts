@@ -50,6 +50,8 @@ export class CallEntity {
   @Column('integer', { name: 'ring_timeout_seconds' }) ringTimeoutSeconds!: number;
   @Column('text', { name: 'channel_id', nullable: true }) channelId!: string | null;
   @Column('text', { name: 'dialer_id', nullable: true }) dialerId!: string | null;
+  /** The Asterisk carrying the call (its registry name, `default` for ARI_URL's, `sandbox` for the simulator). */
+  @Column('text', { nullable: true }) asterisk!: string | null;
   /** When the api published the `completed` event (terminal and result settled); null until then. */
   @Column('timestamptz', { name: 'completed_published_at', nullable: true }) completedPublishedAt!: Date | null;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;

@@ -1,6 +1,7 @@
 import { AccountEntity } from './account.entity';
 import { AgentEntity } from './agent.entity';
 import { ApiKeyEntity } from './api-key.entity';
+import { AsteriskEntity } from './asterisk.entity';
 import { CallEventEntity } from './call-event.entity';
 import { CallEntity } from './call.entity';
 import { CampaignEntity, CampaignRecipientEntity } from './campaign.entity';
@@ -19,6 +20,7 @@ export {
   AccountEntity,
   AgentEntity,
   ApiKeyEntity,
+  AsteriskEntity,
   CallEventEntity,
   CallEntity,
   CampaignEntity,
@@ -55,5 +57,6 @@ export const ENTITIES = [
   DoNotCallEntity,
   CampaignEntity,
   CampaignRecipientEntity,
+  AsteriskEntity,
 ];
 export type { WebhookDeliveryStatus } from '@parley/common';

@@ -20,6 +20,8 @@ export class TrunkEntity {
   @Column('integer', { name: 'max_concurrent_calls' }) maxConcurrentCalls!: number;
   @Column('real', { name: 'calls_per_second' }) callsPerSecond!: number;
   @Column('boolean', { default: false }) register!: boolean;
+  /** Names of the Asterisks that may carry the trunk's calls; empty: every registered one. */
+  @Column('text', { array: true, default: () => `'{}'` }) asterisks!: string[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -301,11 +301,11 @@ export class CallsRepository extends DbRepository {
    */
   async findForDispatch(accountId: string, callId: string, trunkId: string): Promise<{ status: CallStatus | null; trunk: TrunkForDialing | null }> {
     const [r] = (await this.db.query(
-      `SELECT c.status, t.id, t.account_id, t.sandbox, t.max_concurrent_calls, t.calls_per_second
+      `SELECT c.status, t.id, t.account_id, t.sandbox, t.asterisks, t.max_concurrent_calls, t.calls_per_second
        FROM (SELECT 1) AS one LEFT JOIN calls c ON c.id = $2 AND c.account_id = $1 LEFT JOIN trunks t ON t.id = $3 AND t.account_id = $1`,
       [accountId, callId, trunkId],
-    )) as { status: CallStatus | null; id: string | null; account_id: string; sandbox: boolean; max_concurrent_calls: number; calls_per_second: number }[];
-    const trunk = r!.id ? { id: r!.id, accountId: r!.account_id, sandbox: r!.sandbox, maxConcurrentCalls: r!.max_concurrent_calls, callsPerSecond: Number(r!.calls_per_second) } : null;
+    )) as { status: CallStatus | null; id: string | null; account_id: string; sandbox: boolean; asterisks: string[]; max_concurrent_calls: number; calls_per_second: number }[];
+    const trunk = r!.id ? { id: r!.id, accountId: r!.account_id, sandbox: r!.sandbox, asterisks: r!.asterisks, maxConcurrentCalls: r!.max_concurrent_calls, callsPerSecond: Number(r!.calls_per_second) } : null;
     return { status: r!.status ?? null, trunk };
   }
 

@@ -3,6 +3,7 @@ export * from './db-repository';
 export * from './page';
 export * from './accounts.repository';
 export * from './trunks.repository';
+export * from './asterisks.repository';
 export * from './webhook-deliveries.repository';
 export * from './webhook-endpoints.repository';
 export * from './phone-numbers.repository';

@@ -30,6 +30,8 @@ export interface OwnedLiveCall {
   ringTimeoutSeconds: number;
   /** The trunk's: a sandbox call lives on the simulator. */
   sandbox: boolean;
+  /** The Asterisk the call was placed on or came in on; null for calls from before Asterisks were recorded. */
+  asterisk: string | null;
   /** The dialer named on its trunk slot, else on its `initiated` event; null when neither says. */
   owner: string | null;
 }
@@ -210,7 +212,7 @@ export class TrunkSlotsRepository extends DbRepository {
   async liveCalls(): Promise<OwnedLiveCall[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT c.id, c.account_id, c.trunk_id, c.status, c.direction, c.channel_id, c.max_duration_seconds, c.ring_timeout_seconds,
-              t.sandbox, COALESCE(s.dialer_id, c.dialer_id) AS owner
+              t.sandbox, c.asterisk, COALESCE(s.dialer_id, c.dialer_id) AS owner
        FROM calls c JOIN trunks t ON t.id = c.trunk_id LEFT JOIN dialer_trunk_slots s ON s.call_id = c.id
        WHERE c.status IN ${LIVE_STATUSES}`,
     );
@@ -224,6 +226,7 @@ export class TrunkSlotsRepository extends DbRepository {
       maxDurationSeconds: r.max_duration_seconds as number,
       ringTimeoutSeconds: r.ring_timeout_seconds as number,
       sandbox: r.sandbox as boolean,
+      asterisk: r.asterisk as string | null,
       owner: r.owner as string | null,
     }));
   }

@@ -7,7 +7,7 @@ export type TrunkEndpointState = 'online' | 'offline' | 'unknown' | 'missing';
 /** ARI's ContactInfo.contact_status, lower-cased. */
 export type TrunkContactStatus = 'reachable' | 'unreachable' | 'unknown' | 'nonqualified' | 'removed';
 
-/** A trunk's row: what the dialers last learnt of it from Asterisk. */
+/** A trunk's row for one Asterisk that carries it: what the dialers last learnt of it from that Asterisk. */
 export interface TrunkState {
   trunkId: string;
   asterisk: string;
@@ -53,8 +53,8 @@ const changedWhen = (column: 'endpoint_state' | 'contact_status') =>
 const STALE_AFTER = `clock_timestamp() + make_interval(secs => $3::double precision / 1000)`;
 
 /**
- * The trunks' state as Asterisk reports it to the dialers (`trunk_states`). Every write names the trunk through the
- * trunks table, so a trunk deleted meanwhile gets no row (and its row goes with it).
+ * The trunks' state as each Asterisk reports it to the dialers (`trunk_states`, one row per trunk and Asterisk). Every
+ * write names the trunk through the trunks table, so a trunk deleted meanwhile gets no row (and its rows go with it).
  */
 export class TrunkStatesRepository extends DbRepository {
   /** The outcome of pushing `version` (the trunk's updated_at) of a trunk to an Asterisk. */
@@ -62,7 +62,7 @@ export class TrunkStatesRepository extends DbRepository {
     await this.db.query(
       `INSERT INTO trunk_states (trunk_id, asterisk, provisioning, provisioning_error, provisioned_version, provisioned_at)
        SELECT id, $2, $3, $4, $5, clock_timestamp() FROM trunks WHERE id = $1
-       ON CONFLICT (trunk_id) DO UPDATE SET asterisk = EXCLUDED.asterisk, provisioning = EXCLUDED.provisioning, provisioning_error = EXCLUDED.provisioning_error,
+       ON CONFLICT (trunk_id, asterisk) DO UPDATE SET provisioning = EXCLUDED.provisioning, provisioning_error = EXCLUDED.provisioning_error,
          provisioned_version = EXCLUDED.provisioned_version, provisioned_at = EXCLUDED.provisioned_at`,
       [trunkId, p.asterisk, p.outcome, p.error ?? null, p.version],
     );
@@ -78,7 +78,7 @@ export class TrunkStatesRepository extends DbRepository {
       `INSERT INTO trunk_states (trunk_id, asterisk, endpoint_state, changed_at, asterisk_connected, checked_at, stale_after)
        SELECT t.id, $1, c.endpoint_state, clock_timestamp(), true, clock_timestamp(), ${STALE_AFTER}
        FROM unnest($2::text[], $4::text[]) AS c(trunk_id, endpoint_state) JOIN trunks t ON t.id = c.trunk_id
-       ON CONFLICT (trunk_id) DO UPDATE SET asterisk = EXCLUDED.asterisk, endpoint_state = EXCLUDED.endpoint_state,
+       ON CONFLICT (trunk_id, asterisk) DO UPDATE SET endpoint_state = EXCLUDED.endpoint_state,
          changed_at = ${changedWhen('endpoint_state')},
          asterisk_connected = true, checked_at = EXCLUDED.checked_at, stale_after = EXCLUDED.stale_after`,
       [asterisk, checks.map((c) => c.trunkId), staleAfterMs, checks.map((c) => c.endpointState)],
@@ -90,7 +90,7 @@ export class TrunkStatesRepository extends DbRepository {
     await this.db.query(
       `INSERT INTO trunk_states (trunk_id, asterisk, endpoint_state, changed_at, asterisk_connected, checked_at, stale_after)
        SELECT id, $2, $4, clock_timestamp(), true, clock_timestamp(), ${STALE_AFTER} FROM trunks WHERE id = $1
-       ON CONFLICT (trunk_id) DO UPDATE SET asterisk = EXCLUDED.asterisk, endpoint_state = EXCLUDED.endpoint_state,
+       ON CONFLICT (trunk_id, asterisk) DO UPDATE SET endpoint_state = EXCLUDED.endpoint_state,
          changed_at = ${changedWhen('endpoint_state')},
          asterisk_connected = true, checked_at = EXCLUDED.checked_at, stale_after = EXCLUDED.stale_after`,
       [trunkId, asterisk, staleAfterMs, endpointState],
@@ -102,7 +102,7 @@ export class TrunkStatesRepository extends DbRepository {
     await this.db.query(
       `INSERT INTO trunk_states (trunk_id, asterisk, contact_status, contact_uri, roundtrip_usec, changed_at, asterisk_connected)
        SELECT id, $2, $3, $4, $5, clock_timestamp(), true FROM trunks WHERE id = $1
-       ON CONFLICT (trunk_id) DO UPDATE SET asterisk = EXCLUDED.asterisk, contact_status = EXCLUDED.contact_status, contact_uri = EXCLUDED.contact_uri,
+       ON CONFLICT (trunk_id, asterisk) DO UPDATE SET contact_status = EXCLUDED.contact_status, contact_uri = EXCLUDED.contact_uri,
          roundtrip_usec = EXCLUDED.roundtrip_usec,
          changed_at = ${changedWhen('contact_status')},
          asterisk_connected = true`,
@@ -116,11 +116,22 @@ export class TrunkStatesRepository extends DbRepository {
     await this.db.query(`UPDATE trunk_states SET asterisk_connected = false WHERE asterisk = $1 AND trunk_id = ANY($2::text[])`, [asterisk, trunkIds]);
   }
 
-  /** The rows of these trunks, by trunk id (a trunk no dialer has reported on yet has none). */
-  async ofTrunks(trunkIds: string[]): Promise<Map<string, TrunkState>> {
-    if (trunkIds.length === 0) return new Map();
-    const rows = (await this.db.query(`SELECT * FROM trunk_states WHERE trunk_id = ANY($1::text[])`, [trunkIds])) as Row[];
-    return new Map(rows.map((r) => [r.trunk_id, stateOf(r)]));
+  /** A trunk is no longer carried by Asterisks other than these: their rows go. */
+  async keepOnly(trunkId: string, asterisks: string[]): Promise<void> {
+    await this.db.query(`DELETE FROM trunk_states WHERE trunk_id = $1 AND NOT (asterisk = ANY($2::text[]))`, [trunkId, asterisks]);
+  }
+
+  /** The rows of these trunks, by trunk id, one per Asterisk in name order (a trunk no dialer has reported on yet has none). */
+  async ofTrunks(trunkIds: string[]): Promise<Map<string, TrunkState[]>> {
+    const byTrunk = new Map<string, TrunkState[]>();
+    if (trunkIds.length === 0) return byTrunk;
+    const rows = (await this.db.query(`SELECT * FROM trunk_states WHERE trunk_id = ANY($1::text[]) ORDER BY trunk_id, asterisk`, [trunkIds])) as Row[];
+    for (const r of rows) {
+      const list = byTrunk.get(r.trunk_id) ?? [];
+      list.push(stateOf(r));
+      byTrunk.set(r.trunk_id, list);
+    }
+    return byTrunk;
   }
 }
 

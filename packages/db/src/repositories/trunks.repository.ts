@@ -2,8 +2,8 @@ import { TrunkEntity } from '../entities/trunk.entity';
 import { DbRepository } from './db-repository';
 import { newestFirst, type Page, type PageCursor } from './page';
 
-/** A trunk as written: everything but the timestamps Postgres sets. */
-export type NewTrunk = Omit<TrunkEntity, 'createdAt' | 'updatedAt'>;
+/** A trunk as written: everything but the timestamps Postgres sets (no `asterisks`: every registered Asterisk). */
+export type NewTrunk = Omit<TrunkEntity, 'createdAt' | 'updatedAt' | 'asterisks'> & { asterisks?: string[] };
 
 /** What an update may change on a trunk (never its account, id or sandbox flag). */
 export type TrunkPatch = Partial<Omit<NewTrunk, 'id' | 'accountId' | 'sandbox'>>;
@@ -11,8 +11,8 @@ export type TrunkPatch = Partial<Omit<NewTrunk, 'id' | 'accountId' | 'sandbox'>>
 /** Where a trunk's calls go: enough to route to the simulator or the real Asterisk. */
 export type TrunkAddress = Pick<TrunkEntity, 'id' | 'sandbox' | 'host' | 'port'>;
 
-/** What the dialer needs of a trunk to place calls on it: its account, which Asterisk, and its limits. */
-export type TrunkForDialing = Pick<TrunkEntity, 'id' | 'accountId' | 'sandbox' | 'maxConcurrentCalls' | 'callsPerSecond'>;
+/** What the dialer needs of a trunk to place calls on it: its account, which Asterisks carry it, and its limits. */
+export type TrunkForDialing = Pick<TrunkEntity, 'id' | 'accountId' | 'sandbox' | 'asterisks' | 'maxConcurrentCalls' | 'callsPerSecond'>;
 
 /** An account's trunks have distinct names. */
 const ACCOUNT_NAME_KEY = 'trunks_account_id_name_key';
@@ -76,9 +76,9 @@ export class TrunksRepository extends DbRepository {
     return this.repo.find({ where: { sandbox: false, ...(scope.trunkId ? { id: scope.trunkId } : {}), ...(scope.accountId ? { accountId: scope.accountId } : {}) } });
   }
 
-  /** Every trunk's id and whether it is a sandbox one: the trunks whose state the dialer watches. */
-  async watched(): Promise<Array<{ id: string; sandbox: boolean }>> {
-    return this.repo.find({ select: ['id', 'sandbox'] });
+  /** Every trunk's id, whether it is a sandbox one and which Asterisks carry it: the trunks whose state the dialer watches. */
+  async watched(): Promise<Array<{ id: string; sandbox: boolean; asterisks: string[] }>> {
+    return this.repo.find({ select: ['id', 'sandbox', 'asterisks'] });
   }
 
   /** Whether the id is a customer trunk's (so an Asterisk endpoint of that name is one Parley pushed). */
@@ -92,6 +92,6 @@ export class TrunksRepository extends DbRepository {
 
   /** The trunk's current limits, read by the dialer each time it grants its slots; null once it is deleted. */
   forDialing(id: string): Promise<TrunkForDialing | null> {
-    return this.repo.findOne({ where: { id }, select: ['id', 'accountId', 'sandbox', 'maxConcurrentCalls', 'callsPerSecond'] });
+    return this.repo.findOne({ where: { id }, select: ['id', 'accountId', 'sandbox', 'asterisks', 'maxConcurrentCalls', 'callsPerSecond'] });
   }
 }
