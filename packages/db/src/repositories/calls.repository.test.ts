@@ -233,7 +233,7 @@ describe("CallsRepository: the dialer's reads", () => {
   it('reads a dispatched call\'s status and its trunk in one go, each null when missing or of another account', async () => {
     const c = callRow('acct_a');
     await calls.insert(c);
-    expect(await calls.findForDispatch('acct_a', c.id, 'trk_a')).toEqual({ status: 'queued', trunk: { id: 'trk_a', accountId: 'acct_a', sandbox: false, maxConcurrentCalls: 5, callsPerSecond: 1 } });
+    expect(await calls.findForDispatch('acct_a', c.id, 'trk_a')).toEqual({ status: 'queued', trunk: { id: 'trk_a', accountId: 'acct_a', sandbox: false, asterisks: [], maxConcurrentCalls: 5, callsPerSecond: 1 } });
     expect(await calls.findForDispatch('acct_a', c.id, 'trk_none')).toEqual({ status: 'queued', trunk: null });
     expect(await calls.findForDispatch('acct_a', randomUUID(), 'trk_a')).toMatchObject({ status: null });
     expect(await calls.findForDispatch('acct_b', c.id, 'trk_a')).toEqual({ status: null, trunk: null });

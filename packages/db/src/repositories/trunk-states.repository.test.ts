@@ -17,7 +17,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const stateOf = async (id: string) => (await states.ofTrunks([id])).get(id);
+const stateOf = async (id: string, asterisk = 'asterisk') => (await states.ofTrunks([id])).get(id)?.find((s) => s.asterisk === asterisk);
 
 it('keeps provisioning, endpoint state and contact apart; changed_at moves only when a state changes', async () => {
   const version = new Date('2026-12-01T10:00:00.123Z');
@@ -60,4 +60,19 @@ it('writes nothing for a trunk that does not exist, and a deleted trunk takes it
   expect(await stateOf('trk_c')).toBeDefined();
   await db.dataSource.query(`DELETE FROM trunks WHERE id = 'trk_c'`);
   expect(await stateOf('trk_c')).toBeUndefined();
+});
+
+it('keeps one row per trunk and Asterisk; a trunk taken off an Asterisk loses that row only', async () => {
+  await testTrunk(db.dataSource, 'acct_ts', 'trk_two');
+  await states.recordChecks('east', [{ trunkId: 'trk_two', endpointState: 'online' }], 90_000);
+  await states.recordChecks('west', [{ trunkId: 'trk_two', endpointState: 'offline' }], 90_000);
+  await states.recordContact('trk_two', 'west', { status: 'unreachable', uri: 'sip:w', roundtripUsec: null });
+  await states.recordDisconnected('east', ['trk_two']);
+  const rows = (await states.ofTrunks(['trk_two'])).get('trk_two')!;
+  expect(rows.map((r) => [r.asterisk, r.endpointState, r.contactStatus, r.asteriskConnected])).toEqual([
+    ['east', 'online', null, false],
+    ['west', 'offline', 'unreachable', true],
+  ]);
+  await states.keepOnly('trk_two', ['west']);
+  expect((await states.ofTrunks(['trk_two'])).get('trk_two')!.map((r) => r.asterisk)).toEqual(['west']);
 });

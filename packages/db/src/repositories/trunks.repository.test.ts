@@ -71,7 +71,7 @@ describe('TrunksRepository', () => {
     expect(await trunks.address('trk_customer')).toEqual({ id: 'trk_customer', sandbox: false, host: 'sip.example.com', port: 5070 });
     expect(await trunks.address('trk_sandbox')).toEqual({ id: 'trk_sandbox', sandbox: true, host: '127.0.0.1', port: 5060 });
     expect(await trunks.address('trk_none')).toBeNull();
-    expect(await trunks.forDialing('trk_customer')).toEqual({ id: 'trk_customer', accountId: 'acct_d', sandbox: false, maxConcurrentCalls: 5, callsPerSecond: 1 });
+    expect(await trunks.forDialing('trk_customer')).toEqual({ id: 'trk_customer', accountId: 'acct_d', sandbox: false, asterisks: [], maxConcurrentCalls: 5, callsPerSecond: 1 });
     expect(await trunks.forDialing('trk_none')).toBeNull();
   });
 
