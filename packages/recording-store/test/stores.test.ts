@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { text } from 'node:stream/consumers';
+import { buffer, text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRecordingStore, type RecordingStore, S3RecordingStore } from '../src';
 import { startTestS3Server, type TestS3Server } from '../src/testing';
@@ -56,5 +56,16 @@ describe.each(['local', 's3'] as const)('%s recording store', (kind) => {
     await store.delete(location);
     await store.delete(location);
     expect(await store.size(location)).toBeNull();
+  });
+
+  it('uploads a long recording in parts (over 8 MB: a call of about 35 minutes) and reads it back whole', async () => {
+    const file = join(dir, 'long.wav');
+    const body = Buffer.alloc(9 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4096) body.writeUInt32LE(i, i);
+    await writeFile(file, body);
+    const location = store.locationOf({ ...call, callId: 'b0000000-0000-4000-8000-00000000000b' });
+    await store.put(file, location);
+    const read = await store.open(location);
+    expect((await buffer(read!.stream)).equals(body)).toBe(true);
   });
 });
