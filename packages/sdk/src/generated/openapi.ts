@@ -165,7 +165,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stereo WAV recording (caller left, agent right); 404 until there is one */
+        /** Stereo WAV recording (caller left, agent right); 404 until there is one. One byte range may be asked for (`Range: bytes=a-b`), answered 206 */
         get: operations["calls_recording"];
         put?: never;
         post?: never;
@@ -2356,6 +2356,15 @@ export interface operations {
                     "audio/wav": unknown;
                 };
             };
+            /** @description The byte range asked for (`Content-Range`) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
             /** @description Invalid request (parameters, JSON body, URL or HTTP framing) */
             400: {
                 headers: {
@@ -2374,7 +2383,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (or not in this account) */
+            /** @description Not found (or not in this account): `resource_not_found`: no recording (yet), or its file is gone. `recording_not_ready`: the call is over and its recording finished, but the media process is still uploading it to the recording store; retry after `Retry-After` seconds */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2394,6 +2403,15 @@ export interface operations {
             };
             /** @description A path parameter is too long */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error: `range_not_satisfiable`: the range starts past the end (`Content-Range: bytes *\/<size>`) */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2421,6 +2439,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service the request needs is unavailable: `service_unavailable`: the recording store (S3) could not be reached, or this api has no settings for the store the recording is in */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
