@@ -4604,6 +4604,8 @@ export interface operations {
                             max_concurrent_calls: number;
                             calls_per_second: number;
                             register: boolean;
+                            /** @description the Asterisks that may carry the trunk's calls; empty: every registered one */
+                            asterisks: string[];
                             /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                             status: {
                                 /**
@@ -4635,6 +4637,19 @@ export interface operations {
                                 changed_at: string | null;
                                 /** @description when a dialer last read the endpoint from Asterisk */
                                 checked_at: string | null;
+                                /** @description the trunk on each Asterisk that carries it; the fields above sum them up: reachable if reachable on any, pushed only once pushed to all, the details of the best one */
+                                asterisks: {
+                                    /** @description the Asterisk's name (`sandbox`: the simulator) */
+                                    asterisk: string;
+                                    /** @enum {string} */
+                                    provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                                    provisioning_error: string | null;
+                                    /** @enum {string} */
+                                    reachability: "reachable" | "unreachable" | "unknown";
+                                    endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                                    asterisk_connected: boolean | null;
+                                    checked_at: string | null;
+                                }[];
                             };
                             /** @description ISO 8601 timestamp */
                             created_at: string;
@@ -4758,6 +4773,11 @@ export interface operations {
                      * @default false
                      */
                     register?: boolean;
+                    /**
+                     * @description names of the registered Asterisks that may carry the trunk's calls (see `pnpm parley asterisks list`; `default` is the one ARI_URL names); empty: every registered Asterisk
+                     * @default []
+                     */
+                    asterisks?: string[];
                 };
             };
         };
@@ -4785,6 +4805,8 @@ export interface operations {
                         max_concurrent_calls: number;
                         calls_per_second: number;
                         register: boolean;
+                        /** @description the Asterisks that may carry the trunk's calls; empty: every registered one */
+                        asterisks: string[];
                         /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                         status: {
                             /**
@@ -4816,6 +4838,19 @@ export interface operations {
                             changed_at: string | null;
                             /** @description when a dialer last read the endpoint from Asterisk */
                             checked_at: string | null;
+                            /** @description the trunk on each Asterisk that carries it; the fields above sum them up: reachable if reachable on any, pushed only once pushed to all, the details of the best one */
+                            asterisks: {
+                                /** @description the Asterisk's name (`sandbox`: the simulator) */
+                                asterisk: string;
+                                /** @enum {string} */
+                                provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                                provisioning_error: string | null;
+                                /** @enum {string} */
+                                reachability: "reachable" | "unreachable" | "unknown";
+                                endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                                asterisk_connected: boolean | null;
+                                checked_at: string | null;
+                            }[];
                         };
                         /** @description ISO 8601 timestamp */
                         created_at: string;
@@ -4959,6 +4994,8 @@ export interface operations {
                         max_concurrent_calls: number;
                         calls_per_second: number;
                         register: boolean;
+                        /** @description the Asterisks that may carry the trunk's calls; empty: every registered one */
+                        asterisks: string[];
                         /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                         status: {
                             /**
@@ -4990,6 +5027,19 @@ export interface operations {
                             changed_at: string | null;
                             /** @description when a dialer last read the endpoint from Asterisk */
                             checked_at: string | null;
+                            /** @description the trunk on each Asterisk that carries it; the fields above sum them up: reachable if reachable on any, pushed only once pushed to all, the details of the best one */
+                            asterisks: {
+                                /** @description the Asterisk's name (`sandbox`: the simulator) */
+                                asterisk: string;
+                                /** @enum {string} */
+                                provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                                provisioning_error: string | null;
+                                /** @enum {string} */
+                                reachability: "reachable" | "unreachable" | "unknown";
+                                endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                                asterisk_connected: boolean | null;
+                                checked_at: string | null;
+                            }[];
                         };
                         /** @description ISO 8601 timestamp */
                         created_at: string;
@@ -5224,6 +5274,8 @@ export interface operations {
                     /** @description new calls started per second on this trunk, 0.01 to 1000 */
                     calls_per_second?: number;
                     register?: boolean;
+                    /** @description names of the registered Asterisks that may carry the trunk's calls (see `pnpm parley asterisks list`; `default` is the one ARI_URL names); empty: every registered Asterisk */
+                    asterisks?: string[];
                 };
             };
         };
@@ -5251,6 +5303,8 @@ export interface operations {
                         max_concurrent_calls: number;
                         calls_per_second: number;
                         register: boolean;
+                        /** @description the Asterisks that may carry the trunk's calls; empty: every registered one */
+                        asterisks: string[];
                         /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                         status: {
                             /**
@@ -5282,6 +5336,19 @@ export interface operations {
                             changed_at: string | null;
                             /** @description when a dialer last read the endpoint from Asterisk */
                             checked_at: string | null;
+                            /** @description the trunk on each Asterisk that carries it; the fields above sum them up: reachable if reachable on any, pushed only once pushed to all, the details of the best one */
+                            asterisks: {
+                                /** @description the Asterisk's name (`sandbox`: the simulator) */
+                                asterisk: string;
+                                /** @enum {string} */
+                                provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
+                                provisioning_error: string | null;
+                                /** @enum {string} */
+                                reachability: "reachable" | "unreachable" | "unknown";
+                                endpoint_state: ("online" | "offline" | "unknown" | "missing") | null;
+                                asterisk_connected: boolean | null;
+                                checked_at: string | null;
+                            }[];
                         };
                         /** @description ISO 8601 timestamp */
                         created_at: string;

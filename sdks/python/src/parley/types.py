@@ -211,6 +211,17 @@ class PhoneNumber(APIObject):
     updated_at: str  # ISO 8601 timestamp
 
 
+class TrunkStatusAsterisks(APIObject):
+    """Part of TrunkStatus."""
+    asterisk: str  # the Asterisk's name (`sandbox`: the simulator)
+    provisioning: Literal["built_in", "pending", "pushed", "failed", "no_asterisk"]
+    provisioning_error: Optional[str]
+    reachability: Literal["reachable", "unreachable", "unknown"]
+    endpoint_state: Optional[Literal["online", "offline", "unknown", "missing"]]
+    asterisk_connected: Optional[bool]
+    checked_at: Optional[str]
+
+
 class TrunkStatus(APIObject):
     """Part of Trunk."""
     provisioning: Literal["built_in", "pending", "pushed", "failed", "no_asterisk"]  # built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
@@ -223,6 +234,7 @@ class TrunkStatus(APIObject):
     asterisk_connected: Optional[bool]  # whether a dialer was connected to the trunk's Asterisk at the last check; null before the first
     changed_at: Optional[str]  # when the endpoint state or contact status last changed
     checked_at: Optional[str]  # when a dialer last read the endpoint from Asterisk
+    asterisks: List[TrunkStatusAsterisks]  # the trunk on each Asterisk that carries it; the fields above sum them up: reachable if reachable on any, pushed only once pushed to all, the details of the best one
 
 
 class Trunk(APIObject):
@@ -241,6 +253,7 @@ class Trunk(APIObject):
     max_concurrent_calls: int
     calls_per_second: float
     register: bool
+    asterisks: List[str]  # the Asterisks that may carry the trunk's calls; empty: every registered one
     status: TrunkStatus  # The trunk's state as the dialers see it through Asterisk's ARI
     created_at: str  # ISO 8601 timestamp
     updated_at: str  # ISO 8601 timestamp
@@ -556,6 +569,7 @@ class TrunkCreateParams(_TrunkCreateParamsRequired, total=False):
     max_concurrent_calls: int
     calls_per_second: float  # new calls started per second on this trunk, 0.01 to 1000
     register: bool  # send a SIP REGISTER to the carrier with username/password
+    asterisks: List[str]  # names of the registered Asterisks that may carry the trunk's calls (see `pnpm parley asterisks list`; `default` is the one ARI_URL names); empty: every registered Asterisk
 
 
 class TrunkUpdateParams(TypedDict, total=False):
@@ -571,6 +585,7 @@ class TrunkUpdateParams(TypedDict, total=False):
     max_concurrent_calls: int
     calls_per_second: float  # new calls started per second on this trunk, 0.01 to 1000
     register: bool
+    asterisks: List[str]  # names of the registered Asterisks that may carry the trunk's calls (see `pnpm parley asterisks list`; `default` is the one ARI_URL names); empty: every registered Asterisk
 
 
 class _WebhookEndpointCreateParamsRequired(TypedDict):
