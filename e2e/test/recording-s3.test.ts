@@ -1,0 +1,69 @@
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseWav } from '@parley/audio';
+import { S3RecordingStore } from '@parley/recording-store';
+import { startTestS3Server, type TestS3Server } from '@parley/recording-store/dist/testing';
+import { APPOINTMENT_REMINDER_AGENT, APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
+import { type Account, isSettled, sandboxAgent, startTestPlatform, type TestPlatform } from './platform-harness';
+
+// The demo's call with recordings in object storage (RECORDINGS_STORE=s3 in every service, a real S3 API: s3rver):
+// media uploads the recording when the call ends and the api streams it from the bucket, whole and by range.
+let s3: TestS3Server;
+let tp: TestPlatform;
+let account: Account;
+beforeAll(async () => {
+  s3 = await startTestS3Server();
+  tp = await startTestPlatform({ ...s3.env, RECORDINGS_UPLOAD_RETRY_MS: '200' });
+  account = await tp.createAccount('Recordings in S3');
+});
+afterAll(async () => {
+  await tp?.stop();
+  await s3?.close();
+});
+
+describe('a call recorded to S3, end to end', () => {
+  it('uploads the recording from the spool and streams it from the bucket, whole and by range', async () => {
+    const { agent } = await sandboxAgent(tp, account, '+15550100301', {
+      name: 'Appointment reminders',
+      type: 'outbound',
+      persona: APPOINTMENT_REMINDER_AGENT.persona,
+      instructions: APPOINTMENT_REMINDER_AGENT.instructions,
+      returns: APPOINTMENT_REMINDER_AGENT.returns,
+      tools: [{ type: 'end_call' }],
+      max_duration_seconds: 120,
+    });
+    const maria = '+15550142021';
+    await tp.scenario(maria, { outcome: 'answer', answer_after_ms: 1000, lines: APPOINTMENT_REMINDER_CALLEE_LINES });
+    const created = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to: maria, context: APPOINTMENT_REMINDER_AGENT.context });
+    expect(created.status).toBe(201);
+    const call = await tp.waitForCall(account, created.body.id, (c) => isSettled(c) && c.recording_url !== null, 150_000);
+
+    // Until the upload is confirmed the route says so (404 recording_not_ready); then the bucket's copy is served.
+    const get = (headers: Record<string, string> = {}) => fetch(`${tp.platform.apiUrl}/v1/calls/${call.id}/recording`, { headers: { authorization: `Bearer ${account.api_key}`, ...headers } });
+    await expect
+      .poll(async () => {
+        const res = await get();
+        return res.status === 200 ? 200 : (await res.json()).error.code;
+      }, { timeout: 30_000, interval: 200 })
+      .toBe(200);
+    const whole = Buffer.from(await (await get()).arrayBuffer());
+    const wav = parseWav(whole);
+    expect(wav).toMatchObject({ channels: 2, sampleRate: 16000 });
+    const t = (k: string) => new Date(call[k]).getTime();
+    expect(Math.abs(wav.samples.length / 2 / 16000 - (t('ended_at') - t('answered_at')) / 1000)).toBeLessThan(2.5);
+
+    const part = await get({ range: 'bytes=44-1043' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 44-1043/${whole.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(whole.subarray(44, 1044))).toBe(true);
+
+    // The bucket holds it under the account's prefix; media's spool kept nothing of it.
+    const store = new S3RecordingStore(s3.settings);
+    try {
+      expect(await store.size(store.locationOf({ callId: call.id, accountId: account.account_id }))).toBe(whole.length);
+    } finally {
+      store.close();
+    }
+    expect(readdirSync(tp.recordingsDir).filter((f) => f.startsWith(call.id))).toEqual([]);
+  });
+});
