@@ -202,10 +202,11 @@ describe('CallsRepository: events, transcript and recording', () => {
 
   it('saves a recording (again: the newer file wins) and finds it in the account', async () => {
     const call = { id: randomUUID(), accountId: 'acct_a' };
+    const local = { format: 'wav', store: 'local', bucket: null, state: 'stored' } as const;
     expect(await calls.hasRecording('acct_a', call.id)).toBe(false);
-    await calls.saveRecording(call, { path: 'a.wav', durationMs: 1000, bytes: 32044, format: 'wav' });
-    await calls.saveRecording(call, { path: 'b.wav', durationMs: 2000, bytes: 64044, format: 'wav' });
-    expect(await calls.recording('acct_a', call.id)).toMatchObject({ path: 'b.wav', durationMs: 2000, bytes: 64044, format: 'wav' });
+    await calls.saveRecording(call, { path: 'a.wav', durationMs: 1000, bytes: 32044, ...local });
+    await calls.saveRecording(call, { path: 'b.wav', durationMs: 2000, bytes: 64044, ...local });
+    expect(await calls.recording('acct_a', call.id)).toMatchObject({ path: 'b.wav', durationMs: 2000, bytes: 64044, format: 'wav', store: 'local', bucket: null, state: 'stored' });
     expect(await calls.recording('acct_b', call.id)).toBeNull();
     expect(await calls.hasRecording('acct_a', call.id)).toBe(true);
     expect(await calls.hasRecording('acct_b', call.id)).toBe(false);
