@@ -56,6 +56,8 @@ const FAILURES: Record<string, string> = {
   destination_out_of_order: "The callee's line is out of order.",
   interworking_error: 'A network interworking error.',
   originate_failed: 'Asterisk could not place the call on the trunk (check the trunk and its registration).',
+  no_asterisk_available: 'No Asterisk could place the call: none carries the trunk, or every one that does is down or full.',
+  asterisk_lost: 'The Asterisk carrying the call became unreachable (crashed or cut off); the call was ended.',
   trunk_not_found: "The call's trunk no longer exists.",
   media_unavailable: 'No media process could take the call (is the media service running?).',
   dialer_lost: 'The dialer holding the call stopped and the call could not be recovered.',

@@ -113,6 +113,13 @@ function TrunkState({ status: s }: { status: Trunk['status'] }) {
       {s.reachability === 'unknown' && s.endpoint_state === 'offline' && s.asterisk_connected && <Text size="xs" c="dimmed">not qualified yet (Asterisk sends OPTIONS within a minute)</Text>}
       {s.asterisk_connected === false && <Text size="xs" c="red.9">no dialer connected to its Asterisk</Text>}
       {s.checked_at && <Text size="xs" c="dimmed">checked {sinceText(s.checked_at)}</Text>}
+      {s.asterisks.length > 1 &&
+        s.asterisks.map((a) => (
+          <Text key={a.asterisk} size="xs" c={a.asterisk_connected === false || a.provisioning === 'failed' ? 'red.9' : 'dimmed'} data-trunk-asterisk={a.asterisk}>
+            {a.asterisk}: {a.asterisk_connected === false ? 'not connected' : a.reachability}
+            {a.provisioning === 'failed' ? ', refused' : a.provisioning === 'pending' ? ', not pushed yet' : ''}
+          </Text>
+        ))}
     </Stack>
   );
 }
@@ -123,7 +130,7 @@ function provisioningText(s: Trunk['status']): string {
     case 'pending': return 'not in Asterisk yet';
     case 'pushed': return 'in Asterisk';
     case 'failed': return `Asterisk refused it: ${s.provisioning_error ?? 'no reason given'}`;
-    case 'no_asterisk': return 'no Asterisk configured (ARI_URL): its calls cannot go out';
+    case 'no_asterisk': return 'no Asterisk carries it (register one, or set ARI_URL): its calls cannot go out';
   }
 }
 

@@ -78,7 +78,7 @@ export const TrunkStatus = z
     provisioning: z
       .enum(TRUNK_PROVISIONING)
       .describe(
-        'built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out',
+        'built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: no Asterisk carries it (none registered with `pnpm parley asterisks add` nor set as a dialer\'s ARI_URL, or none of those the trunk names), so its calls cannot go out',
       ),
     provisioning_error: z.string().nullable().describe("Asterisk's words when it refused the trunk"),
     reachability: z

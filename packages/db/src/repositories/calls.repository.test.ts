@@ -19,7 +19,7 @@ function callRow(accountId: string, fields: Partial<CallEntity> = {}): CallEntit
     webhookUrl: null, webhookStatus: null, webhookError: null, createdAt: now, startedAt: null, answeredAt: null, endedAt: null, durationSeconds: null,
     billedDurationSeconds: null, billingAmountMilliCents: null, reservationStatus: 'reserved', reservedMilliCents: 0, errorCode: null, errorMessage: null,
     hangupCause: null, hangupCauseCode: null, answeredBy: null, latency: null, metadata: {}, campaignId: null, maxDurationSeconds: 600, ringTimeoutSeconds: 30, channelId: null,
-    dialerId: null, completedPublishedAt: null, updatedAt: now, ...fields,
+    dialerId: null, asterisk: null, completedPublishedAt: null, updatedAt: now, ...fields,
   };
 }
 

@@ -4609,7 +4609,7 @@ export interface operations {
                             /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                             status: {
                                 /**
-                                 * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                                 * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: no Asterisk carries it (none registered with `pnpm parley asterisks add` nor set as a dialer's ARI_URL, or none of those the trunk names), so its calls cannot go out
                                  * @enum {string}
                                  */
                                 provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
@@ -4810,7 +4810,7 @@ export interface operations {
                         /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                         status: {
                             /**
-                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: no Asterisk carries it (none registered with `pnpm parley asterisks add` nor set as a dialer's ARI_URL, or none of those the trunk names), so its calls cannot go out
                              * @enum {string}
                              */
                             provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
@@ -4999,7 +4999,7 @@ export interface operations {
                         /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                         status: {
                             /**
-                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: no Asterisk carries it (none registered with `pnpm parley asterisks add` nor set as a dialer's ARI_URL, or none of those the trunk names), so its calls cannot go out
                              * @enum {string}
                              */
                             provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";
@@ -5308,7 +5308,7 @@ export interface operations {
                         /** @description The trunk's state as the dialers see it through Asterisk's ARI */
                         status: {
                             /**
-                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+                             * @description built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: no Asterisk carries it (none registered with `pnpm parley asterisks add` nor set as a dialer's ARI_URL, or none of those the trunk names), so its calls cannot go out
                              * @enum {string}
                              */
                             provisioning: "built_in" | "pending" | "pushed" | "failed" | "no_asterisk";

@@ -224,7 +224,7 @@ class TrunkStatusAsterisks(APIObject):
 
 class TrunkStatus(APIObject):
     """Part of Trunk."""
-    provisioning: Literal["built_in", "pending", "pushed", "failed", "no_asterisk"]  # built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: the dialer has no Asterisk configured (ARI_URL), so its calls cannot go out
+    provisioning: Literal["built_in", "pending", "pushed", "failed", "no_asterisk"]  # built_in: the sandbox trunk, served by the simulator; pending: this version of the trunk is not in Asterisk yet; pushed: Asterisk has it; failed: Asterisk refused it (see provisioning_error); no_asterisk: no Asterisk carries it (none registered with `pnpm parley asterisks add` nor set as a dialer's ARI_URL, or none of those the trunk names), so its calls cannot go out
     provisioning_error: Optional[str]  # Asterisk's words when it refused the trunk
     reachability: Literal["reachable", "unreachable", "unknown"]  # reachable: Asterisk's SIP OPTIONS to the carrier are answered (endpoint online); unreachable: they time out or cannot be sent (endpoint offline after a qualify); unknown: not qualified yet (Asterisk's first OPTIONS comes within qualify_frequency, 60 s, of the push), or no dialer has been connected to the trunk's Asterisk lately
     endpoint_state: Optional[Literal["online", "offline", "unknown", "missing"]]  # Asterisk's state of the trunk's PJSIP endpoint as last read; missing: Asterisk has no such endpoint (it is pushed again)
