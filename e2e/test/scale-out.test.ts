@@ -4,9 +4,10 @@ import { isTerminal, metric, until } from './platform-harness';
 import { type ScaleRig, startScaleRig } from './scale-rig';
 
 // Issue 23, the whole scale-out under kill -9: two dialers, three media processes, a 3-node NATS cluster (streams with
-// three copies), one simulator, real Postgres. One process is killed at a time while six answered calls are live: a
-// dialer (its calls adopted by the other), a media process (its calls end media_lost, the others go on), the NATS node
-// leading the call events stream (nothing lost). After each kill: no call row lost, every call ends with exactly one
+// three copies), two simulators registered as two Asterisks carrying one customer trunk, real Postgres. One process is
+// killed at a time while six answered calls are live: a dialer (its calls adopted by the other; then the media process
+// holding adopted calls), a media process (its calls end media_lost, the others go on), the NATS node leading the call
+// events stream (nothing lost), a simulator (its calls end asterisk_lost, new ones go to the other). After each kill: no call row lost, every call ends with exactly one
 // `ended` event, its webhook delivered, nothing left in the simulator. Times from each kill are printed.
 
 const CALLS_PER_ROUND = 6;
@@ -15,7 +16,7 @@ let rig: ScaleRig;
 let bus: Bus;
 
 beforeAll(async () => {
-  rig = await startScaleRig({ dialers: 2, media: 3, natsCluster: true, mediaEnv: { MEDIA_MAX_SESSIONS: '4' } });
+  rig = await startScaleRig({ dialers: 2, media: 3, natsCluster: true, asterisks: 2, mediaEnv: { MEDIA_MAX_SESSIONS: '4' } });
   bus = new Bus({ url: rig.cluster!.url, namespace: rig.tp.platform.env.NATS_NAMESPACE!, name: 'scale-out-test', logger: createLogger('scale-out-test', 'silent') });
   await bus.connect();
 }, 180_000);
@@ -137,6 +138,31 @@ describe('scale-out: two dialers, three media processes, a 3-node NATS cluster, 
     await rig.endAll(ids);
     console.log(`NATS leader ${leader} SIGKILL -> ${ids.length} calls ended and settled through the rest: ${Date.now() - killedAt} ms`);
     for (const id of ids) expect(await call(id), id).toMatchObject({ status: 'completed', error_code: null });
+    await expectNothingLost();
+  });
+
+  it('a simulator (an Asterisk): its calls end asterisk_lost, the other one\'s go on and new calls go there', async () => {
+    const ids = await rig.placeLive(CALLS_PER_ROUND);
+    const on = await rig.asteriskOf(ids);
+    const count = (name: string) => ids.filter((id) => on.get(id) === name).length;
+    console.log(`${ids.length} calls over ${rig.asteriskNames.join(', ')}: ${rig.asteriskNames.map(count).join(', ')}`);
+    const victim = [...rig.asteriskNames].sort((a, b) => count(b) - count(a))[0]!;
+    const lostIds = ids.filter((id) => on.get(id) === victim);
+    expect(lostIds.length).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    await rig.sim(victim).kill('SIGKILL');
+    await until(`the calls on ${victim} end`, async () => (await Promise.all(lostIds.map(call))).every(isTerminal));
+    const lost = await Promise.all(lostIds.map(call));
+    for (const c of lost) expect(c, JSON.stringify(c)).toMatchObject({ status: 'completed', error_code: 'asterisk_lost' });
+    console.log(`${victim} SIGKILL -> its ${lost.length} calls ended: max ${Math.max(...lost.map((c) => Date.parse(c.ended_at) - killedAt))} ms`);
+    const kept = ids.filter((id) => !lostIds.includes(id));
+    for (const id of kept) expect((await call(id)).status, id).toBe('in_progress');
+    // New calls go to the one left.
+    const fresh = await rig.placeLive(2);
+    const freshOn = await rig.asteriskOf(fresh);
+    for (const id of fresh) expect(freshOn.get(id), id).not.toBe(victim);
+    await rig.endAll([...ids, ...fresh]);
+    for (const id of [...kept, ...fresh]) expect(await call(id), id).toMatchObject({ status: 'completed', error_code: null });
     await expectNothingLost();
   });
 });
