@@ -88,14 +88,14 @@ describe('secrets at rest', () => {
   it('reseal moves every secret to the current key, after which the previous key is not needed; a value no key opens changes nothing', async () => {
     const rotating = new SecretBox('new-key', 'upgrade-key');
     const counts = await ds.transaction((m) => resealStoredSecrets(m, rotating));
-    expect(counts).toEqual({ trunk_password: 1, account_webhook_secret: 1, endpoint_secret: 1, endpoint_previous_secret: 1, tool_header: 2, llm_api_key: 0 });
+    expect(counts).toEqual({ trunk_password: 1, account_webhook_secret: 1, endpoint_secret: 1, endpoint_previous_secret: 1, tool_header: 2, llm_api_key: 0, asterisk_password: 0 });
     const s = await stored();
     const only = new SecretBox('new-key');
     expect([only.open(s.account), only.open(s.endpoint), only.open(s.previous), only.open(s.trunk), only.open(s.headers.Authorization!), only.open(s.headers['x-api-key']!)]).toEqual([
       PLAIN.account, PLAIN.endpoint, PLAIN.previous, 'trunk-password', PLAIN.bearer, PLAIN.apiKey,
     ]);
     // Run again: everything is current already.
-    expect(Object.values(await ds.transaction((m) => resealStoredSecrets(m, rotating)))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await ds.transaction((m) => resealStoredSecrets(m, rotating)))).toEqual([0, 0, 0, 0, 0, 0, 0]);
 
     await ds.query(`UPDATE webhook_endpoints SET secret = $1 WHERE id = 'we_s'`, [new SecretBox('unknown-key').seal('x')]);
     const before = await stored();

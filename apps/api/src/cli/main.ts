@@ -25,7 +25,7 @@ const USAGE = `parley: the admin CLI (prints JSON on stdout)
   pnpm parley migrate
 
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/parley).
-secrets reseal: seals every stored secret (trunk passwords, webhook secrets, tool headers) under PARLEY_SECRET_KEY,
+secrets reseal: seals every stored secret (trunk and Asterisk passwords, webhook secrets, tool headers) under PARLEY_SECRET_KEY,
 opening the old ones with PARLEY_SECRET_KEY_PREVIOUS; afterwards the previous key can be removed.
 asterisks: the Asterisks the dialers connect to over ARI (within ASTERISK_REGISTRY_RELOAD_MS, no restart); the ARI
 password is stored encrypted with PARLEY_SECRET_KEY (the dialers' must be the same) and never printed. A trunk's
