@@ -38,7 +38,7 @@ describe('deploy/minio.yml', () => {
   it('creates the bucket api and media use, with their credentials, before they start', () => {
     const job = override.services['minio-bucket']!;
     expect((job.depends_on as Record<string, { condition: string }>).minio!.condition).toBe('service_healthy');
-    const script = (job.entrypoint as string[]).join(' ');
+    const script = (job as typeof job & { entrypoint: string[] }).entrypoint.join(' ');
     expect(script).toContain('mc mb --ignore-existing "parley/$S3_BUCKET"');
     expect(script).toContain('mc alias set parley "$S3_ENDPOINT" "$S3_ACCESS_KEY_ID" "$S3_SECRET_ACCESS_KEY"');
     const minio = override.services.minio!.environment as Record<string, string>;
