@@ -144,4 +144,12 @@ describe('RecordingUploads', () => {
     writeFileSync(join(dir, `${CALL}.json`), JSON.stringify({ ...note, pid: process.ppid }));
     expect(await uploads(new FlakyStore()).recover()).toBe(0);
   });
+
+  it("does not take this process's own calls still recording for leftovers", async () => {
+    const u = uploads(new FlakyStore());
+    await u.begin(CALL, ACCOUNT);
+    writeFileSync(join(dir, `${CALL}.wav`), Buffer.alloc(44));
+    expect(await u.recover()).toBe(0);
+    expect(existsSync(join(dir, `${CALL}.json`))).toBe(true);
+  });
 });

@@ -25,6 +25,8 @@ const RETRY_CAP_MS = 30_000;
  */
 export class RecordingUploads {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Calls of this process still recording: their notes are not leftovers, whatever the order of start-up. */
+  private readonly recording = new Set<string>();
   private stopping = false;
   private readonly wake = new Set<() => void>();
 
@@ -37,11 +39,13 @@ export class RecordingUploads {
 
   /** A call's recording starts (before its first byte is written). */
   begin(callId: string, accountId: string): Promise<void> {
+    this.recording.add(callId);
     return this.o.spool.begin(callId, accountId);
   }
 
   /** The call's WAV is complete: announced, and on its way to the store (not awaited for S3). */
   async finished(callId: string, accountId: string, size: { bytes: number; durationMs: number }): Promise<void> {
+    this.recording.delete(callId);
     const entry = await this.o.spool.finished(callId, accountId, { bytes: size.bytes, duration_ms: size.durationMs });
     if (this.o.store.kind !== 'local') {
       await this.announce(entry, 'spooled').catch((err) => this.o.logger.warn({ err, call_id: callId }, 'recording (spooled) not announced; announced once stored'));
@@ -59,7 +63,7 @@ export class RecordingUploads {
 
   /** At start: what a stopped process left, cut recordings completed first (their header fixed), then stored. */
   async recover(): Promise<number> {
-    const entries = await this.o.spool.leftovers();
+    const entries = (await this.o.spool.leftovers()).filter((e) => !this.recording.has(e.call_id) && !this.inFlight.has(e.call_id));
     for (const left of entries) {
       let entry = left;
       if (!entry.finished) {
