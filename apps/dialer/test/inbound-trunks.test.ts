@@ -90,6 +90,11 @@ async function routedTo(call: { from: string }): Promise<{ trunk_id: string; acc
   return { trunk_id: request.trunk_id, account_id: row.account_id };
 }
 
+/** The Asterisk an inbound call's row names (written once its `initiated` event is projected). */
+function asteriskOf(call: { from: string }): Promise<string> {
+  return world.until(async () => ((await world.db.dataSource.query(`SELECT asterisk FROM calls WHERE from_number = $1`, [call.from])) as { asterisk: string | null }[])[0]?.asterisk, 'the call row naming its Asterisk');
+}
+
 async function rejectedWithoutAsking(sim: { url: string }, call: { from: string; channelId: string }): Promise<void> {
   const simCall = () => fetch(`${sim.url}/sim/calls/${encodeURIComponent(call.channelId)}`).then((r) => r.json() as Promise<Record<string, unknown>>);
   await world.until(async () => (await simCall()).state === 'ended', 'rejected');
@@ -103,6 +108,9 @@ describe('on the real Asterisk, the channel names the trunk', () => {
     const onA = await callIn(asterisk, SHARED, trunks.a);
     expect(await routedTo(onB)).toEqual({ trunk_id: trunks.b, account_id: accounts.b });
     expect(await routedTo(onA)).toEqual({ trunk_id: trunks.a, account_id: accounts.a });
+    // Each call records the Asterisk it came in on (ARI_URL's, named `default`).
+    expect(await asteriskOf(onA)).toBe('default');
+    expect(await asteriskOf(onB)).toBe('default');
   });
 
   it('on an endpoint that is no Parley trunk, the one customer trunk holding the number takes it; a number on several is rejected', async () => {
@@ -113,7 +121,9 @@ describe('on the real Asterisk, the channel names the trunk', () => {
 
 describe("on the simulator's shared sandbox endpoint, the number decides among sandbox trunks", () => {
   it('the one sandbox trunk holding the number takes it, even when a customer trunk holds it too', async () => {
-    expect(await routedTo(await callIn(world.sim, ON_ONE_SANDBOX_TRUNK))).toEqual({ trunk_id: trunks.sandboxB, account_id: accounts.b });
+    const call = await callIn(world.sim, ON_ONE_SANDBOX_TRUNK);
+    expect(await routedTo(call)).toEqual({ trunk_id: trunks.sandboxB, account_id: accounts.b });
+    expect(await asteriskOf(call)).toBe('sandbox');
   });
 
   it('a number on the sandbox trunks of two accounts is rejected rather than guessed', async () => {
