@@ -66,4 +66,36 @@ describe('a call recorded to S3, end to end', () => {
     }
     expect(readdirSync(tp.recordingsDir).filter((f) => f.startsWith(call.id))).toEqual([]);
   });
+
+  it('loses no recording when the media process is killed (SIGKILL) while its upload waits for S3: restarted, it uploads it', async () => {
+    const { agent } = await sandboxAgent(tp, account, '+15550100302', {
+      name: 'Appointment reminders, S3 down',
+      type: 'outbound',
+      persona: APPOINTMENT_REMINDER_AGENT.persona,
+      instructions: APPOINTMENT_REMINDER_AGENT.instructions,
+      returns: APPOINTMENT_REMINDER_AGENT.returns,
+      tools: [{ type: 'end_call' }],
+      max_duration_seconds: 120,
+    });
+    const callee = '+15550142022';
+    await tp.scenario(callee, { outcome: 'answer', answer_after_ms: 1000, lines: APPOINTMENT_REMINDER_CALLEE_LINES });
+    await s3.stop();
+    const created = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to: callee, context: APPOINTMENT_REMINDER_AGENT.context });
+    const call = await tp.waitForCall(account, created.body.id, (c) => isSettled(c) && c.recording_url !== null, 150_000);
+    const get = () => fetch(`${tp.platform.apiUrl}/v1/calls/${call.id}/recording`, { headers: { authorization: `Bearer ${account.api_key}` } });
+    const pending = await get();
+    expect(pending.status).toBe(404);
+    expect(((await pending.json()) as any).error.code).toBe('recording_not_ready');
+    expect(readdirSync(tp.recordingsDir).filter((f) => f.startsWith(call.id)).sort()).toEqual([`${call.id}.json`, `${call.id}.wav`]);
+
+    const media = tp.platform.get('media');
+    await media.kill('SIGKILL');
+    await s3.start();
+    await media.restart();
+    await expect.poll(async () => (await get()).status, { timeout: 30_000, interval: 200 }).toBe(200);
+    const wav = parseWav(Buffer.from(await (await get()).arrayBuffer()));
+    expect(wav).toMatchObject({ channels: 2, sampleRate: 16000 });
+    expect(wav.samples.length).toBeGreaterThan(16000 * 2);
+    expect(readdirSync(tp.recordingsDir).filter((f) => f.startsWith(call.id))).toEqual([]);
+  });
 });
