@@ -265,9 +265,9 @@ describe('the console in a real browser', () => {
     await trunkForm.getByRole('button', { name: 'Add trunk' }).click();
     await page.locator('[data-trunk="Carrier A"]').waitFor();
     expect(await page.locator('[data-trunk="Carrier A"]').textContent()).toContain('parley (password set)');
-    // Its state as the dialers know it: this stack has no real Asterisk (ARI_URL), and the row says so (the list is
-    // re-read every 10 s); the sandbox trunk, served by the simulator, is reachable.
-    await expect.poll(() => page.locator('[data-trunk="Carrier A"]').textContent(), { timeout: 30_000, interval: 500 }).toContain('no Asterisk configured');
+    // Its state as the dialers know it: this stack has no real Asterisk (no ARI_URL, none registered), and the row says
+    // so (the list is re-read every 10 s); the sandbox trunk, served by the simulator, is reachable.
+    await expect.poll(() => page.locator('[data-trunk="Carrier A"]').textContent(), { timeout: 30_000, interval: 500 }).toContain('no Asterisk carries it');
     await expect.poll(() => page.locator('[data-trunk="sandbox"] [data-trunk-state]').getAttribute('data-trunk-state'), { timeout: 30_000, interval: 500 }).toBe('reachable');
     await page.getByRole('button', { name: 'Add number' }).click();
     const numberForm = page.getByRole('dialog');

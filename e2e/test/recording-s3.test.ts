@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '@parley/audio';
 import { S3RecordingStore } from '@parley/recording-store';
 import { startTestS3Server, type TestS3Server } from '@parley/recording-store/dist/testing';
-import { APPOINTMENT_REMINDER_AGENT, APPOINTMENT_REMINDER_CALLEE_LINES } from '@parley/sandbox-llm';
 import { type Account, isSettled, sandboxAgent, startTestPlatform, type TestPlatform } from './platform-harness';
 
-// The demo's call with recordings in object storage (RECORDINGS_STORE=s3 in every service, a real S3 API: s3rver):
-// media uploads the recording when the call ends and the api streams it from the bucket, whole and by range.
+// Calls recorded to object storage (RECORDINGS_STORE=s3 in every service, a real S3 API: s3rver): media uploads the
+// recording when the call ends and the api streams it from the bucket, whole and by range. The calls are short (the
+// agent greets, the far end hangs up after 4 s): the conversation itself is the demo call's test.
 let s3: TestS3Server;
 let tp: TestPlatform;
 let account: Account;
@@ -21,22 +21,21 @@ afterAll(async () => {
   await s3?.close();
 });
 
+/** A far end that answers, stays silent and hangs up after 4 s: a recording of the agent's greeting and the silence. */
+const SHORT_CALL = { outcome: 'answer', answer_after_ms: 200, lines: [], send_silence: true, hangup_after_ms: 4000 };
+
+async function shortCallAgent(number: string): Promise<{ id: string }> {
+  return (await sandboxAgent(tp, account, number, { name: `Greeter ${number}`, type: 'outbound', instructions: 'Greet the callee.', initial_greeting: 'Hello, this is the clinic calling about your appointment.' })).agent;
+}
+
 describe('a call recorded to S3, end to end', () => {
   it('uploads the recording from the spool and streams it from the bucket, whole and by range', async () => {
-    const { agent } = await sandboxAgent(tp, account, '+15550100301', {
-      name: 'Appointment reminders',
-      type: 'outbound',
-      persona: APPOINTMENT_REMINDER_AGENT.persona,
-      instructions: APPOINTMENT_REMINDER_AGENT.instructions,
-      returns: APPOINTMENT_REMINDER_AGENT.returns,
-      tools: [{ type: 'end_call' }],
-      max_duration_seconds: 120,
-    });
+    const agent = await shortCallAgent('+15550100301');
     const maria = '+15550142021';
-    await tp.scenario(maria, { outcome: 'answer', answer_after_ms: 1000, lines: APPOINTMENT_REMINDER_CALLEE_LINES });
-    const created = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to: maria, context: APPOINTMENT_REMINDER_AGENT.context });
+    await tp.scenario(maria, SHORT_CALL);
+    const created = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to: maria });
     expect(created.status).toBe(201);
-    const call = await tp.waitForCall(account, created.body.id, (c) => isSettled(c) && c.recording_url !== null, 150_000);
+    const call = await tp.waitForCall(account, created.body.id, (c) => isSettled(c) && c.recording_url !== null, 60_000);
 
     // Until the upload is confirmed the route says so (404 recording_not_ready); then the bucket's copy is served.
     const get = (headers: Record<string, string> = {}) => fetch(`${tp.platform.apiUrl}/v1/calls/${call.id}/recording`, { headers: { authorization: `Bearer ${account.api_key}`, ...headers } });
@@ -68,20 +67,12 @@ describe('a call recorded to S3, end to end', () => {
   });
 
   it('loses no recording when the media process is killed (SIGKILL) while its upload waits for S3: restarted, it uploads it', async () => {
-    const { agent } = await sandboxAgent(tp, account, '+15550100302', {
-      name: 'Appointment reminders, S3 down',
-      type: 'outbound',
-      persona: APPOINTMENT_REMINDER_AGENT.persona,
-      instructions: APPOINTMENT_REMINDER_AGENT.instructions,
-      returns: APPOINTMENT_REMINDER_AGENT.returns,
-      tools: [{ type: 'end_call' }],
-      max_duration_seconds: 120,
-    });
+    const agent = await shortCallAgent('+15550100302');
     const callee = '+15550142022';
-    await tp.scenario(callee, { outcome: 'answer', answer_after_ms: 1000, lines: APPOINTMENT_REMINDER_CALLEE_LINES });
+    await tp.scenario(callee, SHORT_CALL);
     await s3.stop();
-    const created = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to: callee, context: APPOINTMENT_REMINDER_AGENT.context });
-    const call = await tp.waitForCall(account, created.body.id, (c) => isSettled(c) && c.recording_url !== null, 150_000);
+    const created = await tp.api(account, 'POST', '/v1/calls', { agent_id: agent.id, to: callee });
+    const call = await tp.waitForCall(account, created.body.id, (c) => isSettled(c) && c.recording_url !== null, 60_000);
     const get = () => fetch(`${tp.platform.apiUrl}/v1/calls/${call.id}/recording`, { headers: { authorization: `Bearer ${account.api_key}` } });
     const pending = await get();
     expect(pending.status).toBe(404);
