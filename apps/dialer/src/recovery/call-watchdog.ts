@@ -1,6 +1,6 @@
 import { AriError } from '@parley/ari-client';
 import { ErrorCodes } from '@parley/common';
-import type { Logger } from '@parley/service-kit';
+import { type Logger, PeriodicCheck } from '@parley/service-kit';
 import type { LiveCalls } from '../calls/live-calls';
 import type { AsteriskConnections } from '../telephony/asterisk-connections';
 import type { TrunkCapacity } from '../trunks/trunk-capacity';
@@ -17,27 +17,24 @@ const HANGUP_CONFIRM_MS = 10_000;
  * Asterisk connection (orphaned calls of dead dialers included).
  */
 export class CallWatchdog {
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | null = null;
+  private readonly periodic: PeriodicCheck;
 
   constructor(
     private readonly deps: { liveCalls: LiveCalls; connections: AsteriskConnections; adoption: ChannelAdoption; capacity: TrunkCapacity; intervalMs: number; logger: Logger },
-  ) {}
+  ) {
+    this.periodic = new PeriodicCheck({ what: 'watchdog tick', intervalMs: deps.intervalMs, logger: deps.logger }, () => this.run());
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    void this.periodic.stop();
   }
 
   tick(): Promise<void> {
-    this.ticking ??= this.run()
-      .catch((err: Error) => this.deps.logger.warn({ err }, 'watchdog tick failed'))
-      .finally(() => (this.ticking = null));
-    return this.ticking;
+    return this.periodic.tick();
   }
 
   private async run(): Promise<void> {

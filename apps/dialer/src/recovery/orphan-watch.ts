@@ -1,4 +1,4 @@
-import type { Logger } from '@parley/service-kit';
+import { type Logger, PeriodicCheck } from '@parley/service-kit';
 import type { AsteriskConnections } from '../telephony/asterisk-connections';
 import type { ChannelAdoption } from './channel-adoption';
 
@@ -8,25 +8,22 @@ import type { ChannelAdoption } from './channel-adoption';
  * plus one heartbeat plus one reconciliation (see the README's "Recovery").
  */
 export class OrphanWatch {
-  private timer: NodeJS.Timeout | undefined;
-  private checking: Promise<void> | null = null;
+  private readonly periodic: PeriodicCheck;
 
-  constructor(private readonly deps: { connections: AsteriskConnections; adoption: ChannelAdoption; intervalMs: number; logger: Logger }) {}
+  constructor(private readonly deps: { connections: AsteriskConnections; adoption: ChannelAdoption; intervalMs: number; logger: Logger }) {
+    this.periodic = new PeriodicCheck({ what: 'orphaned call check', intervalMs: deps.intervalMs, logger: deps.logger }, () => this.run());
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.check(), this.deps.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    void this.periodic.stop();
   }
 
   check(): Promise<void> {
-    this.checking ??= this.run()
-      .catch((err: Error) => this.deps.logger.warn({ err }, 'orphaned call check failed'))
-      .finally(() => (this.checking = null));
-    return this.checking;
+    return this.periodic.tick();
   }
 
   private async run(): Promise<void> {

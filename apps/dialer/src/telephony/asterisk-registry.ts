@@ -1,5 +1,5 @@
 import { type AsterisksRepository, SecretBox } from '@parley/db';
-import type { Logger } from '@parley/service-kit';
+import { type Logger, PeriodicCheck } from '@parley/service-kit';
 import type { DialerConfig } from '../config';
 import { type AsteriskConnection, type AsteriskConnections, type AsteriskDefinition, DEFAULT_ASTERISK } from './asterisk-connections';
 
@@ -12,8 +12,7 @@ import { type AsteriskConnection, type AsteriskConnections, type AsteriskDefinit
  */
 export class AsteriskRegistry {
   private readonly box: SecretBox;
-  private timer: NodeJS.Timeout | undefined;
-  private loading: Promise<void> | null = null;
+  private readonly periodic: PeriodicCheck;
   private othersLoad = new Map<string, number>();
 
   constructor(
@@ -29,6 +28,7 @@ export class AsteriskRegistry {
     },
   ) {
     this.box = new SecretBox(deps.config.PARLEY_SECRET_KEY, deps.config.PARLEY_SECRET_KEY_PREVIOUS);
+    this.periodic = new PeriodicCheck({ what: 'reading the Asterisk registry', intervalMs: deps.config.ASTERISK_REGISTRY_RELOAD_MS, logger: deps.logger }, () => this.run());
   }
 
   /** Live calls other dialers hold on this Asterisk, as of the last reload. */
@@ -37,20 +37,16 @@ export class AsteriskRegistry {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.reload(), this.deps.config.ASTERISK_REGISTRY_RELOAD_MS);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    void this.periodic.stop();
   }
 
   /** Reads the registry and applies it (one at a time: a reload asked for during one joins it). */
   reload(): Promise<void> {
-    this.loading ??= this.run()
-      .catch((err: Error) => this.deps.logger.warn({ err }, 'reading the Asterisk registry failed'))
-      .finally(() => (this.loading = null));
-    return this.loading;
+    return this.periodic.tick();
   }
 
   private async run(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { AriEvent } from '@parley/ari-client';
 import type { TrunkContactStatus, TrunkEndpointState, TrunkStatesRepository, TrunksRepository } from '@parley/db';
-import type { Logger } from '@parley/service-kit';
+import { type Logger, PeriodicCheck } from '@parley/service-kit';
 import type { AsteriskConnection, AsteriskConnections } from '../telephony/asterisk-connections';
 import { trunkEndpointName } from './trunk-endpoint';
 
@@ -28,10 +28,11 @@ export interface TrunkStatesDeps {
  * registrations over ARI, so neither can this.
  */
 export class TrunkStates {
-  private timer: NodeJS.Timeout | undefined;
-  private checking: Promise<void> | null = null;
+  private readonly periodic: PeriodicCheck;
 
-  constructor(private readonly deps: TrunkStatesDeps) {}
+  constructor(private readonly deps: TrunkStatesDeps) {
+    this.periodic = new PeriodicCheck({ what: 'checking trunk states', intervalMs: deps.intervalMs, logger: deps.logger }, () => this.run());
+  }
 
   /** A check holds three intervals: after that without a newer one, the api says nobody is watching. */
   private get staleAfterMs(): number {
@@ -39,13 +40,12 @@ export class TrunkStates {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.check(), this.deps.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
     void this.check();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    void this.periodic.stop();
   }
 
   /** Endpoint events of pushed trunks (the sandbox's one endpoint is only read by `check`). */
@@ -68,10 +68,7 @@ export class TrunkStates {
 
   /** Reads every trunk's endpoint from its Asterisk now (one at a time: a check asked for during one joins it). */
   check(): Promise<void> {
-    this.checking ??= this.run()
-      .catch((err: Error) => this.deps.logger.warn({ err }, 'checking trunk states failed'))
-      .finally(() => (this.checking = null));
-    return this.checking;
+    return this.periodic.tick();
   }
 
   private async run(): Promise<void> {
