@@ -13,6 +13,11 @@ export const ApiConfigSchema = z.object({
   /** Requests per second per API key (token bucket); the burst is twice that. 0 disables the limit. */
   API_RATE_LIMIT_PER_SECOND: env.int(100),
   API_DB_POOL_SIZE: env.int(20, 1),
+  /**
+   * The admin API's bearer token (`/v1/admin/...`: the Asterisk registry, platform-wide). Unset: the admin API answers
+   * 403 admin_api_disabled and only the CLI writes the registry. Use a long random value (e.g. openssl rand -hex 32).
+   */
+  PARLEY_ADMIN_TOKEN: env.optional(),
   /** Where recordings are read from: RECORDINGS_DIR, or the S3 bucket media uploads to (the same settings as media's). */
   ...recordingsEnv,
   /** Where the built-in `sandbox` trunk points (the Asterisk simulator's SIP side, informational). */

@@ -60,7 +60,8 @@ describe('pnpm parley (admin CLI)', () => {
     await expect(run('node', [CLI, 'asterisks', 'add', '--name', 'n', '--url', 'ftp://x/ari', '--username', 'u', '--password', 'p', '--capacity', '5'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--url') });
     await expect(run('node', [CLI, 'asterisks', 'add', '--name', 'n', '--url', 'http://x/ari', '--username', 'u', '--password', 'p'], env)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--capacity') });
     await expect(run('node', [CLI, 'asterisks', 'remove', 'nope'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("no Asterisk is registered as 'nope'") });
-  });
+    // Twelve CLI processes, one after the other: about 1 s each alone, several on a loaded 2-core machine.
+  }, 120_000);
 
   it('fails with a message and a non-zero code on bad input', async () => {
     await expect(run('node', [CLI, 'keys', 'revoke', 'key_nope'], { env: { ...process.env, DATABASE_URL: db.url } })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no active key') });

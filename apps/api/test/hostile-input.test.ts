@@ -92,7 +92,8 @@ describe('JSON nesting depth', () => {
 describe('path ids the database cannot hold', () => {
   it('answers 404 resource_not_found to a NUL in any path id, on every route that takes one', async () => {
     const doc = (await api.call('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => (path.includes('{') ? Object.keys(ops).map((m) => [m.toUpperCase(), path] as const) : []));
+    // An account's key (the admin routes refuse it before reading the path: admin-asterisks.test.ts checks theirs).
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => (path.includes('{') && !path.startsWith('/v1/admin/') ? Object.keys(ops).map((m) => [m.toUpperCase(), path] as const) : []));
     expect(routes.length).toBeGreaterThan(15);
     for (const bad of ['%00', 'pn_%00x']) {
       for (const [method, path] of routes) {

@@ -51,6 +51,10 @@ export const ErrorCodes = {
   webCallUnavailable: 'web_call_unavailable',
   bodyTooLarge: 'body_too_large',
   unauthorized: 'unauthorized',
+  /** An admin route (`/v1/admin/...`) on an api without PARLEY_ADMIN_TOKEN. */
+  adminApiDisabled: 'admin_api_disabled',
+  /** An Asterisk name already registered. */
+  asteriskNameTaken: 'asterisk_name_taken',
   notFound: 'resource_not_found',
   /** The call's recording is finished but still being uploaded from the media process to the store: try again shortly. */
   recordingNotReady: 'recording_not_ready',

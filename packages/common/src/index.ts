@@ -7,6 +7,7 @@ export * from './prompt';
 export * from './api/storable';
 export * from './api/primitives';
 export * from './api/trunks';
+export * from './api/asterisks';
 export * from './api/numbers';
 export * from './api/agents';
 export * from './api/conversation-webhook';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type AccountEntity, openDatabase, SecretBox, StoredSecretsRepository } from '@parley/db';
-import { AsteriskAdmin, type AsteriskOptions } from './asterisk-admin';
+import { AsteriskAdmin, AsteriskAdminError, type AsteriskOptions } from '../asterisks/asterisk-admin';
 import { accountDefaults, Accounts } from '../accounts/accounts';
 import { ApiKeys } from '../accounts/api-keys';
 import { setCredits } from '../billing/credits';
@@ -142,10 +142,16 @@ async function run(argv: string[]): Promise<unknown> {
           site: values.site,
           labels: values.label,
         };
-        if (verb === 'list') return await admin.list();
-        if (verb === 'add') return await admin.add({ ...options, name: need(values.name, 'name'), url: need(values.url, 'url'), username: need(values.username, 'username'), password: need(values.password, 'password'), capacity: int(values.capacity, 'capacity', 1) });
-        const name = need(arg, 'NAME (positional)');
-        return await (verb === 'update' ? admin.update(name, options) : admin.remove(name));
+        try {
+          if (verb === 'list') return await admin.list();
+          if (verb === 'add') return await admin.add({ ...options, name: need(values.name, 'name'), url: need(values.url, 'url'), username: need(values.username, 'username'), password: need(values.password, 'password'), capacity: int(values.capacity, 'capacity', 1) });
+          const name = need(arg, 'NAME (positional)');
+          return await (verb === 'update' ? admin.update(name, options) : admin.remove(name));
+        } catch (err) {
+          // The registry's refusal in the CLI's words: the flag it is about.
+          if (err instanceof AsteriskAdminError && err.kind === 'invalid' && err.option) throw new Error(`--${err.option === 'labels' ? 'label' : err.option}: ${err.message}`);
+          throw err;
+        }
       }
       case 'secrets reseal':
         return { resealed: await new StoredSecretsRepository(ds).reseal(secrets) };

@@ -23,8 +23,8 @@ export interface RouteSpec {
   produces?: string;
   /** The operation's id in the OpenAPI document (SDK method names); default `<tag>_<method>`. Unique across the API. */
   operationId?: string;
-  /** Routes are authenticated unless this is false. */
-  auth?: boolean;
+  /** Routes take an account's API key unless this is false (no key) or `admin` (the platform's PARLEY_ADMIN_TOKEN). */
+  auth?: boolean | 'admin';
   /** Extra documented error statuses besides 400/401/404/429. */
   errors?: number[];
   /** What the route's own error codes mean, by status, for the OpenAPI document. */

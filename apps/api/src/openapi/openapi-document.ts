@@ -82,7 +82,7 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
         tags: [spec.tag],
         summary: spec.summary,
         operationId: operationIdOf(operationIds, spec, name, `${method.toUpperCase()} ${path}`),
-        security: spec.auth === false ? [] : [{ apiKey: [] }],
+        security: spec.auth === false ? [] : spec.auth === 'admin' ? [{ adminToken: [] }] : [{ apiKey: [] }],
         parameters: params.length ? params : undefined,
         requestBody:
           spec.body || spec.consumes
@@ -109,7 +109,10 @@ export function buildOpenApiDocument(controllers: Array<new (...args: never[]) =
     servers: [{ url: '/' }],
     security: [{ apiKey: [] }],
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: sk_live_...' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: sk_live_...' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'The platform admin token (PARLEY_ADMIN_TOKEN), for /v1/admin routes only' },
+      },
       schemas: { Error: jsonSchema(ErrorBody, 'output') },
     },
     paths,

@@ -1,7 +1,11 @@
 import { Alert, Group, Stack, Text } from '@mantine/core';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import WaveSurfer from 'wavesurfer.js';
+import { ParleyError } from '@parley/sdk';
 import { useSession } from '../session';
+
+/** How often a recording still being uploaded is asked for again. */
+const RETRY_NOT_READY_MS = 2000;
 
 export interface RecordingHandle {
   /** Plays from `seconds` into the recording. */
@@ -18,6 +22,7 @@ export const Recording = forwardRef<RecordingHandle, { callId: string }>(functio
   const audio = useRef<HTMLAudioElement>(null);
   const wave = useRef<WaveSurfer | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
 
   useImperativeHandle(ref, () => ({
     seek(seconds: number) {
@@ -30,9 +35,21 @@ export const Recording = forwardRef<RecordingHandle, { callId: string }>(functio
 
   useEffect(() => {
     let cancelled = false;
-    void client.calls
-      .recording(callId)
+    // While media is still uploading it to object storage the API answers recording_not_ready: asked again shortly.
+    const fetchRecording = async (): Promise<ArrayBuffer> => {
+      for (;;) {
+        try {
+          return await client.calls.recording(callId);
+        } catch (err) {
+          if (cancelled || !(err instanceof ParleyError) || err.code !== 'recording_not_ready') throw err;
+          setPending(true);
+          await new Promise((r) => setTimeout(r, RETRY_NOT_READY_MS));
+        }
+      }
+    };
+    void fetchRecording()
       .then((bytes) => {
+        setPending(false);
         if (cancelled || !lanes.current || !audio.current) return;
         // WaveSurfer draws the two channels and gives the audio element the WAV (a blob: URL it revokes itself).
         const blob = new Blob([bytes], { type: 'audio/wav' });
@@ -59,6 +76,7 @@ export const Recording = forwardRef<RecordingHandle, { callId: string }>(functio
   if (error) return <Alert color="gray">No recording: {error}</Alert>;
   return (
     <Stack gap={4}>
+      {pending && <Text size="sm" c="dimmed">The recording is being uploaded; it plays here once it is stored.</Text>}
       <Group gap="md">
         <Text size="xs" c="indigo.9">▲ caller</Text>
         <Text size="xs" c="teal.9">▼ agent</Text>

@@ -13,7 +13,7 @@ export interface AsteriskOptions {
   labels?: string[];
 }
 
-/** An Asterisk as the CLI prints it: never its password. */
+/** An Asterisk as the CLI prints it (the API adds `object`): never its password. */
 export interface AsteriskView {
   name: string;
   id: string;
@@ -27,7 +27,18 @@ export interface AsteriskView {
   updated_at: string;
 }
 
-/** The admin side of the Asterisk registry (`asterisks`): the dialers read it, the CLI writes it. */
+/** Why the registry refused a change: a bad option (`option` names it), a name taken, or no such Asterisk. */
+export class AsteriskAdminError extends Error {
+  constructor(
+    readonly kind: 'invalid' | 'taken' | 'missing',
+    readonly option: keyof AsteriskOptions | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The admin side of the Asterisk registry (`asterisks`): the dialers read it; the CLI and the admin API write it. */
 export class AsteriskAdmin {
   private readonly asterisks: AsterisksRepository;
 
@@ -50,7 +61,7 @@ export class AsteriskAdmin {
       labels: o.labels ?? [],
       capacity: o.capacity,
     });
-    if (!created) throw new Error(`an Asterisk named '${name}' is already registered`);
+    if (!created) throw new AsteriskAdminError('taken', 'name', `an Asterisk named '${name}' is already registered`);
     return viewOf(created);
   }
 
@@ -66,21 +77,21 @@ export class AsteriskAdmin {
     if (o.capacity !== undefined) patch.capacity = o.capacity;
     if (o.site !== undefined) patch.site = o.site || null;
     if (o.labels !== undefined) patch.labels = o.labels;
-    if (Object.keys(patch).length === 0) throw new Error('nothing to update: give --url, --username, --password, --capacity, --site or --label');
-    if (!(await this.asterisks.update(name, patch))) throw new Error(`no Asterisk is registered as '${name}'`);
+    if (Object.keys(patch).length === 0) throw new AsteriskAdminError('invalid', null, 'nothing to update: give a url, username, password, capacity, site or labels');
+    if (!(await this.asterisks.update(name, patch))) throw new AsteriskAdminError('missing', 'name', `no Asterisk is registered as '${name}'`);
     return viewOf((await this.asterisks.byName(name))!);
   }
 
   async remove(name: string): Promise<{ name: string; removed: true }> {
-    if (!(await this.asterisks.remove(name))) throw new Error(`no Asterisk is registered as '${name}'`);
+    if (!(await this.asterisks.remove(name))) throw new AsteriskAdminError('missing', 'name', `no Asterisk is registered as '${name}'`);
     return { name, removed: true };
   }
 }
 
 function nameOf(name: string): string {
   const parsed = AsteriskName.safeParse(name);
-  if (!parsed.success) throw new Error(`--name: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  if (name === 'sandbox') throw new Error("--name: 'sandbox' is the simulator's name");
+  if (!parsed.success) throw new AsteriskAdminError('invalid', 'name', parsed.error.issues[0]?.message ?? 'invalid');
+  if (name === 'sandbox') throw new AsteriskAdminError('invalid', 'name', "'sandbox' is the simulator's name");
   return name;
 }
 
@@ -89,9 +100,9 @@ function ariUrlOf(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`--url: not a URL: ${url}`);
+    throw new AsteriskAdminError('invalid', 'url', `not a URL: ${url}`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('--url: ARI is http:// or https:// (e.g. http://10.0.0.5:8088/ari)');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AsteriskAdminError('invalid', 'url', 'ARI is http:// or https:// (e.g. http://10.0.0.5:8088/ari)');
   return url.replace(/\/+$/, '');
 }
 
