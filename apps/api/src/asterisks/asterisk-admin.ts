@@ -1,4 +1,4 @@
-import { AsteriskName } from '@parley/common';
+import { type Asterisk, AsteriskName } from '@parley/common';
 import { type AsteriskEntity, type AsteriskPatch, AsterisksRepository, type DataSource, type SecretBox } from '@parley/db';
 import { newId } from '../http/ids';
 
@@ -13,19 +13,8 @@ export interface AsteriskOptions {
   labels?: string[];
 }
 
-/** An Asterisk as the CLI prints it (the API adds `object`): never its password. */
-export interface AsteriskView {
-  name: string;
-  id: string;
-  ari_url: string;
-  ari_username: string;
-  has_password: boolean;
-  site: string | null;
-  labels: string[];
-  capacity: number;
-  created_at: string;
-  updated_at: string;
-}
+/** An Asterisk as the CLI prints it (the API's `Asterisk` without `object`): never its password. */
+export type AsteriskView = Omit<Asterisk, 'object'>;
 
 /** Why the registry refused a change: a bad option (`option` names it), a name taken, or no such Asterisk. */
 export class AsteriskAdminError extends Error {
