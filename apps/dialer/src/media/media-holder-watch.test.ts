@@ -7,12 +7,14 @@ import { type HolderProbe, MediaHolderWatch } from './media-holder-watch';
 const quiet = { warn() {}, error() {}, info() {} } as unknown as Logger;
 
 /** An answered call whose audio is held by `holder` (a fake leg: what the watch reads of it). */
-function answeredCall(callId: string, holder: string | undefined, holderStartedAt = 'start-1'): LiveCall {
+/** `holder` undefined: a leg found by this dialer after another one died (adopted), whose holder it has to ask. */
+function answeredCall(callId: string, holder: string | undefined, holderStartedAt = 'start-1', adopted = holder === undefined): LiveCall {
   const machine = new CallStateMachine(callId);
   machine.adopt('Up', true);
   const media = {
     holder,
     holderStartedAt,
+    adopted,
     lost: false,
     markHolderLost() {
       this.lost = true;
@@ -122,6 +124,13 @@ describe('MediaHolderWatch: a call ends for a lost media process only when both 
   it('leaves an adopted call held by an older media process (it answers without naming itself)', async () => {
     const w = world({ calls: [answeredCall('c1', undefined)], advertising: [], answering: ['c1'] });
     for (let i = 0; i < 5; i++) await w.watch.tick();
+    expect(w.hangups).toEqual([]);
+  });
+
+  it('leaves a call it is still setting up (no holder until its attach) to its set-up, however long the allocation takes', async () => {
+    const w = world({ calls: [answeredCall('c1', undefined, 'start-1', false)], advertising: [], answering: [] });
+    for (let i = 0; i < 5; i++) await w.watch.tick();
+    expect(w.asked).toEqual([]);
     expect(w.hangups).toEqual([]);
   });
 

@@ -51,7 +51,9 @@ export class MediaHolderWatch {
   private async run(): Promise<void> {
     const { liveCalls, loads, probe, logger } = this.deps;
     const answered = liveCalls.list().filter((call) => call.media && !call.machine.isEnded && !call.machine.hangupRequested && call.machine.answered);
-    await this.learnHolders(answered.filter((call) => !call.media!.holder));
+    // Only adopted legs: a leg this dialer is still setting up has no holder until its attach (an allocation may take
+    // seconds when a media process times out and the next is asked), and its set-up ends it if it fails.
+    await this.learnHolders(answered.filter((call) => call.media!.adopted && !call.media!.holder));
     const held = answered.flatMap((call) => (call.media!.holder ? [{ callId: call.callId, holder: call.media!.holder, holderStartedAt: call.media!.holderStartedAt, call }] : []));
     const lost = await lostHolders(held, loads, probe, logger);
     await Promise.all(lost.map(({ call, holder }) => this.end(call, holder)));

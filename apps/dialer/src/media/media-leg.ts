@@ -42,6 +42,8 @@ export class MediaLeg {
   private tornDown = false;
   /** The holder is gone (MediaHolderWatch): teardown does not wait on a release nobody will answer. */
   private holderLost = false;
+  /** Found in Asterisk by a dialer that did not set it up (MediaLeg.existing): its holder is unknown until asked. */
+  adopted = false;
   /** Set once the holder acknowledged the attach: from then on the call's audio depends on that process. */
   private attachedTo: string | undefined;
   /** The holder's start when it took the call, from its adverts: another one later means it restarted without the call. */
@@ -61,6 +63,7 @@ export class MediaLeg {
   static existing(call: MediaLegCall, conn: AsteriskConnection, bus: Bus, opts: MediaLegOptions, logger: Logger): MediaLeg {
     const leg = new MediaLeg(call, conn, bus, opts, logger);
     leg.allocated = leg.externalCreated = leg.bridgeCreated = true;
+    leg.adopted = true;
     return leg;
   }
 
