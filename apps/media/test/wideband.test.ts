@@ -66,7 +66,11 @@ describe.each(['true', 'false'])('wideband vs narrowband recognition (POCKETSPHI
     const [g722, ulaw] = await Promise.all([leg('g722', 1000), leg('ulaw', 2000)]);
     const mean = (r: Array<{ wer: number }>) => r.reduce((sum, x) => sum + x.wer, 0) / r.length;
     console.log(JSON.stringify({ streaming, spoken: LINES, g722, ulaw, mean: { g722: mean(g722), ulaw: mean(ulaw) } }));
-    expect(mean(g722)).toBeLessThanOrEqual(0.25);
+    // The same three recordings are not recognized the same way twice: where the simulator's first packet falls in
+    // the VAD's 32 ms windows and the jitter buffer's playout moves the utterance's edges by tens of ms, and
+    // pocketsphinx's words move with them. Measured on this 2-core machine: G.722 means 0.03 to 0.26 over runs (0.26
+    // under a loaded CI), ulaw 0.75 to 0.82. The bar sits above that spread and far below the telephone band's.
+    expect(mean(g722)).toBeLessThanOrEqual(0.35);
     // Never worse than the telephone band; strictly better only when ulaw loses words, which some runs it does not
     // (the three lines are clear speech), so a strict comparison failed whenever both legs were transcribed perfectly.
     expect(mean(g722)).toBeLessThanOrEqual(mean(ulaw));
