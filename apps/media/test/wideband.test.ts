@@ -36,9 +36,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// With streaming on (the default) and off: a call's first utterance is recognized whole either way (streamed from the
-// model's initial cepstral mean, one of these G.722 lines came out at WER 0.8 in CI), so both must meet the bar; the
-// streamed path of later utterances is covered in providers/stt/pocketsphinx.test.ts.
+// With streaming on (the default) and off: streamed, a call's first utterance starts from the mean of its own first
+// second of audio (from the model's initial mean, one of these G.722 lines once came out at WER 0.8 in CI); the streamed
+// path of later utterances is covered in providers/stt/pocketsphinx.test.ts.
 describe.each(['true', 'false'])('wideband vs narrowband recognition (POCKETSPHINX_STREAMING=%s)', (streaming) => {
   let h: MediaHarness;
   beforeAll(async () => {

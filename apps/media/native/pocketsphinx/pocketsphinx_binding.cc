@@ -11,6 +11,11 @@
 // previous utterance ended with (undefined: the model's initial cmninit, saved when the decoder was made) and decode()
 // and end() return the state this utterance ended with: the caller keeps it per call, and no call inherits another's.
 // The state is opaque to JavaScript: a Float64Array of the mean, the running sum and the frame count.
+// A call's first utterance has no state of its own yet, and the model's initial mean can be far from a channel's: begin()
+// then takes the utterance's first audio (`meanFrom`) and starts from the mean of its cepstra, as a whole-utterance
+// decode takes the mean of all of them.
+#include <sphinxbase/fe.h>
+#include <sphinxbase/ckd_alloc.h>
 #include <napi.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
@@ -63,6 +68,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       throw Napi::Error::New(env, "pocketsphinx: could not load the model (hmm " + hmm + ", lm " + lm + ", dict " + dict + ")");
     }
     initialCmn_ = GetCmn();
+    fe_ = fe_init_auto_r(config_);
     Settle();
   }
 
@@ -115,6 +121,32 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     c->nframe = (int32)v[2 * c->veclen];
   }
 
+  /**
+   * A CMN state whose mean is that of `pcm`'s cepstra, counted as that many frames (so the utterance's own frames then
+   * refine it at its end); the initial state if `pcm` is too short to say.
+   */
+  std::vector<double> CmnOf(const std::vector<int16_t>& pcm) {
+    cmn_t* c = ps_get_feat(ps_)->cmn_struct;
+    if (!c || !fe_ || pcm.empty()) return {};
+    mfcc_t** cep = NULL;
+    int32 nframes = 0;
+    // A separate front end: the decoder's own keeps the state of the stream it serves.
+    fe_start_utt(fe_);
+    if (fe_process_utt(fe_, pcm.data(), pcm.size(), &cep, &nframes) < 0 || !cep) return {};
+    std::vector<double> v;
+    int32 ceplen = fe_get_output_size(fe_);
+    if (nframes >= 10 && ceplen == c->veclen) {
+      std::vector<double> mean(ceplen, 0.0);
+      for (int32 f = 0; f < nframes; f++)
+        for (int32 i = 0; i < ceplen; i++) mean[i] += MFCC2FLOAT(cep[f][i]);
+      for (int32 i = 0; i < ceplen; i++) v.push_back(mean[i] / nframes);
+      for (int32 i = 0; i < ceplen; i++) v.push_back(mean[i]);
+      v.push_back(nframes);
+    }
+    fe_free_2d(cep);
+    return v;
+  }
+
   size_t CmnLength() {
     cmn_t* c = ps_get_feat(ps_)->cmn_struct;
     return c ? 2 * (size_t)c->veclen + 1 : 0;
@@ -126,10 +158,13 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   ps_decoder_t* ps_ = NULL;
   cmd_ln_t* config_ = NULL;
   std::vector<double> initialCmn_;
+  fe_t* fe_ = NULL;
 
  private:
   void Free() {
     std::lock_guard<std::mutex> lock(mutex);
+    if (fe_) fe_free(fe_);
+    fe_ = NULL;
     if (ps_) ps_free(ps_);
     if (config_) cmd_ln_free_r(config_);
     ps_ = NULL;
@@ -176,6 +211,8 @@ class DecoderStep : public Napi::AsyncWorker {
         ReadHypothesis(ps, true);
         return;
       case Step::kBegin:
+        // No state of the call's own, but its first audio: start from that audio's mean.
+        if (cmn_.empty() && !pcm_.empty()) cmn_ = decoder_->CmnOf(pcm_);
         if (!decoder_->StartUtterance(cmn_)) return SetError("ps_start_utt failed");
         return;
       case Step::kFeed:
@@ -242,12 +279,17 @@ static std::vector<double> CmnArgument(const Napi::CallbackInfo& info, size_t in
   return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
 }
 
-Napi::Value Decoder::Begin(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kBegin, {}, CmnArgument(info, 0, this)); }
-
-static std::vector<int16_t> Samples(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(info.Env(), "Int16Array expected");
-  Napi::Int16Array a = info[0].As<Napi::Int16Array>();
+static std::vector<int16_t> Samples(const Napi::CallbackInfo& info, size_t index = 0) {
+  if (info.Length() <= index || !info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != napi_int16_array) throw Napi::TypeError::New(info.Env(), "Int16Array expected");
+  Napi::Int16Array a = info[index].As<Napi::Int16Array>();
   return std::vector<int16_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+/** begin(cmn?, meanFrom?): `meanFrom` (Int16Array) is used only without `cmn`. */
+Napi::Value Decoder::Begin(const Napi::CallbackInfo& info) {
+  std::vector<double> cmn = CmnArgument(info, 0, this);
+  std::vector<int16_t> meanFrom = info.Length() > 1 && !info[1].IsUndefined() ? Samples(info, 1) : std::vector<int16_t>();
+  return QueueStep(info, this, DecoderStep::Step::kBegin, std::move(meanFrom), std::move(cmn));
 }
 
 Napi::Value Decoder::Decode(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kWhole, Samples(info), CmnArgument(info, 1, this)); }

@@ -8,7 +8,8 @@ type CmnState = Float64Array;
 interface NativeDecoder {
   /** `cmn`: the state to start from (undefined: the model's initial one); the result has the state it ended with. */
   decode(pcm: Int16Array, cmn?: CmnState): Promise<{ text: string; score: number; cmn: CmnState }>;
-  begin(cmn?: CmnState): Promise<void>;
+  /** Without `cmn` but with `meanFrom`: starts from the mean of that audio's cepstra (as a whole-utterance decode does). */
+  begin(cmn?: CmnState, meanFrom?: Int16Array): Promise<void>;
   feed(pcm: Int16Array): Promise<void>;
   end(): Promise<{ text: string; score: number; cmn: CmnState }>;
   partial(): Promise<{ text: string; score: number }>;
@@ -32,6 +33,13 @@ export function pocketsphinxArgs(text: string): Record<string, string> {
   return args;
 }
 
+/**
+ * A call's first utterance has no cepstral mean of its own yet: its stream holds this much of its first audio (the
+ * 300 ms pre-roll and the first 700 ms of speech), starts from that audio's mean, then catches up. A shorter utterance
+ * is recognized from its mean as a whole when it ends.
+ */
+export const FIRST_MEAN_SAMPLES = 16000;
+
 export const POCKETSPHINX_APT_PACKAGES = 'pocketsphinx pocketsphinx-en-us libpocketsphinx-dev libsphinxbase-dev';
 
 function loadBinding(): NativeBinding {
@@ -51,7 +59,8 @@ function loadBinding(): NativeBinding {
  * recognized in one piece at its end, queued for a free decoder.
  * Pocketsphinx normalizes with a live cepstral mean carried from utterance to utterance; decoders are pooled across
  * calls, so each utterance starts from its own call's mean (kept here per SttCall). A call's first utterance, which has
- * none yet, is recognized whole (its mean taken from the utterance itself); streaming starts with its second.
+ * none yet, starts from the mean of its first second of audio (FIRST_MEAN_SAMPLES): the model's initial mean is far from
+ * some channels' (one G.722 line streamed from it came out at WER 0.8, 0 recognized whole).
  */
 export class PocketsphinxStt implements Stt {
   readonly name = 'pocketsphinx';
@@ -102,14 +111,12 @@ export class PocketsphinxStt implements Stt {
   stream(options?: { language: string; call?: SttCall }): SttStream | undefined {
     if (!this.streaming) return undefined;
     const call = options?.call;
-    // A call's first utterance is recognized whole: streamed, it would be normalized with the model's initial mean, far
-    // from some lines' (one G.722 line in CI came out at WER 0.8 streamed, 0 whole); whole, with its own, which then
-    // carries on to the call's next utterances, streamed.
-    if (call && !this.cmn.has(call)) return undefined;
     const decoder = this.idle.pop();
     if (!decoder) return undefined;
-    return new PocketsphinxStream(decoder, this.cmnOf(call), (cmn) => {
-      this.keepCmn(call, cmn);
+    const cmn = this.cmnOf(call);
+    // A call's first utterance: its own first audio gives the mean to start from.
+    return new PocketsphinxStream(decoder, cmn ?? (call ? 'from-audio' : undefined), (ended) => {
+      this.keepCmn(call, ended);
       this.release(decoder);
     });
   }
@@ -138,26 +145,61 @@ export class PocketsphinxStt implements Stt {
   }
 }
 
-/** One utterance on one decoder: each step waits for the one before (the thread pool does not keep their order). */
+/**
+ * One utterance on one decoder: each step waits for the one before (the thread pool does not keep their order). Given
+ * 'from-audio' instead of a CMN state, it holds its first FIRST_MEAN_SAMPLES of audio, then begins from their mean and
+ * feeds them (or does so at the first partial or at the end, if the utterance is shorter).
+ */
 class PocketsphinxStream implements SttStream {
-  private tail: Promise<void>;
+  private tail: Promise<void> = Promise.resolve();
   private failure: unknown;
   private over = false;
+  /** Audio held until the utterance's mean can be taken from it (undefined once the decoder has begun). */
+  private held: Int16Array[] | undefined;
+  private heldSamples = 0;
 
-  /** `done` gets the CMN state the utterance ended with (undefined if it could not be read). */
+  /** `done` gets the CMN state the utterance ended with (undefined if it could not be read, or it never began). */
   constructor(
     private readonly decoder: NativeDecoder,
-    cmn: CmnState | undefined,
+    cmn: CmnState | 'from-audio' | undefined,
     private readonly done: (cmn: CmnState | undefined) => void,
   ) {
-    this.tail = decoder.begin(cmn).catch((err: unknown) => {
-      this.failure = err;
-    });
+    if (cmn === 'from-audio') this.held = [];
+    else this.begin(cmn);
   }
 
   write(pcm: Int16Array): void {
     if (this.over) return;
     const audio = pcm.slice();
+    if (this.held) {
+      this.held.push(audio);
+      this.heldSamples += audio.length;
+      if (this.heldSamples >= FIRST_MEAN_SAMPLES) this.beginFromHeld();
+      return;
+    }
+    this.tail = this.tail.then(() => (this.failure ? undefined : this.decoder.feed(audio))).catch((err: unknown) => {
+      this.failure ??= err;
+    });
+  }
+
+  private begin(cmn: CmnState | undefined, meanFrom?: Int16Array): void {
+    this.tail = this.decoder.begin(cmn, meanFrom).catch((err: unknown) => {
+      this.failure = err;
+    });
+  }
+
+  /** Begins from the held audio's mean, then feeds it. */
+  private beginFromHeld(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    const audio = new Int16Array(this.heldSamples);
+    let at = 0;
+    for (const part of held) {
+      audio.set(part, at);
+      at += part.length;
+    }
+    this.begin(undefined, audio);
     this.tail = this.tail.then(() => (this.failure ? undefined : this.decoder.feed(audio))).catch((err: unknown) => {
       this.failure ??= err;
     });
@@ -166,6 +208,7 @@ class PocketsphinxStream implements SttStream {
   /** The words heard so far (the forward search's hypothesis, before the final passes). */
   async partial(): Promise<string> {
     if (this.over) return '';
+    this.beginFromHeld();
     const step = this.tail.then(() => (this.failure ? { text: '' } : this.decoder.partial()));
     this.tail = step.then(
       () => undefined,
@@ -181,6 +224,7 @@ class PocketsphinxStream implements SttStream {
 
   async finish(): Promise<SttResult> {
     if (this.over) throw new ProviderError('pocketsphinx', 'the stream is already over');
+    this.beginFromHeld();
     this.over = true;
     await this.tail;
     let cmn: CmnState | undefined;
@@ -198,6 +242,12 @@ class PocketsphinxStream implements SttStream {
   cancel(): void {
     if (this.over) return;
     this.over = true;
+    if (this.held) {
+      // Never begun: nothing to end.
+      this.held = undefined;
+      this.done(undefined);
+      return;
+    }
     void this.tail
       .then(() => this.decoder.end())
       .then(
