@@ -9,9 +9,10 @@
  * call. Today's pipeline (whole-utterance recognition at the endpoint) is measured in the same run
  * as the baseline, each pipeline in a fresh process.
  *
- *   node dist/bench/voice.js [--calls 20] [--seconds 40] [--decoders 4] [--pipelines adaptive,streaming,batch]
+ *   node dist/bench/voice.js [--calls 20] [--seconds 40] [--decoders 2] [--max-decoders 20] [--pipelines adaptive,streaming,batch]
  *     [--second-pass true|false]
  */
+import '../thread-pool';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -87,7 +88,9 @@ function stage(values: number[]) {
 async function measure(pipeline: Pipeline): Promise<void> {
   const calls = Number(arg('calls', '20'));
   const seconds = Number(arg('seconds', '40'));
-  const decoders = Number(arg('decoders', '4'));
+  // The media service's defaults: 2 loaded at start, grown to 20 while callers speak at once.
+  const decoders = Number(arg('decoders', '2'));
+  const maxDecoders = Number(arg('max-decoders', '20'));
   const dir = mkdtempSync(join(tmpdir(), 'parley-voice-bench-'));
   const utterances: VoiceUtterance[] = UTTERANCES.map((u) => ({ parts: u.parts.map((p) => flite(p, dir)), pauseMs: u.pauseMs }));
   rmSync(dir, { recursive: true, force: true });
@@ -95,7 +98,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
   const vad = await SileroVad.load();
   const secondPass = arg('second-pass', 'true') !== 'false';
   const psArgs = arg('pocketsphinx-args', DEFAULT_POCKETSPHINX_ARGS);
-  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, secondPass, streaming: true, args: pocketsphinxArgs(psArgs) });
+  const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, maxDecoders, secondPass, streaming: true, args: pocketsphinxArgs(psArgs) });
   // The baseline is the same engine without its stream: every utterance recognized in one piece at the endpoint.
   const stt: Stt = pipeline === 'batch' ? { name: 'pocketsphinx-batch', transcribe: (pcm, o) => pocketsphinx.transcribe(pcm, o) } : pocketsphinx;
   const spawnHost = new SpawnHost().start();
@@ -154,7 +157,8 @@ async function measure(pipeline: Pipeline): Promise<void> {
     what: PIPELINES[pipeline],
     calls,
     seconds,
-    decoders,
+    decoders: { at_start: decoders, max: maxDecoders, at_end: pocketsphinx.size.decoders },
+    uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE),
     second_pass: secondPass,
     pocketsphinx_args: psArgs,
     turns: gapsMs.length,

@@ -86,10 +86,16 @@ export const MediaConfigSchema = z.object({
   STT_PROVIDER: z.enum(['pocketsphinx', 'whisper', 'openai']).default('pocketsphinx'),
   POCKETSPHINX_MODEL_DIR: env.string('/usr/share/pocketsphinx/model/en-us'),
   /**
-   * Decoders loaded at once (each holds its own copy of the models, about 96 MB, and takes 1-2 s to load). A caller who
-   * starts speaking while one is idle is recognized as they speak (streamed); otherwise at the end, queued for one.
+   * Decoders loaded at start (each holds its own copy of the models, about 100 MB, and takes 0.25-1 s to load). A caller
+   * who starts speaking while one is idle is recognized as they speak (streamed); otherwise at the end, queued for one.
    */
   POCKETSPHINX_DECODERS: env.int(2, 1),
+  /**
+   * How far the pool grows, one decoder at a time on the thread pool, while more callers speak at once than there are
+   * decoders (never shrinks). About one per call speaking at once: at 20 concurrent calls, 10 decoders gave a p95 of
+   * 1,211 ms end of speech -> first audio, 20 gave 774 ms (`pnpm bench voice`). 20 decoders are about 2 GB.
+   */
+  POCKETSPHINX_MAX_DECODERS: env.int(20, 1),
   /**
    * pocketsphinx's second (flat-lexicon) search pass at the end of each utterance: slightly more accurate, but it is
    * most of what is left to do when the caller stops (about 0.4-1 s against 40-200 ms without it, on 2 busy cores).

@@ -1,3 +1,4 @@
+import './thread-pool';
 import 'reflect-metadata';
 import { bootstrapService } from '@parley/service-kit';
 import { MediaModule } from './app.module';

@@ -29,7 +29,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Function fn = DefineClass(env, "Decoder",
                                     {InstanceMethod("decode", &Decoder::Decode), InstanceMethod("begin", &Decoder::Begin), InstanceMethod("feed", &Decoder::Feed),
-                                     InstanceMethod("end", &Decoder::End), InstanceMethod("partial", &Decoder::Partial),
+                                     InstanceMethod("end", &Decoder::End), InstanceMethod("partial", &Decoder::Partial), InstanceMethod("load", &Decoder::Load),
                                      InstanceMethod("close", &Decoder::Close)});
     exports.Set("Decoder", fn);
     return exports;
@@ -57,19 +57,30 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         words.push_back(args.Get(name).ToString());
       }
     }
+    words_ = words;
+    // deferLoad: the models are loaded by load(), on the thread pool (a quarter of a second the event loop need not wait).
+    if (o.Has("deferLoad") && o.Get("deferLoad").ToBoolean().Value()) return;
+    std::string error = LoadModels();
+    if (!error.empty()) throw Napi::Error::New(env, error);
+  }
+
+  /** Parses the options and loads the models; the error, or "" once loaded. */
+  std::string LoadModels() {
+    if (ps_) return "";
     std::vector<char*> argv;
-    for (auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));
+    for (auto& w : words_) argv.push_back(const_cast<char*>(w.c_str()));
     config_ = cmd_ln_parse_r(NULL, ps_args(), (int32)argv.size(), argv.data(), TRUE);
-    if (config_ == NULL) throw Napi::Error::New(env, "pocketsphinx: invalid configuration (see its options: beam, wbeam, maxhmmpf, ds, topn...)");
+    if (config_ == NULL) return "pocketsphinx: invalid configuration (see its options: beam, wbeam, maxhmmpf, ds, topn...)";
     ps_ = ps_init(config_);
     if (ps_ == NULL) {
       cmd_ln_free_r(config_);
       config_ = NULL;
-      throw Napi::Error::New(env, "pocketsphinx: could not load the model (hmm " + hmm + ", lm " + lm + ", dict " + dict + ")");
+      return "pocketsphinx: could not load the model (hmm " + words_[1] + ", lm " + words_[3] + ", dict " + words_[5] + ")";
     }
     initialCmn_ = GetCmn();
     fe_ = fe_init_auto_r(config_);
     Settle();
+    return "";
   }
 
   /**
@@ -159,10 +170,13 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   cmd_ln_t* config_ = NULL;
   std::vector<double> initialCmn_;
   fe_t* fe_ = NULL;
+  std::vector<std::string> words_;
+  bool closed_ = false;
 
  private:
   void Free() {
     std::lock_guard<std::mutex> lock(mutex);
+    closed_ = true;
     if (fe_) fe_free(fe_);
     fe_ = NULL;
     if (ps_) ps_free(ps_);
@@ -181,6 +195,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   Napi::Value Feed(const Napi::CallbackInfo& info);
   Napi::Value End(const Napi::CallbackInfo& info);
   Napi::Value Partial(const Napi::CallbackInfo& info);
+  Napi::Value Load(const Napi::CallbackInfo& info);
 };
 
 /**
@@ -189,7 +204,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
  */
 class DecoderStep : public Napi::AsyncWorker {
  public:
-  enum class Step { kWhole, kBegin, kFeed, kPartial, kEnd };
+  enum class Step { kLoad, kWhole, kBegin, kFeed, kPartial, kEnd };
   DecoderStep(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm, std::vector<double>&& cmn)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), step_(step), pcm_(std::move(pcm)), cmn_(std::move(cmn)) {
     keep_ = Napi::Persistent(keep);
@@ -198,6 +213,12 @@ class DecoderStep : public Napi::AsyncWorker {
 
   void Execute() override {
     std::lock_guard<std::mutex> lock(decoder_->mutex);
+    if (step_ == Step::kLoad) {
+      if (decoder_->closed_) return SetError("decoder closed");
+      std::string error = decoder_->LoadModels();
+      if (!error.empty()) SetError(error);
+      return;
+    }
     ps_decoder_t* ps = decoder_->ps_;
     if (!ps) return SetError("decoder closed");
     switch (step_) {
@@ -225,6 +246,8 @@ class DecoderStep : public Napi::AsyncWorker {
       case Step::kEnd:
         ReadHypothesis(ps, true);
         return;
+      case Step::kLoad:
+        return;
     }
   }
 
@@ -238,7 +261,7 @@ class DecoderStep : public Napi::AsyncWorker {
     if (end) cmn_ = decoder_->GetCmn();
   }
   void OnOK() override {
-    if (step_ == Step::kBegin || step_ == Step::kFeed) return deferred_.Resolve(Env().Undefined());
+    if (step_ == Step::kLoad || step_ == Step::kBegin || step_ == Step::kFeed) return deferred_.Resolve(Env().Undefined());
     Napi::Object r = Napi::Object::New(Env());
     r.Set("text", text_);
     r.Set("score", score_);
@@ -299,6 +322,8 @@ Napi::Value Decoder::Feed(const Napi::CallbackInfo& info) { return QueueStep(inf
 Napi::Value Decoder::End(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kEnd, {}); }
 
 Napi::Value Decoder::Partial(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kPartial, {}); }
+
+Napi::Value Decoder::Load(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kLoad, {}); }
 
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return Decoder::Init(env, exports); }
 NODE_API_MODULE(pocketsphinx_binding, InitAll)

@@ -41,6 +41,8 @@ export class CallerSpeech {
   private readonly audio: CallerAudioHistory;
   private windowTail: Promise<void> = Promise.resolve();
   private lastLoudMs = 0;
+  /** Caller audio handled by the VAD so far (ms): the end of the last window. */
+  private handledMs = 0;
   /** Recognition of the caller's current speech, fed as it is heard (when the engine streams). */
   private sttStream: SttStream | undefined;
   /** This call's recognition state, kept by the engine between its utterances (never another call's). */
@@ -101,6 +103,18 @@ export class CallerSpeech {
     this.sttStream = undefined;
   }
 
+  /**
+   * The caller goes on with speech whose stream was taken (a reply prepared in a pause, then dropped): recognition of
+   * it starts again, fed everything from its start, and catches up while they speak, so its end waits for the final
+   * pass only instead of a whole-utterance decode.
+   */
+  restream(): void {
+    const start = this.endpointer.currentSpeechStartMs;
+    if (this.sttStream || start === undefined || this.closed) return;
+    this.sttStream = this.deps.stt.stream?.({ language: this.deps.language, call: this.sttCall });
+    this.sttStream?.write(this.audio.copy(toSample(start - PREROLL_MS), toSample(this.handledMs), toSample(this.handledMs)));
+  }
+
   /** What the utterance said: from its streamed recognition, or (without one, or if it failed) the audio recognized now. */
   async recognize(audio: Int16Array, stream: SttStream | undefined): Promise<SttResult> {
     if (stream) {
@@ -130,6 +144,7 @@ export class CallerSpeech {
     // The window goes to the stream of the speech it belongs to (the one that ends here included).
     this.sttStream?.write(pcm);
     const heardMs = atMs + durationMs;
+    this.handledMs = heardMs;
     for (const event of this.endpointer.push(probability, atMs, durationMs)) {
       if (event.type === 'speech_start') this.onSpeechStart(event.atMs, heardMs);
       else if (event.type === 'pause') this.events.pause(event.endMs, heardMs);

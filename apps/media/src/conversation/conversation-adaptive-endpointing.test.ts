@@ -44,7 +44,7 @@ describe('adaptive endpointing', () => {
     await conversation.stop('test');
   });
 
-  it('throws the prepared reply away, unheard, when the caller goes on, and answers the whole utterance once', async () => {
+  it('throws the prepared reply away, unheard, when the caller goes on, and answers the whole utterance once, streamed again from its start', async () => {
     const stt = new StreamingQueueStt(['send the invoice', 'send the invoice to my office']);
     stt.partialText = 'send the invoice';
     const { conversation, playout, segments, llm } = open(stt);
@@ -58,10 +58,17 @@ describe('adaptive endpointing', () => {
     expect(await run(conversation, playout, quiet(500))).toBeGreaterThan(0);
     // Only the whole utterance is in the transcript and the model's history; the discarded reply never was.
     expect(segments.filter((s) => s.role === 'user').map((s) => s.text)).toEqual(['send the invoice to my office']);
-    expect(segments.filter((s) => s.role === 'agent').map((s) => s.text)).toEqual(['Hello.']);
+    // The reply to it, once (the discarded one would be a second).
+    expect(segments.filter((s) => s.role === 'agent').map((s) => s.text)).toEqual(['Hello.', 'Sure thing.']);
     const second = llm.requests[1]!;
     expect(second.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['send the invoice to my office']);
     expect(second.messages.filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual(['Hello.']);
+    // Recognized by a second stream, fed the utterance from its start (600 + 200 + 500 ms at least) while the caller
+    // went on: no whole-utterance decode at its end.
+    expect(stt.heard).toEqual([]);
+    expect(stt.streams).toHaveLength(2);
+    expect(stt.streams[1]!.samples).toBeGreaterThanOrEqual(16 * 1300);
+    expect(stt.streams[1]!.finished).toBe(true);
     await conversation.stop('test');
   });
 

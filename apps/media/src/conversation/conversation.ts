@@ -332,6 +332,7 @@ export class Conversation {
     const turn = prepared.drop();
     this.deps.logger.info({ text: prepared.text }, 'caller went on: prepared reply discarded');
     if (turn && this.turn === turn) this.turn = undefined;
+    this.caller.restream();
   }
 
   /** Preparing failed or heard nothing: the turn's end is handled as usual (whole-utterance recognition). */

@@ -6,8 +6,12 @@ describe('turnCompleteness', () => {
     expect(turnCompleteness(text, 'en-US')).toBe('complete');
   });
 
-  it.each(['i would like to book it for', 'my daughter has a fever and', 'um', 'it is the', 'send it to my'])('%s needs more', (text) => {
+  it.each(['i would like to book it with', 'my daughter has a fever and', 'um', 'it is the', 'send it to my'])('%s needs more', (text) => {
     expect(turnCompleteness(text, 'en')).toBe('incomplete');
+  });
+
+  it.each(['can you move my cleaning to thursday at for', 'i would like to book it for', 'from one to'])('%s may end on a number heard as a word: the usual silence', (text) => {
+    expect(turnCompleteness(text, 'en')).toBe('unknown');
   });
 
   it('cannot tell from nothing, or in a language it has no words for', () => {

@@ -50,7 +50,7 @@ export async function createProviders(config: MediaConfig): Promise<Providers> {
 async function createStt(config: MediaConfig): Promise<Stt> {
   switch (config.STT_PROVIDER) {
     case 'pocketsphinx':
-      return new PocketsphinxStt({ modelDir: config.POCKETSPHINX_MODEL_DIR, decoders: config.POCKETSPHINX_DECODERS, secondPass: config.POCKETSPHINX_SECOND_PASS, streaming: config.POCKETSPHINX_STREAMING, args: pocketsphinxArgs(config.POCKETSPHINX_ARGS) });
+      return new PocketsphinxStt({ modelDir: config.POCKETSPHINX_MODEL_DIR, decoders: config.POCKETSPHINX_DECODERS, maxDecoders: config.POCKETSPHINX_MAX_DECODERS, secondPass: config.POCKETSPHINX_SECOND_PASS, streaming: config.POCKETSPHINX_STREAMING, args: pocketsphinxArgs(config.POCKETSPHINX_ARGS) });
     case 'whisper':
       return WhisperCppStt.load({ modelPath: config.WHISPER_MODEL_PATH ?? '', threads: config.WHISPER_THREADS, concurrency: config.WHISPER_CONCURRENCY });
     case 'openai':

@@ -141,6 +141,34 @@ describe('pocketsphinx', () => {
   });
 });
 
+describe('the decoder pool', () => {
+  it('grows by one decoder, loaded in the background, when a caller finds none idle, up to its maximum', async () => {
+    const pool = new PocketsphinxStt({ modelDir: MODEL_DIR, decoders: 1, maxDecoders: 2, streaming: true });
+    try {
+      const a = pool.stream({ language: 'en' })!;
+      expect(a).toBeDefined();
+      // None idle: this caller is recognized whole at the end, and a second decoder is on its way.
+      expect(pool.stream({ language: 'en' })).toBeUndefined();
+      expect(pool.size).toEqual({ decoders: 1, loading: 1 });
+      while (pool.size.loading > 0) await new Promise((r) => setTimeout(r, 20));
+      expect(pool.size).toEqual({ decoders: 2, loading: 0 });
+      // The new decoder streams like the first.
+      const b = pool.stream({ language: 'en' })!;
+      expect(b).toBeDefined();
+      for (let i = 0; i < audio[2]!.length; i += 512) b.write(audio[2]!.subarray(i, i + 512));
+      expect((await b.finish()).text).toMatch(/doctor/);
+      // At its maximum it grows no more.
+      const c = pool.stream({ language: 'en' })!;
+      expect(pool.stream({ language: 'en' })).toBeUndefined();
+      expect(pool.size).toEqual({ decoders: 2, loading: 0 });
+      a.cancel();
+      c.cancel();
+    } finally {
+      pool.close();
+    }
+  });
+});
+
 describe('POCKETSPHINX_ARGS', () => {
   it('reads pairs of "-option value" and refuses anything else', () => {
     expect(pocketsphinxArgs('-ds 2  -maxhmmpf 3000')).toEqual({ '-ds': '2', '-maxhmmpf': '3000' });

@@ -14,9 +14,20 @@ interface NativeDecoder {
   end(): Promise<{ text: string; score: number; cmn: CmnState }>;
   partial(): Promise<{ text: string; score: number }>;
   close(): void;
+  /** Loads the models on the thread pool (a decoder made with `deferLoad`); idempotent. */
+  load(): Promise<void>;
+}
+interface DecoderOptions {
+  hmm: string;
+  lm: string;
+  dict: string;
+  sampleRate: string;
+  fwdflat: boolean;
+  args?: Record<string, string>;
+  deferLoad?: boolean;
 }
 interface NativeBinding {
-  Decoder: new (options: { hmm: string; lm: string; dict: string; sampleRate: string; fwdflat: boolean; args?: Record<string, string> }) => NativeDecoder;
+  Decoder: new (options: DecoderOptions) => NativeDecoder;
 }
 
 /** Parley's defaults over pocketsphinx's: about a third less CPU per second of speech, no accuracy lost (media README). */
@@ -54,9 +65,10 @@ function loadBinding(): NativeBinding {
  * CMU pocketsphinx in-process through a small N-API binding (native/pocketsphinx): the engine that
  * always works offline. Accurate on 16 kHz speech, poor on 8 kHz telephone audio (a G.711 leg):
  * prefer a G.722 leg, or Whisper. Recognition runs on the libuv thread pool; each decoder holds
- * its own models (about 96 MB) and serves one utterance at a time. A caller who starts speaking
+ * its own models (about 100 MB) and serves one utterance at a time. A caller who starts speaking
  * gets an idle decoder for a stream, fed while they speak; when none is idle the utterance is
- * recognized in one piece at its end, queued for a free decoder.
+ * recognized in one piece at its end, queued for a free decoder, and the pool grows by one (loaded
+ * on the thread pool, up to `maxDecoders`) so that the next caller who speaks then is streamed.
  * Pocketsphinx normalizes with a live cepstral mean carried from utterance to utterance; decoders are pooled across
  * calls, so each utterance starts from its own call's mean (kept here per SttCall). A call's first utterance, which has
  * none yet, starts from the mean of its first second of audio (FIRST_MEAN_SAMPLES): the model's initial mean is far from
@@ -67,6 +79,13 @@ export class PocketsphinxStt implements Stt {
   private readonly idle: NativeDecoder[] = [];
   private readonly waiting: Array<(d: NativeDecoder) => void> = [];
   private readonly all: NativeDecoder[] = [];
+  private loading = 0;
+  private closed = false;
+  /** A load failed (out of memory, most likely): the pool stays as it is. */
+  private growthFailed = false;
+  private readonly maxDecoders: number;
+  private readonly decoderOptions: DecoderOptions;
+  private readonly binding: NativeBinding;
 
   /** `secondPass`: pocketsphinx's flat-lexicon pass at the end of each utterance: a little more accurate, several times slower to finish. */
   /** `streaming`: recognize callers while they speak (on by default). */
@@ -74,20 +93,26 @@ export class PocketsphinxStt implements Stt {
   /** Each call's cepstral mean, as its last utterance ended. */
   private readonly cmn = new WeakMap<SttCall, CmnState>();
 
-  /** `args`: pocketsphinx's own options over ours ({"-beam": "1e-48"}); without them, DEFAULT_POCKETSPHINX_ARGS. */
-  constructor(options: { modelDir: string; decoders: number; secondPass?: boolean; streaming?: boolean; args?: Record<string, string> }) {
+  /**
+   * `decoders` are loaded at once; `maxDecoders` (default: `decoders`) is how far the pool may grow while callers speak
+   * at once. `args`: pocketsphinx's own options over ours ({"-beam": "1e-48"}); without them, DEFAULT_POCKETSPHINX_ARGS.
+   */
+  constructor(options: { modelDir: string; decoders: number; maxDecoders?: number; secondPass?: boolean; streaming?: boolean; args?: Record<string, string> }) {
     this.streaming = options.streaming ?? true;
+    this.maxDecoders = Math.max(options.decoders, options.maxDecoders ?? options.decoders);
     const binding = loadBinding();
+    this.binding = binding;
     const hmm = join(options.modelDir, 'en-us');
     const lm = join(options.modelDir, 'en-us.lm.bin');
     const dict = join(options.modelDir, 'cmudict-en-us.dict');
     for (const file of [hmm, lm, dict]) {
       if (!existsSync(file)) throw new ProviderError('pocketsphinx', `model file ${file} is missing: apt-get install pocketsphinx-en-us, or set POCKETSPHINX_MODEL_DIR`);
     }
+    this.decoderOptions = { hmm, lm, dict, sampleRate: '16000', fwdflat: options.secondPass ?? true, args: options.args ?? pocketsphinxArgs(DEFAULT_POCKETSPHINX_ARGS) };
     for (let i = 0; i < options.decoders; i++) {
       let decoder: NativeDecoder;
       try {
-        decoder = new binding.Decoder({ hmm, lm, dict, sampleRate: '16000', fwdflat: options.secondPass ?? true, args: options.args ?? pocketsphinxArgs(DEFAULT_POCKETSPHINX_ARGS) });
+        decoder = new binding.Decoder(this.decoderOptions);
       } catch (err) {
         throw new ProviderError('pocketsphinx', `could not start a decoder with POCKETSPHINX_ARGS ${JSON.stringify(options.args)}: ${(err as Error).message}`);
       }
@@ -112,7 +137,10 @@ export class PocketsphinxStt implements Stt {
     if (!this.streaming) return undefined;
     const call = options?.call;
     const decoder = this.idle.pop();
-    if (!decoder) return undefined;
+    if (!decoder) {
+      this.grow();
+      return undefined;
+    }
     const cmn = this.cmnOf(call);
     // A call's first utterance: its own first audio gives the mean to start from.
     return new PocketsphinxStream(decoder, cmn ?? (call ? 'from-audio' : undefined), (ended) => {
@@ -129,13 +157,42 @@ export class PocketsphinxStt implements Stt {
     if (call && cmn) this.cmn.set(call, cmn);
   }
 
+  /** Decoders loaded, and being loaded. */
+  get size(): { decoders: number; loading: number } {
+    return { decoders: this.all.length, loading: this.loading };
+  }
+
   close(): void {
+    this.closed = true;
     for (const d of this.all) d.close();
   }
 
   private acquire(): Promise<NativeDecoder> {
     const d = this.idle.pop();
-    return d ? Promise.resolve(d) : new Promise((resolve) => this.waiting.push(resolve));
+    if (d) return Promise.resolve(d);
+    this.grow();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** One more decoder, loaded on the thread pool, if the pool may grow (one at a time: each load takes a core a while). */
+  private grow(): void {
+    if (this.closed || this.growthFailed || this.loading > 0 || this.all.length >= this.maxDecoders) return;
+    this.loading++;
+    const decoder = new this.binding.Decoder({ ...this.decoderOptions, deferLoad: true });
+    decoder.load().then(
+      () => {
+        this.loading--;
+        if (this.closed) return decoder.close();
+        this.all.push(decoder);
+        this.release(decoder);
+      },
+      () => {
+        // The same options loaded at start: out of memory, or the model files went away. The pool stays as it is.
+        this.loading--;
+        this.growthFailed = true;
+        decoder.close();
+      },
+    );
   }
 
   private release(d: NativeDecoder): void {
