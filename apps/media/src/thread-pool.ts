@@ -11,4 +11,4 @@ export function sizeThreadPool(env: NodeJS.ProcessEnv = process.env): number {
   return Number(env.UV_THREADPOOL_SIZE);
 }
 
-sizeThreadPool();
+if (!process.env.UV_THREADPOOL_SIZE) sizeThreadPool();

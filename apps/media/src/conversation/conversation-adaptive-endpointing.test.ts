@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Conversation } from './conversation';
 import type { Playout } from './playout';
-import { playCaller, quiet, ScriptedLlm, speech, StreamingQueueStt, testConversation, testSettings, ToneTts, words } from './testing-fakes';
+import { playCaller, quiet, ScriptedLlm, sleep, speech, StreamingQueueStt, testConversation, testSettings, ToneTts, words } from './testing-fakes';
 
 // Fixed endpointing would wait 300 ms; a pause is looked at after 150 ms; a finished sentence ends at 250, an "and" at 700.
 const settings = { ...testSettings, endpointingSilenceMs: 300, pauseMs: 150, completeSilenceMs: 250, incompleteSilenceMs: 700 };
@@ -69,6 +69,23 @@ describe('adaptive endpointing', () => {
     expect(stt.streams).toHaveLength(2);
     expect(stt.streams[1]!.samples).toBeGreaterThanOrEqual(16 * 1300);
     expect(stt.streams[1]!.finished).toBe(true);
+    await conversation.stop('test');
+  });
+
+  it('prepares nothing while person or machine is still open: a callee who let the agent speak first is then a person', async () => {
+    // The callee says nothing: the greeting plays after the opening wait, inside the detection window (3 s here).
+    const stt = new StreamingQueueStt(['hello this is maria']);
+    stt.partialText = 'hello this is maria';
+    const { conversation, playout, segments } = testConversation({ language: 'en-US', greeting: 'Hello.', detectVoicemail: true, voicemailAction: 'hangup' }, { stt, llm: new ScriptedLlm([() => words('Sure thing.')], 1), tts: new ToneTts(), settings });
+    conversation.start();
+    await sleep(1600);
+    expect(await run(conversation, playout, quiet(1500))).toBeGreaterThan(0);
+    await run(conversation, playout, speech(700));
+    await run(conversation, playout, quiet(600));
+    // Heard the usual way (no reply prepared in the pause): the words decided person, and the agent answered them.
+    expect(conversation.answeredBy).toBe('human');
+    expect(segments.filter((s) => s.role === 'user').map((s) => s.text)).toEqual(['hello this is maria']);
+    expect(conversation.ended).toBe(false);
     await conversation.stop('test');
   });
 

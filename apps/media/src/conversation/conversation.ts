@@ -284,7 +284,8 @@ export class Conversation {
   private onPause(pauseAt: number, heardMs: number): void {
     const s = this.deps.settings;
     const stream = this.caller.stream;
-    if (!stream?.partial || this.phase !== 'conversing' || this.agentTalking || this.prepared || this.utterancesPending > 0) return;
+    // Not while person or machine is still open: the utterance's words decide it, the usual way (hearUtterance).
+    if (!stream?.partial || this.phase !== 'conversing' || this.agentTalking || this.prepared || this.utterancesPending > 0 || !this.voicemail.settled) return;
     void stream.partial().then((partial) => {
       // Still the same pause of the same speech?
       if (this.caller.stream !== stream || this.caller.endpointer.lastVoicedEndMs !== pauseAt || this.phase !== 'conversing') return;
@@ -309,6 +310,12 @@ export class Conversation {
           if (prepared.dropped || this.phase !== 'conversing') return;
           if (!text) {
             // Nothing recognized: the turn's end is handled as if nothing had been prepared.
+            this.abandonPrepared(prepared);
+            return;
+          }
+          // The words count for person or machine as any utterance's do (a person who let the agent speak first).
+          if (!this.voicemail.words(text, pauseAt - prepared.startMs)) {
+            // Not to be answered (the machine's greeting goes on): the utterance goes the usual way.
             this.abandonPrepared(prepared);
             return;
           }

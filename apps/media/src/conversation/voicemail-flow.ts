@@ -71,6 +71,11 @@ export class VoicemailFlow {
     }
   }
 
+  /** Person or machine is settled (or not asked): a reply may be prepared before the caller's turn has ended. */
+  get settled(): boolean {
+    return !this.options.detect || this.detector.decided;
+  }
+
   /** The caller has been talking for `speechMs` without a pause: a long greeting is a machine's. */
   speaking(speechMs: number): void {
     if (!this.detector.decided && this.options.detect) this.apply(this.detector.speaking(speechMs));
