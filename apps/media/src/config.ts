@@ -146,6 +146,12 @@ export const MediaConfigSchema = z.object({
    * first words ("Hello, | this is Maria.") also starts the greeting, and the rest of them barges in on it.
    */
   ENDPOINTING_GREETING_SILENCE_MS: env.int(0, 0),
+  /**
+   * On a call that listens for an answering machine, how long after the answer a callee who says nothing is waited for
+   * before the agent speaks first (the greeting, synthesized ahead, or the model's opening). Callees who wait for the
+   * caller to speak hear this much silence.
+   */
+  OPENING_WAIT_MS: env.int(1500, 0),
   /** Silero speech probability that starts speech, and the lower one that keeps it going. */
   VAD_START_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   VAD_END_THRESHOLD: z.coerce.number().min(0).max(1).default(0.35),

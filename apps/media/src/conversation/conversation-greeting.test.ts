@@ -31,6 +31,28 @@ function open(stt: Stt, llm: ScriptedLlm, tts: ToneTts, segments: TranscriptSegm
 }
 
 describe('the outbound greeting', () => {
+  it('waits the opening wait for a callee who says nothing, then speaks first', async () => {
+    const opening = (openingWaitMs: number) =>
+      testConversation({ greeting: 'Hi, this is Parley.', detectVoicemail: true }, { stt: new HeldStt(), llm: new ScriptedLlm([() => words('unused')], 1), tts: new ToneTts(), settings: { ...testSettings, openingWaitMs } });
+    const short = opening(400);
+    const long = opening(60_000);
+    const [shortPlayed, longPlayed]: Int16Array[][] = [[], []];
+    short.conversation.start();
+    long.conversation.start();
+    // The short wait ends and its greeting plays...
+    for (let i = 0; i < 500 && shortPlayed.length === 0; i++) {
+      await run(short.conversation, short.playout, quiet(20), shortPlayed);
+      await run(long.conversation, long.playout, quiet(20), longPlayed);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(shortPlayed.length).toBeGreaterThan(0);
+    // ...while the callee on the minute-long wait still hears nothing.
+    await run(long.conversation, long.playout, quiet(300), longPlayed);
+    expect(longPlayed).toHaveLength(0);
+    await short.conversation.stop('test');
+    await long.conversation.stop('test');
+  });
+
   it("starts on the callee's first end of speech, without waiting for its transcript, which then goes before it", async () => {
     const stt = new HeldStt();
     const llm = new ScriptedLlm([() => words('Great, see you then.')], 1);

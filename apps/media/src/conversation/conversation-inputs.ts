@@ -50,6 +50,11 @@ export interface ConversationSettings {
    * the greeting's words are known, so it answers them at once. Undefined: the usual endpointing.
    */
   greetingSilenceMs?: number;
+  /**
+   * While person or machine is being told apart, how long a callee who says nothing is waited for before the agent
+   * opens (the greeting, or the model's opening). Undefined: 1500 ms.
+   */
+  openingWaitMs?: number;
 }
 
 export interface CallControl {

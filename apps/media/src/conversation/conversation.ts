@@ -20,7 +20,7 @@ import { VoicemailFlow } from './voicemail-flow';
 export type { CallControl, ConversationDeps, ConversationLogger, ConversationSettings, ConversationSetup } from './conversation-inputs';
 export { PHRASES } from './phrases';
 
-/** Without caller speech this long after answer, the agent opens the conversation. */
+/** Without caller speech this long after answer, the agent opens the conversation (settings.openingWaitMs). */
 const OPENING_WAIT_MS = 1500;
 /** First words up to this long are a person's "Hello?"; a machine's greeting runs longer before its first pause. */
 const SHORT_FIRST_WORDS_MS = 1200;
@@ -142,7 +142,7 @@ export class Conversation {
     this.lifetime.after(this.setup.maxDurationMs, () => this.endCall('max_duration', PHRASES.maxDurationGoodbye));
     this.voicemail.start();
     if (this.setup.detectVoicemail) {
-      this.lifetime.after(OPENING_WAIT_MS, () => {
+      this.lifetime.after(this.deps.settings.openingWaitMs ?? OPENING_WAIT_MS, () => {
         // A caller already talking (or being transcribed) gets answered instead.
         if (this.phase === 'opening' && !this.caller.endpointer.speaking && this.utterancesPending === 0) this.open();
       });

@@ -45,6 +45,7 @@ export function conversationSettings(config: MediaConfig): ConversationSettings 
       ? { pauseMs: config.ENDPOINTING_PAUSE_MS, completeSilenceMs: config.ENDPOINTING_COMPLETE_SILENCE_MS, incompleteSilenceMs: config.ENDPOINTING_INCOMPLETE_SILENCE_MS }
       : {}),
     ...(config.ENDPOINTING_GREETING_SILENCE_MS > 0 ? { greetingSilenceMs: config.ENDPOINTING_GREETING_SILENCE_MS } : {}),
+    openingWaitMs: config.OPENING_WAIT_MS,
     vadStartThreshold: config.VAD_START_THRESHOLD,
     vadEndThreshold: config.VAD_END_THRESHOLD,
     minSpeechMs: 96,
