@@ -212,7 +212,7 @@ export class CallsService {
       );
     }
     if (!reply.ok) throw new ApiError(503, ErrorCodes.unavailable, `The dialer could not hang up the call: ${reply.error ?? 'unknown error'}`);
-    await this.waitForTerminal(accountId, id, 3000);
+    await this.waitForTerminal(accountId, id, END_CONFIRMED_WAIT_MS);
     return this.get(accountId, id);
   }
 
@@ -227,7 +227,7 @@ export class CallsService {
     if (call.status !== 'queued' || (await this.webCallTokens.isUsed(call.id))) {
       const reply = await this.bus.request(this.bus.subjects.mediaSession(call.id, 'release'), MediaReleaseRequest, { call_id: call.id, reason }, MediaAck, this.config.API_DIALER_COMMAND_TIMEOUT_MS).catch(() => null);
       if (reply?.ok) {
-        await this.waitForTerminal(call.accountId, call.id, 3000);
+        await this.waitForTerminal(call.accountId, call.id, END_CONFIRMED_WAIT_MS);
         return;
       }
       const now = await this.get(call.accountId, call.id);
@@ -292,6 +292,13 @@ export class CallsService {
     return null;
   }
 }
+
+/**
+ * Once the dialer or the media process has confirmed a hang-up, how long `POST /v1/calls/:id/end` waits for the call's
+ * row to show the end, so that it answers with the ended call: milliseconds normally; on a loaded machine the events
+ * before it (answered, then ended) took over 3.6 s to be projected once in CI, and the answer then still said queued.
+ */
+const END_CONFIRMED_WAIT_MS = 10_000;
 
 class IdempotencyRace extends Error {}
 
