@@ -234,6 +234,11 @@ class PocketsphinxStream implements SttStream {
       if (this.heldSamples >= FIRST_MEAN_SAMPLES) this.beginFromHeld();
       return;
     }
+    this.feed(audio);
+  }
+
+  /** Searches `audio` once the steps before have run (none after a failure). */
+  private feed(audio: Int16Array): void {
     this.tail = this.tail.then(() => (this.failure ? undefined : this.decoder.feed(audio))).catch((err: unknown) => {
       this.failure ??= err;
     });
@@ -257,9 +262,7 @@ class PocketsphinxStream implements SttStream {
       at += part.length;
     }
     this.begin(undefined, audio);
-    this.tail = this.tail.then(() => (this.failure ? undefined : this.decoder.feed(audio))).catch((err: unknown) => {
-      this.failure ??= err;
-    });
+    this.feed(audio);
   }
 
   /** The words heard so far (the forward search's hypothesis, before the final passes). */
