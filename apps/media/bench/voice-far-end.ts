@@ -1,9 +1,10 @@
 /**
  * The callers of the voice benchmark, in their own process: per call a UDP socket that says
  * utterances as real-time RTP, some with a pause inside (the caller thinking mid-sentence), then
- * waits for the agent. It measures, per turn, the gap from its last speech packet to the first
- * agent audio it hears, and counts premature replies: agent audio that starts while the caller
- * has only paused inside an utterance.
+ * waits for the agent. Each call starts as an answered outbound call: the callee's first words
+ * ("Hello?", some with a pause inside), then the agent's greeting. It measures, per turn and for the
+ * greeting apart, the gap from its last speech packet to the first agent audio it hears, and counts
+ * premature replies: agent audio that starts while the caller has only paused inside an utterance.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { type CodecName, createCodec, parseRtpPacket, rms, RtpSequencer } from '@parley/audio';
@@ -19,6 +20,8 @@ export interface VoiceStartMessage {
   type: 'start';
   codec: CodecName;
   utterances: VoiceUtterance[];
+  /** What callees say on answering, before the greeting (one per call, in turn). */
+  firstWords: VoiceUtterance[];
   targets: Array<{ host: string; port: number }>;
   durationMs: number;
   /** Silence after the agent's audio stops before speaking again. */
@@ -30,6 +33,10 @@ export interface VoiceDoneMessage {
   gapsMs: number[];
   premature: number;
   utterances: number;
+  /** Per call, from the end of the first words to the greeting's first audio; by how long the first words were. */
+  greetingGapsMs: Array<{ gapMs: number; firstWordsMs: number; firstWords: number }>;
+  /** Greetings that started while the callee had only paused inside their first words. */
+  greetingPremature: number;
   cpuCores: number;
 }
 
@@ -51,6 +58,15 @@ interface Caller {
   premature: number;
   utterances: number;
   next: number;
+  /** Saying the first words, or waiting for the greeting (set until the next utterance starts). */
+  opening: boolean;
+  /** The current pause already counted a premature reply. */
+  pauseCounted: boolean;
+  firstWordsMs: number;
+  /** Which of the first words this caller says. */
+  firstWords: number;
+  greetingGapsMs: Array<{ gapMs: number; firstWordsMs: number; firstWords: number }>;
+  greetingPremature: number;
 }
 
 let stopped = false;
@@ -73,11 +89,12 @@ async function run(msg: VoiceStartMessage): Promise<void> {
     return out;
   };
   const utterances: Frames[] = msg.utterances.map((u) => ({ parts: u.parts.map(encode), pauseMs: u.pauseMs }));
+  const firstWords: Frames[] = msg.firstWords.map((u) => ({ parts: u.parts.map(encode), pauseMs: u.pauseMs }));
   const callers: Caller[] = [];
   for (const [index, target] of msg.targets.entries()) {
     const socket = createSocket('udp4');
     await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    const caller: Caller = { socket, decoder: createCodec(msg.codec), target, sequencer: new RtpSequencer({ payloadType: codec.payloadType }), state: 'listening', lastSpeechAt: 0, agentQuietSince: performance.now(), gapsMs: [], premature: 0, utterances: 0, next: index };
+    const caller: Caller = { socket, decoder: createCodec(msg.codec), target, sequencer: new RtpSequencer({ payloadType: codec.payloadType }), state: 'listening', lastSpeechAt: 0, agentQuietSince: performance.now(), gapsMs: [], premature: 0, utterances: 0, next: index, opening: true, pauseCounted: false, firstWordsMs: 0, firstWords: index % msg.firstWords.length, greetingGapsMs: [], greetingPremature: 0 };
     socket.on('message', (m) => onAgentAudio(caller, m));
     callers.push(caller);
   }
@@ -86,7 +103,9 @@ async function run(msg: VoiceStartMessage): Promise<void> {
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   // Spread the callers' speech over time, as real callers do not all talk at once.
-  callers.forEach((caller, i) => setTimeout(() => say(caller, utterances, start + msg.durationMs, msg.pauseAfterReplyMs), 500 + ((i * 997) % 3000)));
+  callers.forEach((caller, i) =>
+    setTimeout(() => say(caller, [firstWords[caller.firstWords]!], start + msg.durationMs, msg.pauseAfterReplyMs, () => say(caller, utterances, start + msg.durationMs, msg.pauseAfterReplyMs)), 500 + ((i * 997) % 3000)),
+  );
   await new Promise((r) => setTimeout(r, msg.durationMs + 4000));
   const cpu = process.cpuUsage(cpu0);
   stopped = true;
@@ -95,6 +114,8 @@ async function run(msg: VoiceStartMessage): Promise<void> {
     gapsMs: callers.flatMap((c) => c.gapsMs),
     premature: callers.reduce((n, c) => n + c.premature, 0),
     utterances: callers.reduce((n, c) => n + c.utterances, 0),
+    greetingGapsMs: callers.flatMap((c) => c.greetingGapsMs),
+    greetingPremature: callers.reduce((n, c) => n + c.greetingPremature, 0),
     cpuCores: (cpu.user + cpu.system) / 1000 / (performance.now() - start),
   };
   process.send?.(done);
@@ -112,19 +133,26 @@ function onAgentAudio(caller: Caller, packet: Buffer): void {
   if (!loud) return;
   caller.agentQuietSince = now + 20;
   if (caller.state === 'pause') {
-    // The agent took the floor while the caller was only thinking: a premature reply. The caller goes on anyway.
-    caller.premature++;
-    caller.state = 'speaking';
+    // The agent took the floor while the caller was only thinking: a premature reply (once per pause). The caller goes on anyway.
+    if (!caller.pauseCounted) {
+      if (caller.opening) caller.greetingPremature++;
+      else caller.premature++;
+    }
+    caller.pauseCounted = true;
   } else if (caller.state === 'waiting') {
-    caller.gapsMs.push(now - caller.lastSpeechAt);
+    if (caller.opening) caller.greetingGapsMs.push({ gapMs: now - caller.lastSpeechAt, firstWordsMs: caller.firstWordsMs, firstWords: caller.firstWords });
+    else caller.gapsMs.push(now - caller.lastSpeechAt);
     caller.state = 'listening';
   }
 }
 
-function say(caller: Caller, utterances: Frames[], endAt: number, pauseAfterReplyMs: number): void {
+/** Says the next of `utterances`, waits for the agent's answer, and goes on with `then` (else the next of them). */
+function say(caller: Caller, utterances: Frames[], endAt: number, pauseAfterReplyMs: number, then?: () => void): void {
   if (stopped || performance.now() > endAt) return;
-  const utterance = utterances[caller.next++ % utterances.length]!;
-  caller.utterances++;
+  const opening = then !== undefined;
+  const utterance = opening ? utterances[0]! : utterances[caller.next++ % utterances.length]!;
+  caller.opening = opening;
+  if (!opening) caller.utterances++;
   const frames: Array<Buffer | null> = [];
   utterance.parts.forEach((part, i) => {
     if (i > 0) for (let n = 0; n < utterance.pauseMs / 20; n++) frames.push(null);
@@ -140,6 +168,7 @@ function say(caller: Caller, utterances: Frames[], endAt: number, pauseAfterRepl
       const payload = frames[i]!;
       if (payload) {
         if (caller.state === 'pause') caller.state = 'speaking';
+        caller.pauseCounted = false;
         caller.socket.send(caller.sequencer.nextPacket(payload, 160), caller.target.port, caller.target.host);
       } else {
         if (caller.state === 'speaking') caller.state = 'pause';
@@ -152,6 +181,7 @@ function say(caller: Caller, utterances: Frames[], endAt: number, pauseAfterRepl
       return;
     }
     caller.lastSpeechAt = t0 + i * 20;
+    if (opening) caller.firstWordsMs = i * 20;
     caller.decoder = createCodec(codecName);
     caller.state = 'waiting';
     waitForReply();
@@ -161,7 +191,8 @@ function say(caller: Caller, utterances: Frames[], endAt: number, pauseAfterRepl
     const now = performance.now();
     // Speak again once the agent has said its piece and paused (or after 6 s without an answer).
     if ((caller.state === 'listening' && now - caller.agentQuietSince >= pauseAfterReplyMs) || now - caller.lastSpeechAt > 6000) {
-      say(caller, utterances, endAt, pauseAfterReplyMs);
+      if (then) then();
+      else say(caller, utterances, endAt, pauseAfterReplyMs);
     } else {
       setTimeout(waitForReply, 50);
     }

@@ -4,6 +4,8 @@
  * buffer, G.722, Silero VAD, endpointing, pocketsphinx, an instant model, espeak-ng through the
  * spawn host, paced RTP out); the callers run in a child process and say flite recordings, some
  * with a pause inside the sentence, so that a reply to a caller who only paused is counted.
+ * Each call opens as an answered outbound call does: the callee's first words (some with a pause
+ * inside: "Hello, | this is Maria."), then the agent's greeting, whose gap is reported apart.
  * Per turn: caller's end of speech -> first agent audio heard at the far end, the stages inside
  * (endpointing, VAD lag, STT, model, TTS), and premature replies; and the media process's CPU per
  * call. Today's pipeline (whole-utterance recognition at the endpoint) is measured in the same run
@@ -49,6 +51,20 @@ const UTTERANCES: Array<{ parts: string[]; pauseMs: number }> = [
   { parts: ['Please send the invoice.', 'To my office on Fifth Street.'], pauseMs: 300 },
 ];
 
+/**
+ * What callees say on answering. "Hello?" and "Yes, hello?" are short (the greeting may answer them on the short
+ * greeting silence); "Hello, | this is Maria." pauses where the greeting may start too early; the last is long enough
+ * to be a machine's, so the greeting waits for its transcript.
+ */
+const FIRST_WORDS: Array<{ parts: string[]; pauseMs: number }> = [
+  { parts: ['Hello?'], pauseMs: 0 },
+  { parts: ['Hello,', 'this is Maria.'], pauseMs: 350 },
+  { parts: ['Yes, hello?'], pauseMs: 0 },
+  { parts: ['Good morning, this is Doctor Patel speaking.'], pauseMs: 0 },
+];
+
+const GREETING = 'Hi, this is Alex from the clinic.';
+
 const FIXED: ConversationSettings = {
   endpointingSilenceMs: 600,
   vadStartThreshold: 0.5,
@@ -59,9 +75,14 @@ const FIXED: ConversationSettings = {
   silenceHangupMs: 1_200_000,
   voicemailDetectMs: 6000,
   longGreetingMs: 3500,
+  // The callers' first words come 0.5-3.5 s after the answer: the agent never speaks first here.
+  openingWaitMs: 10_000,
 };
-/** The media service's defaults (ENDPOINTING_PAUSE_MS, ENDPOINTING_COMPLETE_SILENCE_MS, ENDPOINTING_INCOMPLETE_SILENCE_MS). */
-const ADAPTIVE: ConversationSettings = { ...FIXED, pauseMs: 200, completeSilenceMs: 400, incompleteSilenceMs: 1000 };
+/**
+ * The media service's defaults (ENDPOINTING_PAUSE_MS, ENDPOINTING_COMPLETE_SILENCE_MS, ENDPOINTING_INCOMPLETE_SILENCE_MS,
+ * ENDPOINTING_GREETING_SILENCE_MS, the last also --greeting-silence-ms).
+ */
+const ADAPTIVE: ConversationSettings = { ...FIXED, pauseMs: 200, completeSilenceMs: 400, incompleteSilenceMs: 1000, greetingSilenceMs: Number(arg('greeting-silence-ms', '160')) };
 
 
 const instantLlm: Llm = {
@@ -93,6 +114,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
   const maxDecoders = Number(arg('max-decoders', '20'));
   const dir = mkdtempSync(join(tmpdir(), 'parley-voice-bench-'));
   const utterances: VoiceUtterance[] = UTTERANCES.map((u) => ({ parts: u.parts.map((p) => flite(p, dir)), pauseMs: u.pauseMs }));
+  const firstWords: VoiceUtterance[] = FIRST_WORDS.map((u) => ({ parts: u.parts.map((p) => flite(p, dir)), pauseMs: u.pauseMs }));
   rmSync(dir, { recursive: true, force: true });
 
   const vad = await SileroVad.load();
@@ -107,15 +129,26 @@ async function measure(pipeline: Pipeline): Promise<void> {
   const farEnd = fork(join(__dirname, 'voice-far-end.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const sessions: Array<{ rtp: RtpLeg; conversation: Conversation }> = [];
   const turns: TurnLatency[] = [];
+  const greetings: TurnLatency[] = [];
+  let greetingsRetaken = 0;
   const heard: string[] = [];
   for (let i = 0; i < calls; i++) {
     let conversation: Conversation | undefined;
+    // Before the model's first call, what plays is the greeting.
+    let modelCalls = 0;
+    const llm: Llm = {
+      name: instantLlm.name,
+      stream: (request) => {
+        modelCalls++;
+        return instantLlm.stream(request);
+      },
+    };
     const rtp = await legs.open({ codec: 'g722', dtx: false, onAudio: (pcm) => conversation?.onCallerAudio(pcm) });
     conversation = new Conversation(
-      benchSetup(`voice-${i}`),
+      { ...benchSetup(`voice-${i}`), greeting: GREETING, detectVoicemail: true },
       {
         stt,
-        llm: instantLlm,
+        llm,
         tts,
         vad: vad.createStream(),
         vadWindowSamples: vad.windowSamples,
@@ -123,14 +156,15 @@ async function measure(pipeline: Pipeline): Promise<void> {
         control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
         settings: pipeline === 'adaptive' ? ADAPTIVE : FIXED,
         onSegment: (s) => s.role === 'user' && heard.push(s.text),
-        onTurnLatency: (l) => turns.push(l),
+        onTurnLatency: (l) => (modelCalls === 0 ? greetings : turns).push(l),
+        onGreetingRetaken: () => greetingsRetaken++,
         logger: { info: () => undefined, warn: () => undefined },
       },
     );
     sessions.push({ rtp, conversation });
   }
   const ready = new Promise<{ ports: Array<{ port: number }> }>((resolve) => farEnd.once('message', (m) => resolve(m as never)));
-  farEnd.send({ type: 'start', codec: 'g722', utterances, targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.rtp.port })), durationMs: seconds * 1000, pauseAfterReplyMs: 700 });
+  farEnd.send({ type: 'start', codec: 'g722', utterances, firstWords, targets: sessions.map((s) => ({ host: '127.0.0.1', port: s.rtp.port })), durationMs: seconds * 1000, pauseAfterReplyMs: 700 });
   const { ports } = await ready;
   sessions.forEach((s, i) => {
     s.rtp.setRemote({ address: '127.0.0.1', port: ports[i]!.port });
@@ -151,7 +185,8 @@ async function measure(pipeline: Pipeline): Promise<void> {
   pocketsphinx.close();
   await spawnHost.close();
   const coresUsed = (cpu.user + cpu.system) / 1000 / wallMs;
-  const { gapsMs, premature, utterances: said } = done;
+  const { gapsMs, premature, utterances: said, greetingGapsMs, greetingPremature } = done;
+  const short = (firstWords: number) => FIRST_WORDS[firstWords]!.parts.length === 1 && greetingGapsMs.find((g) => g.firstWords === firstWords)!.firstWordsMs <= 1200;
   const result = {
     pipeline,
     what: PIPELINES[pipeline],
@@ -175,6 +210,26 @@ async function measure(pipeline: Pipeline): Promise<void> {
       tts_first_audio: stage(turns.map((t) => t.ttsFirstAudioMs)),
       first_audio_out_inside: stage(turns.map((t) => t.firstAudioOutMs)),
       added: stage(turns.map((t) => t.addedMs)),
+    },
+    greeting: {
+      // From the end of the callee's first words to the greeting's first audio at the far end.
+      end_of_first_words_to_greeting_ms: stage(greetingGapsMs.map((g) => g.gapMs)),
+      after_short_first_words_ms: stage(greetingGapsMs.filter((g) => short(g.firstWords)).map((g) => g.gapMs)),
+      by_first_words: FIRST_WORDS.map((w, i) => {
+        const gaps = greetingGapsMs.filter((g) => g.firstWords === i);
+        return { said: w.parts.join(' | '), first_words_ms: gaps[0]?.firstWordsMs ?? null, calls: gaps.length, ...stage(gaps.map((g) => g.gapMs)) };
+      }),
+      greetings_heard: greetingGapsMs.length,
+      // The greeting started in a pause inside the first words ("Hello, | this is Maria."); it stops and is said again.
+      premature_greetings: greetingPremature,
+      greetings_retaken: greetingsRetaken,
+      stages_ms: {
+        endpointing: stage(greetings.map((t) => t.endpointingMs)),
+        stt_or_person_check: stage(greetings.map((t) => t.sttMs)),
+        tts_first_audio: stage(greetings.map((t) => t.ttsFirstAudioMs)),
+        first_audio_out_inside: stage(greetings.map((t) => t.firstAudioOutMs)),
+      },
+      goal_met_after_short_first_words: (percentile(greetingGapsMs.filter((g) => short(g.firstWords)).map((g) => g.gapMs), 95) ?? Infinity) <= 300,
     },
     media_cpu_cores: Math.round(coresUsed * 1000) / 1000,
     media_cpu_per_call: Math.round((coresUsed / calls) * 10000) / 10000,
@@ -209,9 +264,11 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     cores: cpus().length,
     what: 'caller end of speech -> first agent audio, real time, real local engines (Silero, pocketsphinx, espeak-ng), instant model; callers in a child process; each pipeline in a fresh process',
-    goals: { end_of_speech_to_first_audio_ms: { p50: '<= 600', p95: '<= 900' }, premature_replies: 'no more than the baseline' },
+    goals: { end_of_speech_to_first_audio_ms: { p50: '<= 600', p95: '<= 900' }, premature_replies: 'no more than the baseline', greeting_after_first_words_ms: '<= 300' },
+    greeting: { text: GREETING, short_first_words_silence_ms: { adaptive: ADAPTIVE.greetingSilenceMs, streaming: null, batch: null } },
     endpointing: { fixed_silence_ms: FIXED.endpointingSilenceMs, adaptive: { pause_ms: ADAPTIVE.pauseMs, complete_silence_ms: ADAPTIVE.completeSilenceMs, incomplete_silence_ms: ADAPTIVE.incompleteSilenceMs } },
     utterances: UTTERANCES,
+    first_words: FIRST_WORDS,
     node: process.version,
   };
   for (const p of pipelines) result[p] = await measureInChild(p);

@@ -141,11 +141,11 @@ export const MediaConfigSchema = z.object({
   ENDPOINTING_INCOMPLETE_SILENCE_MS: env.int(1000, 100),
   /**
    * The silence that ends a callee's short first words ("Hello?", up to 1.2 s) when the agent has a greeting: the
-   * greeting is known and synthesized ahead, so it can answer at once (200: it starts 200-232 ms after the hello).
-   * 0 (default): the usual endpointing. Off by default until measured on real callers: at 200 a pause inside the
-   * first words ("Hello, | this is Maria.") also starts the greeting, and the rest of them barges in on it.
+   * greeting is known and synthesized ahead, so it answers at once (160: it is heard 210-250 ms after the hello, in
+   * `pnpm bench voice`). A pause inside the first words ("Hello, | this is Maria.") starts it too early: the callee's
+   * going on within a second stops it, and it is said again, whole, when they are done. 0: the usual endpointing.
    */
-  ENDPOINTING_GREETING_SILENCE_MS: env.int(0, 0),
+  ENDPOINTING_GREETING_SILENCE_MS: env.int(160, 0),
   /**
    * On a call that listens for an answering machine, how long after the answer a callee who says nothing is waited for
    * before the agent speaks first (the greeting, synthesized ahead, or the model's opening). Callees who wait for the

@@ -14,14 +14,21 @@
 // A call's first utterance has no state of its own yet, and the model's initial mean can be far from a channel's: begin()
 // then takes the utterance's first audio (`meanFrom`) and starts from the mean of its cepstra, as a whole-utterance
 // decode takes the mean of all of them.
+// load() (a decoder made with deferLoad) reads the models on a thread of its own at the lowest priority (nice 19), not
+// on the thread pool: a pool growing while callers speak takes only the CPU their recognition leaves, and no
+// recognition waits in the pool's queue behind a quarter-second load.
 #include <sphinxbase/fe.h>
 #include <sphinxbase/ckd_alloc.h>
 #include <napi.h>
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 class Decoder : public Napi::ObjectWrap<Decoder> {
@@ -58,7 +65,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       }
     }
     words_ = words;
-    // deferLoad: the models are loaded by load(), on the thread pool (a quarter of a second the event loop need not wait).
+    // deferLoad: the models are loaded by load(), in the background (a quarter of a second the event loop need not wait).
     if (o.Has("deferLoad") && o.Get("deferLoad").ToBoolean().Value()) return;
     std::string error = LoadModels();
     if (!error.empty()) throw Napi::Error::New(env, error);
@@ -204,7 +211,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
  */
 class DecoderStep : public Napi::AsyncWorker {
  public:
-  enum class Step { kLoad, kWhole, kBegin, kFeed, kPartial, kEnd };
+  enum class Step { kWhole, kBegin, kFeed, kPartial, kEnd };
   DecoderStep(Napi::Env env, Decoder* decoder, Napi::Object keep, Step step, std::vector<int16_t>&& pcm, std::vector<double>&& cmn)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), decoder_(decoder), step_(step), pcm_(std::move(pcm)), cmn_(std::move(cmn)) {
     keep_ = Napi::Persistent(keep);
@@ -213,12 +220,6 @@ class DecoderStep : public Napi::AsyncWorker {
 
   void Execute() override {
     std::lock_guard<std::mutex> lock(decoder_->mutex);
-    if (step_ == Step::kLoad) {
-      if (decoder_->closed_) return SetError("decoder closed");
-      std::string error = decoder_->LoadModels();
-      if (!error.empty()) SetError(error);
-      return;
-    }
     ps_decoder_t* ps = decoder_->ps_;
     if (!ps) return SetError("decoder closed");
     switch (step_) {
@@ -246,8 +247,6 @@ class DecoderStep : public Napi::AsyncWorker {
       case Step::kEnd:
         ReadHypothesis(ps, true);
         return;
-      case Step::kLoad:
-        return;
     }
   }
 
@@ -261,7 +260,7 @@ class DecoderStep : public Napi::AsyncWorker {
     if (end) cmn_ = decoder_->GetCmn();
   }
   void OnOK() override {
-    if (step_ == Step::kLoad || step_ == Step::kBegin || step_ == Step::kFeed) return deferred_.Resolve(Env().Undefined());
+    if (step_ == Step::kBegin || step_ == Step::kFeed) return deferred_.Resolve(Env().Undefined());
     Napi::Object r = Napi::Object::New(Env());
     r.Set("text", text_);
     r.Set("score", score_);
@@ -323,7 +322,37 @@ Napi::Value Decoder::End(const Napi::CallbackInfo& info) { return QueueStep(info
 
 Napi::Value Decoder::Partial(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kPartial, {}); }
 
-Napi::Value Decoder::Load(const Napi::CallbackInfo& info) { return QueueStep(info, this, DecoderStep::Step::kLoad, {}); }
+/** What a background load reports back to the event loop. */
+struct LoadJob {
+  Napi::Promise::Deferred deferred;
+  Napi::ObjectReference keep;
+  std::string error;
+  explicit LoadJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+};
+
+Napi::Value Decoder::Load(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* job = new LoadJob(env);
+  job->keep = Napi::Persistent(info.This().As<Napi::Object>());
+  Napi::Promise promise = job->deferred.Promise();
+  auto done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "pocketsphinx-load", 0, 1);
+  Decoder* self = this;
+  std::thread([self, job, done]() mutable {
+    // Raising one's own nice needs no privilege; it applies to this thread only.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+    {
+      std::lock_guard<std::mutex> lock(self->mutex);
+      job->error = self->closed_ ? "decoder closed" : self->LoadModels();
+    }
+    done.BlockingCall(job, [](Napi::Env env, Napi::Function, LoadJob* job) {
+      if (job->error.empty()) job->deferred.Resolve(env.Undefined());
+      else job->deferred.Reject(Napi::Error::New(env, job->error).Value());
+      delete job;
+    });
+    done.Release();
+  }).detach();
+  return promise;
+}
 
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return Decoder::Init(env, exports); }
 NODE_API_MODULE(pocketsphinx_binding, InitAll)

@@ -47,6 +47,8 @@ export class CallerSpeech {
   private sttStream: SttStream | undefined;
   /** This call's recognition state, kept by the engine between its utterances (never another call's). */
   private readonly sttCall = new SttCall();
+  /** Tells the engine this call is over (it got ready for it: `Stt.expectCall`). */
+  private readonly callOver: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -56,6 +58,7 @@ export class CallerSpeech {
     const s = deps.settings;
     this.endpointer = new Endpointer({ startThreshold: s.vadStartThreshold, endThreshold: s.vadEndThreshold, minSpeechMs: s.minSpeechMs, silenceMs: s.endpointingSilenceMs, pauseMs: s.pauseMs });
     this.audio = new CallerAudioHistory(deps.vadWindowSamples);
+    this.callOver = deps.stt.expectCall?.();
   }
 
   /** The recognition streaming the current speech, if any. */
@@ -130,6 +133,7 @@ export class CallerSpeech {
   /** The call is over: windows still in the VAD are ignored. */
   close(): void {
     this.closed = true;
+    this.callOver?.();
     this.dropStream();
     this.deps.vad.close();
   }

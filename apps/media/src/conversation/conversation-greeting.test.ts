@@ -142,7 +142,7 @@ describe('the outbound greeting', () => {
     await conversation.stop('test');
   });
 
-  it('keeps the order the words were said in when the callee cuts the greeting short before "Hello?" is recognized', async () => {
+  it('says the greeting again, whole, when the callee was still saying their first words ("Hello, | this is Maria.")', async () => {
     const stt = new HeldStt();
     const llm = new ScriptedLlm([() => words('Of course.')], 1);
     const tts = new ToneTts();
@@ -153,7 +153,54 @@ describe('the outbound greeting', () => {
     await run(conversation, playout, speech(500), played);
     await run(conversation, playout, quiet(400), played);
     expect(conversation.agentTalking).toBe(true);
-    // The callee talks over the greeting; "Hello?" is still being recognized.
+    // The callee goes on at once, over the greeting's first words: it stops; "Hello," is still being recognized.
+    await run(conversation, playout, speech(500), played);
+    expect(conversation.agentTalking).toBe(false);
+    stt.answer('hello');
+    // Their words end: the greeting plays again from its start, without waiting for their transcript or the model.
+    const before = played.length;
+    await run(conversation, playout, quiet(400), played);
+    expect(conversation.agentTalking).toBe(true);
+    expect(played.length).toBeGreaterThan(before);
+    expect(tts.spoken).toEqual(['Hi, this is Parley calling about your appointment.', 'Hi, this is Parley calling about your appointment.']);
+    stt.answer('this is maria');
+    await run(conversation, playout, quiet(1200), played);
+    expect(llm.requests).toHaveLength(0);
+    expect(segments.map((s) => [s.role, s.text, s.interrupted])).toEqual([
+      ['user', 'hello', false],
+      ['agent', expect.any(String), true],
+      ['user', 'this is maria', false],
+      ['agent', 'Hi, this is Parley calling about your appointment.', false],
+    ]);
+    // The model never saw the cut greeting: the callee's words, then the greeting they heard whole.
+    await run(conversation, playout, speech(500), played);
+    await run(conversation, playout, quiet(400), played);
+    stt.answer('who is this');
+    await run(conversation, playout, quiet(200), played);
+    expect(llm.requests[0]!.messages.slice(1)).toEqual([
+      { role: 'user', content: 'hello' },
+      { role: 'user', content: 'this is maria' },
+      { role: 'assistant', content: 'Hi, this is Parley calling about your appointment.' },
+      { role: 'user', content: 'who is this' },
+    ]);
+    await conversation.stop('test');
+  });
+
+  it('is cut for good (the model answers) when the callee talks over it once it has been playing a while, keeping the order the words were said in', async () => {
+    const stt = new HeldStt();
+    const llm = new ScriptedLlm([() => words('Of course.')], 1);
+    const tts = new ToneTts();
+    const segments: TranscriptSegment[] = [];
+    const greeting = 'Hi, this is Parley calling from the dental practice on Main Street about the appointment you booked with us for next week.';
+    const c = testConversation({ greeting, detectVoicemail: true }, { stt, llm, tts, onSegment: (s) => segments.push(s) });
+    const { conversation, playout } = c;
+    conversation.start();
+    const played: Int16Array[] = [];
+    await run(conversation, playout, speech(500), played);
+    await run(conversation, playout, quiet(400), played);
+    expect(conversation.agentTalking).toBe(true);
+    // 1.2 s into the greeting (and before "Hello?" is recognized) the callee talks over it.
+    await run(conversation, playout, quiet(1200), played);
     await run(conversation, playout, speech(500), played);
     expect(conversation.agentTalking).toBe(false);
     expect(segments).toEqual([]);
@@ -161,6 +208,7 @@ describe('the outbound greeting', () => {
     await run(conversation, playout, quiet(500), played);
     stt.answer('who is this');
     await run(conversation, playout, quiet(200), played);
+    expect(tts.spoken.filter((t) => t === greeting)).toHaveLength(1);
     expect(segments.map((s) => [s.role, s.interrupted])).toEqual([
       ['user', false],
       ['agent', true],

@@ -81,6 +81,8 @@ export interface ConversationDeps {
   onSegment: (segment: TranscriptSegment) => void;
   onTurnLatency: (latency: TurnLatency) => void;
   onBargeIn?: () => void;
+  /** The callee was still saying their first words when the greeting began: it stopped, to be said again whole. */
+  onGreetingRetaken?: () => void;
   onToolCall?: (record: ToolCallRecord) => void;
   logger: ConversationLogger;
   fetch?: typeof fetch;

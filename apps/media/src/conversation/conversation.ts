@@ -24,6 +24,11 @@ export { PHRASES } from './phrases';
 const OPENING_WAIT_MS = 1500;
 /** First words up to this long are a person's "Hello?"; a machine's greeting runs longer before its first pause. */
 const SHORT_FIRST_WORDS_MS = 1200;
+/**
+ * A callee who speaks again this soon after the greeting began (ms) was still saying their first words ("Hello, |
+ * this is Maria."), not answering it: the greeting stops and is said again, whole, when they are done.
+ */
+const GREETING_RETAKE_WITHIN_MS = 1000;
 
 /**
  * The conversation of one answered call: takes turns with the caller. It listens (`CallerSpeech`: VAD, endpointing,
@@ -51,6 +56,10 @@ export class Conversation {
   private utterances: Promise<void> = Promise.resolve();
   private utterancesPending = 0;
   private prepared: PreparedReply | undefined;
+  /** The greeting's turn, and when (in the caller's audio, ms) it was first heard playing. */
+  private greeting: { turn: AgentTurn; heardFromMs?: number } | undefined;
+  /** The greeting was already said again once (GREETING_RETAKE_WITHIN_MS). */
+  private greetingRetaken = false;
 
   constructor(
     private readonly setup: ConversationSetup,
@@ -134,8 +143,7 @@ export class Conversation {
     this.lifetime.start();
     this.phase = 'opening';
     // The greeting's words are known: synthesized now, they are ready when the callee's first words end.
-    const greeting = this.setup.greeting?.trim();
-    if (greeting) for (const sentence of splitSentences(greeting)) this.speech.prepare(sentence, { voice: this.setup.voice, language: this.setup.language });
+    this.prepareGreeting();
     // A callee's short first words end on a shorter silence when the greeting waits to answer them.
     const greetingSilenceMs = this.deps.settings.greetingSilenceMs;
     if (greetingSilenceMs && this.setup.greeting?.trim()) this.caller.endpointer.shortSpeech({ maxSpeechMs: SHORT_FIRST_WORDS_MS, silenceMs: greetingSilenceMs });
@@ -178,12 +186,16 @@ export class Conversation {
   /** A window of caller audio was handled. */
   private onHeard(): void {
     const endpointer = this.caller.endpointer;
+    if (this.greeting && this.greeting.heardFromMs === undefined && this.greeting.turn.startMs !== undefined) this.greeting.heardFromMs = this.caller.receivedMs;
     // The caller went on after the pause a reply was being prepared in: it is thrown away, unheard.
     if (this.prepared && !this.prepared.committed && endpointer.lastVoicedEndMs !== this.prepared.pauseAt) this.dropPrepared();
     if (endpointer.speaking) {
       const speechMs = endpointer.currentSpeechMs;
       this.voicemail.speaking(speechMs);
-      if (speechMs >= this.deps.settings.bargeInMinSpeechMs && this.agentTalking && !this.turn?.held && this.phase === 'conversing') this.bargeIn();
+      if (speechMs >= this.deps.settings.bargeInMinSpeechMs && this.agentTalking && !this.turn?.held && this.phase === 'conversing') {
+        if (this.greetingCutIn()) this.retakeGreeting();
+        else this.bargeIn();
+      }
     }
   }
 
@@ -352,6 +364,42 @@ export class Conversation {
 
   // ------------------------------------------------------------------ the agent's turn
 
+  /** The greeting's words are known: synthesized now, they are ready when the callee's first words end. */
+  private prepareGreeting(): void {
+    const greeting = this.setup.greeting?.trim();
+    if (greeting) for (const sentence of splitSentences(greeting)) this.speech.prepare(sentence, { voice: this.setup.voice, language: this.setup.language });
+  }
+
+  /** The callee talks over the greeting, having started again within GREETING_RETAKE_WITHIN_MS of its start (once a call). */
+  private greetingCutIn(): boolean {
+    const speechStart = this.caller.endpointer.currentSpeechStartMs;
+    if (!this.greeting || this.turn !== this.greeting.turn || this.greetingRetaken || speechStart === undefined) return false;
+    // Both on the caller's audio clock.
+    const { heardFromMs } = this.greeting;
+    return heardFromMs === undefined || speechStart - heardFromMs < GREETING_RETAKE_WITHIN_MS;
+  }
+
+  /**
+   * The callee was still saying their first words when the greeting began: it stops, is forgotten by the model, and
+   * plays again, whole, at the end of their words, as it would have had their pause been shorter. The transcript keeps
+   * the part that played, marked interrupted. A greeting often carries what must be said (who calls, that the call is
+   * recorded), which the model's answer to the interruption might leave out.
+   */
+  private retakeGreeting(): void {
+    this.deps.logger.info({}, 'callee went on with their first words: the greeting stops and will be said again');
+    const turn = this.greeting!.turn;
+    this.greetingRetaken = true;
+    this.greeting = undefined;
+    // The history without the greeting, whether it was remembered yet or is about to be as the part that was heard.
+    const without = this.history.filter((m) => !turn.messages.includes(m));
+    this.deps.onBargeIn?.();
+    this.deps.onGreetingRetaken?.();
+    turn.interrupt();
+    this.history.splice(0, this.history.length, ...without);
+    this.phase = 'opening';
+    this.prepareGreeting();
+  }
+
   /**
    * The agent's first words: the greeting, or the model's opening. `firstWords`: the recognition of what the callee
    * said before the greeting, which goes before it in the transcript and the model's history.
@@ -364,6 +412,7 @@ export class Conversation {
     if (greeting) {
       this.startTurn(
         async (turn) => {
+          this.greeting = { turn };
           turn.after = firstWords;
           await turn.say(...splitSentences(greeting));
           await firstWords;

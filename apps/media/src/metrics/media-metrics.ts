@@ -16,6 +16,7 @@ export class MediaMetrics {
   lateFramesTotal = 0;
   readonly turnStage: ReturnType<Metrics['histogram']>;
   readonly bargeIns: ReturnType<Metrics['counter']>;
+  readonly greetingsRetaken: ReturnType<Metrics['counter']>;
   readonly conversationWebhookErrors: ReturnType<Metrics['counter']>;
   readonly rtpEngine: ReturnType<Metrics['gauge']>;
   readonly recordingUploads: ReturnType<Metrics['counter']>;
@@ -30,6 +31,7 @@ export class MediaMetrics {
     this.lateFrames = metrics.counter('parley_media_late_frames_total', 'Outgoing RTP packets sent more than 5 ms after they were due');
     this.rtpEngine = metrics.gauge('parley_media_rtp_engine_info', 'What paces outgoing RTP: engine native (its thread, at the scheduling shown) or js (the event loop); always 1', ['engine', 'scheduling']);
     this.bargeIns = metrics.counter('parley_media_barge_ins_total', 'Agent turns interrupted by the caller');
+    this.greetingsRetaken = metrics.counter('parley_media_greetings_retaken_total', 'Greetings the callee talked over within a second of their start, still saying their first words: stopped, and said again whole when they were done (also counted as barge-ins)');
     this.conversationWebhookErrors = metrics.counter('parley_media_conversation_webhook_errors_total', 'Turns whose conversation webhook failed (timeout, error, garbage): the fallback was spoken');
     this.recordingUploads = metrics.counter('parley_media_recording_uploads_total', 'Recording uploads to the store (RECORDINGS_STORE=s3) by outcome: uploaded, or failed (an attempt; retried with backoff)', ['outcome']);
     this.recordingUploadSeconds = metrics.histogram('parley_media_recording_upload_seconds', 'Time to upload one finished recording to the store', [], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60]);

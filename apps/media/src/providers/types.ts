@@ -54,6 +54,11 @@ export interface Stt {
   transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal; call?: SttCall }): Promise<SttResult>;
   /** A stream for one utterance, or undefined when the engine cannot stream (now): then `transcribe` it when it ends. */
   stream?(options: { language: string; call?: SttCall }): SttStream | undefined;
+  /**
+   * A call has started listening and will want recognition: the engine may get ready for it in the background
+   * (pocketsphinx loads a decoder for each call, up to its maximum). The returned function says the call is over.
+   */
+  expectCall?(): () => void;
   close?(): Promise<void> | void;
 }
 

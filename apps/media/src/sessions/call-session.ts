@@ -197,6 +197,7 @@ export class CallSession {
         onSegment: (segment) => this.publishSegment(segment),
         onTurnLatency: (latency) => this.deps.metrics.observeTurn(latency),
         onBargeIn: () => this.deps.metrics.bargeIns.inc(),
+        onGreetingRetaken: () => this.deps.metrics.greetingsRetaken.inc(),
         onToolCall: (record) => {
           this.deps.bus.publishCallEvent('tool_call', { call_id: this.callId, account_id: this.accountId }, record).catch((err) => this.log.warn({ err }, 'tool_call event not published'));
         },

@@ -142,12 +142,13 @@ describe('pocketsphinx', () => {
 });
 
 describe('the decoder pool', () => {
-  it('grows by one decoder, loaded in the background, when a caller finds none idle, up to its maximum', async () => {
+  it('grows by one decoder, loaded in the background, when its last idle one is taken, up to its maximum', async () => {
     const pool = new PocketsphinxStt({ modelDir: MODEL_DIR, decoders: 1, maxDecoders: 2, streaming: true });
     try {
       const a = pool.stream({ language: 'en' })!;
       expect(a).toBeDefined();
-      // None idle: this caller is recognized whole at the end, and a second decoder is on its way.
+      // The last idle decoder went: a second one is on its way; a caller who speaks before it is there is recognized whole.
+      expect(pool.size).toEqual({ decoders: 1, loading: 1 });
       expect(pool.stream({ language: 'en' })).toBeUndefined();
       expect(pool.size).toEqual({ decoders: 1, loading: 1 });
       while (pool.size.loading > 0) await new Promise((r) => setTimeout(r, 20));
@@ -163,6 +164,38 @@ describe('the decoder pool', () => {
       expect(pool.size).toEqual({ decoders: 2, loading: 0 });
       a.cancel();
       c.cancel();
+    } finally {
+      pool.close();
+    }
+  });
+});
+
+describe('the decoder pool and the calls in progress', () => {
+  it('loads a decoder for each call in progress, one after another, up to its maximum, and keeps them when calls end', async () => {
+    const pool = new PocketsphinxStt({ modelDir: MODEL_DIR, decoders: 1, maxDecoders: 3, streaming: true });
+    const settled = async () => {
+      while (pool.size.loading > 0) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      const first = pool.expectCall();
+      await settled();
+      // One call: the decoder loaded at start is its.
+      expect(pool.size).toEqual({ decoders: 1, loading: 0 });
+      const calls = [pool.expectCall(), pool.expectCall(), pool.expectCall()];
+      // One load at a time, in the background.
+      expect(pool.size).toEqual({ decoders: 1, loading: 1 });
+      await settled();
+      // Four calls, but no more than the maximum.
+      expect(pool.size).toEqual({ decoders: 3, loading: 0 });
+      first();
+      first();
+      for (const over of calls) over();
+      await settled();
+      expect(pool.size).toEqual({ decoders: 3, loading: 0 });
+      // Every one of them streams: three callers at once, none recognized whole.
+      const streams = [0, 1, 2].map(() => pool.stream({ language: 'en' }));
+      expect(streams.every((s) => s !== undefined)).toBe(true);
+      for (const s of streams) s!.cancel();
     } finally {
       pool.close();
     }

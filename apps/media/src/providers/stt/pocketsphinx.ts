@@ -14,7 +14,7 @@ interface NativeDecoder {
   end(): Promise<{ text: string; score: number; cmn: CmnState }>;
   partial(): Promise<{ text: string; score: number }>;
   close(): void;
-  /** Loads the models on the thread pool (a decoder made with `deferLoad`); idempotent. */
+  /** Loads the models on a background thread of the lowest priority (a decoder made with `deferLoad`). */
   load(): Promise<void>;
 }
 interface DecoderOptions {
@@ -67,8 +67,10 @@ function loadBinding(): NativeBinding {
  * prefer a G.722 leg, or Whisper. Recognition runs on the libuv thread pool; each decoder holds
  * its own models (about 100 MB) and serves one utterance at a time. A caller who starts speaking
  * gets an idle decoder for a stream, fed while they speak; when none is idle the utterance is
- * recognized in one piece at its end, queued for a free decoder, and the pool grows by one (loaded
- * on the thread pool, up to `maxDecoders`) so that the next caller who speaks then is streamed.
+ * recognized in one piece at its end, queued for a free decoder. The pool grows, one decoder at a
+ * time loaded in the background at the lowest priority, up to `maxDecoders`: to one decoder per call in progress
+ * (`expectCall`), and by one whenever its last idle decoder is taken, so that the next caller who
+ * speaks is streamed. It never shrinks: a process that once served that many calls will again.
  * Pocketsphinx normalizes with a live cepstral mean carried from utterance to utterance; decoders are pooled across
  * calls, so each utterance starts from its own call's mean (kept here per SttCall). A call's first utterance, which has
  * none yet, starts from the mean of its first second of audio (FIRST_MEAN_SAMPLES): the model's initial mean is far from
@@ -80,6 +82,8 @@ export class PocketsphinxStt implements Stt {
   private readonly waiting: Array<(d: NativeDecoder) => void> = [];
   private readonly all: NativeDecoder[] = [];
   private loading = 0;
+  /** Calls in progress (expectCall): the pool grows to one decoder each. */
+  private calls = 0;
   private closed = false;
   /** A load failed (out of memory, most likely): the pool stays as it is. */
   private growthFailed = false;
@@ -137,16 +141,25 @@ export class PocketsphinxStt implements Stt {
     if (!this.streaming) return undefined;
     const call = options?.call;
     const decoder = this.idle.pop();
-    if (!decoder) {
-      this.grow();
-      return undefined;
-    }
+    // The last idle one taken (or none left): the next caller to speak will want one, loaded now.
+    if (this.idle.length === 0) this.grow();
+    if (!decoder) return undefined;
     const cmn = this.cmnOf(call);
     // A call's first utterance: its own first audio gives the mean to start from.
     return new PocketsphinxStream(decoder, cmn ?? (call ? 'from-audio' : undefined), (ended) => {
       this.keepCmn(call, ended);
       this.release(decoder);
     });
+  }
+
+  expectCall(): () => void {
+    this.calls++;
+    this.growToCalls();
+    let over = false;
+    return () => {
+      if (!over) this.calls--;
+      over = true;
+    };
   }
 
   private cmnOf(call: SttCall | undefined): CmnState | undefined {
@@ -169,12 +182,12 @@ export class PocketsphinxStt implements Stt {
 
   private acquire(): Promise<NativeDecoder> {
     const d = this.idle.pop();
+    if (this.idle.length === 0) this.grow();
     if (d) return Promise.resolve(d);
-    this.grow();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** One more decoder, loaded on the thread pool, if the pool may grow (one at a time: each load takes a core a while). */
+  /** One more decoder, loaded in the background, if the pool may grow (one at a time: each load takes a core a while). */
   private grow(): void {
     if (this.closed || this.growthFailed || this.loading > 0 || this.all.length >= this.maxDecoders) return;
     this.loading++;
@@ -185,6 +198,7 @@ export class PocketsphinxStt implements Stt {
         if (this.closed) return decoder.close();
         this.all.push(decoder);
         this.release(decoder);
+        this.growToCalls();
       },
       () => {
         // The same options loaded at start: out of memory, or the model files went away. The pool stays as it is.
@@ -193,6 +207,11 @@ export class PocketsphinxStt implements Stt {
         decoder.close();
       },
     );
+  }
+
+  /** One more decoder while there are fewer than calls in progress (the next is loaded when this one is). */
+  private growToCalls(): void {
+    if (this.all.length + this.loading < this.calls) this.grow();
   }
 
   private release(d: NativeDecoder): void {
