@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TranscriptSegment } from '@parley/common';
-import type { Stt, SttResult } from '../providers/types';
+import type { Stt, SttResult, SttStream } from '../providers/types';
 import type { Conversation } from './conversation';
 import type { Playout } from './playout';
 import type { TurnLatency } from './turn-latency';
@@ -18,6 +18,17 @@ class HeldStt implements Stt {
   }
   answer(text: string): void {
     this.pending.shift()!({ text });
+  }
+}
+
+/** Streams: its partial (the forward pass) answers at once with `partialText`; its final words wait for the test. */
+class HeldStreamingStt extends HeldStt {
+  constructor(private readonly partialText: string) {
+    super();
+  }
+  stream(): SttStream {
+    const final = this.transcribe();
+    return { write: () => undefined, partial: async () => this.partialText, finish: () => final, cancel: () => undefined };
   }
 }
 
@@ -238,6 +249,30 @@ describe('the outbound greeting', () => {
       expect(conversation.answeredBy).toBe(plays ? 'human' : 'machine');
       expect(played.length > before).toBe(plays);
       expect(segments.filter((s) => s.role === 'agent')).toEqual([]);
+      await conversation.stop('test');
+    }
+  });
+
+  it("plays after longer first words once their forward pass shows a person's, before their final words", async () => {
+    for (const [partial, final, plays] of [
+      ['hello this is john speaking', 'hello this is john speaking', true],
+      ['you have reached maria', 'you have reached maria please leave a message', false],
+    ] as const) {
+      const stt = new HeldStreamingStt(partial);
+      const tts = new ToneTts();
+      const { conversation, playout } = open(stt, new ScriptedLlm([() => words('unused')], 1), tts, []);
+      conversation.start();
+      const played: Int16Array[] = [];
+      await run(conversation, playout, speech(1500), played);
+      const before = played.length;
+      await run(conversation, playout, quiet(400), played);
+      // The final words are still to come: the greeting plays (or not) on the forward pass's.
+      expect(stt.waiting).toBe(1);
+      expect(played.length > before, partial).toBe(plays);
+      stt.answer(final);
+      await run(conversation, playout, quiet(200), played);
+      expect(conversation.answeredBy).toBe(plays ? 'human' : 'machine');
+      expect(playout.playing).toBe(plays);
       await conversation.stop('test');
     }
   });

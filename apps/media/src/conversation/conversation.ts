@@ -15,6 +15,7 @@ import { SilenceWatch } from './silence-watch';
 import { Transcript } from './transcript';
 import { turnCompleteness } from './turn-completeness';
 import type { TurnLatency, TurnMarks } from './turn-latency';
+import { soundsLikeMachine } from './voicemail-detector';
 import { VoicemailFlow } from './voicemail-flow';
 
 export type { CallControl, ConversationDeps, ConversationLogger, ConversationSettings, ConversationSetup } from './conversation-inputs';
@@ -214,7 +215,7 @@ export class Conversation {
     const stream = this.caller.takeStream();
     // The callee's first words need no recognition before the greeting, whose words are known. Short ones ("Hello?")
     // are answered at once; longer ones may be a machine's greeting, so the greeting is made ready but plays only once
-    // their transcript shows a person. Either way the transcript decides person or machine.
+    // their words show a person. Either way their transcript decides person or machine.
     const greeted = this.phase === 'opening' && !!this.setup.greeting?.trim() && !this.voicemail.beepHeard;
     const greetingMarks: TurnMarks = { ...marks, sttFinal: marks.endpoint, llmFirstToken: marks.endpoint };
     let verdict: ((greet: boolean) => void) | undefined;
@@ -222,11 +223,23 @@ export class Conversation {
       greeted && endMs - startMs > SHORT_FIRST_WORDS_MS
         ? new Promise<boolean>((resolve) => {
             verdict = (greet) => {
+              if (!verdict) return;
+              verdict = undefined;
               greetingMarks.sttFinal = greetingMarks.llmFirstToken = performance.now();
               resolve(greet);
             };
           })
         : undefined;
+    // The words of the streamed recognition's forward pass come before its final pass: a person's open the gate now
+    // (final words that turn out a machine's still cut the greeting, as any verdict of a machine does).
+    if (gate && stream?.partial && endMs - startMs < this.deps.settings.longGreetingMs) {
+      stream.partial().then(
+        (text) => {
+          if (text.trim() && !soundsLikeMachine(text)) verdict?.(true);
+        },
+        () => undefined,
+      );
+    }
     // Utterances are handled one after another, in order.
     this.utterancesPending++;
     this.utterances = this.utterances.then(() =>
