@@ -116,6 +116,13 @@ export const MediaConfigSchema = z.object({
   STT_BASE_URL: env.optional(),
   STT_API_KEY: env.optional(),
   STT_MODEL: env.string('whisper-1'),
+  /**
+   * Whisper and OpenAI-compatible STT recognize an utterance in pieces cut at the caller's pauses (the words so far are
+   * recognized while the turn may be ending): at the end of the turn only the audio after the last pause is left, and
+   * adaptive endpointing and prepared replies work with them too. A pause in mid-sentence costs one more request. false:
+   * each utterance in one piece at its end.
+   */
+  STT_PIECES: env.bool(true),
 
   TTS_PROVIDER: z.enum(['espeak', 'flite', 'openai']).default('espeak'),
   TTS_BASE_URL: env.optional(),

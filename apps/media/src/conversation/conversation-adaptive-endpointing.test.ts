@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ChunkedSttStream } from '../providers/stt/chunked-stream';
+import type { Stt, SttResult, SttStream } from '../providers/types';
 import type { Conversation } from './conversation';
 import type { Playout } from './playout';
 import { playCaller, quiet, ScriptedLlm, sleep, speech, StreamingQueueStt, testConversation, testSettings, ToneTts, words } from './testing-fakes';
@@ -6,7 +8,22 @@ import { playCaller, quiet, ScriptedLlm, sleep, speech, StreamingQueueStt, testC
 // Fixed endpointing would wait 300 ms; a pause is looked at after 150 ms; a finished sentence ends at 250, an "and" at 700.
 const settings = { ...testSettings, endpointingSilenceMs: 300, pauseMs: 150, completeSilenceMs: 250, incompleteSilenceMs: 700 };
 
-function open(stt: StreamingQueueStt) {
+/** An engine that recognizes whole pieces only (Whisper, an OpenAI-compatible server), streamed in pieces cut at pauses. */
+class PiecesStt implements Stt {
+  readonly name = 'pieces';
+  /** Each request's audio, ms. */
+  readonly requests: number[] = [];
+  constructor(private readonly texts: string[]) {}
+  async transcribe(pcm: Int16Array): Promise<SttResult> {
+    this.requests.push(pcm.length / 16);
+    return { text: this.texts.shift() ?? '' };
+  }
+  stream(): SttStream {
+    return new ChunkedSttStream((pcm) => this.transcribe(pcm));
+  }
+}
+
+function open(stt: Stt) {
   const llm = new ScriptedLlm([() => words('Sure thing.')], 1);
   return { ...testConversation({ language: 'en-US', greeting: 'Hello.' }, { stt, llm, tts: new ToneTts(), settings }), llm };
 }
@@ -41,6 +58,22 @@ describe('adaptive endpointing', () => {
     expect(turn).toMatchObject({ sttMs: 0, llmFirstTokenMs: 0 });
     expect(turn.endpointingMs).toBeLessThan(300);
     expect(stt.heard).toEqual([]);
+    await conversation.stop('test');
+  });
+
+  it('works with an engine that recognizes whole pieces only: the words so far at the pause, and nothing left at the end', async () => {
+    const stt = new PiecesStt(['book me for tuesday']);
+    const { conversation, playout, segments, llm } = open(stt);
+    await greeted(conversation, playout);
+    await run(conversation, playout, speech(700));
+    // The pause: the engine is asked for the words so far, which read as finished, and the reply is prepared.
+    expect(await run(conversation, playout, quiet(200))).toBe(0);
+    expect(stt.requests).toHaveLength(1);
+    expect(llm.requests).toHaveLength(1);
+    expect(await run(conversation, playout, quiet(300))).toBeGreaterThan(0);
+    expect(segments.filter((s) => s.role === 'user').map((s) => s.text)).toEqual(['book me for tuesday']);
+    // One request for the whole turn: the silence after the pause was not sent, the utterance not sent again.
+    expect(stt.requests).toHaveLength(1);
     await conversation.stop('test');
   });
 

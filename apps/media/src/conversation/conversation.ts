@@ -319,7 +319,7 @@ export class Conversation {
       if (completeness !== 'complete') return;
       if (s.completeSilenceMs) this.caller.endpointer.setPauseSilence(s.completeSilenceMs);
       this.prepare(stream, pauseAt, heardMs);
-    });
+    }, (err: unknown) => this.deps.logger.warn({ err }, 'the words so far could not be recognized during a pause'));
   }
 
   private prepare(stream: SttStream, pauseAt: number, heardMs: number): void {

@@ -70,6 +70,23 @@ describe('OpenAI-compatible audio providers', () => {
     expect(text).toContain('RIFF');
   });
 
+  it('streams an utterance as pieces cut at the pauses: one upload per piece, none for the silence after the last', async () => {
+    const stt = new OpenAiStt({ baseUrl: url, apiKey: 'sk-test', model: 'whisper-1' });
+    const uploads = () => seen.filter((s) => s.path === '/v1/audio/transcriptions').length;
+    const before = uploads();
+    const stream = stt.stream({ language: 'en' })!;
+    stream.write(generateTone({ frequency: 300, sampleRate: 16000, durationMs: 600, amplitude: 8000 }));
+    expect(await stream.partial!()).toBe('Tuesday works.');
+    stream.write(new Int16Array(16 * 300));
+    stream.write(generateTone({ frequency: 300, sampleRate: 16000, durationMs: 400, amplitude: 8000 }));
+    expect(await stream.partial!()).toBe('Tuesday works. Tuesday works.');
+    stream.write(new Int16Array(16 * 400));
+    expect((await stream.finish()).text).toBe('Tuesday works. Tuesday works.');
+    expect(uploads() - before).toBe(2);
+    // STT_PIECES=false: no stream, each utterance in one piece at its end.
+    expect(new OpenAiStt({ baseUrl: url, model: 'whisper-1', pieces: false }).stream({ language: 'en' })).toBeUndefined();
+  });
+
   it('streams speech from /v1/audio/speech and resamples it to 16 kHz', async () => {
     const tts = new OpenAiTts({ baseUrl: url, model: 'tts-1', defaultVoice: 'alloy' });
     const pcm = await collect(tts.synthesize('Hello there.', { voice: null, language: 'en', signal: new AbortController().signal }));

@@ -52,9 +52,9 @@ async function createStt(config: MediaConfig): Promise<Stt> {
     case 'pocketsphinx':
       return new PocketsphinxStt({ modelDir: config.POCKETSPHINX_MODEL_DIR, decoders: config.POCKETSPHINX_DECODERS, maxDecoders: config.POCKETSPHINX_MAX_DECODERS, secondPass: config.POCKETSPHINX_SECOND_PASS, streaming: config.POCKETSPHINX_STREAMING, args: pocketsphinxArgs(config.POCKETSPHINX_ARGS) });
     case 'whisper':
-      return WhisperCppStt.load({ modelPath: config.WHISPER_MODEL_PATH ?? '', threads: config.WHISPER_THREADS, concurrency: config.WHISPER_CONCURRENCY });
+      return WhisperCppStt.load({ modelPath: config.WHISPER_MODEL_PATH ?? '', threads: config.WHISPER_THREADS, concurrency: config.WHISPER_CONCURRENCY, pieces: config.STT_PIECES });
     case 'openai':
-      return new OpenAiStt({ baseUrl: config.STT_BASE_URL!, apiKey: config.STT_API_KEY, model: config.STT_MODEL });
+      return new OpenAiStt({ baseUrl: config.STT_BASE_URL!, apiKey: config.STT_API_KEY, model: config.STT_MODEL, pieces: config.STT_PIECES });
   }
 }
 

@@ -31,7 +31,10 @@ export interface SttResult {
 export interface SttStream {
   /** The next audio of the utterance, in order. The array may be reused by the caller after the call. */
   write(pcm: Int16Array): void;
-  /** The words recognized so far, cheaply (before the engine's final passes); empty when it cannot tell. */
+  /**
+   * The words recognized so far: cheaply, before the engine's final passes (pocketsphinx), or by recognizing what came
+   * since the last call as one piece (ChunkedSttStream, asked at pauses); empty when it cannot tell.
+   */
   partial?(): Promise<string>;
   /** The utterance is over: its transcript. Rejects if recognition failed (recognize the audio in one piece then). */
   finish(): Promise<SttResult>;

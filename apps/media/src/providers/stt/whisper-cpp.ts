@@ -1,7 +1,8 @@
 import { open } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { WHISPER_DOWNLOAD_HINT } from '../../config';
-import { ProviderError, type Stt, type SttResult } from '../types';
+import { ProviderError, type Stt, type SttResult, type SttStream } from '../types';
+import { ChunkedSttStream } from './chunked-stream';
 
 type SmartWhisper = typeof import('smart-whisper');
 type Model = InstanceType<SmartWhisper['WhisperModel']>;
@@ -24,11 +25,12 @@ export class WhisperCppStt implements Stt {
   private constructor(
     private readonly sw: SmartWhisper,
     private readonly model: Model,
-    private readonly options: { threads: number; concurrency: number },
+    private readonly options: { threads: number; concurrency: number; pieces: boolean },
   ) {}
 
   /** Loads the model; fails with what to do when the file is missing or is not a whisper.cpp model. */
-  static async load(options: { modelPath: string; threads: number; concurrency?: number }): Promise<WhisperCppStt> {
+  /** `pieces`: stream an utterance as pieces cut at the caller's pauses (ChunkedSttStream); default on. */
+  static async load(options: { modelPath: string; threads: number; concurrency?: number; pieces?: boolean }): Promise<WhisperCppStt> {
     const path = options.modelPath;
     if (!path || !existsSync(path)) throw new ProviderError('whisper', `model file ${path || '(WHISPER_MODEL_PATH unset)'} not found. ${WHISPER_DOWNLOAD_HINT}`);
     await checkModelFile(path);
@@ -45,10 +47,15 @@ export class WhisperCppStt implements Stt {
     });
     try {
       const model = await Promise.race([sw.WhisperModel.load(path, false), timeout]);
-      return new WhisperCppStt(sw, model, { threads: options.threads, concurrency: options.concurrency ?? 1 });
+      return new WhisperCppStt(sw, model, { threads: options.threads, concurrency: options.concurrency ?? 1, pieces: options.pieces ?? true });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  stream(options: { language: string }): SttStream | undefined {
+    if (!this.options.pieces) return undefined;
+    return new ChunkedSttStream((pcm, signal) => this.transcribe(pcm, { language: options.language, signal }));
   }
 
   async transcribe(pcm: Int16Array, options: { language: string; signal?: AbortSignal }): Promise<SttResult> {
