@@ -11,7 +11,7 @@
  * call. Today's pipeline (whole-utterance recognition at the endpoint) is measured in the same run
  * as the baseline, each pipeline in a fresh process.
  *
- *   node dist/bench/voice.js [--calls 20] [--seconds 40] [--decoders 2] [--max-decoders 20] [--pipelines adaptive,streaming,batch]
+ *   node dist/bench/voice.js [--calls 20] [--seconds 40] [--decoders 2] [--max-decoders 20] [--pipelines adaptive,streaming,batch,pieces]
  *     [--second-pass true|false]
  */
 import '../thread-pool';
@@ -25,18 +25,21 @@ import type { Llm, LlmChunk, Stt } from '../providers/types';
 import { DEFAULT_POCKETSPHINX_ARGS, PocketsphinxStt, pocketsphinxArgs } from '../providers/stt/pocketsphinx';
 import { EspeakTts } from '../providers/tts/espeak';
 import { SpawnHost } from '../providers/tts/spawn-host';
+import { ChunkedSttStream } from '../providers/stt/chunked-stream';
 import { SileroVad } from '../providers/vad/silero';
 import type { RtpLeg } from '../rtp/rtp-leg';
 import { RtpLegs } from '../rtp/rtp-legs';
 import { arg, benchSetup, trimmedSpeech } from './bench-support';
 import type { VoiceDoneMessage, VoiceUtterance } from './voice-far-end';
 
-type Pipeline = 'adaptive' | 'streaming' | 'batch';
+type Pipeline = 'adaptive' | 'streaming' | 'batch' | 'pieces';
 
 const PIPELINES: Record<Pipeline, string> = {
   adaptive: 'recognition fed while the caller speaks; the partial transcript sets the endpoint (400 ms after a finished sentence, 1000 after a trailing "and"), the reply prepared during the pause',
   streaming: 'recognition fed while the caller speaks, fixed 600 ms endpointing',
   batch: "round 1's pipeline: the whole utterance recognized at the endpoint, fixed 600 ms endpointing",
+  pieces:
+    'an engine that recognizes whole pieces only (as Whisper and OpenAI-compatible servers do; here pocketsphinx decoding each piece whole), streamed in pieces cut at the pauses (STT_PIECES), adaptive endpointing',
 };
 
 /**
@@ -122,7 +125,9 @@ async function measure(pipeline: Pipeline): Promise<void> {
   const psArgs = arg('pocketsphinx-args', DEFAULT_POCKETSPHINX_ARGS);
   const pocketsphinx = new PocketsphinxStt({ modelDir: process.env.POCKETSPHINX_MODEL_DIR ?? '/usr/share/pocketsphinx/model/en-us', decoders, maxDecoders, secondPass, streaming: true, args: pocketsphinxArgs(psArgs) });
   // The baseline is the same engine without its stream: every utterance recognized in one piece at the endpoint.
-  const stt: Stt = pipeline === 'batch' ? { name: 'pocketsphinx-batch', transcribe: (pcm, o) => pocketsphinx.transcribe(pcm, o) } : pocketsphinx;
+  const batch: Stt = { name: 'pocketsphinx-batch', transcribe: (pcm, o) => pocketsphinx.transcribe(pcm, o) };
+  const pieces: Stt = { ...batch, name: 'pocketsphinx-pieces', stream: (o) => new ChunkedSttStream((pcm, signal) => pocketsphinx.transcribe(pcm, { ...o, signal })) };
+  const stt: Stt = pipeline === 'batch' ? batch : pipeline === 'pieces' ? pieces : pocketsphinx;
   const spawnHost = new SpawnHost().start();
   const tts = new EspeakTts({ spawnHost });
   const legs = new RtpLegs({ engine: 'native', priority: 'realtime', threads: 2, host: '127.0.0.1', ports: { first: 47000, last: 47000 + calls + 50 }, logger: { warn: () => undefined, error: () => undefined } });
@@ -154,7 +159,7 @@ async function measure(pipeline: Pipeline): Promise<void> {
         vadWindowSamples: vad.windowSamples,
         playout: rtp.playout,
         control: { hangup: async () => undefined, transfer: async () => undefined, sendDtmf: async () => undefined },
-        settings: pipeline === 'adaptive' ? ADAPTIVE : FIXED,
+        settings: pipeline === 'adaptive' || pipeline === 'pieces' ? ADAPTIVE : FIXED,
         onSegment: (s) => s.role === 'user' && heard.push(s.text),
         onTurnLatency: (l) => (modelCalls === 0 ? greetings : turns).push(l),
         onGreetingRetaken: () => greetingsRetaken++,
@@ -260,12 +265,12 @@ function measureInChild(pipeline: Pipeline): Promise<Record<string, unknown>> {
 async function main(): Promise<void> {
   const only = arg('measure', '');
   if (only) return measure(only as Pipeline);
-  const pipelines = arg('pipelines', 'adaptive,streaming,batch').split(',') as Pipeline[];
+  const pipelines = arg('pipelines', 'adaptive,streaming,batch,pieces').split(',') as Pipeline[];
   const result: Record<string, unknown> = {
     cores: cpus().length,
     what: 'caller end of speech -> first agent audio, real time, real local engines (Silero, pocketsphinx, espeak-ng), instant model; callers in a child process; each pipeline in a fresh process',
     goals: { end_of_speech_to_first_audio_ms: { p50: '<= 600', p95: '<= 900' }, premature_replies: 'no more than the baseline', greeting_after_first_words_ms: '<= 300' },
-    greeting: { text: GREETING, short_first_words_silence_ms: { adaptive: ADAPTIVE.greetingSilenceMs, streaming: null, batch: null } },
+    greeting: { text: GREETING, short_first_words_silence_ms: { adaptive: ADAPTIVE.greetingSilenceMs, streaming: null, batch: null, pieces: ADAPTIVE.greetingSilenceMs } },
     endpointing: { fixed_silence_ms: FIXED.endpointingSilenceMs, adaptive: { pause_ms: ADAPTIVE.pauseMs, complete_silence_ms: ADAPTIVE.completeSilenceMs, incomplete_silence_ms: ADAPTIVE.incompleteSilenceMs } },
     utterances: UTTERANCES,
     first_words: FIRST_WORDS,
