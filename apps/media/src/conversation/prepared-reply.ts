@@ -53,6 +53,9 @@ export class PreparedReply {
   commit(utterance: CallerUtterance): void {
     this.committed = true;
     this.utterance = utterance;
+    // The same pause's end, as the utterance reckons it: in the same step as its endpoint, so that the two differ by
+    // the caller's audio between them (the silence), whatever the event loop's delays since the pause was looked at.
+    this.marks.speechEnd = utterance.marks.speechEnd;
     this.marks.endpointDue = utterance.marks.endpointDue;
     this.marks.endpoint = utterance.marks.endpoint;
     if (this.text !== undefined) this.play();
