@@ -271,3 +271,14 @@ export function wordErrorRate(reference: string, hypothesis: string): number {
   }
   return previous[hyp.length] / ref.length;
 }
+
+/** The pieces of audio, one after another, in one array. */
+export function concatPcm(chunks: Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

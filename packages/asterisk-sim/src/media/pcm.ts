@@ -18,13 +18,4 @@ export class TelephoneBandFilter {
   }
 }
 
-export function concatPcm(chunks: Int16Array[]): Int16Array {
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const out = new Int16Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
+export { concatPcm } from '@parley/audio';

@@ -1,4 +1,4 @@
-import { rms } from '@parley/audio';
+import { concatPcm, rms } from '@parley/audio';
 import type { SttResult, SttStream } from '../types';
 
 /** Recognizes one piece of audio (16 kHz), as the engine does a whole utterance. */
@@ -52,7 +52,7 @@ export class ChunkedSttStream implements SttStream {
 
   /** What came since the last piece becomes the next one, recognized after those before it. */
   private cut(): void {
-    const audio = concat(this.pending);
+    const audio = this.pending.length === 1 ? this.pending[0]! : concatPcm(this.pending);
     this.pending = [];
     const first = this.loudest === 0;
     const loudest = loudestFrame(audio);
@@ -72,19 +72,8 @@ export class ChunkedSttStream implements SttStream {
   }
 }
 
-function concat(parts: Int16Array[]): Int16Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 function loudestFrame(pcm: Int16Array): number {
   let loudest = 0;
-  for (let o = 0; o < pcm.length; o += FRAME) loudest = Math.max(loudest, rms(pcm.subarray(o, o + FRAME)));
+  for (let o = 0; o < pcm.length; o += FRAME) loudest = Math.max(loudest, rms(pcm, o, Math.min(o + FRAME, pcm.length)));
   return loudest;
 }
