@@ -57,7 +57,7 @@ const UTTERANCES: Array<{ parts: string[]; pauseMs: number }> = [
 /**
  * What callees say on answering. "Hello?" and "Yes, hello?" are short (the greeting may answer them on the short
  * greeting silence); "Hello, | this is Maria." pauses where the greeting may start too early; the last is long enough
- * to be a machine's, so the greeting waits for its transcript.
+ * to be a machine's, so the greeting waits until its words show a person.
  */
 const FIRST_WORDS: Array<{ parts: string[]; pauseMs: number }> = [
   { parts: ['Hello?'], pauseMs: 0 },
