@@ -3,6 +3,7 @@ import {
   EnergyVad,
   ToneDetector,
   alignedSnrDb,
+  concatPcm,
   dbfs,
   generateTone,
   normalizeWords,
@@ -26,15 +27,7 @@ function noise(length: number, amplitude: number, seed = 1): Int16Array {
   return out;
 }
 
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Int16Array[]): Int16Array => concatPcm(parts);
 
 describe('levels', () => {
   it('measures rms and dBFS', () => {

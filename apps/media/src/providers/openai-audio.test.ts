@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWav, generateTone, rms } from '@parley/audio';
+import { concatPcm, encodeWav, generateTone, rms } from '@parley/audio';
 import { OpenAiStt } from './stt/openai';
 import { OpenAiTts } from './tts/openai';
 import { EspeakTts } from './tts/espeak';
@@ -47,13 +47,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 async function collect(it: AsyncIterable<Int16Array>): Promise<Int16Array> {
   const parts: Int16Array[] = [];
   for await (const p of it) parts.push(p);
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatPcm(parts);
 }
 
 describe('OpenAI-compatible audio providers', () => {
