@@ -39,11 +39,9 @@ export class ChunkedSttStream implements SttStream {
     return this.texts.join(' ');
   }
 
+  /** The last piece (if any of it is speech), then all the words. */
   async finish(): Promise<SttResult> {
-    this.cut();
-    await this.pieces;
-    if (this.failure) throw this.failure;
-    return { text: this.texts.join(' ') };
+    return { text: await this.partial() };
   }
 
   cancel(): void {

@@ -140,9 +140,7 @@ export class PocketsphinxStt implements Stt {
   stream(options?: { language: string; call?: SttCall }): SttStream | undefined {
     if (!this.streaming) return undefined;
     const call = options?.call;
-    const decoder = this.idle.pop();
-    // The last idle one taken (or none left): the next caller to speak will want one, loaded now.
-    if (this.idle.length === 0) this.grow();
+    const decoder = this.takeIdle();
     if (!decoder) return undefined;
     const cmn = this.cmnOf(call);
     // A call's first utterance: its own first audio gives the mean to start from.
@@ -181,10 +179,16 @@ export class PocketsphinxStt implements Stt {
   }
 
   private acquire(): Promise<NativeDecoder> {
-    const d = this.idle.pop();
-    if (this.idle.length === 0) this.grow();
+    const d = this.takeIdle();
     if (d) return Promise.resolve(d);
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** An idle decoder, if any; the last one taken (or none left), the next caller to speak will want one, loaded now. */
+  private takeIdle(): NativeDecoder | undefined {
+    const d = this.idle.pop();
+    if (this.idle.length === 0) this.grow();
+    return d;
   }
 
   /** One more decoder, loaded in the background, if the pool may grow (one at a time: each load takes a core a while). */
